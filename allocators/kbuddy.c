@@ -1,0 +1,111 @@
+/* Adapter: the kernel's buddy allocator behind the page_allocator table. */
+#include "allocator.h"
+#include "mm/page.h"
+
+#include <stdio.h>
+
+static int kbuddy_init(struct host_arena *arena)
+{
+	host_mm_reset(arena);
+	return 0;
+}
+
+static void *kbuddy_alloc(unsigned int order, bool zero)
+{
+	gfp_t gfp = GFP_KERNEL | GFP_CLASS(PGC_HARNESS) | (zero ? __GFP_ZERO : 0);
+	struct page *page = alloc_pages(gfp, order);
+
+	return page ? page_address(page) : NULL;
+}
+
+static void kbuddy_free(void *block, unsigned int order)
+{
+	__free_pages(virt_to_page(block), order);
+}
+
+static void kbuddy_get(void *block)
+{
+	get_page(virt_to_page(block));
+}
+
+static void kbuddy_put(void *block)
+{
+	put_page(virt_to_page(block));
+}
+
+static bool kbuddy_free_counts(unsigned long counts[NR_PAGE_ORDERS])
+{
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+		counts[o] = nr_free_blocks(o);
+	return true;
+}
+
+/* A free list is sound when every link is mirrored by its neighbour, every
+ * entry is a buddy head of the list's order inside the span, and the list's
+ * length equals nr_free. The walk is bounded so a cycle cannot hang it. */
+static int walk_one(struct free_walk *w, unsigned int order)
+{
+	struct free_area *area = &free_area[order];
+	struct list_head *head = &area->free_list, *pos = head;
+	unsigned long base = buddy_base_pfn(), end = base + buddy_nr_pfns();
+	unsigned long seen = 0, limit = buddy_nr_pfns() + 1;
+
+	for (;;) {
+		struct list_head *next = pos->next;
+
+		if (!next || next->prev != pos) {
+			snprintf(w->error, sizeof(w->error),
+				 "order %u: broken link after entry %lu", order, seen);
+			return -1;
+		}
+		if (next == head)
+			break;
+		if (++seen > limit) {
+			snprintf(w->error, sizeof(w->error), "order %u: list does not end", order);
+			return -1;
+		}
+		struct page *page = list_entry(next, struct page, lru);
+		if (page < pfn_to_page(base) || page >= pfn_to_page(base) + (end - base)) {
+			snprintf(w->error, sizeof(w->error),
+				 "order %u: entry %lu is not a page of the span", order, seen);
+			return -1;
+		}
+		unsigned long pfn = page_to_pfn(page);
+		if (!(page->flags & PG_buddy) || page->order != order || page->_refcount != 0) {
+			snprintf(w->error, sizeof(w->error),
+				 "order %u: pfn offset %lu has flags %#x order %u refcount %d",
+				 order, pfn - base, page->flags, page->order, page->_refcount);
+			return -1;
+		}
+		w->block(w, pfn, order);
+		pos = next;
+	}
+	if (seen != area->nr_free) {
+		snprintf(w->error, sizeof(w->error), "order %u: %lu blocks listed, nr_free %lu",
+			 order, seen, area->nr_free);
+		return -1;
+	}
+	return 0;
+}
+
+static int kbuddy_walk_free(struct free_walk *w)
+{
+	w->error[0] = '\0';
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+		if (walk_one(w, o))
+			return -1;
+	return 0;
+}
+
+const struct page_allocator kbuddy_allocator = {
+	.name = "kbuddy",
+	.summary = "the kernel's buddy allocator (kernel/mm/buddy.c)",
+	.traced = true,
+	.init = kbuddy_init,
+	.alloc = kbuddy_alloc,
+	.free = kbuddy_free,
+	.get = kbuddy_get,
+	.put = kbuddy_put,
+	.free_counts = kbuddy_free_counts,
+	.walk_free = kbuddy_walk_free,
+};

@@ -1,0 +1,67 @@
+# mmrig_core(NAME [FLAGS f...] [LAUNCHER l...] [REPLACE rel/path.c=/abs/mutant.c ...]
+#            [REUSE OTHER_CORE])
+#
+# Builds the kernel (hosted), the allocators and the harness library as the
+# static library NAME. FLAGS adds compile options (engine instrumentation),
+# LAUNCHER wraps the compiler (afl-cc reads its mode from the environment),
+# REPLACE swaps a source for a mutant (planted-bug self-tests).
+file(GLOB MMRIG_KERNEL_MM_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kernel/mm/*.c)
+# string.c is the freestanding libc subset; the hosted build uses the host libc.
+file(GLOB MMRIG_KERNEL_LIB_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kernel/lib/*.c)
+list(FILTER MMRIG_KERNEL_LIB_SRCS EXCLUDE REGEX "/string\\.c$")
+file(GLOB MMRIG_HOST_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kernel/arch/host/*.c)
+file(GLOB MMRIG_ALLOC_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/allocators/*.c)
+file(GLOB MMRIG_HARNESS_SRCS CONFIGURE_DEPENDS
+     ${CMAKE_SOURCE_DIR}/harness/lang/*.c
+     ${CMAKE_SOURCE_DIR}/harness/model/*.c
+     ${CMAKE_SOURCE_DIR}/harness/exec/*.c)
+
+set(MMRIG_CORE_INCLUDES
+    ${CMAKE_SOURCE_DIR}/kernel/include
+    ${CMAKE_SOURCE_DIR}/kernel/arch/host
+    ${CMAKE_SOURCE_DIR}/allocators
+    ${CMAKE_SOURCE_DIR}/harness/lang
+    ${CMAKE_SOURCE_DIR}/harness/model
+    ${CMAKE_SOURCE_DIR}/harness/exec)
+
+function(mmrig_core name)
+  cmake_parse_arguments(A "" "REUSE" "FLAGS;LAUNCHER;REPLACE" ${ARGN})
+  set(kernel_srcs ${MMRIG_KERNEL_MM_SRCS} ${MMRIG_KERNEL_LIB_SRCS})
+  foreach(r IN LISTS A_REPLACE)
+    string(REPLACE "=" ";" pair "${r}")
+    list(GET pair 0 orig)
+    list(GET pair 1 mutant)
+    list(TRANSFORM kernel_srcs REPLACE "^${CMAKE_SOURCE_DIR}/${orig}$" "${mutant}")
+  endforeach()
+
+  # kernel/mm and kernel/lib are freestanding even in the hosted build: no
+  # libc header can sneak in unnoticed. kernel/mm is on the include path so
+  # a mutant built elsewhere still finds its private headers.
+  add_library(${name}_kernel OBJECT ${kernel_srcs})
+  target_include_directories(${name}_kernel PRIVATE
+    ${CMAKE_SOURCE_DIR}/kernel/include ${CMAKE_SOURCE_DIR}/kernel/mm)
+  target_compile_definitions(${name}_kernel PRIVATE CONFIG_MM_HOOKS=1)
+  # Unwind tables, which -ffreestanding drops, let a crash report walk
+  # through kernel frames.
+  target_compile_options(${name}_kernel PRIVATE -ffreestanding -fasynchronous-unwind-tables ${A_FLAGS})
+  set(targets ${name}_kernel)
+
+  # Mutants only replace kernel files: they reuse the rest of a core.
+  if(A_REUSE)
+    set(rest ${A_REUSE}_rest)
+  else()
+    set(rest ${name}_rest)
+    add_library(${rest} OBJECT ${MMRIG_HOST_SRCS} ${MMRIG_ALLOC_SRCS} ${MMRIG_HARNESS_SRCS})
+    target_include_directories(${rest} PRIVATE ${MMRIG_CORE_INCLUDES})
+    target_compile_definitions(${rest} PRIVATE CONFIG_MM_HOOKS=1 _GNU_SOURCE)
+    target_compile_options(${rest} PRIVATE ${A_FLAGS})
+    list(APPEND targets ${rest})
+  endif()
+
+  add_library(${name} STATIC $<TARGET_OBJECTS:${name}_kernel> $<TARGET_OBJECTS:${rest}>)
+  target_include_directories(${name} PUBLIC ${MMRIG_CORE_INCLUDES})
+  target_compile_definitions(${name} PUBLIC CONFIG_MM_HOOKS=1 _GNU_SOURCE)
+  if(A_LAUNCHER)
+    set_target_properties(${targets} PROPERTIES C_COMPILER_LAUNCHER "${A_LAUNCHER}")
+  endif()
+endfunction()

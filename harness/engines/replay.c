@@ -1,0 +1,243 @@
+/* mmrig-replay: runs programs (files or directories, binary or text) with
+ * no fuzzing engine, one child process per file so a crash in one cannot
+ * hide the rest. Never writes to its inputs. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "replay_out.h"
+
+static struct replay_opts opts = { .timeout = 30 };
+static struct exec *exec;
+static struct program prog;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: mmrig-replay [options] PATH...\n"
+		"Runs each program (a file, or every file below a directory) against the\n"
+		"kernel and the reference models; prints PASS or FAIL per file.\n"
+		"  --json             one JSON document with every result\n"
+		"  --text             print each program as text instead of running it\n"
+		"  --form auto|binary|text  how to read inputs (auto: *.mmr is text)\n"
+		"  --allocator NAME   page allocator under test (default kbuddy)\n"
+		"  --list-allocators  list the allocators built in\n"
+		"  --arena-mb N       physical memory size (default %d)\n"
+		"  --timeout SECS     per-program limit in the child (default 30)\n"
+		"  --no-fork          run in this process (a crash ends the replay)\n"
+		"  --quiet            no report text for failures, just the lines\n"
+		"exit: 0 all passed, 1 a program failed, 2 bad usage or unreadable input\n",
+		MMRIG_ARENA_MB);
+}
+
+/* Loads and runs one program; the verdict is the exit status. */
+static int run_one(const char *path, FILE *out)
+{
+	struct parse_error err;
+	struct divergence d;
+	int rc = prog_load(path, opts.form, &prog, &err);
+
+	if (rc == -1) {
+		fprintf(out, "%s: cannot read: %s\n", path, strerror(errno));
+		return 2;
+	}
+	if (rc == -2) {
+		fprintf(out, "%s:%d:%d: error: %s\n", path, err.line, err.col, err.msg);
+		return 2;
+	}
+	if (opts.text_only) {
+		prog_print(&prog, out);
+		return 0;
+	}
+	if (!exec) {
+		struct exec_config cfg = { .allocator = opts.allocator,
+					   .arena_size = opts.arena_mb << 20 };
+		exec = exec_create(&cfg);
+		if (!exec)
+			return 3;
+		crash_handlers_install();
+	}
+	if (exec_run(exec, &prog, &d)) {
+		exec_report(&prog, &d, out);
+		return 1;
+	}
+	return 0;
+}
+
+static void child(const char *path, int fd)
+{
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	alarm(opts.timeout);
+	fflush(stdout);
+	_exit(run_one(path, stderr));
+}
+
+static int replay_file(const char *path, struct replay_results *res)
+{
+	struct replay_result r = { .path = path };
+
+	if (opts.no_fork || opts.text_only) {
+		r.status = run_one(path, opts.text_only ? stdout : stderr);
+		r.output = strdup("");
+	} else {
+		int pipefd[2];
+
+		fflush(NULL);
+		if (pipe(pipefd))
+			return 2;
+		pid_t pid = fork();
+		if (pid < 0)
+			return 2;
+		if (pid == 0) {
+			close(pipefd[0]);
+			child(path, pipefd[1]);
+		}
+		close(pipefd[1]);
+		r.output = read_all(pipefd[0]);
+		close(pipefd[0]);
+		int ws;
+		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+			;
+		r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+		r.timed_out = WIFSIGNALED(ws) && WTERMSIG(ws) == SIGALRM;
+	}
+	replay_result_add(res, &r, &opts);
+	return r.status == 2 ? 2 : 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Files below a directory in name order, so two replays print alike.
+ * Hidden entries and engine bookkeeping files are not programs. */
+static int replay_path(const char *path, struct replay_results *res, bool top)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		fprintf(stderr, "mmrig-replay: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (!top && !S_ISREG(st.st_mode))
+			return 0;
+		return replay_file(path, res);
+	}
+	DIR *dir = opendir(path);
+	if (!dir) {
+		fprintf(stderr, "mmrig-replay: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "README.txt") == 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			names = realloc(names, cap * sizeof(*names));
+		}
+		names[n++] = strdup(de->d_name);
+	}
+	closedir(dir);
+	qsort(names, n, sizeof(*names), cmp_names);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(path) + strlen(names[i]) + 2;
+		char *sub = malloc(len);
+		snprintf(sub, len, "%s/%s", path, names[i]);
+		if (replay_path(sub, res, false))
+			rc = 2;
+		free(names[i]);
+		free(sub);
+	}
+	free(names);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "text", no_argument, NULL, 't' },
+		{ "form", required_argument, NULL, 'f' },
+		{ "allocator", required_argument, NULL, 'a' },
+		{ "list-allocators", no_argument, NULL, 'l' },
+		{ "arena-mb", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "no-fork", no_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	char *end;
+
+	opts.arena_mb = MMRIG_ARENA_MB;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': opts.json = true; break;
+		case 't': opts.text_only = true; break;
+		case 'n': opts.no_fork = true; break;
+		case 'q': opts.quiet = true; break;
+		case 'f':
+			if (!strcmp(optarg, "auto")) opts.form = PROG_FORM_AUTO;
+			else if (!strcmp(optarg, "binary")) opts.form = PROG_FORM_BINARY;
+			else if (!strcmp(optarg, "text")) opts.form = PROG_FORM_TEXT;
+			else { fprintf(stderr, "mmrig-replay: --form: auto, binary or text\n"); return 2; }
+			break;
+		case 'a':
+			opts.allocator = allocator_find(optarg);
+			if (!opts.allocator) {
+				fprintf(stderr, "mmrig-replay: no allocator '%s' (see --list-allocators)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'l':
+			for (const struct page_allocator *const *a = allocator_list(); *a; a++)
+				printf("%-16s %s\n", (*a)->name, (*a)->summary);
+			return 0;
+		case 'm':
+			opts.arena_mb = strtoul(optarg, &end, 10);
+			if (*end || opts.arena_mb < 4 || opts.arena_mb > 4096) {
+				fprintf(stderr, "mmrig-replay: --arena-mb: a number of MiB, 4..4096\n");
+				return 2;
+			}
+			break;
+		case 'T':
+			opts.timeout = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !opts.timeout) {
+				fprintf(stderr, "mmrig-replay: --timeout: a positive number of seconds\n");
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	struct replay_results res = { 0 };
+	int rc = 0;
+	for (int i = optind; i < argc; i++)
+		if (replay_path(argv[i], &res, true))
+			rc = 2;
+	replay_results_finish(&res, &opts);
+	if (rc || res.errors)
+		return 2;
+	return res.failed ? 1 : 0;
+}

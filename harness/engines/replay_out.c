@@ -1,0 +1,177 @@
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "replay_out.h"
+
+char *read_all(int fd)
+{
+	size_t n = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t got;
+
+	while (buf && (got = read(fd, buf + n, cap - n - 1)) > 0) {
+		n += (size_t)got;
+		if (cap - n < 2)
+			buf = realloc(buf, cap *= 2);
+	}
+	if (buf)
+		buf[n] = '\0';
+	return buf ? buf : strdup("");
+}
+
+enum verdict { V_PASS, V_FAIL, V_ERROR };
+
+static enum verdict verdict_of(const struct replay_result *r)
+{
+	if (r->status == 0)
+		return V_PASS;
+	if (r->status == 2 || r->status == 3)
+		return V_ERROR;
+	return V_FAIL;
+}
+
+/* Copies the rest of the line after "key" in the output, or fallback. */
+static void line_value(const char *out, const char *key, char *buf, size_t cap,
+		       const char *fallback)
+{
+	const char *p = out ? strstr(out, key) : NULL;
+
+	if (!p) {
+		snprintf(buf, cap, "%s", fallback);
+		return;
+	}
+	p += strlen(key);
+	size_t len = strcspn(p, "\n");
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+}
+
+static void crash_signature(const struct replay_result *r, char *buf, size_t cap)
+{
+	char fallback[64];
+
+	if (r->timed_out)
+		snprintf(fallback, sizeof(fallback), "timeout");
+	else if (r->status >= 128)
+		snprintf(fallback, sizeof(fallback), "crash.signal-%d", r->status - 128);
+	else
+		snprintf(fallback, sizeof(fallback), "crash.exit-%d", r->status);
+	line_value(r->output, "SIGNATURE: ", buf, cap, fallback);
+}
+
+static void print_indented(const char *text, FILE *out)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		fprintf(out, "    %.*s\n", (int)len, p);
+		p += len + (p[len] == '\n');
+	}
+}
+
+void replay_result_add(struct replay_results *res, const struct replay_result *r,
+		       const struct replay_opts *opts)
+{
+	enum verdict v = verdict_of(r);
+	char sig[512];
+
+	if (v == V_PASS)
+		res->passed++;
+	else if (v == V_FAIL)
+		res->failed++;
+	else
+		res->errors++;
+	if (opts->text_only) {
+		free(r->output);
+		return;
+	}
+	if (opts->json) {
+		if (res->n == res->cap) {
+			res->cap = res->cap ? res->cap * 2 : 64;
+			res->v = realloc(res->v, res->cap * sizeof(*res->v));
+		}
+		res->v[res->n] = *r;
+		res->v[res->n++].path = strdup(r->path);
+		return;
+	}
+	if (v == V_ERROR) {
+		fprintf(stderr, "%s", r->output);
+		printf("ERROR %s\n", r->path);
+	} else if (v == V_PASS) {
+		printf("PASS %s\n", r->path);
+	} else {
+		crash_signature(r, sig, sizeof(sig));
+		printf("FAIL %s\n", r->path);
+		if (!opts->quiet)
+			print_indented(r->output, stdout);
+		/* A crash with no report of its own still gets a signature line. */
+		if (opts->quiet || !strstr(r->output, "SIGNATURE: "))
+			printf("    SIGNATURE: %s\n", sig);
+	}
+	fflush(stdout);
+	free(r->output);
+}
+
+static void json_string(const char *s, FILE *out)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+void replay_results_finish(struct replay_results *res, const struct replay_opts *opts)
+{
+	static const char *const names[] = { "PASS", "FAIL", "ERROR" };
+	char sig[512], check[128];
+
+	if (opts->text_only)
+		return;
+	if (!opts->json) {
+		printf("replay: %lu passed, %lu failed\n", res->passed, res->failed);
+		if (res->errors)
+			printf("replay: %lu unreadable or malformed\n", res->errors);
+		return;
+	}
+	printf("{\"passed\": %lu, \"failed\": %lu, \"errors\": %lu, \"results\": [",
+	       res->passed, res->failed, res->errors);
+	for (size_t i = 0; i < res->n; i++) {
+		struct replay_result *r = &res->v[i];
+		enum verdict v = verdict_of(r);
+
+		printf("%s\n  {\"file\": ", i ? "," : "");
+		json_string(r->path, stdout);
+		printf(", \"result\": \"%s\"", names[v]);
+		if (v == V_FAIL) {
+			crash_signature(r, sig, sizeof(sig));
+			line_value(r->output, "check:     ", check, sizeof(check), "crash");
+			printf(", \"signature\": ");
+			json_string(sig, stdout);
+			printf(", \"check\": ");
+			json_string(check, stdout);
+		}
+		if (v != V_PASS) {
+			printf(", \"report\": ");
+			json_string(r->output, stdout);
+		}
+		printf("}");
+		free(r->output);
+		free((char *)r->path);
+	}
+	printf("\n]}\n");
+	free(res->v);
+}

@@ -1,0 +1,37 @@
+/* mmrig-replay's results and their two renderings (text lines, JSON). */
+#ifndef MMRIG_REPLAY_OUT_H
+#define MMRIG_REPLAY_OUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "allocator.h"
+#include "prog.h"
+
+struct replay_opts {
+	bool json, text_only, no_fork, quiet;
+	enum prog_form form;
+	const struct page_allocator *allocator;
+	size_t arena_mb;
+	unsigned int timeout;
+};
+
+struct replay_result {
+	const char *path;
+	int status;      /* child exit status, or 128 + signal */
+	bool timed_out;
+	char *output;    /* what the child printed */
+};
+
+struct replay_results {
+	struct replay_result *v;
+	size_t n, cap;
+	unsigned long passed, failed, errors;
+};
+
+char *read_all(int fd);
+void replay_result_add(struct replay_results *res, const struct replay_result *r,
+		       const struct replay_opts *opts);
+void replay_results_finish(struct replay_results *res, const struct replay_opts *opts);
+
+#endif

@@ -1,0 +1,181 @@
+/* The run loop: boot state, one op at a time, oracles after each op, and
+ * the release-everything leak check at the end. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "world.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MMRIG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MMRIG_ASAN 1
+#endif
+#endif
+#ifdef MMRIG_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+struct exec_position exec_now = { NULL, -1 };
+
+struct exec *exec_create(const struct exec_config *cfg)
+{
+	struct exec *e = calloc(1, sizeof(*e));
+	size_t size = cfg->arena_size ? cfg->arena_size : (size_t)MMRIG_ARENA_MB << 20;
+
+	if (!e)
+		return NULL;
+	e->pa = cfg->allocator ? cfg->allocator : &kbuddy_allocator;
+	if (host_arena_create(size, &e->arena)) {
+		free(e);
+		return NULL;
+	}
+	e->nr_usable = e->arena.nr_usable;
+	for (int i = 0; i < e->nr_usable; i++) {
+		e->usable[i].start_pfn = e->arena.usable[i].start_pfn;
+		e->usable[i].end_pfn = e->arena.usable[i].end_pfn;
+	}
+	e->model = bm_create(e->arena.base_pfn, e->arena.nr_pfns, MAX_ORDER);
+	if (!e->model) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+struct host_arena *exec_arena(struct exec *e)
+{
+	return &e->arena;
+}
+
+void diverge(struct exec *e, const char *check, const char *fmt, ...)
+{
+	struct divergence *d = e->div;
+	va_list ap;
+
+	if (d->hit)
+		return;
+	d->hit = true;
+	d->op_index = e->op_index;
+	snprintf(d->check, sizeof(d->check), "%s", check);
+	va_start(ap, fmt);
+	vsnprintf(d->expected, sizeof(d->expected), fmt, ap);
+	va_end(ap);
+	d->actual[0] = '\0';
+}
+
+void diverge_actual(struct exec *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->div->actual, sizeof(e->div->actual), fmt, ap);
+	va_end(ap);
+}
+
+static void world_reset(struct exec *e)
+{
+	memset(e->pages, 0, sizeof(e->pages));
+	memset(e->objs, 0, sizeof(e->objs));
+	memset(e->caches, 0, sizeof(e->caches));
+	e->fail_in = 0;
+	e->generation = 0;
+}
+
+/* Allocators other than the kernel's own know nothing of poisoning, so
+ * the harness may touch any arena byte they hand out. */
+static void unpoison_arena(struct exec *e)
+{
+#ifdef MMRIG_ASAN
+	__asan_unpoison_memory_region(e->arena.base, e->arena.size);
+#else
+	(void)e;
+#endif
+}
+
+static int boot(struct exec *e)
+{
+	hooks_detach();
+	if (!e->pa->traced)
+		unpoison_arena(e);
+	if (e->pa->init(&e->arena))
+		return -1;
+	bm_reset(e->model, e->usable, e->nr_usable);
+	world_reset(e);
+	hooks_attach(e);
+	return 0;
+}
+
+static void run_op(struct exec *e, const struct op *op)
+{
+	switch (op->kind) {
+	case OP_ALLOC_PAGES:
+	case OP_FREE_PAGES:
+	case OP_GET_PAGE:
+	case OP_PUT_PAGE:
+		op_page(e, op);
+		break;
+	case OP_FAIL_NTH:
+		e->fail_in = op->n;
+		break;
+	case OP_CHECK:
+		if (pages_verify_all(e) && objects_verify_all(e))
+			oracle_free_lists(e);
+		break;
+	default:
+		/* Object ops need the kernel's slab, which sits on the kernel's
+		 * buddy: with another page allocator they are no-ops. */
+		if (e->pa->traced)
+			op_slab(e, op);
+		break;
+	}
+}
+
+/* The leak oracle: give everything back, then the allocator must be at its
+ * boot free structure and the model must hold no block. */
+static void release_all(struct exec *e)
+{
+	e->fail_in = 0;
+	for (int i = 0; i < NR_PAGE_SLOTS && !diverged(e); i++)
+		page_slot_release(e, i);
+	for (int i = 0; i < NR_OBJ_SLOTS && !diverged(e); i++)
+		obj_slot_release(e, i);
+	for (int i = 0; i < NR_CACHE_SLOTS && !diverged(e); i++)
+		cache_slot_release(e, i);
+	if (!diverged(e) && e->pa->traced)
+		kmem_cache_shrink_all();
+}
+
+int exec_run(struct exec *e, const struct program *p, struct divergence *d)
+{
+	memset(d, 0, sizeof(*d));
+	e->div = d;
+	e->op_index = -1;
+	exec_now.prog = p;
+	exec_now.op_index = -1;
+	if (boot(e)) {
+		diverge(e, "harness.init", "allocator %s initialises", e->pa->name);
+		diverge_actual(e, "init failed");
+		return 1;
+	}
+	for (size_t i = 0; i < p->n && !diverged(e); i++) {
+		e->op_index = (long)i;
+		exec_now.op_index = (long)i;
+		e->injected = false;
+		e->page_fail_legal = false;
+		run_op(e, &p->ops[i]);
+		if (!diverged(e))
+			oracle_free_counts(e);
+	}
+	if (!diverged(e)) {
+		e->op_index = -1;
+		exec_now.op_index = (long)p->n;
+		release_all(e);
+		if (!diverged(e))
+			oracle_leaks(e);
+	}
+	hooks_detach();
+	exec_now.op_index = -1;
+	return d->hit ? 1 : 0;
+}

@@ -1,0 +1,63 @@
+/* The executor: runs a program on the kernel (hosted) and on the reference
+ * models, checks the oracles after every op, stops at the first divergence. */
+#ifndef MMRIG_EXEC_H
+#define MMRIG_EXEC_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "allocator.h"
+#include "prog.h"
+
+struct exec_config {
+	const struct page_allocator *allocator; /* NULL: the kernel's buddy */
+	size_t arena_size;                      /* 0: MMRIG_ARENA_MB */
+};
+
+#define DIV_TEXT 320
+
+struct divergence {
+	bool hit;
+	char check[48];  /* stable oracle name, e.g. "buddy.free-counts" */
+	long op_index;   /* index into the program; -1: at program end */
+	char expected[DIV_TEXT];
+	char actual[DIV_TEXT];
+};
+
+struct exec;
+
+/* Maps the arena and builds the models; one per process. NULL on failure
+ * (message printed). */
+struct exec *exec_create(const struct exec_config *cfg);
+
+/* The arena the kernel runs on (benchmarks drive the kernel directly). */
+struct host_arena *exec_arena(struct exec *e);
+
+/* Runs p from the boot state. Returns 0 when every oracle held, 1 on a
+ * divergence (d filled). A kernel panic or sanitizer report does not
+ * return: the crash handler prints the report (see crash.c). */
+int exec_run(struct exec *e, const struct program *p, struct divergence *d);
+
+/* Report for a divergence: check, op, preceding ops, expected vs actual and
+ * the SIGNATURE line. */
+void exec_report(const struct program *p, const struct divergence *d, FILE *out);
+/* "check in op-kind": stable across rebuilds, no addresses or lines. */
+void exec_signature(const struct program *p, const struct divergence *d, char *buf,
+		    size_t cap);
+
+/* Where a crash handler finds the program and op being run. */
+struct exec_position {
+	const struct program *prog;
+	long op_index; /* -1 before the first op, p->n during the final release */
+};
+extern struct exec_position exec_now;
+
+/* Installs the sanitizer death callback and the panic reporter so a crash
+ * prints the op context and a SIGNATURE line. */
+void crash_handlers_install(void);
+
+/* The op being run and up to 8 before it (op_index -1 or past the end:
+ * the final release). */
+void report_context(const struct program *p, long op_index, FILE *out);
+
+#endif

@@ -1,0 +1,99 @@
+/* The kernel's tracepoints and fault-injection hook, wired to the model.
+ * Every buddy block the kernel hands out or takes back - for the harness,
+ * for slab pages, for large kmallocs - reaches the buddy model here, so the
+ * model knows the kernel's own allocations too. */
+#include "world.h"
+
+static const char *status_check(enum bm_status s, bool alloc)
+{
+	switch (s) {
+	case BM_NOT_FREE:
+		return "buddy.alloc-not-free";
+	case BM_MISALIGNED:
+		return "buddy.misaligned";
+	case BM_OUT_OF_RANGE:
+		return "buddy.out-of-range";
+	case BM_BAD_ORDER:
+		return "buddy.bad-order";
+	default:
+		return alloc ? "buddy.alloc" : "buddy.free-unallocated";
+	}
+}
+
+static void on_page_alloc(void *ctx, unsigned long pfn, unsigned int order, unsigned int pgc)
+{
+	struct exec *e = ctx;
+	enum bm_status s = bm_alloc(e->model, pfn, order, pgc);
+
+	if (s != BM_OK) {
+		diverge(e, status_check(s, true),
+			"an entirely free, aligned block of order %u", order);
+		diverge_actual(e, "%s block at pfn offset %lu (order %u, %s): %s",
+			       page_class_name(pgc), pfn - e->arena.base_pfn, order,
+			       page_class_name(pgc), bm_status_name(s));
+	}
+}
+
+static void on_page_free(void *ctx, unsigned long pfn, unsigned int order, unsigned int pgc)
+{
+	struct exec *e = ctx;
+	enum bm_status s = bm_free(e->model, pfn, order);
+
+	if (s != BM_OK) {
+		diverge(e, status_check(s, false), "the freed block to be allocated with order %u",
+			order);
+		diverge_actual(e, "%s block at pfn offset %lu: %s", page_class_name(pgc),
+			       pfn - e->arena.base_pfn, bm_status_name(s));
+	}
+}
+
+static void on_page_alloc_fail(void *ctx, unsigned int order, gfp_t gfp)
+{
+	struct exec *e = ctx;
+
+	if (alloc_failure_legal(e, order)) {
+		e->page_fail_legal = true;
+		return;
+	}
+	diverge(e, "buddy.spurious-failure", "an order-%u allocation (%s) to succeed: the "
+		"model has a free block of order %d", order, page_class_name(gfp_class(gfp)),
+		bm_max_free_order(e->model));
+	diverge_actual(e, "the buddy allocator failed it");
+}
+
+static bool on_should_fail(void *ctx, gfp_t gfp, size_t size)
+{
+	struct exec *e = ctx;
+
+	(void)gfp;
+	(void)size;
+	if (e->fail_in == 0 || --e->fail_in > 0)
+		return false;
+	e->injected = true;
+	return true;
+}
+
+static struct host_hooks hooks;
+
+void hooks_attach(struct exec *e)
+{
+	hooks.ctx = e;
+	hooks.should_fail = on_should_fail;
+	/* Only the kernel's buddy reports its blocks; for another allocator the
+	 * harness feeds the model from the interface (ops_page.c). */
+	hooks.page_alloc = e->pa->traced ? on_page_alloc : NULL;
+	hooks.page_free = e->pa->traced ? on_page_free : NULL;
+	hooks.page_alloc_fail = e->pa->traced ? on_page_alloc_fail : NULL;
+	hooks.panic = crash_on_panic;
+	host_set_hooks(&hooks);
+}
+
+void hooks_detach(void)
+{
+	host_set_hooks(NULL);
+}
+
+bool inject_now(struct exec *e)
+{
+	return on_should_fail(e, 0, 0);
+}

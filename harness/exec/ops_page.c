@@ -1,0 +1,212 @@
+/* Page-block ops through the page_allocator interface, with the checks
+ * that only the harness can make: the block returned is one the model
+ * agrees was free, its contents survive, and a failure was allowed. */
+#include <string.h>
+
+#include "world.h"
+
+static unsigned long pfn_of(const void *p)
+{
+	return (unsigned long)((uintptr_t)p >> PAGE_SHIFT);
+}
+
+static size_t block_bytes(unsigned int order)
+{
+	return PAGE_SIZE << order;
+}
+
+/* Every page carries a word at each edge, so a write anywhere near a
+ * page boundary - where allocators keep their links - is caught. */
+static void stamp_block(void *p, unsigned int order, uint64_t seed)
+{
+	for (size_t i = 0; i < (1u << order); i++)
+		tag_stamp((char *)p + i * PAGE_SIZE, PAGE_SIZE, seed + i);
+}
+
+static bool verify_block(struct exec *e, int slot)
+{
+	struct page_slot *s = &e->pages[slot];
+
+	for (size_t i = 0; i < (1u << s->order); i++) {
+		long off = tag_verify((char *)s->addr + i * PAGE_SIZE, PAGE_SIZE, s->seed + i,
+				      PAGE_SIZE);
+		if (off >= 0) {
+			diverge(e, "page.corrupted", "p%d (order %u) to keep the contents written "
+				"at allocation", slot, s->order);
+			diverge_actual(e, "byte %zu of the block changed while it was live",
+				       i * PAGE_SIZE + (size_t)off);
+			return false;
+		}
+	}
+	return true;
+}
+
+bool pages_verify_all(struct exec *e)
+{
+	for (int i = 0; i < NR_PAGE_SLOTS; i++)
+		if (e->pages[i].live && !verify_block(e, i))
+			return false;
+	return true;
+}
+
+/* For a traced allocator the tracepoint already told the model; the block
+ * the interface returned must be exactly that harness block. */
+static bool model_take(struct exec *e, void *p, unsigned int order)
+{
+	unsigned long pfn = pfn_of(p), head;
+	unsigned int got_order, cls;
+
+	if ((uintptr_t)p & (PAGE_SIZE - 1)) {
+		diverge(e, "buddy.misaligned", "a page-aligned block of order %u", order);
+		diverge_actual(e, "address offset %#lx into a page",
+			       (unsigned long)((uintptr_t)p & (PAGE_SIZE - 1)));
+		return false;
+	}
+	if (!e->pa->traced) {
+		enum bm_status st = bm_alloc(e->model, pfn, order, PGC_HARNESS);
+
+		if (st == BM_OK)
+			return true;
+		diverge(e, st == BM_NOT_FREE ? "buddy.alloc-not-free" :
+			st == BM_MISALIGNED ? "buddy.misaligned" : "buddy.out-of-range",
+			"an entirely free, aligned block of order %u", order);
+		diverge_actual(e, "block at pfn offset %lu: %s", pfn - e->arena.base_pfn,
+			       bm_status_name(st));
+		return false;
+	}
+	if (!bm_find_allocated(e->model, pfn, &head, &got_order, &cls) || head != pfn ||
+	    got_order != order || cls != PGC_HARNESS) {
+		diverge(e, "buddy.untraced-alloc", "the returned block to be the harness block "
+			"of order %u the allocator reported", order);
+		diverge_actual(e, "block at pfn offset %lu was not reported as allocated for "
+			       "the harness", pfn - e->arena.base_pfn);
+		return false;
+	}
+	return true;
+}
+
+/* The program's last reference is gone: the block must be free again. */
+static void model_give_back(struct exec *e, int slot)
+{
+	struct page_slot *s = &e->pages[slot];
+	unsigned long pfn = pfn_of(s->addr), head;
+	unsigned int order, cls;
+
+	if (!e->pa->traced) {
+		enum bm_status st = bm_free(e->model, pfn, s->order);
+
+		if (st != BM_OK) {
+			diverge(e, "buddy.free-unallocated", "p%d to be an allocated block", slot);
+			diverge_actual(e, "%s", bm_status_name(st));
+		}
+		return;
+	}
+	if (bm_find_allocated(e->model, pfn, &head, &order, &cls) && head == pfn) {
+		diverge(e, "leak.page-not-freed", "p%d (order %u) freed when its last "
+			"reference was dropped", slot, s->order);
+		diverge_actual(e, "the block is still allocated");
+	}
+}
+
+static void drop_ref(struct exec *e, int slot, bool via_put)
+{
+	struct page_slot *s = &e->pages[slot];
+	/* An allocator with get() keeps its own count, so every drop reaches
+	 * it; one without is only told when the last reference goes. */
+	bool counted = e->pa->get != NULL;
+
+	if (!verify_block(e, slot))
+		return;
+	s->refs--;
+	if (s->refs > 0 && !counted)
+		return;
+	if (via_put && e->pa->put)
+		e->pa->put(s->addr);
+	else
+		e->pa->free(s->addr, s->order);
+	if (s->refs == 0) {
+		s->live = false;
+		model_give_back(e, slot);
+	}
+}
+
+void page_slot_release(struct exec *e, int slot)
+{
+	while (e->pages[slot].live && !diverged(e))
+		drop_ref(e, slot, false);
+}
+
+static void do_alloc(struct exec *e, const struct op *op)
+{
+	struct page_slot *s = &e->pages[op->dst];
+	bool zero = op->gfp & OPG_ZERO;
+	bool could = bm_max_free_order(e->model) >= (int)op->order;
+	void *p;
+
+	page_slot_release(e, op->dst);
+	if (diverged(e))
+		return;
+	if (!e->pa->traced && inject_now(e))
+		p = NULL;
+	else
+		p = e->pa->alloc(op->order, zero);
+	if (!p) {
+		if (!e->injected && op->order <= MAX_ORDER && could) {
+			diverge(e, "buddy.spurious-failure", "an order-%u block: the model has a "
+				"free block of order %d", op->order, bm_max_free_order(e->model));
+			diverge_actual(e, "the allocator returned NULL");
+		}
+		return;
+	}
+	if (op->order > MAX_ORDER) {
+		diverge(e, "buddy.over-max-order", "NULL for order %u > MAX_ORDER %d",
+			op->order, MAX_ORDER);
+		diverge_actual(e, "a block was returned");
+		return;
+	}
+	if (!model_take(e, p, op->order))
+		return;
+	if (zero) {
+		long off = first_nonzero(p, block_bytes(op->order));
+
+		if (off >= 0) {
+			diverge(e, "page.not-zeroed", "a zeroed order-%u block", op->order);
+			diverge_actual(e, "byte %ld is nonzero", off);
+			return;
+		}
+	}
+	s->live = true;
+	s->addr = p;
+	s->order = op->order;
+	s->refs = 1;
+	s->seed = tag_seed(e, op->dst);
+	stamp_block(p, op->order, s->seed);
+}
+
+void op_page(struct exec *e, const struct op *op)
+{
+	struct page_slot *s = &e->pages[op->dst];
+
+	switch (op->kind) {
+	case OP_ALLOC_PAGES:
+		do_alloc(e, op);
+		break;
+	case OP_FREE_PAGES:
+		if (s->live)
+			drop_ref(e, op->dst, false);
+		break;
+	case OP_PUT_PAGE:
+		if (s->live)
+			drop_ref(e, op->dst, true);
+		break;
+	case OP_GET_PAGE:
+		/* The count is bounded so a long program cannot pin a block
+		 * beyond what release_all is willing to drop. */
+		if (s->live && s->refs < 1000) {
+			if (e->pa->get)
+				e->pa->get(s->addr);
+			s->refs++;
+		}
+		break;
+	}
+}

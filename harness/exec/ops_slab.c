@@ -1,0 +1,376 @@
+/* Object ops (kmalloc family, kmem_cache) and the object model: live
+ * objects are disjoint, inside slab pages, aligned, ksize >= size, zeroed
+ * when asked, constructed when the cache has a ctor, and keep their
+ * contents until freed. */
+#include <string.h>
+
+#include "world.h"
+
+#define CTOR_BYTE 0xc7
+#define KMALLOC_MIN_ALIGN 8
+
+static const char *const cache_names[NR_CACHE_SLOTS] = {
+	"mmrig-c0", "mmrig-c1", "mmrig-c2", "mmrig-c3",
+	"mmrig-c4", "mmrig-c5", "mmrig-c6", "mmrig-c7",
+};
+
+/* A ctor only gets the object; each cache slot has its own so it knows
+ * how many bytes to construct. */
+static size_t ctor_size[NR_CACHE_SLOTS];
+#define DEFINE_CTOR(n) \
+	static void ctor_##n(void *obj) { memset(obj, CTOR_BYTE, ctor_size[n]); }
+DEFINE_CTOR(0) DEFINE_CTOR(1) DEFINE_CTOR(2) DEFINE_CTOR(3)
+DEFINE_CTOR(4) DEFINE_CTOR(5) DEFINE_CTOR(6) DEFINE_CTOR(7)
+static void (*const ctors[NR_CACHE_SLOTS])(void *) = {
+	ctor_0, ctor_1, ctor_2, ctor_3, ctor_4, ctor_5, ctor_6, ctor_7,
+};
+
+static bool is_pow2(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+static unsigned long pfn_of(const void *p)
+{
+	return (unsigned long)((uintptr_t)p >> PAGE_SHIFT);
+}
+
+/* What a failed allocation may blame: an injected fault, the buddy
+ * allocator legally running dry, or a request no block can hold. */
+static bool failure_legal(struct exec *e, size_t size)
+{
+	return e->injected || e->page_fail_legal || size > KMALLOC_MAX_SIZE;
+}
+
+static size_t required_align(struct exec *e, int cache, size_t size)
+{
+	if (cache < 0)
+		return is_pow2(size) ? size : KMALLOC_MIN_ALIGN;
+	struct cache_slot *c = &e->caches[cache];
+	size_t a = c->align > KMALLOC_MIN_ALIGN ? c->align : KMALLOC_MIN_ALIGN;
+	if (c->hwalign && a < CACHE_LINE_SIZE)
+		a = CACHE_LINE_SIZE;
+	return a;
+}
+
+static bool check_placement(struct exec *e, int slot, void *p, size_t size, int cache)
+{
+	uintptr_t a = (uintptr_t)p;
+	size_t align = required_align(e, cache, size);
+	unsigned long head;
+	unsigned int order, cls;
+
+	if (a % align) {
+		diverge(e, "slab.misaligned", "o%d (%zu bytes) aligned to %zu", slot, size, align);
+		diverge_actual(e, "address is %zu bytes past an aligned one", (size_t)(a % align));
+		return false;
+	}
+	if (!bm_find_allocated(e->model, pfn_of(p), &head, &order, &cls) ||
+	    !(cls == PGC_SLAB || (cls == PGC_KMALLOC_LARGE && cache < 0 &&
+				  (head << PAGE_SHIFT) == a)) ||
+	    a + size > (head + (1ul << order)) << PAGE_SHIFT) {
+		diverge(e, "slab.outside-slab", "o%d (%zu bytes) inside a slab page or a large "
+			"kmalloc block", slot, size);
+		diverge_actual(e, "the page under it is %s",
+			       bm_find_allocated(e->model, pfn_of(p), &head, &order, &cls)
+				       ? page_class_name(cls) : "free");
+		return false;
+	}
+	for (int i = 0; i < NR_OBJ_SLOTS; i++) {
+		struct obj_slot *o = &e->objs[i];
+		uintptr_t b = (uintptr_t)o->ptr;
+
+		if (!o->live || i == slot || !o->size)
+			continue;
+		if (a < b + o->size && b < a + size) {
+			diverge(e, "slab.overlap", "o%d (%zu bytes) disjoint from live objects",
+				slot, size);
+			diverge_actual(e, "it overlaps o%d (%zu bytes) at offset %ld", i, o->size,
+				       (long)(b - a));
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool check_contents(struct exec *e, int slot, void *p, size_t size, bool zero, int cache)
+{
+	long off;
+
+	if (zero && (off = first_nonzero(p, size)) >= 0) {
+		diverge(e, "slab.not-zeroed", "o%d (%zu bytes) zeroed", slot, size);
+		diverge_actual(e, "byte %ld is %#x", off, ((unsigned char *)p)[off]);
+		return false;
+	}
+	if (!zero && cache >= 0 && e->caches[cache].ctor) {
+		for (size_t i = 0; i < size; i++) {
+			if (((unsigned char *)p)[i] != CTOR_BYTE) {
+				diverge(e, "slab.ctor", "o%d in its constructed state", slot);
+				diverge_actual(e, "byte %zu is %#x", i, ((unsigned char *)p)[i]);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* Oracles for a fresh object, then the object model takes it. */
+static void adopt(struct exec *e, int slot, void *p, size_t size, bool zero, int cache)
+{
+	struct obj_slot *o = &e->objs[slot];
+
+	if (!p) {
+		if (!failure_legal(e, size)) {
+			diverge(e, "slab.spurious-failure", "a %zu-byte object: no fault was "
+				"injected and the buddy allocator did not run out", size);
+			diverge_actual(e, "NULL");
+		}
+		return;
+	}
+	if (size == 0 && cache < 0) {
+		if (p != ZERO_SIZE_PTR) {
+			diverge(e, "slab.zero-size", "ZERO_SIZE_PTR for a 0-byte request");
+			diverge_actual(e, "a real pointer");
+			return;
+		}
+	} else {
+		if (p == ZERO_SIZE_PTR || size > KMALLOC_MAX_SIZE) {
+			diverge(e, "slab.bad-result", "a real object of %zu bytes", size);
+			diverge_actual(e, p == ZERO_SIZE_PTR ? "ZERO_SIZE_PTR" :
+				       "an object above KMALLOC_MAX_SIZE");
+			return;
+		}
+		size_t usable = cache < 0 ? ksize(p) : kmem_cache_size(e->caches[cache].cache);
+		if (usable < size) {
+			diverge(e, "slab.ksize", "ksize(o%d) >= %zu", slot, size);
+			diverge_actual(e, "%zu", usable);
+			return;
+		}
+		if (!check_placement(e, slot, p, size, cache) ||
+		    !check_contents(e, slot, p, size, zero, cache))
+			return;
+	}
+	o->live = true;
+	o->ptr = p;
+	o->size = size;
+	o->cache = cache;
+	o->seed = tag_seed(e, (unsigned int)slot + NR_PAGE_SLOTS);
+	if (size)
+		tag_stamp(p, size, o->seed);
+}
+
+static bool verify_object(struct exec *e, int slot)
+{
+	struct obj_slot *o = &e->objs[slot];
+	long off;
+
+	if (!o->size || (off = tag_verify(o->ptr, o->size, o->seed, o->size)) < 0)
+		return true;
+	diverge(e, "slab.corrupted", "o%d (%zu bytes) to keep the contents written at "
+		"allocation", slot, o->size);
+	diverge_actual(e, "byte %ld changed while it was live", off);
+	return false;
+}
+
+bool objects_verify_all(struct exec *e)
+{
+	for (int i = 0; i < NR_OBJ_SLOTS; i++)
+		if (e->objs[i].live && !verify_object(e, i))
+			return false;
+	return true;
+}
+
+/* A large kmalloc is a buddy block of its own: freeing the object must
+ * give the block back at once. */
+static bool large_block(struct exec *e, const void *p)
+{
+	unsigned long head;
+	unsigned int order, cls;
+
+	return bm_find_allocated(e->model, pfn_of(p), &head, &order, &cls) &&
+	       cls == PGC_KMALLOC_LARGE && (head << PAGE_SHIFT) == (uintptr_t)p;
+}
+
+static void free_object(struct exec *e, int slot, bool via_cache)
+{
+	struct obj_slot *o = &e->objs[slot];
+
+	if (!verify_object(e, slot))
+		return;
+	if (o->cache >= 0 && e->caches[o->cache].ctor)
+		memset(o->ptr, CTOR_BYTE, o->size); /* the caller's side of the ctor contract */
+	bool large = o->size && large_block(e, o->ptr);
+	if (via_cache && o->cache >= 0)
+		kmem_cache_free(e->caches[o->cache].cache, o->ptr);
+	else
+		kfree(o->ptr);
+	o->live = false;
+	if (large && large_block(e, o->ptr)) {
+		diverge(e, "leak.kmalloc-large-not-freed", "the block under o%d freed by kfree",
+			slot);
+		diverge_actual(e, "it is still allocated");
+	}
+}
+
+void obj_slot_release(struct exec *e, int slot)
+{
+	if (e->objs[slot].live)
+		free_object(e, slot, true);
+}
+
+/* Objects of a cache die with it: free them first, as a caller must. */
+void cache_slot_release(struct exec *e, int slot)
+{
+	struct cache_slot *c = &e->caches[slot];
+
+	if (!c->live)
+		return;
+	for (int i = 0; i < NR_OBJ_SLOTS && !diverged(e); i++)
+		if (e->objs[i].live && e->objs[i].cache == slot)
+			free_object(e, i, true);
+	if (diverged(e))
+		return;
+	kmem_cache_destroy(c->cache);
+	c->live = false;
+}
+
+static void do_krealloc(struct exec *e, const struct op *op)
+{
+	struct obj_slot *src = &e->objs[op->src];
+	size_t keep;
+
+	if (op->dst != op->src)
+		obj_slot_release(e, op->dst);
+	if (diverged(e))
+		return;
+	if (!src->live || src->cache >= 0) {
+		/* krealloc of nothing is kmalloc; a cache object cannot be
+		 * krealloc'ed, so it is left alone and kmalloc used instead. */
+		adopt(e, op->dst, krealloc(NULL, op->size, GFP_KERNEL), op->size, false, -1);
+		return;
+	}
+	if (!verify_object(e, op->src))
+		return;
+	struct obj_slot old = *src;
+	void *p = krealloc(old.ptr, op->size, GFP_KERNEL);
+
+	if (!p && op->size) {
+		if (!failure_legal(e, op->size)) {
+			diverge(e, "slab.spurious-failure", "krealloc to %u bytes to succeed",
+				op->size);
+			diverge_actual(e, "NULL");
+		}
+		return; /* the old object stays live, in its slot */
+	}
+	src->live = false;
+	if (op->size == 0) {
+		if (p != ZERO_SIZE_PTR) {
+			diverge(e, "slab.zero-size", "krealloc(p, 0) to return ZERO_SIZE_PTR");
+			diverge_actual(e, "another pointer");
+		}
+		return;
+	}
+	keep = old.size < op->size ? old.size : op->size;
+	long off = tag_verify(p, old.size, old.seed, keep);
+	if (off >= 0) {
+		diverge(e, "slab.realloc-prefix", "krealloc to keep the first %zu bytes", keep);
+		diverge_actual(e, "byte %ld differs", off);
+		return;
+	}
+	adopt(e, op->dst, p, op->size, false, -1);
+	/* adopt stamped the whole new object; nothing else to carry over. */
+}
+
+static void do_cache_create(struct exec *e, const struct op *op)
+{
+	struct cache_slot *c = &e->caches[op->dst];
+	bool ctor = op->flags & OPC_CTOR, hw = op->flags & OPC_HWALIGN;
+
+	cache_slot_release(e, op->dst);
+	if (diverged(e))
+		return;
+	ctor_size[op->dst] = op->size;
+	struct kmem_cache *k = kmem_cache_create(cache_names[op->dst], op->size,
+						 op_align_values[op->align],
+						 hw ? SLAB_HWCACHE_ALIGN : 0,
+						 ctor ? ctors[op->dst] : NULL);
+	if (!k) {
+		/* Sizes no slab can hold may be refused; others only fail when
+		 * an allocation failed legally. */
+		if (op->size && op->size <= KMALLOC_MAX_CACHE_SIZE && !failure_legal(e, 0)) {
+			diverge(e, "slab.spurious-failure", "kmem_cache_create(%u bytes) to succeed",
+				op->size);
+			diverge_actual(e, "NULL");
+		}
+		return;
+	}
+	if (op->size == 0) {
+		diverge(e, "slab.bad-result", "kmem_cache_create of 0-byte objects to fail");
+		diverge_actual(e, "a cache was created");
+		kmem_cache_destroy(k);
+		return;
+	}
+	c->live = true;
+	c->cache = k;
+	c->size = op->size;
+	c->align = op_align_values[op->align];
+	c->hwalign = hw;
+	c->ctor = ctor;
+}
+
+void op_slab(struct exec *e, const struct op *op)
+{
+	struct obj_slot *o = &e->objs[op->dst];
+	size_t total;
+
+	switch (op->kind) {
+	case OP_KMALLOC:
+	case OP_KZALLOC:
+		obj_slot_release(e, op->dst);
+		if (!diverged(e))
+			adopt(e, op->dst, op->kind == OP_KZALLOC ? kzalloc(op->size, GFP_KERNEL)
+					 : kmalloc(op->size, GFP_KERNEL),
+			      op->size, op->kind == OP_KZALLOC, -1);
+		break;
+	case OP_KCALLOC:
+		obj_slot_release(e, op->dst);
+		total = (size_t)op->n * op->size;
+		if (!diverged(e))
+			adopt(e, op->dst, kcalloc(op->n, op->size, GFP_KERNEL), total, true, -1);
+		break;
+	case OP_KREALLOC:
+		do_krealloc(e, op);
+		break;
+	case OP_KFREE:
+		if (o->live)
+			free_object(e, op->dst, false);
+		break;
+	case OP_CACHE_FREE:
+		if (o->live)
+			free_object(e, op->dst, true);
+		break;
+	case OP_CACHE_CREATE:
+		do_cache_create(e, op);
+		break;
+	case OP_CACHE_ALLOC: {
+		struct cache_slot *c = &e->caches[op->src];
+		bool zero = op->gfp & OPG_ZERO;
+
+		if (!c->live)
+			break;
+		obj_slot_release(e, op->dst);
+		if (!diverged(e))
+			adopt(e, op->dst,
+			      kmem_cache_alloc(c->cache, zero ? __GFP_ZERO : GFP_KERNEL),
+			      c->size, zero, op->src);
+		break;
+	}
+	case OP_CACHE_SHRINK:
+		if (e->caches[op->dst].live)
+			kmem_cache_shrink(e->caches[op->dst].cache);
+		break;
+	case OP_CACHE_DESTROY:
+		cache_slot_release(e, op->dst);
+		break;
+	}
+}

@@ -1,0 +1,56 @@
+/* Divergence reports. The SIGNATURE line names the oracle and the kind of
+ * op, nothing that moves between builds (no address, no line number), so
+ * triage can group findings by it. */
+#include <string.h>
+
+#include "exec.h"
+
+#define CONTEXT_OPS 8
+
+static const char *where(const struct program *p, long op_index)
+{
+	if (op_index < 0 || (size_t)op_index >= p->n)
+		return "end";
+	return op_name(p->ops[op_index].kind);
+}
+
+void exec_signature(const struct program *p, const struct divergence *d, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s in %s", d->check, where(p, d->op_index));
+}
+
+void report_context(const struct program *p, long op_index, FILE *out)
+{
+	char line[160];
+
+	if (!p)
+		return;
+	if (op_index < 0 || (size_t)op_index >= p->n) {
+		fprintf(out, "op:        end of program (releasing everything, leak check)\n");
+		op_index = (long)p->n;
+	} else {
+		op_format(&p->ops[op_index], line, sizeof(line));
+		fprintf(out, "op:        #%ld  %s\n", op_index, line);
+	}
+	long first = op_index > CONTEXT_OPS ? op_index - CONTEXT_OPS : 0;
+	if (first < op_index)
+		fprintf(out, "preceding:\n");
+	for (long i = first; i < op_index; i++) {
+		op_format(&p->ops[i], line, sizeof(line));
+		fprintf(out, "  #%-5ld %s\n", i, line);
+	}
+}
+
+void exec_report(const struct program *p, const struct divergence *d, FILE *out)
+{
+	char sig[128];
+
+	fprintf(out, "==== mmrig: divergence ====\n");
+	fprintf(out, "check:     %s\n", d->check);
+	report_context(p, d->op_index, out);
+	fprintf(out, "expected:  %s\n", d->expected);
+	fprintf(out, "actual:    %s\n", d->actual);
+	exec_signature(p, d, sig, sizeof(sig));
+	fprintf(out, "SIGNATURE: %s\n", sig);
+	fflush(out);
+}

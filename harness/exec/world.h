@@ -1,0 +1,97 @@
+/* Executor internals shared by its files: the world of handles the program
+ * acts on, the models, and the divergence being built. */
+#ifndef MMRIG_WORLD_H
+#define MMRIG_WORLD_H
+
+#include <stdint.h>
+
+#include "buddy_model.h"
+#include "exec.h"
+#include "mm/slab.h"
+
+struct page_slot {
+	bool live;
+	void *addr;
+	unsigned int order;
+	int refs;        /* references the program holds */
+	uint64_t seed;   /* content tag */
+};
+
+struct obj_slot {
+	bool live;
+	void *ptr;       /* may be ZERO_SIZE_PTR */
+	size_t size;     /* bytes the program asked for */
+	int cache;       /* cache slot, or -1 for kmalloc */
+	uint64_t seed;
+};
+
+struct cache_slot {
+	bool live;
+	struct kmem_cache *cache;
+	size_t size;
+	unsigned int align;
+	bool hwalign, ctor;
+};
+
+struct exec {
+	const struct page_allocator *pa;
+	struct host_arena arena;
+	struct buddy_model *model;
+	struct bm_range usable[HOST_MAX_RANGES];
+	int nr_usable;
+
+	struct page_slot pages[NR_PAGE_SLOTS];
+	struct obj_slot objs[NR_OBJ_SLOTS];
+	struct cache_slot caches[NR_CACHE_SLOTS];
+
+	/* fault injection: fail the fail_in-th allocation from now (0: off) */
+	unsigned int fail_in;
+	bool injected;        /* an injected failure fired during this op */
+	bool page_fail_legal; /* the buddy legally ran out during this op */
+
+	uint64_t generation;  /* makes every tag distinct */
+	long op_index;
+	struct divergence *div;
+};
+
+/* Records the first divergence of the run; later ones are ignored. */
+void diverge(struct exec *e, const char *check, const char *expected_fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void diverge_actual(struct exec *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline bool diverged(const struct exec *e) { return e->div->hit; }
+
+/* ops_page.c / ops_slab.c */
+void op_page(struct exec *e, const struct op *op);
+void op_slab(struct exec *e, const struct op *op);
+void page_slot_release(struct exec *e, int slot);
+void obj_slot_release(struct exec *e, int slot);
+void cache_slot_release(struct exec *e, int slot);
+bool objects_verify_all(struct exec *e);
+bool pages_verify_all(struct exec *e);
+
+/* oracle.c */
+void oracle_free_counts(struct exec *e);
+void oracle_free_lists(struct exec *e);
+void oracle_leaks(struct exec *e);
+bool alloc_failure_legal(struct exec *e, unsigned int order);
+
+/* tags.c: content stamps written on allocation and verified later. Small
+ * objects are filled whole; large ones carry a word at each page edge. */
+void tag_stamp(void *p, size_t len, uint64_t seed);
+/* Offset of the first byte that differs from the stamp, or -1. Only the
+ * first limit bytes are compared (krealloc's kept prefix). */
+long tag_verify(const void *p, size_t len, uint64_t seed, size_t limit);
+long first_nonzero(const void *p, size_t len);
+uint64_t tag_seed(struct exec *e, unsigned int slot);
+
+/* crash.c: prints the context of a kernel panic before the arch aborts */
+void crash_on_panic(void *ctx, const char *check, const char *func, const char *msg);
+
+/* hooks.c */
+void hooks_attach(struct exec *e);
+void hooks_detach(void);
+/* Fault injection for allocators that do not consult should_fail_alloc. */
+bool inject_now(struct exec *e);
+
+#endif

@@ -1,0 +1,53 @@
+/* The canonical op: what decode would produce from the bytes encode writes.
+ * Encoder and printer both start from it, so an op built by hand (by a
+ * minimizer shrinking arguments, say) encodes and prints the same way, and
+ * decode(encode(op)) == op_canon(op). */
+#include <string.h>
+
+#include "lang_internal.h"
+
+void op_canon(const struct op *in, struct op *out)
+{
+	const struct op_desc *d;
+	struct op op;
+
+	memset(&op, 0, sizeof op);
+	op.kind = in->kind % NR_OPS;
+	d = &op_descs[op.kind];
+
+	/* Copy only the fields this kind has, so unused ones stay 0 and
+	 * decoded ops compare with memcmp. */
+	for (const uint8_t *f = d->fields; *f != F_END; f++) {
+		switch (*f) {
+		case F_DST:
+			op.dst = (uint8_t)(in->dst % slot_count(d->dst_kind));
+			break;
+		case F_SRC:
+			op.src = (uint8_t)(in->src % slot_count(d->src_kind));
+			break;
+		case F_ORDER:
+			op.order = in->order % (PROG_MAX_ORDER_ARG + 1);
+			break;
+		case F_GFP:
+			op.gfp = in->gfp % 2;
+			break;
+		case F_COUNT:
+			op.n = in->n;
+			break;
+		case F_NTH:
+			/* the byte is n - 1, so n == 0 wraps to the top */
+			op.n = (uint8_t)(in->n - 1) % PROG_MAX_FAIL_NTH + 1;
+			break;
+		case F_SIZE:
+			op.size = size_canon(in->size);
+			break;
+		case F_ALIGN:
+			op.align = in->align % NR_ALIGNS;
+			break;
+		case F_FLAGS:
+			op.flags = in->flags % 4;
+			break;
+		}
+	}
+	*out = op;
+}

@@ -1,0 +1,78 @@
+/* Binary form -> program. Every byte string is a program: the opcode and
+ * each field are taken modulo their range, and bytes missing at the end read
+ * as 0, so a fuzzer never wastes an input and truncating one (as a
+ * minimizer does) still gives a program with the same leading ops. */
+#include <string.h>
+
+#include "lang_internal.h"
+
+struct reader {
+	const uint8_t *data;
+	size_t len, pos;
+};
+
+static uint8_t next(struct reader *r)
+{
+	if (r->pos >= r->len)
+		return 0;
+	return r->data[r->pos++];
+}
+
+static void decode_field(struct reader *r, const struct op_desc *d, int f,
+			 struct op *op)
+{
+	uint8_t b0, b1;
+
+	switch (f) {
+	case F_DST:
+		op->dst = (uint8_t)(next(r) % slot_count(d->dst_kind));
+		break;
+	case F_SRC:
+		op->src = (uint8_t)(next(r) % slot_count(d->src_kind));
+		break;
+	case F_ORDER:
+		op->order = next(r) % (PROG_MAX_ORDER_ARG + 1);
+		break;
+	case F_GFP:
+		op->gfp = next(r) % 2;
+		break;
+	case F_COUNT:
+		op->n = next(r);
+		break;
+	case F_NTH:
+		op->n = 1 + next(r) % PROG_MAX_FAIL_NTH;
+		break;
+	case F_SIZE:
+		/* three reads in sequence: argument order is unspecified in C */
+		b0 = next(r);
+		b1 = next(r);
+		op->size = size_decode(b0, b1, next(r));
+		break;
+	case F_ALIGN:
+		op->align = next(r) % NR_ALIGNS;
+		break;
+	case F_FLAGS:
+		op->flags = next(r) % 4;
+		break;
+	}
+}
+
+static void decode_op(struct reader *r, struct op *op)
+{
+	const struct op_desc *d;
+
+	memset(op, 0, sizeof *op);
+	op->kind = next(r) % NR_OPS;
+	d = &op_descs[op->kind];
+	for (const uint8_t *f = d->fields; *f != F_END; f++)
+		decode_field(r, d, *f, op);
+}
+
+void prog_decode(const uint8_t *data, size_t len, struct program *p)
+{
+	struct reader r = { data, len, 0 };
+
+	p->n = 0;
+	while (r.pos < r.len && p->n < PROG_MAX_OPS)
+		decode_op(&r, &p->ops[p->n++]);
+}

@@ -1,0 +1,68 @@
+/* Program -> canonical binary form: opcode = kind, every field as its
+ * in-range value, sizes in table form when possible. Canonical bytes make
+ * "same program" a byte comparison (corpus dedup, minimizer progress). */
+#include <string.h>
+
+#include "lang_internal.h"
+
+/* Writes one op (at most PROG_MAX_OP_BYTES) and returns its length. */
+static size_t encode_op(const struct op *in, uint8_t *out)
+{
+	struct op op;
+	size_t n = 0;
+
+	op_canon(in, &op);
+	out[n++] = op.kind;
+	for (const uint8_t *f = op_descs[op.kind].fields; *f != F_END; f++) {
+		switch (*f) {
+		case F_DST:
+			out[n++] = op.dst;
+			break;
+		case F_SRC:
+			out[n++] = op.src;
+			break;
+		case F_ORDER:
+			out[n++] = op.order;
+			break;
+		case F_GFP:
+			out[n++] = op.gfp;
+			break;
+		case F_COUNT:
+			out[n++] = op.n;
+			break;
+		case F_NTH:
+			out[n++] = (uint8_t)(op.n - 1);
+			break;
+		case F_SIZE:
+			/* op_canon left an encodable size */
+			size_encode(op.size, out + n);
+			n += 3;
+			break;
+		case F_ALIGN:
+			out[n++] = op.align;
+			break;
+		case F_FLAGS:
+			out[n++] = op.flags;
+			break;
+		}
+	}
+	return n;
+}
+
+/* Stops before the first op that does not fit in cap: the bytes written
+ * are always whole ops, a valid program on their own. */
+size_t prog_encode(const struct program *p, uint8_t *out, size_t cap)
+{
+	size_t len = 0;
+	size_t nops = p->n < PROG_MAX_OPS ? p->n : PROG_MAX_OPS;
+
+	for (size_t i = 0; i < nops; i++) {
+		uint8_t buf[PROG_MAX_OP_BYTES];
+		size_t n = encode_op(&p->ops[i], buf);
+		if (n > cap - len)
+			break;
+		memcpy(out + len, buf, n);
+		len += n;
+	}
+	return len;
+}

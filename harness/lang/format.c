@@ -1,0 +1,118 @@
+/* Program -> canonical text. Handles print as p<slot>, o<slot>, c<slot>;
+ * options appear only when set; the output parses back to the same ops.
+ * Reports print ops with op_format, so it takes any op (see op_canon). */
+#include <stdio.h>
+#include <string.h>
+
+#include "lang_internal.h"
+
+#define LINE_CAP 128 /* longest line is about 60 characters */
+
+struct out {
+	char buf[LINE_CAP];
+	size_t len;
+};
+
+static void put(struct out *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > sizeof o->buf - 1 - o->len)
+		n = sizeof o->buf - 1 - o->len;
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+static void put_uint(struct out *o, const char *prefix, unsigned int v)
+{
+	char s[32];
+
+	snprintf(s, sizeof s, "%s%u", prefix, v);
+	put(o, s);
+}
+
+static void put_slot(struct out *o, const char *before, int kind,
+		     unsigned int slot)
+{
+	char s[16];
+
+	snprintf(s, sizeof s, "%s%c%u", before, slot_prefix(kind), slot);
+	put(o, s);
+}
+
+static void put_field(struct out *o, const struct op_desc *d, int f,
+		      const struct op *op)
+{
+	char s[32];
+
+	switch (f) {
+	case F_DST:
+		if (!d->result) /* a result was printed before the op name */
+			put_slot(o, " ", d->dst_kind, op->dst);
+		break;
+	case F_SRC:
+		put_slot(o, " ", d->src_kind, op->src);
+		break;
+	case F_ORDER:
+		put_uint(o, " ", op->order);
+		break;
+	case F_COUNT:
+	case F_NTH:
+		put_uint(o, " ", op->n);
+		break;
+	case F_SIZE:
+		size_format(op->size, s, sizeof s);
+		put(o, " ");
+		put(o, s);
+		break;
+	case F_GFP:
+		if (op->gfp & OPG_ZERO)
+			put(o, " zero");
+		break;
+	case F_ALIGN:
+		if (op->align)
+			put_uint(o, " align=", op_align_values[op->align]);
+		break;
+	case F_FLAGS:
+		if (op->flags & OPC_HWALIGN)
+			put(o, " hwalign");
+		if (op->flags & OPC_CTOR)
+			put(o, " ctor");
+		break;
+	}
+}
+
+int op_format(const struct op *in, char *buf, size_t cap)
+{
+	struct op op;
+	const struct op_desc *d;
+	struct out o = { .len = 0 };
+
+	op_canon(in, &op);
+	d = &op_descs[op.kind];
+	o.buf[0] = '\0';
+	if (d->result) {
+		put_slot(&o, "", d->dst_kind, op.dst);
+		put(&o, " = ");
+	}
+	put(&o, d->name);
+	for (const uint8_t *f = d->fields; *f != F_END; f++)
+		put_field(&o, d, *f, &op);
+
+	/* snprintf-style: the full length even when buf is too small */
+	if (cap > 0)
+		snprintf(buf, cap, "%s", o.buf);
+	return (int)o.len;
+}
+
+void prog_print(const struct program *p, FILE *out)
+{
+	char line[LINE_CAP];
+	size_t nops = p->n < PROG_MAX_OPS ? p->n : PROG_MAX_OPS;
+
+	for (size_t i = 0; i < nops; i++) {
+		op_format(&p->ops[i], line, sizeof line);
+		fprintf(out, "%s\n", line);
+	}
+}

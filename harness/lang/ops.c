@@ -1,0 +1,88 @@
+/* The op table: one row per op kind, read by the decoder, the encoder, the
+ * printer and the parser, so the binary and text forms cannot drift apart. */
+#include <string.h>
+
+#include "lang_internal.h"
+
+/* Sizes the kernel's callers ask for: slab class boundaries, pages and
+ * multi-page runs up to the 16 MiB sendfile buffer, the 960-byte stack
+ * (30 x 32), 3- and 5-page runs, small structs, and a run just past 256K
+ * that straddles a buddy order. A size byte lands near one of these. */
+const uint32_t size_table[SIZE_TABLE_LEN] = {
+	0,      8,       16,      32,      64,      96,      128,     192,
+	256,    512,     1024,    2048,    4096,    8192,    16384,   32768,
+	65536,  131072,  262144,  524288,  1048576, 2097152, 4194304, 8388608,
+	16777216, 960,   12288,   20480,   40,      24,      48,      65536 * 4 + 4096,
+};
+
+const uint32_t op_align_values[NR_ALIGNS] = { 0, 8, 16, 32, 64, 128, 256, 4096 };
+
+#define FIELDS(...) { __VA_ARGS__, F_END }
+
+const struct op_desc op_descs[NR_OPS] = {
+	[OP_ALLOC_PAGES] = { "alloc_pages", 1, SLOT_PAGE, SLOT_NONE, FIELDS(F_DST, F_ORDER, F_GFP) },
+	[OP_FREE_PAGES] = { "free_pages", 0, SLOT_PAGE, SLOT_NONE, FIELDS(F_DST) },
+	[OP_GET_PAGE] = { "get_page", 0, SLOT_PAGE, SLOT_NONE, FIELDS(F_DST) },
+	[OP_PUT_PAGE] = { "put_page", 0, SLOT_PAGE, SLOT_NONE, FIELDS(F_DST) },
+	[OP_KMALLOC] = { "kmalloc", 1, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST, F_SIZE) },
+	[OP_KZALLOC] = { "kzalloc", 1, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST, F_SIZE) },
+	[OP_KCALLOC] = { "kcalloc", 1, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST, F_COUNT, F_SIZE) },
+	[OP_KREALLOC] = { "krealloc", 1, SLOT_OBJ, SLOT_OBJ, FIELDS(F_DST, F_SRC, F_SIZE) },
+	[OP_KFREE] = { "kfree", 0, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST) },
+	[OP_CACHE_CREATE] = { "kmem_cache_create", 1, SLOT_CACHE, SLOT_NONE,
+			      FIELDS(F_DST, F_SIZE, F_ALIGN, F_FLAGS) },
+	[OP_CACHE_ALLOC] = { "kmem_cache_alloc", 1, SLOT_OBJ, SLOT_CACHE, FIELDS(F_DST, F_SRC, F_GFP) },
+	[OP_CACHE_FREE] = { "kmem_cache_free", 0, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST) },
+	[OP_CACHE_SHRINK] = { "kmem_cache_shrink", 0, SLOT_CACHE, SLOT_NONE, FIELDS(F_DST) },
+	[OP_CACHE_DESTROY] = { "kmem_cache_destroy", 0, SLOT_CACHE, SLOT_NONE, FIELDS(F_DST) },
+	[OP_FAIL_NTH] = { "fail_nth", 0, SLOT_NONE, SLOT_NONE, FIELDS(F_NTH) },
+	[OP_CHECK] = { "check", 0, SLOT_NONE, SLOT_NONE, { F_END } },
+};
+
+const char *op_name(unsigned int kind)
+{
+	return kind < NR_OPS ? op_descs[kind].name : "invalid";
+}
+
+/* Looks up an op by its text name; the token is not NUL-terminated. */
+int op_lookup(const char *s, size_t len)
+{
+	for (int k = 0; k < NR_OPS; k++)
+		if (strlen(op_descs[k].name) == len && memcmp(op_descs[k].name, s, len) == 0)
+			return k;
+	return -1;
+}
+
+unsigned int slot_count(int slot_kind)
+{
+	switch (slot_kind) {
+	case SLOT_PAGE:
+		return NR_PAGE_SLOTS;
+	case SLOT_OBJ:
+		return NR_OBJ_SLOTS;
+	case SLOT_CACHE:
+		return NR_CACHE_SLOTS;
+	}
+	return 1; /* no slot: a modulus that keeps the field 0 */
+}
+
+char slot_prefix(int slot_kind)
+{
+	switch (slot_kind) {
+	case SLOT_PAGE:
+		return 'p';
+	case SLOT_OBJ:
+		return 'o';
+	case SLOT_CACHE:
+		return 'c';
+	}
+	return '?';
+}
+
+int align_index(uint32_t value)
+{
+	for (int i = 0; i < NR_ALIGNS; i++)
+		if (op_align_values[i] == value)
+			return i;
+	return -1;
+}

@@ -1,0 +1,405 @@
+/* Text form -> program. One statement a line: [NAME =] OPNAME ARGS...,
+ * positional arguments in the op table's field order, then keyword
+ * options. The first error stops the parse with its line, column and a
+ * message a person can act on; seeds and reproducers are hand-edited. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lang_internal.h"
+
+#define SHOW_MAX 40 /* characters of a token quoted in a message */
+#define TOK(t) ((t)->len > SHOW_MAX ? SHOW_MAX : (t)->len), (t)->s
+
+static const char *const a_kind[NR_SLOT_KINDS] = { "nothing", "a page block", "an object", "a cache" };
+static const char *const kind_word[NR_SLOT_KINDS] = { "", "page block", "object", "cache" };
+
+struct stmt {
+	const struct line *ln;
+	int i; /* next token */
+	struct names *nm;
+	struct parse_error *err;
+	const struct op_desc *d;
+	const struct tok *result; /* NAME of "NAME = op", or NULL */
+	struct op op;
+	unsigned int seen; /* options already given: bits from take_option */
+};
+
+__attribute__((format(printf, 4, 0))) static int
+vfail(struct parse_error *err, int line, int col, const char *fmt, va_list ap)
+{
+	err->line = line;
+	err->col = col;
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	return -1;
+}
+
+__attribute__((format(printf, 4, 5))) static int
+fail(struct parse_error *err, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(err, line, col, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* An error at token t, or with t NULL where a missing token should have
+ * been: just past the last one. */
+__attribute__((format(printf, 3, 4))) static int
+fail_tok(struct stmt *st, const struct tok *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(st->err, st->ln->lineno, t ? t->col : st->ln->end_col, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The next token, or NULL at the end of the line. */
+static const struct tok *next_tok(struct stmt *st)
+{
+	return st->i < st->ln->ntok ? &st->ln->tok[st->i++] : NULL;
+}
+
+static int has_field(const struct op_desc *d, int field)
+{
+	for (const uint8_t *f = d->fields; *f != F_END; f++)
+		if (*f == field)
+			return 1;
+	return 0;
+}
+
+static int is_option(int field)
+{
+	return field == F_GFP || field == F_ALIGN || field == F_FLAGS;
+}
+
+/* "[NAME =] OPNAME": finds the op and checks that a result name is given
+ * exactly when the op creates a handle. */
+static int parse_head(struct stmt *st)
+{
+	const struct line *ln = st->ln;
+	const struct tok *t = &ln->tok[0];
+	int kind;
+
+	if (tok_is(t, "="))
+		return fail_tok(st, t, "missing result name before '='");
+	if (ln->ntok >= 2 && tok_is(&ln->tok[1], "=")) {
+		st->result = t;
+		st->i = 2;
+		if (ln->ntok < 3)
+			return fail_tok(st, NULL, "missing op after '='");
+		t = &ln->tok[2];
+	}
+	kind = op_lookup(t->s, (size_t)t->len);
+	if (kind < 0) {
+		/* "o1 kmalloc 8": a result name that lost its '=' */
+		if (!st->result && ln->ntok >= 2 &&
+		    op_lookup(ln->tok[1].s, (size_t)ln->tok[1].len) >= 0)
+			return fail_tok(st, &ln->tok[1], "missing '=' after result name '%.*s'",
+					TOK(t));
+		return fail_tok(st, t, "unknown op '%.*s'", TOK(t));
+	}
+	st->i++;
+	st->d = &op_descs[kind];
+	st->op.kind = (uint8_t)kind;
+	if (st->d->result && !st->result)
+		return fail_tok(st, t, "missing result name: write 'NAME = %s ...'", st->d->name);
+	if (!st->d->result && st->result)
+		return fail_tok(st, st->result, "result name on %s, which has no result",
+				st->d->name);
+	return 0;
+}
+
+/* Turns a names_* status into a message at token t. */
+static int name_error(struct stmt *st, const struct tok *t, enum name_status ns,
+		      int want, int got)
+{
+	switch (ns) {
+	case NAME_OK:
+		return 0;
+	case NAME_BAD:
+		return fail_tok(st, t, "expected %s name, got '%.*s'", a_kind[want], TOK(t));
+	case NAME_UNKNOWN:
+		return fail_tok(st, t, "unknown name '%.*s'", TOK(t));
+	case NAME_WRONG_KIND:
+		return fail_tok(st, t, "'%.*s' is %s, expected %s", TOK(t), a_kind[got],
+				a_kind[want]);
+	case NAME_FULL:
+		return fail_tok(st, t, "too many %s names: all %u %s slots are taken",
+				kind_word[want], slot_count(want), kind_word[want]);
+	}
+	return -1;
+}
+
+/* Picks the result's slot now, for error order, but binds the name only
+ * after the arguments are read (see names_plan). */
+static int plan_result(struct stmt *st)
+{
+	const struct tok *t = st->result;
+	unsigned int slot = 0;
+	int got = SLOT_NONE;
+	enum name_status ns = names_plan(st->nm, t->s, (size_t)t->len, st->d->dst_kind,
+					 &slot, &got);
+
+	if (ns != NAME_OK)
+		return name_error(st, t, ns, st->d->dst_kind, got);
+	st->op.dst = (uint8_t)slot;
+	return 0;
+}
+
+static int parse_slot(struct stmt *st, const struct tok *t, int want, uint8_t *out)
+{
+	unsigned int slot = 0;
+	int got = SLOT_NONE;
+	enum name_status ns = names_lookup(st->nm, t->s, (size_t)t->len, want, &slot, &got);
+
+	if (ns != NAME_OK)
+		return name_error(st, t, ns, want, got);
+	*out = (uint8_t)slot;
+	return 0;
+}
+
+static int parse_range(struct stmt *st, const struct tok *t, const char *what,
+		       uint32_t lo, uint32_t hi, uint8_t *out)
+{
+	uint32_t v = 0;
+	enum num_status ns = num_parse(t->s, (size_t)t->len, &v);
+
+	if (ns == NUM_BAD)
+		return fail_tok(st, t, "expected %s (a number), got '%.*s'", what, TOK(t));
+	if (ns == NUM_RANGE || v < lo || v > hi)
+		return fail_tok(st, t, "%s out of range: '%.*s' (must be %u..%u)", what, TOK(t),
+				(unsigned int)lo, (unsigned int)hi);
+	*out = (uint8_t)v;
+	return 0;
+}
+
+static int parse_size(struct stmt *st, const struct tok *t)
+{
+	uint32_t v = 0;
+	uint8_t b[3];
+	enum num_status ns = size_parse(t->s, (size_t)t->len, &v);
+
+	if (ns == NUM_BAD)
+		return fail_tok(st, t, "expected a size (96, 0x60, 4K, 4K+1, 2M-8), got '%.*s'",
+				TOK(t));
+	if (ns == NUM_RANGE || size_encode(v, b) < 0)
+		return fail_tok(st, t,
+				"size '%.*s' not encodable: must be below 8M or within "
+				"-128..+127 of a size-table entry",
+				TOK(t));
+	st->op.size = v;
+	return 0;
+}
+
+static const char *field_what(const struct op_desc *d, int f)
+{
+	switch (f) {
+	case F_DST:
+		return a_kind[d->dst_kind];
+	case F_SRC:
+		return a_kind[d->src_kind];
+	case F_ORDER:
+		return "an order";
+	case F_COUNT:
+		return "a count";
+	case F_NTH:
+		return "n";
+	case F_SIZE:
+		return "a size";
+	}
+	return "an argument";
+}
+
+static int parse_positional(struct stmt *st, int f)
+{
+	const struct tok *t;
+
+	t = next_tok(st);
+	if (!t)
+		return fail_tok(st, NULL, "missing argument: %s needs %s", st->d->name,
+				field_what(st->d, f));
+	if (tok_is(t, "="))
+		return fail_tok(st, t, "unexpected '='");
+	switch (f) {
+	case F_DST:
+		return parse_slot(st, t, st->d->dst_kind, &st->op.dst);
+	case F_SRC:
+		return parse_slot(st, t, st->d->src_kind, &st->op.src);
+	case F_ORDER:
+		return parse_range(st, t, "order", 0, PROG_MAX_ORDER_ARG, &st->op.order);
+	case F_COUNT:
+		return parse_range(st, t, "count", 0, 255, &st->op.n);
+	case F_NTH:
+		return parse_range(st, t, "n", 1, PROG_MAX_FAIL_NTH, &st->op.n);
+	case F_SIZE:
+		return parse_size(st, t);
+	}
+	return -1;
+}
+
+/* "align=N" (spaces around '=' allowed): N must be one of the values. */
+static int parse_align(struct stmt *st)
+{
+	const struct tok *t = next_tok(st);
+	uint32_t v = 0;
+	enum num_status ns;
+	int idx;
+
+	if (!t || !tok_is(t, "="))
+		return fail_tok(st, t, "missing '=' after align");
+	t = next_tok(st);
+	if (!t)
+		return fail_tok(st, t, "missing argument: align= needs a value");
+	ns = num_parse(t->s, (size_t)t->len, &v);
+	if (ns == NUM_BAD)
+		return fail_tok(st, t, "expected an alignment (a number), got '%.*s'", TOK(t));
+	idx = ns == NUM_OK ? align_index(v) : -1;
+	if (idx < 0)
+		return fail_tok(st, t,
+				"align out of range: '%.*s' (must be one of 0 8 16 32 64 "
+				"128 256 4096)",
+				TOK(t));
+	st->op.align = (uint8_t)idx;
+	return 0;
+}
+
+static int extra_argument(struct stmt *st, const struct tok *t)
+{
+	const struct op_desc *d = st->d;
+
+	if (has_field(d, F_GFP))
+		return fail_tok(st, t, "extra argument '%.*s' (%s takes the option: zero)", TOK(t),
+				d->name);
+	if (has_field(d, F_ALIGN))
+		return fail_tok(st, t,
+				"extra argument '%.*s' (%s takes the options: align=N hwalign ctor)",
+				TOK(t), d->name);
+	return fail_tok(st, t, "extra argument '%.*s'", TOK(t));
+}
+
+/* One keyword option; bit is its flag in st->seen (no option twice). */
+static int take_option(struct stmt *st, const struct tok *t, unsigned int bit)
+{
+	if (st->seen & bit)
+		return fail_tok(st, t, "duplicate option '%.*s'", TOK(t));
+	st->seen |= bit;
+	return 0;
+}
+
+static int parse_options(struct stmt *st)
+{
+	const struct op_desc *d = st->d;
+	const struct tok *t;
+
+	while ((t = next_tok(st)) != NULL) {
+		int rc;
+
+		if (has_field(d, F_GFP) && tok_is(t, "zero")) {
+			rc = take_option(st, t, 1);
+			st->op.gfp |= OPG_ZERO;
+		} else if (has_field(d, F_FLAGS) && tok_is(t, "hwalign")) {
+			rc = take_option(st, t, 2);
+			st->op.flags |= OPC_HWALIGN;
+		} else if (has_field(d, F_FLAGS) && tok_is(t, "ctor")) {
+			rc = take_option(st, t, 4);
+			st->op.flags |= OPC_CTOR;
+		} else if (has_field(d, F_ALIGN) && tok_is(t, "align")) {
+			rc = take_option(st, t, 8);
+			if (rc == 0)
+				rc = parse_align(st);
+		} else {
+			rc = extra_argument(st, t);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_stmt(const struct line *ln, struct names *nm, struct op *out,
+		      struct parse_error *err)
+{
+	struct stmt st;
+
+	memset(&st, 0, sizeof st);
+	st.ln = ln;
+	st.nm = nm;
+	st.err = err;
+	if (parse_head(&st) < 0)
+		return -1;
+	if (st.result && plan_result(&st) < 0)
+		return -1;
+	for (const uint8_t *f = st.d->fields; *f != F_END; f++) {
+		if ((*f == F_DST && st.d->result) || is_option(*f))
+			continue;
+		if (parse_positional(&st, *f) < 0)
+			return -1;
+	}
+	if (parse_options(&st) < 0)
+		return -1;
+	if (st.result)
+		names_commit(nm, st.result->s, (size_t)st.result->len, st.d->dst_kind, st.op.dst);
+	*out = st.op;
+	return 0;
+}
+
+/* Canonical names anywhere in the program keep their slots from user
+ * names, whichever comes first. Lines with errors are scanned as far as
+ * they lex; the main pass reports the error. */
+static void prescan(const char *text, size_t len, struct names *nm)
+{
+	struct line ln;
+	size_t pos = 0;
+
+	memset(&ln, 0, sizeof ln);
+	while (line_next(text, len, &pos, &ln)) {
+		line_lex(&ln);
+		for (int i = 0; i < ln.ntok; i++)
+			names_reserve(nm, ln.tok[i].s, (size_t)ln.tok[i].len);
+	}
+}
+
+static int bad_character(struct parse_error *err, const struct line *ln, int col)
+{
+	unsigned char c = (unsigned char)ln->s[col - 1];
+
+	if (c >= 0x21 && c < 0x7f)
+		return fail(err, ln->lineno, col, "bad character '%c'", c);
+	return fail(err, ln->lineno, col, "bad character 0x%02x", c);
+}
+
+int prog_parse(const char *text, size_t len, struct program *p, struct parse_error *err)
+{
+	struct parse_error dummy;
+	struct names nm;
+	struct line ln;
+	size_t pos = 0;
+	int bad;
+
+	if (!err)
+		err = &dummy;
+	memset(err, 0, sizeof *err);
+	memset(&ln, 0, sizeof ln);
+	p->n = 0;
+	names_init(&nm);
+	prescan(text, len, &nm);
+	while (line_next(text, len, &pos, &ln)) {
+		bad = line_lex(&ln);
+		if (bad)
+			return bad_character(err, &ln, bad);
+		if (ln.ntok == 0)
+			continue;
+		if (p->n == PROG_MAX_OPS)
+			return fail(err, ln.lineno, ln.tok[0].col, "more than %d ops",
+				    PROG_MAX_OPS);
+		if (parse_stmt(&ln, &nm, &p->ops[p->n], err) < 0)
+			return -1;
+		p->n++;
+	}
+	return 0;
+}

@@ -1,0 +1,101 @@
+/* The op language: a program is a bounded list of ops over a small world of
+ * handles (page blocks, objects, caches). Binary form: every byte string is
+ * a valid program. Text form (*.mmr): one op a line, for people. */
+#ifndef MMRIG_PROG_H
+#define MMRIG_PROG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PROG_MAX_OPS 4096
+#define NR_PAGE_SLOTS 64
+#define NR_OBJ_SLOTS 64
+#define NR_CACHE_SLOTS 8
+#define PROG_MAX_ORDER_ARG 11 /* orders 0..11; 11 is above MAX_ORDER and must fail */
+/* Size encoding, 3 bytes b0 b1 b2:
+ *   b0 < 0x80: size_table[b0 % 32] + (int8_t)b1, clamped to 0..PROG_MAX_SIZE
+ *              (canonical: b0 < 32, b2 == 0) - lands on class boundaries;
+ *   b0 >= 0x80: ((b0 & 0x7f) << 16 | b1 << 8 | b2), i.e. 0..8 MiB-1 exactly.
+ * A text size must be expressible one of these ways. */
+#define SIZE_TABLE_LEN 32
+extern const uint32_t size_table[SIZE_TABLE_LEN];
+#define PROG_MAX_SIZE ((16u << 20) + 127)
+#define PROG_MAX_FAIL_NTH 64
+
+enum op_kind {
+	OP_ALLOC_PAGES,   /* dst=page slot, order, gfp */
+	OP_FREE_PAGES,    /* dst=page slot */
+	OP_GET_PAGE,      /* dst=page slot */
+	OP_PUT_PAGE,      /* dst=page slot */
+	OP_KMALLOC,       /* dst=obj slot, size */
+	OP_KZALLOC,       /* dst=obj slot, size */
+	OP_KCALLOC,       /* dst=obj slot, n, size */
+	OP_KREALLOC,      /* dst=obj slot, src=obj slot, size */
+	OP_KFREE,         /* dst=obj slot */
+	OP_CACHE_CREATE,  /* dst=cache slot, size, align, flags */
+	OP_CACHE_ALLOC,   /* dst=obj slot, src=cache slot, gfp */
+	OP_CACHE_FREE,    /* dst=obj slot */
+	OP_CACHE_SHRINK,  /* dst=cache slot */
+	OP_CACHE_DESTROY, /* dst=cache slot */
+	OP_FAIL_NTH,      /* n: the n-th allocation from now fails (1..64) */
+	OP_CHECK,         /* full consistency walk */
+	NR_OPS
+};
+
+/* gfp argument bits (binary: gfp byte % 2) */
+#define OPG_ZERO 0x1u
+
+/* cache flags argument bits (binary: flags byte % 4) */
+#define OPC_HWALIGN 0x1u
+#define OPC_CTOR 0x2u
+
+/* align argument: index into op_align_values (binary: byte % NR_ALIGNS) */
+#define NR_ALIGNS 8
+extern const uint32_t op_align_values[NR_ALIGNS]; /* 0 8 16 32 64 128 256 4096 */
+
+struct op {
+	uint8_t kind;
+	uint8_t dst;    /* slot written or acted on */
+	uint8_t src;    /* krealloc source object, cache_alloc cache */
+	uint8_t order;
+	uint8_t gfp;
+	uint8_t n;      /* kcalloc count (0..255), fail_nth (1..64) */
+	uint8_t align;  /* index into op_align_values */
+	uint8_t flags;  /* OPC_* */
+	uint32_t size;  /* bytes, 0..PROG_MAX_SIZE */
+};
+
+struct program {
+	size_t n;
+	struct op ops[PROG_MAX_OPS];
+};
+
+const char *op_name(unsigned int kind);
+
+/* Binary form. decode never fails; encode writes the canonical bytes and
+ * returns their count (at most PROG_MAX_OPS * PROG_MAX_OP_BYTES). */
+#define PROG_MAX_OP_BYTES 7
+void prog_decode(const uint8_t *data, size_t len, struct program *p);
+size_t prog_encode(const struct program *p, uint8_t *out, size_t cap);
+
+/* Text form. op_format writes one canonical line (no newline) and returns
+ * its length; names are p<slot>, o<slot>, c<slot>. */
+int op_format(const struct op *op, char *buf, size_t cap);
+void prog_print(const struct program *p, FILE *out);
+
+struct parse_error {
+	int line, col; /* 1-based */
+	char msg[160];
+};
+/* Returns 0, or -1 with err filled in. text need not be NUL-terminated. */
+int prog_parse(const char *text, size_t len, struct program *p, struct parse_error *err);
+
+/* Reads a file in either form. AUTO: text exactly when the name ends in
+ * .mmr, binary otherwise. Returns 0; -1 unreadable (errno set); -2 parse
+ * error (err filled). */
+enum prog_form { PROG_FORM_AUTO, PROG_FORM_BINARY, PROG_FORM_TEXT };
+int prog_load(const char *path, enum prog_form form, struct program *p,
+	      struct parse_error *err);
+
+#endif

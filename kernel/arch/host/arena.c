@@ -1,0 +1,133 @@
+/* The arena: one aligned mapping that plays the machine's physical memory,
+ * and the fixed memory map laid over it. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "host.h"
+#include "host_internal.h"
+
+#define ARENA_ALIGN ((size_t)1 << (MAX_ORDER + PAGE_SHIFT))
+
+/* Reserved pages between mem_map and the first usable page: the usable
+ * start is then not MAX_ORDER-aligned, as on real machines. */
+#define META_GAP_PFNS 3
+/* A reserved hole in the middle of big arenas (firmware, MMIO...). */
+#define HOLE_PFNS 7
+#define HOLE_OFFSET 13
+
+/* On x86-64 the arena is placed at a fixed address when it is free, so pfns
+ * (and any report quoting them) are the same in every process. The address
+ * is in ASan's high memory and away from its allocator and the usual
+ * mmap / heap areas; if it is taken, any aligned address will do. */
+#if defined(__x86_64__)
+#define ARENA_HINT ((uintptr_t)0x3e0000000000ULL)
+#endif
+
+static void *map_at_hint(size_t size)
+{
+#if defined(ARENA_HINT) && defined(MAP_FIXED_NOREPLACE)
+	void *p = mmap((void *)ARENA_HINT, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Old kernels treat the flag as a mere hint. */
+	if (p != (void *)ARENA_HINT) {
+		munmap(p, size);
+		return NULL;
+	}
+	return p;
+#else
+	(void)size;
+	return NULL;
+#endif
+}
+
+/* Over-map by one alignment unit, then trim both ends. */
+static void *map_aligned(size_t size)
+{
+	void *p = map_at_hint(size);
+	uintptr_t raw, base;
+
+	if (p)
+		return p;
+	p = mmap(NULL, size + ARENA_ALIGN, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	raw = (uintptr_t)p;
+	base = ALIGN_UP(raw, (uintptr_t)ARENA_ALIGN);
+	if (base > raw)
+		munmap(p, base - raw);
+	if (base + size < raw + size + ARENA_ALIGN)
+		munmap((void *)(base + size), raw + ARENA_ALIGN - base);
+	return (void *)base;
+}
+
+static void add_range(struct host_arena *a, unsigned long start, unsigned long end)
+{
+	a->usable[a->nr_usable].start_pfn = a->base_pfn + start;
+	a->usable[a->nr_usable].end_pfn = a->base_pfn + end;
+	a->nr_usable++;
+}
+
+/* mem_map at the start, a small reserved gap, then usable memory with a
+ * reserved hole in the middle when the arena is big enough to afford it. */
+static int lay_out(struct host_arena *a)
+{
+	unsigned long first = a->nr_meta_pfns + META_GAP_PFNS;
+
+	if (first >= a->nr_pfns)
+		return -1;
+	if (a->nr_pfns >= (2UL << MAX_ORDER)) {
+		unsigned long hole = a->nr_pfns / 2 + HOLE_OFFSET;
+
+		add_range(a, first, hole);
+		add_range(a, hole + HOLE_PFNS, a->nr_pfns);
+	} else {
+		add_range(a, first, a->nr_pfns);
+	}
+	return 0;
+}
+
+int host_arena_create(size_t size, struct host_arena *out)
+{
+	struct host_arena a;
+
+	memset(&a, 0, sizeof(a));
+	if (size == 0 || size > SIZE_MAX / 2) {
+		fprintf(stderr, "mmrig: bad arena size %zu\n", size);
+		return -1;
+	}
+	a.size = ALIGN_UP(size, ARENA_ALIGN);
+	a.base = map_aligned(a.size);
+	if (!a.base) {
+		fprintf(stderr, "mmrig: cannot map a %zu-byte arena: %s\n", a.size,
+			strerror(errno));
+		return -1;
+	}
+	a.base_pfn = (uintptr_t)a.base >> PAGE_SHIFT;
+	a.nr_pfns = a.size >> PAGE_SHIFT;
+	a.mem_map = a.base;
+	a.nr_meta_pfns = (a.nr_pfns * sizeof(struct page) + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (lay_out(&a)) {
+		fprintf(stderr, "mmrig: a %zu-byte arena is too small\n", a.size);
+		munmap(a.base, a.size);
+		return -1;
+	}
+	/* Mapped, not malloc'ed: the arena lives as long as the process, and a
+	 * leak checker must not report it when the harness drops the struct. */
+	a.dirty = mmap(NULL, BITS_TO_LONGS(a.nr_pfns) * sizeof(unsigned long),
+		       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a.dirty == MAP_FAILED) {
+		fprintf(stderr, "mmrig: cannot map the dirty-page bitmap: %s\n", strerror(errno));
+		munmap(a.base, a.size);
+		return -1;
+	}
+	*out = a;
+	return 0;
+}

@@ -1,0 +1,174 @@
+/* Poisoning and the cheap reset.
+ *
+ * A fuzzer resets the kernel once per input, so host_mm_reset() must cost
+ * what the previous run touched, not what the arena holds. Every block the
+ * buddy allocator hands out is recorded in the arena's dirty bitmap; at
+ * reset only those pages are zeroed, and while buddy_init() re-poisons the
+ * free memory only those pages are poisoned again: the rest never stopped
+ * being poisoned.
+ */
+#include <string.h>
+
+#include "arch.h"
+#include "host_internal.h"
+#include "mm/slab.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HOST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define HOST_ASAN 1
+#endif
+#ifdef HOST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+static struct host_arena *cur; /* the arena the kernel currently runs on */
+static bool resetting;          /* buddy_init() inside host_mm_reset() */
+
+static void asan_poison(const void *addr, size_t len)
+{
+#ifdef HOST_ASAN
+	__asan_poison_memory_region(addr, len);
+#else
+	(void)addr;
+	(void)len;
+#endif
+}
+
+static void asan_unpoison(const void *addr, size_t len)
+{
+#ifdef HOST_ASAN
+	__asan_unpoison_memory_region(addr, len);
+#else
+	(void)addr;
+	(void)len;
+#endif
+}
+
+/* ---- the dirty bitmap ---- */
+
+static bool test_bit(const unsigned long *map, unsigned long i)
+{
+	return (map[i / BITS_PER_LONG] >> (i % BITS_PER_LONG)) & 1;
+}
+
+static void set_bits(unsigned long *map, unsigned long i, unsigned long n)
+{
+	unsigned long end = i + n;
+
+	while (i < end) {
+		if (i % BITS_PER_LONG == 0 && end - i >= BITS_PER_LONG) {
+			map[i / BITS_PER_LONG] = ~0UL;
+			i += BITS_PER_LONG;
+		} else {
+			map[i / BITS_PER_LONG] |= 1UL << (i % BITS_PER_LONG);
+			i++;
+		}
+	}
+}
+
+/* The next run [*start, *stop) of set bits at or after *start, below end. */
+static bool next_run(const unsigned long *map, unsigned long *start,
+		     unsigned long end, unsigned long *stop)
+{
+	unsigned long i = *start;
+
+	while (i < end && !test_bit(map, i)) {
+		if (i % BITS_PER_LONG == 0 && !map[i / BITS_PER_LONG])
+			i += BITS_PER_LONG;
+		else
+			i++;
+	}
+	if (i >= end)
+		return false;
+	*start = i;
+	while (i < end && test_bit(map, i)) {
+		if (i % BITS_PER_LONG == 0 && map[i / BITS_PER_LONG] == ~0UL)
+			i += BITS_PER_LONG;
+		else
+			i++;
+	}
+	*stop = i < end ? i : end;
+	return true;
+}
+
+static void *pfn_addr(const struct host_arena *a, unsigned long off)
+{
+	return (char *)a->base + (off << PAGE_SHIFT);
+}
+
+void host_mark_dirty(unsigned long pfn, unsigned int order)
+{
+	unsigned long off, n = 1UL << order;
+
+	if (!cur || pfn < cur->base_pfn || pfn - cur->base_pfn >= cur->nr_pfns)
+		return;
+	off = pfn - cur->base_pfn;
+	if (n > cur->nr_pfns - off)
+		n = cur->nr_pfns - off;
+	set_bits(cur->dirty, off, n);
+}
+
+/* ---- poison hooks ---- */
+
+/* During a reset, poison only the dirty pages of a page-aligned range of the
+ * current arena; false if the range is not one the filter can vouch for. */
+static bool poison_dirty_only(const void *addr, size_t len)
+{
+	uintptr_t p = (uintptr_t)addr, base = (uintptr_t)cur->base;
+	unsigned long off, end;
+
+	if (p < base || p - base + len > cur->size ||
+	    !IS_ALIGNED(p, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE))
+		return false;
+	off = (p - base) >> PAGE_SHIFT;
+	end = off + (len >> PAGE_SHIFT);
+	for (unsigned long stop; next_run(cur->dirty, &off, end, &stop); off = stop)
+		asan_poison(pfn_addr(cur, off), (stop - off) << PAGE_SHIFT);
+	return true;
+}
+
+void arch_poison(const void *addr, size_t len)
+{
+	if (resetting && poison_dirty_only(addr, len))
+		return;
+	asan_poison(addr, len);
+}
+
+void arch_unpoison(const void *addr, size_t len)
+{
+	asan_unpoison(addr, len);
+}
+
+/* ---- reset ---- */
+
+/* Zero every page handed out since the last reset: it may be free and
+ * poisoned now, so it is unpoisoned first. */
+static void scrub_dirty(struct host_arena *a)
+{
+	unsigned long off = 0, stop;
+
+	for (; next_run(a->dirty, &off, a->nr_pfns, &stop); off = stop) {
+		void *p = pfn_addr(a, off);
+		size_t len = (stop - off) << PAGE_SHIFT;
+
+		asan_unpoison(p, len);
+		memset(p, 0, len);
+	}
+}
+
+void host_mm_reset(struct host_arena *a)
+{
+	cur = a;
+	scrub_dirty(a);
+	/* The first reset poisons everything; later ones only what was dirty. */
+	resetting = a->poisoned;
+	buddy_init(a->mem_map, a->base_pfn, a->nr_pfns, a->usable, a->nr_usable);
+	kmem_cache_init();
+	resetting = false;
+	a->poisoned = true;
+	memset(a->dirty, 0, BITS_TO_LONGS(a->nr_pfns) * sizeof(unsigned long));
+}

@@ -1,0 +1,49 @@
+/* The kernel's hook points, forwarded to whatever the harness registered.
+ * With no hooks the kernel runs plain: traces vanish, nothing fails. */
+#include <string.h>
+
+#include "arch.h"
+#include "host_internal.h"
+
+static struct host_hooks hooks;
+
+void host_set_hooks(const struct host_hooks *h)
+{
+	if (h)
+		hooks = *h;
+	else
+		memset(&hooks, 0, sizeof(hooks));
+}
+
+void trace_page_alloc(struct page *page, unsigned int order, unsigned int pgc)
+{
+	unsigned long pfn = page_to_pfn(page);
+
+	/* Recorded even without hooks: the next reset must scrub it. */
+	host_mark_dirty(pfn, order);
+	if (hooks.page_alloc)
+		hooks.page_alloc(hooks.ctx, pfn, order, pgc);
+}
+
+void trace_page_free(struct page *page, unsigned int order, unsigned int pgc)
+{
+	if (hooks.page_free)
+		hooks.page_free(hooks.ctx, page_to_pfn(page), order, pgc);
+}
+
+void trace_page_alloc_fail(unsigned int order, gfp_t gfp)
+{
+	if (hooks.page_alloc_fail)
+		hooks.page_alloc_fail(hooks.ctx, order, gfp);
+}
+
+bool should_fail_alloc(gfp_t gfp, size_t size)
+{
+	return hooks.should_fail && hooks.should_fail(hooks.ctx, gfp, size);
+}
+
+void host_call_panic_hook(const char *check, const char *func, const char *msg)
+{
+	if (hooks.panic)
+		(hooks.panic)(hooks.ctx, check, func, msg); /* panic() is a macro */
+}

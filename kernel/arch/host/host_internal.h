@@ -1,0 +1,18 @@
+/* Shared between the host arch files; not seen by the harness. */
+#ifndef MMRIG_HOST_INTERNAL_H
+#define MMRIG_HOST_INTERNAL_H
+
+#include <limits.h>
+
+#include "host.h"
+
+#define BITS_PER_LONG (sizeof(unsigned long) * CHAR_BIT)
+#define BITS_TO_LONGS(n) (((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
+
+/* dirty.c: remember a block handed out since the last reset. */
+void host_mark_dirty(unsigned long pfn, unsigned int order);
+
+/* hooks.c: the harness's panic callback, if any. */
+void host_call_panic_hook(const char *check, const char *func, const char *msg);
+
+#endif

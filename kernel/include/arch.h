@@ -1,0 +1,46 @@
+/* Everything kernel/mm needs from an architecture, in one place.
+ * An arch provides: its console, panic, and - when CONFIG_MM_HOOKS is set -
+ * the poison hooks, page-block tracepoints and the fault-injection hook.
+ * With CONFIG_MM_HOOKS 0 the hooks compile to nothing. */
+#ifndef MMRIG_ARCH_H
+#define MMRIG_ARCH_H
+
+#include "config.h"
+#include "types.h"
+
+struct page;
+
+void arch_console_write(const char *s, size_t n);
+
+/* Never returns. check is a short stable name ("double-free"); func the
+ * kernel function that found it; msg free text for the report. */
+void arch_panic(const char *check, const char *func, const char *msg)
+	__attribute__((noreturn));
+
+#define panic(check, ...) __panic((check), __func__, __VA_ARGS__)
+void __panic(const char *check, const char *func, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 3, 4)));
+
+#if CONFIG_MM_HOOKS
+/* Free memory is poisoned so any access to it traps (ASan on the host). */
+void arch_poison(const void *addr, size_t len);
+void arch_unpoison(const void *addr, size_t len);
+/* Every buddy block handed out or taken back, with its caller class. */
+void trace_page_alloc(struct page *page, unsigned int order, unsigned int pgc);
+void trace_page_free(struct page *page, unsigned int order, unsigned int pgc);
+/* The buddy allocator had no block of this order (no injection involved). */
+void trace_page_alloc_fail(unsigned int order, gfp_t gfp);
+/* Consulted once by every page and slab allocation before it does anything. */
+bool should_fail_alloc(gfp_t gfp, size_t size);
+#else
+static inline void arch_poison(const void *a, size_t n) { (void)a; (void)n; }
+static inline void arch_unpoison(const void *a, size_t n) { (void)a; (void)n; }
+static inline void trace_page_alloc(struct page *p, unsigned int o, unsigned int c)
+{ (void)p; (void)o; (void)c; }
+static inline void trace_page_free(struct page *p, unsigned int o, unsigned int c)
+{ (void)p; (void)o; (void)c; }
+static inline void trace_page_alloc_fail(unsigned int o, gfp_t g) { (void)o; (void)g; }
+static inline bool should_fail_alloc(gfp_t g, size_t s) { (void)g; (void)s; return false; }
+#endif
+
+#endif

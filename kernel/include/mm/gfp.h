@@ -1,0 +1,33 @@
+#ifndef MMRIG_MM_GFP_H
+#define MMRIG_MM_GFP_H
+
+#include "../types.h"
+
+#define __GFP_ZERO 0x01u   /* return zeroed memory */
+#define __GFP_COMP 0x02u   /* compound block: tail pages point at the head */
+#define __GFP_NOWARN 0x04u /* failure is expected; do not print */
+
+#define GFP_KERNEL 0u
+#define GFP_ATOMIC 0u
+
+/* Caller class, carried in the gfp word so every page-block tracepoint can
+ * say who asked (a leak report then names the subsystem, not an address). */
+enum page_class {
+	PGC_KERNEL = 0,      /* direct alloc_pages() by kernel code */
+	PGC_HARNESS = 1,     /* the test harness, through the allocator interface */
+	PGC_SLAB = 2,        /* slab pages of a kmem_cache */
+	PGC_KMALLOC_LARGE = 3, /* kmalloc() above the largest size class */
+	PGC_PGTABLE = 4,     /* page-table pages */
+	PGC_COW = 5,         /* copy-on-write copies */
+	PGC_USER = 6,        /* demand-paged user memory */
+	NR_PAGE_CLASSES = 7,
+};
+
+#define GFP_CLASS_SHIFT 8
+#define GFP_CLASS_MASK (0xfu << GFP_CLASS_SHIFT)
+#define GFP_CLASS(c) ((gfp_t)(c) << GFP_CLASS_SHIFT)
+#define gfp_class(gfp) (((gfp) & GFP_CLASS_MASK) >> GFP_CLASS_SHIFT)
+
+const char *page_class_name(unsigned int pgc);
+
+#endif

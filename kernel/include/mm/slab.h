@@ -1,0 +1,40 @@
+/* SLAB-style object caches and kmalloc. */
+#ifndef MMRIG_MM_SLAB_H
+#define MMRIG_MM_SLAB_H
+
+#include "gfp.h"
+#include "page.h"
+
+#define SLAB_HWCACHE_ALIGN 0x1u /* align objects to the cache line */
+#define CACHE_LINE_SIZE 64
+
+/* kmalloc(0) returns this: not NULL (not a failure), but any access faults. */
+#define ZERO_SIZE_PTR ((void *)16)
+#define ZERO_OR_NULL_PTR(p) ((uintptr_t)(p) <= (uintptr_t)ZERO_SIZE_PTR)
+
+#define KMALLOC_MIN_SIZE 8
+#define KMALLOC_MAX_CACHE_SIZE 8192 /* larger requests go to the buddy allocator */
+#define KMALLOC_MAX_SIZE (PAGE_SIZE << MAX_ORDER)
+
+struct kmem_cache;
+
+/* Reset all slab state; called after buddy_init(). */
+void kmem_cache_init(void);
+
+struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align,
+				     unsigned int flags, void (*ctor)(void *));
+void *kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp);
+void kmem_cache_free(struct kmem_cache *cache, void *obj);
+int kmem_cache_shrink(struct kmem_cache *cache); /* returns pages released */
+void kmem_cache_destroy(struct kmem_cache *cache);
+size_t kmem_cache_size(const struct kmem_cache *cache); /* usable bytes per object */
+void kmem_cache_shrink_all(void); /* shrink every cache, kmalloc's included */
+
+void *kmalloc(size_t size, gfp_t gfp);
+void *kzalloc(size_t size, gfp_t gfp);
+void *kcalloc(size_t n, size_t size, gfp_t gfp);
+void *krealloc(const void *p, size_t new_size, gfp_t gfp);
+void kfree(const void *p);
+size_t ksize(const void *p);
+
+#endif

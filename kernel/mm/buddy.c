@@ -1,0 +1,416 @@
+/* The buddy page allocator.
+ *
+ * Free memory is kept as blocks of 2^order pages, aligned to their size by
+ * absolute pfn, on one LIFO list per order. Allocation takes the head of the
+ * smallest list that can serve the request and splits it; freeing merges a
+ * block with its buddy as long as the buddy is a free block of the same
+ * order (eager coalescing), so the free structure depends only on which
+ * blocks are allocated. Everything the allocator knows lives in struct page,
+ * never in the free memory, so free memory can be poisoned whole.
+ */
+#include "arch.h"
+#include "lib.h"
+#include "mm/page.h"
+
+struct free_area free_area[NR_PAGE_ORDERS];
+
+static struct page *mem_map;
+static unsigned long base_pfn;
+static unsigned long nr_pfns;
+
+/* ---- pfn / page / address conversions ---- */
+
+bool pfn_valid(unsigned long pfn)
+{
+	return mem_map && pfn >= base_pfn && pfn - base_pfn < nr_pfns;
+}
+
+unsigned long page_to_pfn(const struct page *page)
+{
+	return base_pfn + (unsigned long)(page - mem_map);
+}
+
+struct page *pfn_to_page(unsigned long pfn)
+{
+	return pfn_valid(pfn) ? &mem_map[pfn - base_pfn] : NULL;
+}
+
+/* PA == VA: the kernel runs on an identity map (the host arena too). */
+void *page_address(const struct page *page)
+{
+	return (void *)(page_to_pfn(page) << PAGE_SHIFT);
+}
+
+struct page *virt_to_page(const void *addr)
+{
+	return pfn_to_page((uintptr_t)addr >> PAGE_SHIFT);
+}
+
+struct page *compound_head(struct page *page)
+{
+	return (page->flags & PG_tail) ? page->head : page;
+}
+
+unsigned long buddy_base_pfn(void)
+{
+	return base_pfn;
+}
+
+unsigned long buddy_nr_pfns(void)
+{
+	return nr_pfns;
+}
+
+/* A pointer handed back by a caller may be anything: check it really is an
+ * element of mem_map before dereferencing it. */
+static bool page_in_map(const struct page *page)
+{
+	uintptr_t p = (uintptr_t)page, lo = (uintptr_t)mem_map;
+
+	if (!mem_map || p < lo)
+		return false;
+	return (p - lo) % sizeof(struct page) == 0 &&
+	       (p - lo) / sizeof(struct page) < nr_pfns;
+}
+
+/* ---- free lists ---- */
+
+static void add_to_free_area(struct page *page, unsigned int order)
+{
+	page->flags |= PG_buddy;
+	page->order = order;
+	list_add(&page->lru, &free_area[order].free_list);
+	free_area[order].nr_free++;
+}
+
+static void del_from_free_area(struct page *page, unsigned int order)
+{
+	list_del(&page->lru);
+	page->flags &= ~PG_buddy;
+	page->order = 0;
+	free_area[order].nr_free--;
+}
+
+/* The buddy of a block is only mergeable when it is itself a whole free
+ * block of the same order; a free block of a smaller order means part of
+ * the buddy is still allocated. */
+static struct page *find_free_buddy(unsigned long pfn, unsigned int order)
+{
+	struct page *buddy = pfn_to_page(pfn ^ (1UL << order));
+
+	if (!buddy || !(buddy->flags & PG_buddy) || buddy->order != order)
+		return NULL;
+	return buddy;
+}
+
+/* Give the block back to the free lists, merging upwards while possible. */
+static void free_one_block(unsigned long pfn, unsigned int order)
+{
+	struct page *buddy;
+
+	while (order < MAX_ORDER && (buddy = find_free_buddy(pfn, order))) {
+		del_from_free_area(buddy, order);
+		pfn &= ~(1UL << order);
+		order++;
+	}
+	add_to_free_area(pfn_to_page(pfn), order);
+}
+
+/* ---- initialisation ---- */
+
+/* The largest block that starts at pfn (alignment) and ends by end. */
+static unsigned int max_block_order(unsigned long pfn, unsigned long end)
+{
+	unsigned int order = 0;
+
+	while (order < MAX_ORDER && IS_ALIGNED(pfn, 1UL << (order + 1)) &&
+	       pfn + (2UL << order) <= end)
+		order++;
+	return order;
+}
+
+static void free_boot_range(unsigned long start, unsigned long end)
+{
+	while (start < end) {
+		unsigned int order = max_block_order(start, end);
+		arch_poison((void *)(start << PAGE_SHIFT), PAGE_SIZE << order);
+		/* Merging here keeps the structure canonical even if two usable
+		 * ranges happen to touch. */
+		free_one_block(start, order);
+		start += 1UL << order;
+	}
+}
+
+/* Mark reserved every page of the span outside the usable ranges, visiting
+ * only those pages: the gaps are found range by range in pfn order (the
+ * ranges may come unsorted), so a fuzzer resetting on every input does not
+ * pay a per-page range lookup. */
+static void reserve_holes(struct page *map, unsigned long base, unsigned long nr,
+			  const struct mem_range *usable, int nr_usable)
+{
+	unsigned long pfn = base, end = base + nr;
+
+	while (pfn < end) {
+		const struct mem_range *next = NULL;
+
+		for (int r = 0; r < nr_usable; r++) {
+			if (usable[r].end_pfn > pfn && usable[r].start_pfn < usable[r].end_pfn &&
+			    (!next || usable[r].start_pfn < next->start_pfn))
+				next = &usable[r];
+		}
+		unsigned long stop = next && next->start_pfn < end ? next->start_pfn : end;
+
+		for (; pfn < stop; pfn++)
+			map[pfn - base].flags = PG_reserved;
+		if (!next)
+			break;
+		if (next->end_pfn > pfn)
+			pfn = next->end_pfn;
+	}
+}
+
+void buddy_init(struct page *map, unsigned long base, unsigned long nr,
+		const struct mem_range *usable, int nr_usable)
+{
+	mem_map = map;
+	base_pfn = base;
+	nr_pfns = nr;
+	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
+		INIT_LIST_HEAD(&free_area[o].free_list);
+		free_area[o].nr_free = 0;
+	}
+	/* Every page outside the usable ranges is reserved for good; usable
+	 * pages are left unmarked, so freeing them needs no pass of its own. */
+	memset(map, 0, nr * sizeof(struct page));
+	reserve_holes(map, base, nr, usable, nr_usable);
+
+	for (int r = 0; r < nr_usable; r++) {
+		unsigned long start = usable[r].start_pfn, end = usable[r].end_pfn;
+
+		if (start < base)
+			start = base;
+		if (end > base + nr)
+			end = base + nr;
+		free_boot_range(start, end);
+	}
+}
+
+/* ---- allocation ---- */
+
+/* Take a block of exactly this order, splitting a bigger one if needed.
+ * The upper halves go back to the free lists; the lower half is kept. */
+static struct page *take_block(unsigned int order)
+{
+	unsigned int o = order;
+	struct page *page;
+
+	while (o <= MAX_ORDER && list_empty(&free_area[o].free_list))
+		o++;
+	if (o > MAX_ORDER)
+		return NULL;
+	page = list_first_entry(&free_area[o].free_list, struct page, lru);
+	del_from_free_area(page, o);
+	while (o > order) {
+		o--;
+		add_to_free_area(page + (1UL << o), o);
+	}
+	return page;
+}
+
+static void prep_new_block(struct page *page, unsigned int order, gfp_t gfp)
+{
+	page->flags = PG_head;
+	page->order = order;
+	page->pgclass = gfp_class(gfp);
+	page->_refcount = 1;
+	if (gfp & __GFP_COMP) {
+		for (unsigned long i = 1; i < (1UL << order); i++) {
+			page[i].flags |= PG_tail;
+			page[i].head = page;
+		}
+	}
+}
+
+/* Bytes in a block of this order, saturated so a silly order cannot shift
+ * past the width of size_t. */
+static size_t order_bytes(unsigned int order)
+{
+	if (order >= sizeof(size_t) * 8 - PAGE_SHIFT)
+		return SIZE_MAX;
+	return PAGE_SIZE << order;
+}
+
+struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+	struct page *page;
+
+	if (should_fail_alloc(gfp, order_bytes(order)))
+		return NULL;
+	if (order > MAX_ORDER) {
+		trace_page_alloc_fail(order, gfp);
+		return NULL;
+	}
+	page = take_block(order);
+	if (!page) {
+		trace_page_alloc_fail(order, gfp);
+		return NULL;
+	}
+	prep_new_block(page, order, gfp);
+	arch_unpoison(page_address(page), PAGE_SIZE << order);
+	if (gfp & __GFP_ZERO)
+		memset(page_address(page), 0, PAGE_SIZE << order);
+	trace_page_alloc(page, order, page->pgclass);
+	return page;
+}
+
+unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
+{
+	struct page *page = alloc_pages(gfp, order);
+
+	return page ? (unsigned long)page_address(page) : 0;
+}
+
+unsigned long get_zeroed_page(gfp_t gfp)
+{
+	return __get_free_pages(gfp | __GFP_ZERO, 0);
+}
+
+/* ---- freeing ---- */
+
+/* The head of the block (allocated or free) that contains page, or NULL.
+ * Blocks are aligned to their size, so the head is one of the pfns obtained
+ * by clearing low bits; the first head found upwards is the right one,
+ * because every smaller candidate lies inside that same block. */
+static struct page *find_block_head(struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+
+	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
+		struct page *h = pfn_to_page(pfn & ~((1UL << o) - 1));
+
+		if (h && (h->flags & (PG_head | PG_buddy)) && h->order >= o)
+			return h;
+	}
+	return NULL;
+}
+
+/* Everything a caller can get wrong when handing a block back. */
+static void check_free(struct page *page, unsigned int order)
+{
+	if (!page_in_map(page))
+		panic("bad-free", "order %u: the page is not in mem_map", order);
+	unsigned long pfn = page_to_pfn(page);
+
+	if (page->flags & PG_reserved)
+		panic("bad-free", "pfn %lu is reserved", pfn);
+	if (!(page->flags & PG_head)) {
+		struct page *h = find_block_head(page);
+
+		if ((page->flags & PG_buddy) || (h && (h->flags & PG_buddy)))
+			panic("double-free", "pfn %lu order %u is already free", pfn, order);
+		panic("bad-free", "pfn %lu is not the head of a block", pfn);
+	}
+	if (page->_refcount <= 0)
+		panic("double-free", "pfn %lu has refcount %d", pfn, page->_refcount);
+	if (page->order != order)
+		panic("free-wrong-order", "pfn %lu allocated with order %u, freed with order %u",
+		      pfn, page->order, order);
+}
+
+/* The last reference is gone: return the block to the free lists. */
+static void free_block(struct page *page)
+{
+	unsigned int order = page->order;
+
+	trace_page_free(page, order, page->pgclass);
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		page[i].flags &= ~(PG_head | PG_tail | PG_slab | PG_large_kmalloc);
+		page[i].head = NULL;
+	}
+	page->_refcount = 0;
+	page->pgclass = 0;
+	page->order = 0;
+	page->slab_cache = NULL;
+	page->s_mem = NULL;
+	page->freelist = NULL;
+	page->active = 0;
+	arch_poison(page_address(page), PAGE_SIZE << order);
+	free_one_block(page_to_pfn(page), order);
+}
+
+void __free_pages(struct page *page, unsigned int order)
+{
+	check_free(page, order);
+	if (--page->_refcount == 0)
+		free_block(page);
+}
+
+void free_pages(unsigned long addr, unsigned int order)
+{
+	if (addr == 0)
+		return;
+	__free_pages(virt_to_page((void *)addr), order);
+}
+
+/* ---- reference counts ---- */
+
+/* References are counted on the block head, whatever page of a compound
+ * block the caller holds. */
+static struct page *ref_page(struct page *page, const char *what)
+{
+	if (!page_in_map(page))
+		panic("bad-page", "%s: the page is not in mem_map", what);
+	page = compound_head(page);
+	if (page->_refcount <= 0)
+		panic("refcount-underflow", "%s: pfn %lu is not allocated (refcount %d)",
+		      what, page_to_pfn(page), page->_refcount);
+	return page;
+}
+
+void get_page(struct page *page)
+{
+	ref_page(page, "get_page")->_refcount++;
+}
+
+void put_page(struct page *page)
+{
+	page = ref_page(page, "put_page");
+	if (--page->_refcount == 0)
+		free_block(page);
+}
+
+int page_ref_count(const struct page *page)
+{
+	return page->_refcount;
+}
+
+/* ---- statistics ---- */
+
+unsigned long nr_free_pages(void)
+{
+	unsigned long n = 0;
+
+	for (unsigned int o = 0; o <= MAX_ORDER; o++)
+		n += free_area[o].nr_free << o;
+	return n;
+}
+
+unsigned long nr_free_blocks(unsigned int order)
+{
+	return order <= MAX_ORDER ? free_area[order].nr_free : 0;
+}
+
+const char *page_class_name(unsigned int pgc)
+{
+	static const char *const names[NR_PAGE_CLASSES] = {
+		[PGC_KERNEL] = "kernel",
+		[PGC_HARNESS] = "harness",
+		[PGC_SLAB] = "slab",
+		[PGC_KMALLOC_LARGE] = "kmalloc-large",
+		[PGC_PGTABLE] = "pgtable",
+		[PGC_COW] = "cow",
+		[PGC_USER] = "user",
+	};
+
+	return pgc < NR_PAGE_CLASSES ? names[pgc] : "unknown";
+}

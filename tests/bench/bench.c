@@ -1,0 +1,208 @@
+/* mmrig-bench: what the oracles cost. The same op pattern runs three ways
+ * in one process - raw kernel calls, the full harness with every oracle,
+ * and libc-style allocators - so the ratios hold on a noisy machine.
+ * Figures, not a test: nothing here passes or fails on time. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exec.h"
+#include "mm/slab.h"
+
+#define RING 64
+#define REPEATS 5
+static const size_t sizes[] = { 8, 24, 64, 96, 200, 512, 1000, 2048, 4096, 8192 };
+#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median seconds of REPEATS runs of fn. */
+static double median_run(void (*fn)(void *), void *arg)
+{
+	double t[REPEATS];
+
+	for (int i = 0; i < REPEATS; i++) {
+		double t0 = now();
+		fn(arg);
+		t[i] = now() - t0;
+	}
+	qsort(t, REPEATS, sizeof(t[0]), cmp_double);
+	return t[REPEATS / 2];
+}
+
+struct loop {
+	long ops;
+	struct host_arena *arena;
+	struct exec *exec;
+	struct program *prog;
+	long programs;
+	void *(*malloc_fn)(size_t);
+	void (*free_fn)(void *);
+};
+
+static unsigned int order_of(long i) { return (unsigned int)((i * 7) % 4); }
+
+static void raw_pages(void *arg)
+{
+	struct loop *l = arg;
+	struct page *ring[RING] = { 0 };
+	unsigned int ord[RING];
+
+	host_mm_reset(l->arena);
+	for (long i = 0; i < l->ops; i++) {
+		int s = (int)(i % RING);
+		if (ring[s])
+			__free_pages(ring[s], ord[s]);
+		ord[s] = order_of(i);
+		ring[s] = alloc_pages(GFP_KERNEL, ord[s]);
+	}
+	for (int s = 0; s < RING; s++)
+		if (ring[s])
+			__free_pages(ring[s], ord[s]);
+}
+
+static void raw_kmalloc(void *arg)
+{
+	struct loop *l = arg;
+	void *ring[RING] = { 0 };
+
+	host_mm_reset(l->arena);
+	for (long i = 0; i < l->ops; i++) {
+		int s = (int)(i % RING);
+		kfree(ring[s]);
+		ring[s] = kmalloc(sizes[i % NSIZES], GFP_KERNEL);
+	}
+	for (int s = 0; s < RING; s++)
+		kfree(ring[s]);
+}
+
+static void libc_style(void *arg)
+{
+	struct loop *l = arg;
+	void *ring[RING] = { 0 };
+
+	for (long i = 0; i < l->ops; i++) {
+		int s = (int)(i % RING);
+		l->free_fn(ring[s]);
+		ring[s] = l->malloc_fn(sizes[i % NSIZES]);
+		/* Touch it, as kmalloc's callers do: keeps the compiler honest. */
+		*(volatile char *)ring[s] = 1;
+	}
+	for (int s = 0; s < RING; s++)
+		l->free_fn(ring[s]);
+}
+
+static void harness(void *arg)
+{
+	struct loop *l = arg;
+	struct divergence d;
+
+	for (long i = 0; i < l->programs; i++) {
+		if (exec_run(l->exec, l->prog, &d)) {
+			exec_report(l->prog, &d, stderr);
+			exit(1);
+		}
+	}
+}
+
+static void build_page_program(struct program *p)
+{
+	p->n = PROG_MAX_OPS;
+	for (long i = 0; i < PROG_MAX_OPS; i++) {
+		struct op *op = &p->ops[i];
+		memset(op, 0, sizeof(*op));
+		op->kind = OP_ALLOC_PAGES;
+		op->dst = (uint8_t)(i % RING);
+		op->order = (uint8_t)order_of(i);
+	}
+}
+
+static void build_kmalloc_program(struct program *p)
+{
+	p->n = PROG_MAX_OPS;
+	for (long i = 0; i < PROG_MAX_OPS; i++) {
+		struct op *op = &p->ops[i];
+		memset(op, 0, sizeof(*op));
+		op->kind = OP_KMALLOC;
+		op->dst = (uint8_t)(i % RING);
+		op->size = (uint32_t)sizes[i % NSIZES];
+	}
+}
+
+static void report(const char *what, long ops, double secs)
+{
+	printf("%-34s %10.2f Mops/s  %8.1f ns/op\n", what, (double)ops / secs / 1e6,
+	       secs * 1e9 / (double)ops);
+}
+
+int main(int argc, char **argv)
+{
+	static struct program prog;
+	struct exec_config cfg = { 0 };
+	long ops = argc > 1 ? atol(argv[1]) : 2000000;
+	long programs = ops / PROG_MAX_OPS;
+	struct exec *e = exec_create(&cfg);
+
+	if (!e || ops < PROG_MAX_OPS) {
+		fprintf(stderr, "usage: mmrig-bench [OPS >= %d]\n", PROG_MAX_OPS);
+		return 2;
+	}
+	/* The raw loops drive the kernel directly, on the executor's arena. */
+	struct host_arena *arena = exec_arena(e);
+	struct loop l = { .ops = ops, .arena = arena, .exec = e, .prog = &prog,
+			  .programs = programs };
+	long hops = programs * PROG_MAX_OPS;
+
+	printf("mmrig-bench: %ld ops per loop, median of %d runs, arena %zu MiB\n", ops,
+	       REPEATS, arena->size >> 20);
+	double raw_p = median_run(raw_pages, &l);
+	report("raw alloc_pages/__free_pages", ops, raw_p);
+	build_page_program(&prog);
+	double h_p = median_run(harness, &l);
+	report("harness alloc_pages (all oracles)", hops, h_p);
+	printf("  harness / raw cost per op: %.2fx\n", (h_p / (double)hops) / (raw_p / (double)ops));
+
+	double raw_k = median_run(raw_kmalloc, &l);
+	report("raw kmalloc/kfree", ops, raw_k);
+	build_kmalloc_program(&prog);
+	double h_k = median_run(harness, &l);
+	report("harness kmalloc (all oracles)", hops, h_k);
+	printf("  harness / raw cost per op: %.2fx\n", (h_k / (double)hops) / (raw_k / (double)ops));
+
+	printf("kmalloc+kfree pair vs user-space allocators (same size mix):\n");
+	report("  kernel kmalloc/kfree", ops, raw_k);
+	l.malloc_fn = malloc;
+	l.free_fn = free;
+	report("  glibc malloc/free", ops, median_run(libc_style, &l));
+	static const struct { const char *lib, *m, *f, *name; } others[] = {
+		{ "libjemalloc.so.2", "malloc", "free", "  jemalloc malloc/free" },
+		{ "libmimalloc.so.2", "mi_malloc", "mi_free", "  mimalloc mi_malloc/mi_free" },
+	};
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		void *h = dlopen(others[i].lib, RTLD_NOW | RTLD_LOCAL);
+		if (!h) {
+			printf("%-34s (not installed)\n", others[i].name);
+			continue;
+		}
+		l.malloc_fn = (void *(*)(size_t))dlsym(h, others[i].m);
+		l.free_fn = (void (*)(void *))dlsym(h, others[i].f);
+		if (l.malloc_fn && l.free_fn)
+			report(others[i].name, ops, median_run(libc_style, &l));
+	}
+	return 0;
+}

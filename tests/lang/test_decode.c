@@ -1,0 +1,221 @@
+/* Binary form: every byte string decodes, truncation is safe, and the
+ * round-trip guarantees hold:
+ *   decode(encode(decode(B))) == decode(B)       for any bytes B
+ *   encode(decode(encode(P))) == encode(P)       for any program P
+ * and the text form carries the same program: parse(print(P)) == P. */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "lang_test.h"
+#include "prog.h"
+
+#define BIN_CAP (PROG_MAX_OPS * PROG_MAX_OP_BYTES)
+#define TEXT_CAP (PROG_MAX_OPS * 128)
+
+static struct program p1, p2, p3;
+static uint8_t bin1[BIN_CAP], bin2[BIN_CAP];
+static char text[TEXT_CAP];
+
+/* Checks every guarantee on a decoded program p (p1 holds it). Returns
+ * nonzero on the first failure so a loop over many inputs stops early. */
+static int check_roundtrips(const struct program *p)
+{
+	size_t n1, n2, tlen;
+	struct parse_error err;
+	int failures = check_failures;
+
+	n1 = prog_encode(p, bin1, sizeof bin1);
+	prog_decode(bin1, n1, &p2);
+	CHECK(prog_equal(&p2, p)); /* decode(encode(decode(B))) == decode(B) */
+	n2 = prog_encode(&p2, bin2, sizeof bin2);
+	CHECK(n1 == n2 && memcmp(bin1, bin2, n1) == 0); /* encode is canonical */
+
+	tlen = prog_to_text(p, text, sizeof text);
+	CHECK(tlen > 0 || p->n == 0);
+	CHECK(prog_parse(text, tlen, &p3, &err) == 0);
+	CHECK(prog_equal(&p3, p)); /* parse(print(P)) == P */
+	if (check_failures != failures && err.line)
+		fprintf(stderr, "  parse error %d:%d: %s\n", err.line, err.col, err.msg);
+	return check_failures != failures;
+}
+
+/* A hand-made input with every opcode, out-of-range fields, raw and
+ * table sizes, and a final op cut short. */
+static const uint8_t sample[] = {
+	0x00, 0x41, 0x0c, 0x03,             /* alloc_pages dst 65%64 order 12%12 gfp 3%2 */
+	0x11, 0x01,                         /* free_pages (17 % 16 = 1) */
+	0x02, 0x7f, 0x03, 0xc1,             /* get_page, put_page 0xc1 */
+	0x04, 0x05, 0x0c, 0x01, 0x99,       /* kmalloc 4096+1 (b2 ignored) */
+	0x05, 0x06, 0x80 | 0x12, 0x34, 0x56,/* kzalloc raw 0x123456 */
+	0x06, 0x07, 0xff, 0x19, 0x00, 0x00, /* kcalloc 255 x 960 */
+	0x07, 0x08, 0x47, 0x01, 0x80, 0x00, /* krealloc src 71%64, 8-128 -> 0 */
+	0x08, 0x09,                         /* kfree */
+	0x09, 0x0a, 0x58, 0x20, 0x00, 0x0f, 0x07, /* cache_create 16M+32 align 4096 flags 3 */
+	0x0a, 0x0b, 0x0c, 0x01,             /* cache_alloc src 12%8 zero */
+	0x0b, 0x0c, 0x0c, 0x0d, 0x0d, 0x0e, /* cache_free, shrink, destroy */
+	0x0e, 0x40,                         /* fail_nth 1 + 64%64 = 1 */
+	0x0e, 0x3f,                         /* fail_nth 64 */
+	0x0f, 0x1f,                         /* check, check */
+	0x09, 0x01, 0x18,                   /* cache_create cut after the size's b0 */
+};
+
+static void test_truncations(const uint8_t *data, size_t len)
+{
+	static struct program full, part;
+
+	prog_decode(data, len, &full);
+	for (size_t cut = 0; cut <= len; cut++) {
+		prog_decode(data, cut, &part);
+		CHECK(part.n <= full.n);
+		CHECK(cut == 0 ? part.n == 0 : part.n >= 1);
+		/* only the last op can read past the cut */
+		if (part.n > 1)
+			CHECK(memcmp(part.ops, full.ops, (part.n - 1) * sizeof part.ops[0]) == 0);
+		if (check_roundtrips(&part))
+			fprintf(stderr, "  at truncation %zu of %zu\n", cut, len);
+	}
+}
+
+/* The sample decodes to the values the spec says. */
+static void test_sample_values(void)
+{
+	static struct program p;
+	const struct op *o = p.ops;
+
+	prog_decode(sample, sizeof sample, &p);
+	CHECK_EQ_UL(p.n, 19);
+	CHECK(o[0].kind == OP_ALLOC_PAGES && o[0].dst == 1 && o[0].order == 0 && o[0].gfp == 1);
+	CHECK(o[1].kind == OP_FREE_PAGES && o[1].dst == 1);
+	CHECK(o[2].kind == OP_GET_PAGE && o[2].dst == 63);
+	CHECK(o[3].kind == OP_PUT_PAGE && o[3].dst == 1);
+	CHECK(o[4].kind == OP_KMALLOC && o[4].dst == 5);
+	CHECK_EQ_UL(o[4].size, 4097);
+	CHECK_EQ_UL(o[5].size, 0x123456);
+	CHECK(o[6].kind == OP_KCALLOC && o[6].n == 255 && o[6].size == 960);
+	CHECK(o[7].kind == OP_KREALLOC && o[7].src == 7 && o[7].size == 0);
+	CHECK(o[8].kind == OP_KFREE && o[8].dst == 9);
+	CHECK(o[9].kind == OP_CACHE_CREATE && o[9].dst == 2 && o[9].size == 16777216 + 32);
+	CHECK(o[9].align == 7 && o[9].flags == 3);
+	CHECK(o[10].kind == OP_CACHE_ALLOC && o[10].dst == 11 && o[10].src == 4 && o[10].gfp == 1);
+	CHECK(o[14].kind == OP_FAIL_NTH && o[14].n == 1);
+	CHECK(o[15].kind == OP_FAIL_NTH && o[15].n == 64);
+	CHECK(o[16].kind == OP_CHECK && o[17].kind == OP_CHECK);
+	/* the cut op: missing bytes read as 0 */
+	CHECK(o[18].kind == OP_CACHE_CREATE && o[18].dst == 1 && o[18].size == 16777216);
+	CHECK(o[18].align == 0 && o[18].flags == 0);
+	/* unused fields are 0 */
+	CHECK(o[1].order == 0 && o[1].gfp == 0 && o[1].size == 0 && o[1].src == 0);
+	CHECK(o[14].dst == 0 && o[16].n == 0);
+}
+
+static void test_lone_opcode(void)
+{
+	static struct program p;
+	const uint8_t b[] = { 0x07 };
+
+	prog_decode(b, 1, &p);
+	CHECK_EQ_UL(p.n, 1);
+	CHECK(p.ops[0].kind == OP_KREALLOC && p.ops[0].dst == 0 && p.ops[0].size == 0);
+	prog_decode(NULL, 0, &p);
+	CHECK_EQ_UL(p.n, 0);
+}
+
+static void test_max_ops(void)
+{
+	static uint8_t many[20000];
+	static struct program p;
+	size_t n;
+
+	memset(many, OP_CHECK, 5000);
+	prog_decode(many, 5000, &p);
+	CHECK_EQ_UL(p.n, PROG_MAX_OPS);
+	CHECK(p.ops[PROG_MAX_OPS - 1].kind == OP_CHECK);
+
+	/* 4-byte ops: the limit is in ops, not bytes */
+	for (size_t i = 0; i < sizeof many; i++)
+		many[i] = i % 4 == 0 ? OP_ALLOC_PAGES : (uint8_t)i;
+	prog_decode(many, sizeof many, &p);
+	CHECK_EQ_UL(p.n, PROG_MAX_OPS);
+	n = prog_encode(&p, bin1, sizeof bin1);
+	CHECK_EQ_UL(n, PROG_MAX_OPS * 4);
+}
+
+/* encode stops before an op that does not fit, never mid-op. */
+static void test_encode_cap(void)
+{
+	static struct program p;
+	uint8_t out[7];
+
+	prog_decode(sample, sizeof sample, &p);
+	CHECK_EQ_UL(prog_encode(&p, out, 3), 0);          /* alloc_pages is 4 bytes */
+	CHECK_EQ_UL(prog_encode(&p, out, 4), 4);
+	CHECK_EQ_UL(prog_encode(&p, out, sizeof out), 6); /* + free_pages */
+	CHECK_EQ_UL(prog_encode(&p, NULL, 0), 0);
+}
+
+static void test_random_bytes(void)
+{
+	static uint8_t in[512];
+	int reported = 0;
+
+	for (int iter = 0; iter < 100000; iter++) {
+		size_t len = rng_below(sizeof in + 1);
+		for (size_t i = 0; i < len; i++)
+			in[i] = (uint8_t)rng_next();
+		prog_decode(in, len, &p1);
+		CHECK(p1.n <= len);
+		if (check_roundtrips(&p1) && reported++ < 5)
+			fprintf(stderr, "  at random input %d\n", iter);
+	}
+}
+
+/* Programs built in memory with arbitrary field values, as a minimizer
+ * makes them: encoding canonicalizes, printing agrees with encoding. */
+static void test_random_structs(void)
+{
+	static struct program p;
+	int reported = 0;
+
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t n1, n2;
+		int failures = check_failures;
+
+		p.n = rng_below(64);
+		for (size_t i = 0; i < p.n; i++) {
+			uint64_t r = rng_next();
+			struct op *o = &p.ops[i];
+			memcpy(o, &r, 8);
+			o->size = (uint32_t)rng_next();
+			if (r & 1) /* also sizes near the interesting range */
+				o->size %= 1u << 25;
+		}
+		n1 = prog_encode(&p, bin1, sizeof bin1);
+		prog_decode(bin1, n1, &p1);
+		n2 = prog_encode(&p1, bin2, sizeof bin2);
+		CHECK(n1 == n2 && memcmp(bin1, bin2, n1) == 0);
+		CHECK_EQ_UL(p1.n, p.n);
+		/* the printer canonicalizes the same way */
+		for (size_t i = 0; i < p.n && i < p1.n; i++) {
+			char a[128], b[128];
+			op_format(&p.ops[i], a, sizeof a);
+			op_format(&p1.ops[i], b, sizeof b);
+			CHECK(strcmp(a, b) == 0);
+		}
+		check_roundtrips(&p1);
+		if (check_failures != failures && reported++ < 5)
+			fprintf(stderr, "  at random struct program %d\n", iter);
+	}
+}
+
+int main(void)
+{
+	test_sample_values();
+	test_truncations(sample, sizeof sample);
+	test_lone_opcode();
+	test_max_ops();
+	test_encode_cap();
+	test_random_bytes();
+	test_random_structs();
+	return check_finish("test_lang_decode");
+}

@@ -1,0 +1,373 @@
+/* Text form: the parser's errors (exact line:column and message), user
+ * names to slots, comments and CRLF, canonical print -> parse -> print, and
+ * prog_load in both forms. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "lang_test.h"
+#include "prog.h"
+
+#define TEXT_CAP (PROG_MAX_OPS * 128)
+
+static struct program prog, prog2;
+static char text[TEXT_CAP], text2[TEXT_CAP];
+
+static int parse_str(const char *s, struct program *p, struct parse_error *err)
+{
+	return prog_parse(s, strlen(s), p, err);
+}
+
+static const struct {
+	const char *text;
+	int line, col;
+	const char *msg;
+} bad[] = {
+	{ "kmalloc 8", 1, 1, "missing result name" },
+	{ "o0 = frob 8", 1, 6, "unknown op 'frob'" },
+	{ "Check", 1, 1, "unknown op 'Check'" },
+	{ "o0 kmalloc 8", 1, 4, "missing '=' after result name 'o0'" },
+	{ "= kmalloc 8", 1, 1, "missing result name before '='" },
+	{ "o0 =", 1, 5, "missing op after '='" },
+	{ "o0 = = kmalloc", 1, 6, "unknown op '='" },
+	{ "x = free_pages p0", 1, 1, "result name on free_pages, which has no result" },
+	{ "c = check", 1, 1, "has no result" },
+	{ "kfree zz", 1, 7, "unknown name 'zz'" },
+	{ "free_pages c0", 1, 12, "'c0' is a cache, expected a page block" },
+	{ "p0 = kmalloc 8", 1, 1, "'p0' is a page block, expected an object" },
+	{ "o0 = kmem_cache_alloc o1", 1, 23, "'o1' is an object, expected a cache" },
+	{ "kmem_cache_destroy p0", 1, 20, "is a page block, expected a cache" },
+	{ "a = alloc_pages 0\nkfree a", 2, 7, "'a' is a page block, expected an object" },
+	{ "a = alloc_pages 0\na = kmalloc 8", 2, 1, "'a' is a page block, expected an object" },
+	{ "x = krealloc x 8", 1, 14, "unknown name 'x'" },
+	{ "3 = kmalloc 8", 1, 1, "expected an object name, got '3'" },
+	{ "kfree 3", 1, 7, "expected an object name" },
+	{ "kfree o1+1", 1, 7, "expected an object name" },
+	{ "o0 = kmalloc", 1, 13, "missing argument: kmalloc needs a size" },
+	{ "o0 = kcalloc 3   # n, no size", 1, 15, "missing argument: kcalloc needs a size" },
+	{ "fail_nth", 1, 9, "missing argument: fail_nth needs n" },
+	{ "free_pages", 1, 11, "missing argument: free_pages needs a page block" },
+	{ "kfree o0 o1", 1, 10, "extra argument 'o1'" },
+	{ "check now", 1, 7, "extra argument 'now'" },
+	{ "o0 = kmalloc 8 zero", 1, 16, "extra argument 'zero'" },
+	{ "o0 = kmalloc 8 =", 1, 16, "extra argument '='" },
+	{ "p0 = alloc_pages 0 hwalign", 1, 20, "extra argument 'hwalign' (alloc_pages takes" },
+	{ "p0 = alloc_pages 0 zero zero", 1, 25, "duplicate option 'zero'" },
+	{ "c0 = kmem_cache_create 8 ctor ctor", 1, 31, "duplicate option 'ctor'" },
+	{ "p0 = alloc_pages 12", 1, 18, "order out of range: '12' (must be 0..11)" },
+	{ "p0 = alloc_pages zero", 1, 18, "expected order (a number), got 'zero'" },
+	{ "p0 = alloc_pages =", 1, 18, "unexpected '='" },
+	{ "fail_nth 0", 1, 10, "n out of range" },
+	{ "fail_nth 65", 1, 10, "n out of range" },
+	{ "fail_nth 0x41", 1, 10, "n out of range" },
+	{ "fail_nth x", 1, 10, "expected n (a number)" },
+	{ "o0 = kcalloc 256 8", 1, 14, "count out of range" },
+	{ "o0 = kcalloc 99999999999 8", 1, 14, "count out of range" },
+	{ "o0 = kmalloc 9M", 1, 14, "size '9M' not encodable" },
+	{ "o0 = kmalloc 16M+128", 1, 14, "not encodable" },
+	{ "o0 = kmalloc 4KB", 1, 14, "expected a size" },
+	{ "c0 = kmem_cache_create 64 align=3", 1, 33, "align out of range: '3'" },
+	{ "c0 = kmem_cache_create 64 align=4097", 1, 33, "align out of range" },
+	{ "c0 = kmem_cache_create 64 align", 1, 32, "missing '=' after align" },
+	{ "c0 = kmem_cache_create 64 align 8", 1, 33, "missing '=' after align" },
+	{ "c0 = kmem_cache_create 64 align=", 1, 33, "align= needs a value" },
+	{ "c0 = kmem_cache_create 64 align=x", 1, 33, "expected an alignment" },
+	{ "c0 = kmem_cache_create 64 align=8 align=16", 1, 35, "duplicate option 'align'" },
+	{ "c0 = kmem_cache_create 64 zero", 1, 27, "extra argument 'zero' (kmem_cache_create takes" },
+	{ "kfree o0, o1", 1, 9, "bad character ','" },
+	{ "check\x01", 1, 6, "bad character 0x01" },
+	{ "o0 = kmalloc 8\rcheck", 1, 15, "bad character 0x0d" },
+	{ "o0 = kmalloc 8 # fine\n\xc3\xa9", 2, 1, "bad character 0xc3" },
+	{ "check\n\n  # comment\nkfree o0 o1\n", 4, 10, "extra argument 'o1'" },
+	{ "check\r\n\r\nkfree\t\to0\to1\r\n", 3, 11, "extra argument 'o1'" },
+	{ "o0 = kmalloc 8 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0", 1, 16,
+	  "extra argument 'o0'" },
+};
+
+static void test_errors(void)
+{
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct parse_error err;
+		int rc = parse_str(bad[i].text, &prog, &err);
+		int ok = rc == -1 && err.line == bad[i].line && err.col == bad[i].col &&
+			 strstr(err.msg, bad[i].msg) != NULL;
+
+		CHECK(ok);
+		if (!ok)
+			fprintf(stderr, "  input %zu: rc %d, %d:%d: %s (want %d:%d: %s)\n", i, rc,
+				err.line, err.col, err.msg, bad[i].line, bad[i].col, bad[i].msg);
+	}
+}
+
+/* Lines that look odd but are fine. */
+static void test_accepted(void)
+{
+	static const char *const good[] = {
+		"",
+		"\n\n",
+		"# only a comment",
+		"check # comment, with (punctuation) and \xc3\xa9",
+		"p0=alloc_pages 1",
+		"c0 = kmem_cache_create 64 align = 8",
+		"c0 = kmem_cache_create 64 ctor align=4096 hwalign",
+		"  \tcheck\t",
+		"check\r",
+		"fail_nth 0x40",
+		"p0 = alloc_pages 011",
+	};
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct parse_error err;
+		int rc = parse_str(good[i], &prog, &err);
+		CHECK(rc == 0);
+		if (rc != 0)
+			fprintf(stderr, "  '%s': %d:%d: %s\n", good[i], err.line, err.col, err.msg);
+	}
+	CHECK(parse_str("c0 = kmem_cache_create 64 ctor align=4096 hwalign", &prog, NULL) == 0);
+	CHECK(prog.ops[0].align == 7 && prog.ops[0].flags == (OPC_CTOR | OPC_HWALIGN));
+	CHECK(parse_str("p0 = alloc_pages 011", &prog, NULL) == 0 && prog.ops[0].order == 11);
+}
+
+/* Comments, blank lines, CRLF, tabs, no final newline. */
+static void test_layout(void)
+{
+	const char *s = "# header\r\np0 = alloc_pages 1 zero # c\r\n\r\n \t \r\n"
+			"\tkfree  o3\r\ncheck";
+	struct parse_error err;
+
+	CHECK(parse_str(s, &prog, &err) == 0);
+	CHECK_EQ_UL(prog.n, 3);
+	CHECK(prog.ops[0].kind == OP_ALLOC_PAGES && prog.ops[0].order == 1 && prog.ops[0].gfp == 1);
+	CHECK(prog.ops[1].kind == OP_KFREE && prog.ops[1].dst == 3);
+	CHECK(prog.ops[2].kind == OP_CHECK);
+
+	/* text need not be NUL-terminated: a length cuts it */
+	CHECK(prog_parse("check\nkfree o1", 5, &prog, &err) == 0);
+	CHECK_EQ_UL(prog.n, 1);
+}
+
+struct want {
+	uint8_t kind, dst, src;
+};
+
+static void test_user_names(void)
+{
+	const char *s = "a = kmalloc 8\n"                 /* o1: o0 is named below */
+			"o0 = kmalloc 16\n"
+			"b = alloc_pages 0\n"              /* p0 */
+			"p1 = alloc_pages 1\n"
+			"c = alloc_pages 2\n"              /* p2: p1 is taken */
+			"a = kzalloc 8\n"                  /* rebinding keeps o1 */
+			"cache = kmem_cache_create 64\n"   /* c0 */
+			"x = kmem_cache_alloc cache\n"     /* o2 */
+			"kfree a\n"
+			"o64 = kmalloc 8\n"                /* not a slot name: o3 */
+			"o05 = kmalloc 8\n"                /* leading zero: o4 */
+			"c9 = kmalloc 8\n"                 /* c9 is no cache slot: o5 */
+			"p = alloc_pages 0\n"              /* p3 */
+			"_q1 = kmem_cache_create 8\n"      /* c1 */
+			"kmem_cache_destroy _q1\n"
+			"ab = krealloc a 8\n"              /* o6; source a = o1 */
+			"free_pages c\n";
+	static const struct want want[] = {
+		{ OP_KMALLOC, 1, 0 },       { OP_KMALLOC, 0, 0 },       { OP_ALLOC_PAGES, 0, 0 },
+		{ OP_ALLOC_PAGES, 1, 0 },   { OP_ALLOC_PAGES, 2, 0 },   { OP_KZALLOC, 1, 0 },
+		{ OP_CACHE_CREATE, 0, 0 },  { OP_CACHE_ALLOC, 2, 0 },   { OP_KFREE, 1, 0 },
+		{ OP_KMALLOC, 3, 0 },       { OP_KMALLOC, 4, 0 },       { OP_KMALLOC, 5, 0 },
+		{ OP_ALLOC_PAGES, 3, 0 },   { OP_CACHE_CREATE, 1, 0 },  { OP_CACHE_DESTROY, 1, 0 },
+		{ OP_KREALLOC, 6, 1 },      { OP_FREE_PAGES, 2, 0 },
+	};
+	struct parse_error err;
+	size_t nwant = sizeof want / sizeof want[0];
+
+	CHECK(parse_str(s, &prog, &err) == 0);
+	CHECK_EQ_UL(prog.n, nwant);
+	for (size_t i = 0; i < nwant && i < prog.n; i++) {
+		const struct op *o = &prog.ops[i];
+		int ok = o->kind == want[i].kind && o->dst == want[i].dst && o->src == want[i].src;
+		CHECK(ok);
+		if (!ok)
+			fprintf(stderr, "  op %zu: kind %u dst %u src %u\n", i, o->kind, o->dst, o->src);
+	}
+}
+
+/* Slots run out: 64 objects with o63 reserved leaves 63 for user names. */
+static void test_too_many_names(void)
+{
+	struct parse_error err;
+	size_t len = 0;
+
+	for (int i = 0; i < 64; i++)
+		len += (size_t)snprintf(text + len, sizeof text - len, "obj%d = kmalloc 8\n", i);
+	CHECK(parse_str(text, &prog, &err) == 0);
+	len += (size_t)snprintf(text + len, sizeof text - len, "one_more = kzalloc 8\n");
+	CHECK(parse_str(text, &prog, &err) == -1);
+	CHECK(err.line == 65 && err.col == 1 && strstr(err.msg, "too many object names"));
+
+	/* a canonical name, even used later, takes one slot away */
+	len = 0;
+	for (int i = 0; i < 63; i++)
+		len += (size_t)snprintf(text + len, sizeof text - len, "obj%d = kmalloc 8\n", i);
+	CHECK(parse_str(text, &prog, &err) == 0);
+	snprintf(text + len, sizeof text - len, "extra = kmalloc 8\nkfree o63\n");
+	CHECK(parse_str(text, &prog, &err) == -1);
+	CHECK(err.line == 64 && err.col == 1 && strstr(err.msg, "too many object names"));
+
+	len = 0;
+	for (int i = 0; i < 9; i++)
+		len += (size_t)snprintf(text + len, sizeof text - len,
+					"cache%d = kmem_cache_create 8\n", i);
+	CHECK(parse_str(text, &prog, &err) == -1);
+	CHECK(err.line == 9 && err.col == 1 && strstr(err.msg, "too many cache names"));
+}
+
+static void test_too_many_ops(void)
+{
+	struct parse_error err;
+	size_t len = 0;
+
+	for (int i = 0; i < PROG_MAX_OPS; i++)
+		len += (size_t)snprintf(text + len, sizeof text - len, "check\n");
+	CHECK(parse_str(text, &prog, &err) == 0);
+	CHECK_EQ_UL(prog.n, PROG_MAX_OPS);
+	snprintf(text + len, sizeof text - len, "# comments do not count\n\n  fail_nth 2\n");
+	CHECK(parse_str(text, &prog, &err) == -1);
+	CHECK(err.line == PROG_MAX_OPS + 3 && err.col == 3 && strstr(err.msg, "more than 4096 ops"));
+}
+
+static size_t read_file(const char *rel, char *buf, size_t cap)
+{
+	char path[1024];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "%stests/lang/data/%s", MMRIG_SOURCE_DIR, rel);
+	f = fopen(path, "rb");
+	CHECK(f != NULL);
+	if (!f)
+		return 0;
+	n = fread(buf, 1, cap - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return n;
+}
+
+/* prog_print to a string, through a temporary file. */
+static size_t print_to(const struct program *p, char *buf, size_t cap)
+{
+	FILE *f = tmpfile();
+	size_t n;
+
+	CHECK(f != NULL);
+	if (!f)
+		return 0;
+	prog_print(p, f);
+	rewind(f);
+	n = fread(buf, 1, cap - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return n;
+}
+
+/* A file in canonical form prints back byte for byte; a hand-written one
+ * prints as its canonical twin, which is a fixed point. */
+static void test_canonical_files(void)
+{
+	struct parse_error err;
+	size_t n = read_file("canonical.mmr", text, sizeof text);
+
+	CHECK(n > 0 && prog_parse(text, n, &prog, &err) == 0);
+	CHECK(prog.n == 32);
+	print_to(&prog, text2, sizeof text2);
+	CHECK(strcmp(text, text2) == 0);
+	prog_to_text(&prog, text2, sizeof text2);
+	CHECK(strcmp(text, text2) == 0);
+	CHECK(parse_str(text2, &prog2, &err) == 0 && prog_equal(&prog, &prog2));
+
+	n = read_file("names.mmr", text, sizeof text);
+	CHECK(n > 0 && prog_parse(text, n, &prog, &err) == 0);
+	print_to(&prog, text2, sizeof text2);
+	n = read_file("names.canon.mmr", text, sizeof text);
+	CHECK(n > 0 && strcmp(text, text2) == 0);
+	if (strcmp(text, text2) != 0)
+		fprintf(stderr, "  names.mmr printed as:\n%s", text2);
+	CHECK(parse_str(text, &prog2, &err) == 0 && prog_equal(&prog, &prog2));
+}
+
+static void test_format_cap(void)
+{
+	struct op o;
+	char buf[6];
+	int n;
+
+	memset(&o, 0, sizeof o);
+	o.kind = OP_KMALLOC;
+	o.size = 4097;
+	n = op_format(&o, buf, sizeof buf);
+	CHECK_EQ_UL(n, strlen("o0 = kmalloc 4K+1"));
+	CHECK(strcmp(buf, "o0 = ") == 0);
+	CHECK_EQ_UL(op_format(&o, NULL, 0), n);
+	CHECK(strcmp(op_name(OP_CACHE_CREATE), "kmem_cache_create") == 0);
+	CHECK(strcmp(op_name(NR_OPS), "invalid") == 0);
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	CHECK(f != NULL);
+	if (f) {
+		CHECK(fwrite(data, 1, len, f) == len);
+		fclose(f);
+	}
+}
+
+static void test_load(void)
+{
+	struct parse_error err;
+	const char *t = "o0 = kmalloc 8\ncheck\n";
+	const uint8_t b[] = { OP_KFREE, 3, OP_CHECK };
+
+	write_file("lang_load.mmr", t, strlen(t));
+	write_file("lang_load.bin", b, sizeof b);
+	write_file("lang_load_text.bin", t, strlen(t));
+	write_file("lang_bad.mmr", "check\n\nkfree\n", 13);
+
+	CHECK(prog_load("lang_load.mmr", PROG_FORM_AUTO, &prog, &err) == 0);
+	CHECK(prog.n == 2 && prog.ops[0].kind == OP_KMALLOC);
+	CHECK(prog_load("lang_load.bin", PROG_FORM_AUTO, &prog, &err) == 0);
+	CHECK(prog.n == 2 && prog.ops[0].kind == OP_KFREE && prog.ops[0].dst == 3);
+	CHECK(prog_load("lang_load_text.bin", PROG_FORM_TEXT, &prog, &err) == 0);
+	CHECK(prog.n == 2 && prog.ops[1].kind == OP_CHECK);
+	CHECK(prog_load("lang_load.mmr", PROG_FORM_BINARY, &prog, &err) == 0);
+	CHECK(prog.n > 2); /* text bytes taken as a binary program */
+
+	CHECK(prog_load("lang_bad.mmr", PROG_FORM_AUTO, &prog, &err) == -2);
+	CHECK(err.line == 3 && err.col == 6 && strstr(err.msg, "missing argument"));
+
+	errno = 0;
+	CHECK(prog_load("no/such/file.mmr", PROG_FORM_AUTO, &prog, &err) == -1);
+	CHECK(errno == ENOENT);
+	errno = 0;
+	CHECK(prog_load(".", PROG_FORM_AUTO, &prog, &err) == -1);
+	CHECK(errno == EISDIR);
+	remove("lang_load.mmr");
+	remove("lang_load.bin");
+	remove("lang_load_text.bin");
+	remove("lang_bad.mmr");
+}
+
+int main(void)
+{
+	test_errors();
+	test_accepted();
+	test_layout();
+	test_user_names();
+	test_too_many_names();
+	test_too_many_ops();
+	test_canonical_files();
+	test_format_cap();
+	test_load();
+	return check_finish("test_lang_parse");
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Oracle self-test: a planted bug must be caught with its signature.
+
+Runs PROGRAM with the replay tool that carries the bug and checks it FAILs
+with exactly SIGNATURE; runs it with the clean tool (or clean allocator) and
+checks it PASSes, so the finding is the bug's and not the program's.
+"""
+import argparse
+import subprocess
+import sys
+
+
+def replay(tool, args, program):
+    cmd = [tool, *args, program]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    sig = None
+    for line in p.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("SIGNATURE: "):
+            sig = line[len("SIGNATURE: "):]
+            break
+    return p.returncode, sig, p.stdout + p.stderr
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--buggy", required=True, help="replay tool with the bug")
+    ap.add_argument("--buggy-args", default="", help="extra replay arguments (e.g. --allocator X)")
+    ap.add_argument("--clean", required=True, help="replay tool without the bug")
+    ap.add_argument("--clean-args", default="")
+    ap.add_argument("--program", required=True)
+    ap.add_argument("--signature", required=True)
+    a = ap.parse_args()
+
+    rc, sig, out = replay(a.clean, a.clean_args.split(), a.program)
+    if rc != 0:
+        print(out)
+        sys.exit(f"FAIL: the clean build does not pass {a.program} (exit {rc})")
+    rc, sig, out = replay(a.buggy, a.buggy_args.split(), a.program)
+    print(out)
+    if rc != 1:
+        sys.exit(f"FAIL: planted bug not caught (exit {rc}, want 1)")
+    if sig != a.signature:
+        sys.exit(f"FAIL: signature {sig!r}, want {a.signature!r}")
+    print(f"caught: {sig}")
+
+
+if __name__ == "__main__":
+    main()
