@@ -157,7 +157,8 @@ static int replay_path(const char *path, struct replay_results *res, bool top)
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(path) + strlen(names[i]) + 2;
 		char *sub = malloc(len);
-		snprintf(sub, len, "%s/%s", path, names[i]);
+		bool slash = path[strlen(path) - 1] == '/';
+		snprintf(sub, len, "%s%s%s", path, slash ? "" : "/", names[i]);
 		if (replay_path(sub, res, false))
 			rc = 2;
 		free(names[i]);

@@ -42,8 +42,15 @@ static bool failure_legal(struct exec *e, size_t size)
 	return e->injected || e->page_fail_legal || size > KMALLOC_MAX_SIZE;
 }
 
+/* kmalloc promises natural alignment for power-of-two sizes; krealloc
+ * does not (a shrink or a grow within ksize keeps the old object), so
+ * REALLOC_CACHE asks only for the minimum. */
+#define REALLOC_CACHE (-2)
+
 static size_t required_align(struct exec *e, int cache, size_t size)
 {
+	if (cache == REALLOC_CACHE)
+		return KMALLOC_MIN_ALIGN;
 	if (cache < 0)
 		return is_pow2(size) ? size : KMALLOC_MIN_ALIGN;
 	struct cache_slot *c = &e->caches[cache];
@@ -153,7 +160,7 @@ static void adopt(struct exec *e, int slot, void *p, size_t size, bool zero, int
 	o->live = true;
 	o->ptr = p;
 	o->size = size;
-	o->cache = cache;
+	o->cache = cache < 0 ? -1 : cache;
 	o->seed = tag_seed(e, (unsigned int)slot + NR_PAGE_SLOTS);
 	if (size)
 		tag_stamp(p, size, o->seed);
@@ -245,7 +252,11 @@ static void do_krealloc(struct exec *e, const struct op *op)
 		return;
 	if (!src->live || src->cache >= 0) {
 		/* krealloc of nothing is kmalloc; a cache object cannot be
-		 * krealloc'ed, so it is left alone and kmalloc used instead. */
+		 * krealloc'ed, so it is left alone (or, being the destination,
+		 * released) and kmalloc used instead. */
+		obj_slot_release(e, op->dst);
+		if (diverged(e))
+			return;
 		adopt(e, op->dst, krealloc(NULL, op->size, GFP_KERNEL), op->size, false, -1);
 		return;
 	}
@@ -277,8 +288,7 @@ static void do_krealloc(struct exec *e, const struct op *op)
 		diverge_actual(e, "byte %ld differs", off);
 		return;
 	}
-	adopt(e, op->dst, p, op->size, false, -1);
-	/* adopt stamped the whole new object; nothing else to carry over. */
+	adopt(e, op->dst, p, op->size, false, REALLOC_CACHE);
 }
 
 static void do_cache_create(struct exec *e, const struct op *op)

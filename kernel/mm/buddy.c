@@ -133,6 +133,7 @@ static void free_boot_range(unsigned long start, unsigned long end)
 {
 	while (start < end) {
 		unsigned int order = max_block_order(start, end);
+
 		arch_poison((void *)(start << PAGE_SHIFT), PAGE_SIZE << order);
 		/* Merging here keeps the structure canonical even if two usable
 		 * ranges happen to touch. */
