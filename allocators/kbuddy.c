@@ -36,7 +36,7 @@ static void kbuddy_put(void *block)
 static bool kbuddy_free_counts(unsigned long counts[NR_PAGE_ORDERS])
 {
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
-		counts[o] = nr_free_blocks(o);
+		counts[o] = free_area[o].nr_free;
 	return true;
 }
 

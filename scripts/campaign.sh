@@ -61,7 +61,8 @@ while :; do
 	el=$(( $(date +%s) - start ))
 	line="${el}s/${secs}s"
 	if [ -f "$out/libfuzzer/fuzz.log" ]; then
-		lf=$(grep -ao 'cov: [0-9]* ft: [0-9]* corp: [0-9/a-zA-Z]* exec/s: [0-9]*' "$out/libfuzzer/fuzz.log" | tail -1 || true)
+		# -fork prints "#N: cov: C ft: F corp: K exec/s E ..." lines.
+		lf=$(grep -ao 'cov: [0-9]* ft: [0-9]* corp: [0-9]* exec/s [0-9]*' "$out/libfuzzer/fuzz.log" | tail -1 || true)
 		line="$line  libfuzzer[$lf]"
 	fi
 	if [ -f "$out/afl/default/fuzzer_stats" ]; then

@@ -3,6 +3,7 @@
  * it reads one input from a file or stdin, so it can replay a crash. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h> /* __AFL_FUZZ_INIT reads the test case with read() */
 
 #include "fuzz_one.h"
 

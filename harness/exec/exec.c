@@ -79,6 +79,7 @@ static void world_reset(struct exec *e)
 	memset(e->pages, 0, sizeof(e->pages));
 	memset(e->objs, 0, sizeof(e->objs));
 	memset(e->caches, 0, sizeof(e->caches));
+	e->nr_by_addr = 0;
 	e->fail_in = 0;
 	e->generation = 0;
 }

@@ -4,7 +4,7 @@
  * model knows the kernel's own allocations too. */
 #include "world.h"
 
-static const char *status_check(enum bm_status s, bool alloc)
+static const char *status_check(enum bm_status s)
 {
 	switch (s) {
 	case BM_NOT_FREE:
@@ -15,8 +15,10 @@ static const char *status_check(enum bm_status s, bool alloc)
 		return "buddy.out-of-range";
 	case BM_BAD_ORDER:
 		return "buddy.bad-order";
+	case BM_WRONG_ORDER:
+		return "buddy.free-wrong-order";
 	default:
-		return alloc ? "buddy.alloc" : "buddy.free-unallocated";
+		return "buddy.free-unallocated";
 	}
 }
 
@@ -25,12 +27,16 @@ static void on_page_alloc(void *ctx, unsigned long pfn, unsigned int order, unsi
 	struct exec *e = ctx;
 	enum bm_status s = bm_alloc(e->model, pfn, order, pgc);
 
+	if (pgc == PGC_HARNESS && s == BM_OK) {
+		e->traced_alloc_pfn = pfn;
+		e->traced_alloc_order = (int)order;
+	}
 	if (s != BM_OK) {
-		diverge(e, status_check(s, true),
+		diverge(e, status_check(s),
 			"an entirely free, aligned block of order %u", order);
-		diverge_actual(e, "%s block at pfn offset %lu (order %u, %s): %s",
+		diverge_actual(e, "%s block at pfn offset %lu (order %u): %s",
 			       page_class_name(pgc), pfn - e->arena.base_pfn, order,
-			       page_class_name(pgc), bm_status_name(s));
+			       bm_status_name(s));
 	}
 }
 
@@ -39,8 +45,12 @@ static void on_page_free(void *ctx, unsigned long pfn, unsigned int order, unsig
 	struct exec *e = ctx;
 	enum bm_status s = bm_free(e->model, pfn, order);
 
+	if (pgc == PGC_HARNESS && s == BM_OK) {
+		e->traced_free_pfn = pfn;
+		e->traced_free = true;
+	}
 	if (s != BM_OK) {
-		diverge(e, status_check(s, false), "the freed block to be allocated with order %u",
+		diverge(e, status_check(s), "the freed block to be allocated with order %u",
 			order);
 		diverge_actual(e, "%s block at pfn offset %lu: %s", page_class_name(pgc),
 			       pfn - e->arena.base_pfn, bm_status_name(s));

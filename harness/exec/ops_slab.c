@@ -60,6 +60,41 @@ static size_t required_align(struct exec *e, int cache, size_t size)
 	return a;
 }
 
+/* Number of live objects below address a. */
+static int addr_rank(const struct exec *e, uintptr_t a)
+{
+	int lo = 0, hi = e->nr_by_addr;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if ((uintptr_t)e->objs[e->by_addr[mid]].ptr < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void addr_insert(struct exec *e, int slot)
+{
+	int at = addr_rank(e, (uintptr_t)e->objs[slot].ptr);
+
+	memmove(&e->by_addr[at + 1], &e->by_addr[at], (size_t)(e->nr_by_addr - at));
+	e->by_addr[at] = (uint8_t)slot;
+	e->nr_by_addr++;
+}
+
+static void addr_remove(struct exec *e, int slot)
+{
+	int k = addr_rank(e, (uintptr_t)e->objs[slot].ptr);
+
+	if (k < e->nr_by_addr && e->by_addr[k] == slot) {
+		memmove(&e->by_addr[k], &e->by_addr[k + 1], (size_t)(e->nr_by_addr - k - 1));
+		e->nr_by_addr--;
+	}
+}
+
 static bool check_placement(struct exec *e, int slot, void *p, size_t size, int cache)
 {
 	uintptr_t a = (uintptr_t)p;
@@ -83,13 +118,15 @@ static bool check_placement(struct exec *e, int slot, void *p, size_t size, int 
 				       ? page_class_name(cls) : "free");
 		return false;
 	}
-	for (int i = 0; i < NR_OBJ_SLOTS; i++) {
+	int at = addr_rank(e, a);
+	for (int k = at - 1; k <= at; k++) {
+		if (k < 0 || k >= e->nr_by_addr)
+			continue;
+		int i = e->by_addr[k];
 		struct obj_slot *o = &e->objs[i];
 		uintptr_t b = (uintptr_t)o->ptr;
 
-		if (!o->live || i == slot || !o->size)
-			continue;
-		if (a < b + o->size && b < a + size) {
+		if (i != slot && a < b + o->size && b < a + size) {
 			diverge(e, "slab.overlap", "o%d (%zu bytes) disjoint from live objects",
 				slot, size);
 			diverge_actual(e, "it overlaps o%d (%zu bytes) at offset %ld", i, o->size,
@@ -162,8 +199,10 @@ static void adopt(struct exec *e, int slot, void *p, size_t size, bool zero, int
 	o->size = size;
 	o->cache = cache < 0 ? -1 : cache;
 	o->seed = tag_seed(e, (unsigned int)slot + NR_PAGE_SLOTS);
-	if (size)
+	if (size) {
 		tag_stamp(p, size, o->seed);
+		addr_insert(e, slot);
+	}
 }
 
 static bool verify_object(struct exec *e, int slot)
@@ -206,12 +245,16 @@ static void free_object(struct exec *e, int slot, bool via_cache)
 		return;
 	if (o->cache >= 0 && e->caches[o->cache].ctor)
 		memset(o->ptr, CTOR_BYTE, o->size); /* the caller's side of the ctor contract */
-	bool large = o->size && large_block(e, o->ptr);
+	/* A block is at least a page: smaller objects skip the model lookup
+	 * here (the leak oracle at the end still sees any block kept). */
+	bool large = o->size >= PAGE_SIZE && large_block(e, o->ptr);
 	if (via_cache && o->cache >= 0)
 		kmem_cache_free(e->caches[o->cache].cache, o->ptr);
 	else
 		kfree(o->ptr);
 	o->live = false;
+	if (o->size)
+		addr_remove(e, slot);
 	if (large && large_block(e, o->ptr)) {
 		diverge(e, "leak.kmalloc-large-not-freed", "the block under o%d freed by kfree",
 			slot);
@@ -274,6 +317,8 @@ static void do_krealloc(struct exec *e, const struct op *op)
 		return; /* the old object stays live, in its slot */
 	}
 	src->live = false;
+	if (old.size)
+		addr_remove(e, op->src);
 	if (op->size == 0) {
 		if (p != ZERO_SIZE_PTR) {
 			diverge(e, "slab.zero-size", "krealloc(p, 0) to return ZERO_SIZE_PTR");

@@ -43,11 +43,22 @@ struct exec {
 	struct page_slot pages[NR_PAGE_SLOTS];
 	struct obj_slot objs[NR_OBJ_SLOTS];
 	struct cache_slot caches[NR_CACHE_SLOTS];
+	/* Live objects (size > 0) in address order: they are disjoint, so a
+	 * new object can only overlap its two neighbours. */
+	uint8_t by_addr[NR_OBJ_SLOTS];
+	int nr_by_addr;
 
 	/* fault injection: fail the fail_in-th allocation from now (0: off) */
 	unsigned int fail_in;
 	bool injected;        /* an injected failure fired during this op */
 	bool page_fail_legal; /* the buddy legally ran out during this op */
+
+	/* The last harness-class block the tracepoints reported in this op:
+	 * lets the page ops confirm the interface's result without a model
+	 * lookup. */
+	unsigned long traced_alloc_pfn, traced_free_pfn;
+	int traced_alloc_order; /* -1: none this op */
+	bool traced_free;
 
 	uint64_t generation;  /* makes every tag distinct */
 	long op_index;

@@ -285,6 +285,11 @@ unsigned long bm_free_blocks(const struct buddy_model *m, unsigned int order)
 	return order <= m->max_order ? m->nr_free_blocks[order] : 0;
 }
 
+const unsigned long *bm_free_counts(const struct buddy_model *m)
+{
+	return m->nr_free_blocks;
+}
+
 unsigned long bm_free_pages(const struct buddy_model *m)
 {
 	return m->nr_free_pages;

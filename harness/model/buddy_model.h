@@ -43,6 +43,8 @@ const char *bm_status_name(enum bm_status s);
 
 /* Canonical free structure. */
 unsigned long bm_free_blocks(const struct buddy_model *m, unsigned int order);
+/* All per-order counts at once, orders 0..max_order (checked after every op). */
+const unsigned long *bm_free_counts(const struct buddy_model *m);
 unsigned long bm_free_pages(const struct buddy_model *m);
 bool bm_is_free_block(const struct buddy_model *m, unsigned long pfn, unsigned int order);
 /* Largest order with a free block, or -1 when nothing is free. */
