@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "exec.h"
 #include "mm/slab.h"
@@ -166,10 +167,40 @@ static void report(const char *what, long ops, double secs)
 	       secs * 1e9 / (double)ops);
 }
 
+/* Runs this program's malloc loop in a child with lib preloaded. */
+static void preloaded(const char *what, const char *lib, long ops)
+{
+	char exe[512], cmd[1200];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	double ns;
+
+	if (n <= 0 || access(lib, R_OK)) {
+		printf("%-34s (%s not installed)\n", what, lib);
+		return;
+	}
+	exe[n] = '\0';
+	snprintf(cmd, sizeof(cmd), "LD_PRELOAD=%s '%s' --malloc-loop %ld", lib, exe, ops);
+	FILE *f = popen(cmd, "r");
+	if (f && fscanf(f, "%lf", &ns) == 1)
+		printf("%-34s %10.2f Mops/s  %8.1f ns/op  (child process)\n", what, 1e3 / ns, ns);
+	else
+		printf("%-34s (could not run)\n", what);
+	if (f)
+		pclose(f);
+}
+
 int main(int argc, char **argv)
 {
 	static struct program prog;
 	struct exec_config cfg = { 0 };
+
+	/* Child mode: plain malloc/free under whatever LD_PRELOAD put in
+	 * place (jemalloc will not dlopen: it needs static TLS). */
+	if (argc > 2 && !strcmp(argv[1], "--malloc-loop")) {
+		struct loop l = { .ops = atol(argv[2]), .malloc_fn = malloc, .free_fn = free };
+		printf("%.3f\n", median_run(libc_style, &l) * 1e9 / (double)l.ops);
+		return 0;
+	}
 	long ops = argc > 1 ? atol(argv[1]) : 2000000;
 	long programs = ops / PROG_MAX_OPS;
 	struct exec *e = exec_create(&cfg);
@@ -213,20 +244,13 @@ int main(int argc, char **argv)
 	l.malloc_fn = malloc;
 	l.free_fn = free;
 	report("  glibc malloc/free", ops, median_run(libc_style, &l));
-	static const struct { const char *lib, *m, *f, *name; } others[] = {
-		{ "libjemalloc.so.2", "malloc", "free", "  jemalloc malloc/free" },
-		{ "libmimalloc.so.2", "mi_malloc", "mi_free", "  mimalloc mi_malloc/mi_free" },
-	};
-	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
-		void *h = dlopen(others[i].lib, RTLD_NOW | RTLD_LOCAL);
-		if (!h) {
-			printf("%-34s (not installed)\n", others[i].name);
-			continue;
-		}
-		l.malloc_fn = (void *(*)(size_t))dlsym(h, others[i].m);
-		l.free_fn = (void (*)(void *))dlsym(h, others[i].f);
-		if (l.malloc_fn && l.free_fn)
-			report(others[i].name, ops, median_run(libc_style, &l));
-	}
+	void *h = dlopen("libmimalloc.so.2", RTLD_NOW | RTLD_LOCAL);
+	l.malloc_fn = h ? (void *(*)(size_t))dlsym(h, "mi_malloc") : NULL;
+	l.free_fn = h ? (void (*)(void *))dlsym(h, "mi_free") : NULL;
+	if (l.malloc_fn && l.free_fn)
+		report("  mimalloc mi_malloc/mi_free", ops, median_run(libc_style, &l));
+	else
+		printf("%-34s (libmimalloc.so.2 not installed)\n", "  mimalloc");
+	preloaded("  jemalloc malloc/free", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", ops);
 	return 0;
 }
