@@ -9,15 +9,8 @@
 
 /* The sanitizer runtime is linked statically: a weak reference would not
  * pull its functions in, so they are named only in sanitizer builds. */
-#if defined(__SANITIZE_ADDRESS__)
-#define MMRIG_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MMRIG_ASAN 1
-#endif
-#endif
 
-#ifdef MMRIG_ASAN
+#ifdef HOST_ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define symbolize_pc __sanitizer_symbolize_pc
@@ -105,7 +98,7 @@ static void on_death(void)
 {
 	char cls[96] = "ubsan";
 
-#ifdef MMRIG_ASAN
+#ifdef HOST_ASAN
 	if (__asan_report_present())
 		snprintf(cls, sizeof(cls), "asan.%s", __asan_get_report_description());
 #endif
@@ -114,7 +107,7 @@ static void on_death(void)
 
 void crash_handlers_install(void)
 {
-#ifdef MMRIG_ASAN
+#ifdef HOST_ASAN
 	__sanitizer_set_death_callback(on_death);
 #else
 	(void)on_death;

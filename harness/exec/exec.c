@@ -6,14 +6,7 @@
 
 #include "world.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define MMRIG_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MMRIG_ASAN 1
-#endif
-#endif
-#ifdef MMRIG_ASAN
+#ifdef HOST_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -88,7 +81,7 @@ static void world_reset(struct exec *e)
  * the harness may touch any arena byte they hand out. */
 static void unpoison_arena(struct exec *e)
 {
-#ifdef MMRIG_ASAN
+#ifdef HOST_ASAN
 	__asan_unpoison_memory_region(e->arena.base, e->arena.size);
 #else
 	(void)e;

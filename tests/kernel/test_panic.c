@@ -9,14 +9,6 @@
 #include "arch.h"
 #include "ktest.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#endif
 
 static void hook_panic(void *ctx, const char *check, const char *func, const char *msg)
 {
@@ -272,7 +264,7 @@ static void test_panic_format(void)
 
 /* ---- poisoning (ASan builds only) ---- */
 
-#ifdef TEST_ASAN
+#ifdef HOST_ASAN
 static volatile unsigned char sink;
 
 static void touch_freed_page(void)
@@ -361,7 +353,7 @@ int main(void)
 {
 	test_panics();
 	test_panic_format();
-#ifdef TEST_ASAN
+#ifdef HOST_ASAN
 	test_poison();
 #endif
 	return check_finish("test_panic");

@@ -13,14 +13,6 @@
 #include "host_internal.h"
 #include "mm/slab.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HOST_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define HOST_ASAN 1
-#endif
 #ifdef HOST_ASAN
 #include <sanitizer/asan_interface.h>
 #endif

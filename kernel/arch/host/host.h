@@ -6,6 +6,16 @@
 
 #include "mm/page.h"
 
+/* HOST_ASAN: built with AddressSanitizer (clang spells it one way, gcc the
+ * other); poisoning and crash reports depend on it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HOST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HOST_ASAN 1
+#endif
+#endif
+
 #define HOST_ARENA_DEFAULT (16UL << 20)
 #define HOST_MAX_RANGES 4
 
