@@ -76,10 +76,9 @@ static int addr_rank(const struct exec *e, uintptr_t a)
 	return lo;
 }
 
-static void addr_insert(struct exec *e, int slot)
+/* at: the object's rank, as check_placement found it. */
+static void addr_insert(struct exec *e, int slot, int at)
 {
-	int at = addr_rank(e, (uintptr_t)e->objs[slot].ptr);
-
 	memmove(&e->by_addr[at + 1], &e->by_addr[at], (size_t)(e->nr_by_addr - at));
 	e->by_addr[at] = (uint8_t)slot;
 	e->nr_by_addr++;
@@ -95,7 +94,8 @@ static void addr_remove(struct exec *e, int slot)
 	}
 }
 
-static bool check_placement(struct exec *e, int slot, void *p, size_t size, int cache)
+static bool check_placement(struct exec *e, int slot, void *p, size_t size, int cache,
+			    int *rank)
 {
 	uintptr_t a = (uintptr_t)p;
 	size_t align = required_align(e, cache, size);
@@ -119,6 +119,8 @@ static bool check_placement(struct exec *e, int slot, void *p, size_t size, int 
 		return false;
 	}
 	int at = addr_rank(e, a);
+
+	*rank = at;
 	for (int k = at - 1; k <= at; k++) {
 		if (k < 0 || k >= e->nr_by_addr)
 			continue;
@@ -162,6 +164,7 @@ static bool check_contents(struct exec *e, int slot, void *p, size_t size, bool 
 static void adopt(struct exec *e, int slot, void *p, size_t size, bool zero, int cache)
 {
 	struct obj_slot *o = &e->objs[slot];
+	int rank = 0;
 
 	if (!p) {
 		if (!failure_legal(e, size)) {
@@ -190,7 +193,7 @@ static void adopt(struct exec *e, int slot, void *p, size_t size, bool zero, int
 			diverge_actual(e, "%zu", usable);
 			return;
 		}
-		if (!check_placement(e, slot, p, size, cache) ||
+		if (!check_placement(e, slot, p, size, cache, &rank) ||
 		    !check_contents(e, slot, p, size, zero, cache))
 			return;
 	}
@@ -201,7 +204,7 @@ static void adopt(struct exec *e, int slot, void *p, size_t size, bool zero, int
 	o->seed = tag_seed(e, (unsigned int)slot + NR_PAGE_SLOTS);
 	if (size) {
 		tag_stamp(p, size, o->seed);
-		addr_insert(e, slot);
+		addr_insert(e, slot, rank);
 	}
 }
 
