@@ -19,14 +19,14 @@ static size_t block_bytes(unsigned int order)
  * where allocators keep their links. */
 static void stamp_block(void *p, unsigned int order, uint64_t seed)
 {
-	tag_stamp(p, block_bytes(order), seed);
+	tag_stamp_block(p, block_bytes(order), seed);
 }
 
 static bool verify_block(struct exec *e, int slot)
 {
 	struct page_slot *s = &e->pages[slot];
 	size_t len = block_bytes(s->order);
-	long off = tag_verify(s->addr, len, s->seed, len);
+	long off = tag_verify_block(s->addr, len, s->seed);
 
 	if (off < 0)
 		return true;

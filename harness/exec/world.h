@@ -94,6 +94,9 @@ void tag_stamp(void *p, size_t len, uint64_t seed);
  * first limit bytes are compared (krealloc's kept prefix). */
 long tag_verify(const void *p, size_t len, uint64_t seed, size_t limit);
 long first_nonzero(const void *p, size_t len);
+/* The same stamps for a page block (len a multiple of PAGE_SIZE), faster. */
+void tag_stamp_block(void *p, size_t len, uint64_t seed);
+long tag_verify_block(const void *p, size_t len, uint64_t seed);
 uint64_t tag_seed(struct exec *e, unsigned int slot);
 
 /* crash.c: prints the context of a kernel panic before the arch aborts */
