@@ -77,7 +77,9 @@ int line_lex(struct line *ln); /* 0, or the column of a bad character */
 int tok_is(const struct tok *t, const char *word);
 
 /* names.c: handle names to slots. */
-enum name_status { NAME_OK, NAME_UNKNOWN, NAME_WRONG_KIND, NAME_FULL, NAME_BAD };
+/* NAME_NOT_SLOT: p/o/c and digits that name no slot (p64, o07): most likely
+ * a typo in a reproducer, so refused rather than taken as a user name. */
+enum name_status { NAME_OK, NAME_UNKNOWN, NAME_WRONG_KIND, NAME_FULL, NAME_BAD, NAME_NOT_SLOT };
 struct user_name {
 	const char *s;
 	size_t len;

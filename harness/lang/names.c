@@ -48,6 +48,17 @@ static int canonical(const char *s, size_t len, int *kind, unsigned int *slot)
 	return 1;
 }
 
+/* p, o or c followed by digits only. */
+static int slot_shaped(const char *s, size_t len)
+{
+	if (len < 2 || (s[0] != 'p' && s[0] != 'o' && s[0] != 'c'))
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
 void names_init(struct names *nm)
 {
 	memset(nm, 0, sizeof *nm);
@@ -86,6 +97,8 @@ enum name_status names_lookup(const struct names *nm, const char *s, size_t len,
 		*got = kind;
 		return kind == want ? NAME_OK : NAME_WRONG_KIND;
 	}
+	if (slot_shaped(s, len))
+		return NAME_NOT_SLOT;
 	u = find_user(nm, s, len);
 	if (!u)
 		return NAME_UNKNOWN;

@@ -131,6 +131,10 @@ static int name_error(struct stmt *st, const struct tok *t, enum name_status ns,
 	case NAME_FULL:
 		return fail_tok(st, t, "too many %s names: all %u %s slots are taken",
 				kind_word[want], slot_count(want), kind_word[want]);
+	case NAME_NOT_SLOT:
+		return fail_tok(st, t, "'%.*s' is not a slot (p0..p%u, o0..o%u, c0..c%u, no "
+				"leading zeros)", TOK(t), NR_PAGE_SLOTS - 1, NR_OBJ_SLOTS - 1,
+				NR_CACHE_SLOTS - 1);
 	}
 	return -1;
 }
