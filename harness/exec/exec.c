@@ -30,7 +30,10 @@ struct exec *exec_create(const struct exec_config *cfg)
 		e->usable[i].end_pfn = e->arena.usable[i].end_pfn;
 	}
 	e->model = bm_create(e->arena.base_pfn, e->arena.nr_pfns, MAX_ORDER);
-	if (!e->model) {
+	/* Fuzz inputs are full of check ops: the walk's scratch is made once. */
+	e->walk_seen = malloc(e->arena.nr_pfns);
+	if (!e->model || !e->walk_seen) {
+		free(e->walk_seen);
 		free(e);
 		return NULL;
 	}

@@ -81,9 +81,8 @@ void oracle_free_lists(struct exec *e)
 	if (!e->pa->walk_free)
 		return;
 	s.w.block = walk_block;
-	s.seen = calloc(e->arena.nr_pfns, 1);
-	if (!s.seen)
-		return;
+	s.seen = e->walk_seen;
+	memset(s.seen, 0, e->arena.nr_pfns);
 	if (e->pa->walk_free(&s.w)) {
 		s.bad = true;
 		snprintf(s.why, sizeof(s.why), "damaged free list: %s", s.w.error);
@@ -94,7 +93,6 @@ void oracle_free_lists(struct exec *e)
 		diverge(e, "buddy.free-list", "free lists equal to the model's canonical blocks");
 		diverge_actual(e, "%s", s.why);
 	}
-	free(s.seen);
 }
 
 struct leak_state {

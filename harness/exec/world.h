@@ -60,6 +60,8 @@ struct exec {
 	int traced_alloc_order; /* -1: none this op */
 	bool traced_free;
 
+	unsigned char *walk_seen; /* scratch for the free-list walk, one byte a page */
+
 	uint64_t generation;  /* makes every tag distinct */
 	long op_index;
 	struct divergence *div;
