@@ -11,14 +11,6 @@
 #define FULL_STAMP_MAX 64
 #define EDGE 8
 
-static uint64_t mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
 /* Word i of a stamp is seed + i * odd constant: distinct per object and per
  * position, and one multiply-add to produce or check. */
 static uint64_t tag_word(uint64_t seed, size_t word)
@@ -33,8 +25,9 @@ static uint8_t tag_byte(uint64_t seed, size_t off)
 
 uint64_t tag_seed(struct exec *e, unsigned int slot)
 {
+	/* Distinct per allocation; the stamp words spread it further. */
 	e->generation++;
-	return mix(e->generation * 1315423911u + slot);
+	return (e->generation << 8 | slot) * 0xd6e8feb86659fd93ull;
 }
 
 /* Byte i of every stamp is byte (i % 8) of tag_word(seed, i / 8), so any
