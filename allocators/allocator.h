@@ -38,6 +38,8 @@ struct page_allocator {
 	void (*put)(void *block);
 	/* Optional: blocks on each free list, orders 0..MAX_ORDER. */
 	bool (*free_counts)(unsigned long counts[NR_PAGE_ORDERS]);
+	/* Optional: free pages in all, checked at check ops and at the end. */
+	unsigned long (*free_total)(void);
 	/* Optional: walk every free list, checking its integrity. Returns 0, or
 	 * -1 with w->error set. */
 	int (*walk_free)(struct free_walk *w);

@@ -78,6 +78,12 @@ void oracle_free_lists(struct exec *e)
 {
 	struct walk_state s = { .e = e };
 
+	if (e->pa->free_total && e->pa->free_total() != bm_free_pages(e->model)) {
+		diverge(e, "buddy.free-total", "%lu free pages", bm_free_pages(e->model));
+		diverge_actual(e, "%lu", e->pa->free_total());
+		return;
+	}
+
 	if (!e->pa->walk_free)
 		return;
 	s.w.block = walk_block;
