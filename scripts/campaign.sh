@@ -81,6 +81,18 @@ if [ ${#crashes[@]} -eq 0 ]; then
 	echo "campaign: no findings"
 	exit 0
 fi
-"$B/host-asan/harness/engines/mmrig-replay" --quiet "${crashes[@]}" | grep -E '^(FAIL|PASS|    SIGNATURE)' | tee "$out/findings.txt" || true
-echo "campaign: ${#crashes[@]} finding(s); see $out/findings.txt"
+# Each crash replayed in a fresh process, then grouped by signature: one
+# line per signature with its count and first reproducer (by name).
+"$B/host-asan/harness/engines/mmrig-replay" --json "${crashes[@]}" >"$out/findings.json" || true
+python3 - "$out/findings.json" <<'PY' | tee "$out/findings.txt"
+import collections, json, sys
+doc = json.load(open(sys.argv[1]))
+groups = collections.OrderedDict()
+for r in doc["results"]:
+    sig = r.get("signature", "PASS on replay (not reproducible)")
+    groups.setdefault(sig, []).append(r["file"])
+for sig, files in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+    print(f"{len(files):5d}  {sig}\n       first: {sorted(files)[0]}")
+PY
+echo "campaign: ${#crashes[@]} crash file(s); see $out/findings.txt"
 exit 1
