@@ -21,6 +21,16 @@ void arch_panic(const char *check, const char *func, const char *msg)
 void __panic(const char *check, const char *func, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));
 
+/* TLB maintenance. kernel/mm calls sfence_vma(va) after it changes or
+ * removes a valid leaf PTE for va (every address space), and
+ * sfence_vma_all() after it removes a non-leaf PTE or retires a page
+ * table, before the table page is freed. Not a hook: every arch provides
+ * both, always. The host's software MMU invalidates its TLB only here; the
+ * riscv arch runs sfence.vma. Declared, not inlined as asm, because the
+ * hosted build also runs on riscv64 Linux (qemu-user), in U-mode. */
+void sfence_vma(uintptr_t va);
+void sfence_vma_all(void);
+
 #if CONFIG_MM_HOOKS
 /* Free memory is poisoned so any access to it traps (ASan on the host). */
 void arch_poison(const void *addr, size_t len);
