@@ -350,9 +350,10 @@ void kmem_cache_destroy(struct kmem_cache *c)
 	kmem_cache_free(&cache_cache, c);
 }
 
-/* User caches first: their off-slab index arrays live in kmalloc caches,
- * whose slabs may only become empty once those are freed. The cache of
- * caches goes last for the same reason. */
+/* Other caches first: their off-slab index arrays live in kmalloc caches,
+ * whose slabs may only become empty once those are freed (so the kmalloc
+ * caches get a second pass). The cache of caches goes last for the same
+ * reason. */
 void kmem_cache_shrink_all(void)
 {
 	struct list_head *pos;
@@ -360,7 +361,7 @@ void kmem_cache_shrink_all(void)
 	list_for_each(pos, &cache_chain) {
 		struct kmem_cache *c = list_entry(pos, struct kmem_cache, next);
 
-		if (!c->is_static)
+		if (c != &cache_cache)
 			kmem_cache_shrink(c);
 	}
 	kmalloc_shrink_all();

@@ -4,18 +4,23 @@
 #include "errno-base.h"
 #include "mm/slab.h"
 #include "mm_internal.h"
+#include "slab_internal.h"
 
-/* Made at boot by mm_init(); a reset of the slab layer forgets it, so
- * mm_init() runs again after every kmem_cache_init(). */
-static struct kmem_cache *vm_area_cachep;
+/* A boot cache like kmalloc's: static, so booting allocates nothing (the
+ * harness's buddy model starts from the usable ranges alone) and
+ * kmem_cache_shrink_all() returns its empty slabs. kmem_cache_init()
+ * forgets every cache, so mm_init() runs after each one. */
+static struct kmem_cache vm_area_cache;
 static unsigned long last_shared_id;
 
 int mm_init(void)
 {
 	last_shared_id = 0; /* the same ids in every run */
-	vm_area_cachep = kmem_cache_create("vm_area_struct",
-					   sizeof(struct vm_area_struct), 0, 0, NULL);
-	return vm_area_cachep ? 0 : -ENOMEM;
+	if (!kmem_cache_setup(&vm_area_cache, "vm_area_struct",
+			      sizeof(struct vm_area_struct), 0, 0, NULL, true))
+		return -EINVAL;
+	kmem_cache_link(&vm_area_cache);
+	return 0;
 }
 
 unsigned long vma_new_shared_id(void)
@@ -25,7 +30,7 @@ unsigned long vma_new_shared_id(void)
 
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 {
-	struct vm_area_struct *vma = kmem_cache_alloc(vm_area_cachep, GFP_KERNEL | __GFP_ZERO);
+	struct vm_area_struct *vma = kmem_cache_alloc(&vm_area_cache, GFP_KERNEL | __GFP_ZERO);
 
 	if (vma)
 		vma->vm_mm = mm;
@@ -34,7 +39,7 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 
 void vm_area_free(struct vm_area_struct *vma)
 {
-	kmem_cache_free(vm_area_cachep, vma);
+	kmem_cache_free(&vm_area_cache, vma);
 }
 
 struct vm_area_struct *find_vma(struct mm_struct *mm, uintptr_t addr)

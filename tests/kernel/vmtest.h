@@ -70,12 +70,7 @@ static const struct host_hooks vt_hooks = {
  * the VMA cache. "At boot" then includes that cache. */
 static inline void vt_boot(void)
 {
-	ktest_boot();
-	mmu_reset();
-	if (mm_init() != 0) {
-		fprintf(stderr, "mm_init failed\n");
-		exit(2);
-	}
+	ktest_boot(); /* host_mm_reset: also mm_init() and mmu_reset() */
 	for (unsigned int o = 0; o <= MAX_ORDER; o++)
 		ktest_boot_free[o] = nr_free_blocks(o);
 	memset(&fi, 0, sizeof(fi));

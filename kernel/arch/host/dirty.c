@@ -11,7 +11,9 @@
 
 #include "arch.h"
 #include "host_internal.h"
+#include "mm/mm.h"
 #include "mm/slab.h"
+#include "mmu.h"
 
 #ifdef HOST_ASAN
 #include <sanitizer/asan_interface.h>
@@ -160,6 +162,8 @@ void host_mm_reset(struct host_arena *a)
 	resetting = a->poisoned;
 	buddy_init(a->mem_map, a->base_pfn, a->nr_pfns, a->usable, a->nr_usable);
 	kmem_cache_init();
+	mm_init();     /* allocates nothing: its VMA cache is static */
+	mmu_reset();   /* no translation may outlive the page tables it came from */
 	resetting = false;
 	a->poisoned = true;
 	memset(a->dirty, 0, BITS_TO_LONGS(a->nr_pfns) * sizeof(unsigned long));
