@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mm/mm.h"
 #include "world.h"
 
 #ifdef HOST_ASAN
@@ -32,7 +33,12 @@ struct exec *exec_create(const struct exec_config *cfg)
 	e->model = bm_create(e->arena.base_pfn, e->arena.nr_pfns, MAX_ORDER);
 	/* Fuzz inputs are full of check ops: the walk's scratch is made once. */
 	e->walk_seen = malloc(e->arena.nr_pfns);
-	if (!e->model || !e->walk_seen) {
+	/* The kernel's user layout: mappings in [0x1000, 2^38), heap and
+	 * mmap bases as in mm/mm.h. */
+	struct as_layout layout = { .user_base = PAGE_SIZE, .user_top = 1ull << 38,
+				    .heap_base = MM_BRK_BASE, .mmap_base = MMAP_MIN_ADDR };
+	e->as = asm_create(&layout);
+	if (!e->model || !e->walk_seen || !e->as) {
 		free(e->walk_seen);
 		free(e);
 		return NULL;
@@ -75,6 +81,7 @@ static void world_reset(struct exec *e)
 	memset(e->pages, 0, sizeof(e->pages));
 	memset(e->objs, 0, sizeof(e->objs));
 	memset(e->caches, 0, sizeof(e->caches));
+	mm_world_reset(e);
 	e->nr_by_addr = 0;
 	e->fail_in = 0;
 	e->generation = 0;
@@ -117,8 +124,20 @@ static void run_op(struct exec *e, const struct op *op)
 		e->fail_in = op->n;
 		break;
 	case OP_CHECK:
-		if (pages_verify_all(e) && objects_verify_all(e))
+		if (pages_verify_all(e) && objects_verify_all(e) && mms_check_all(e))
 			oracle_free_lists(e);
+		break;
+	case OP_MM_NEW:
+	case OP_MM_FORK:
+	case OP_MM_EXIT:
+	case OP_MMAP:
+	case OP_MUNMAP:
+	case OP_MPROTECT:
+	case OP_BRK:
+	case OP_TOUCH:
+		/* Address spaces live on the kernel's buddy, like the slab. */
+		if (e->pa->traced)
+			op_mm(e, op);
 		break;
 	default:
 		/* Object ops need the kernel's slab, which sits on the kernel's
@@ -134,6 +153,8 @@ static void run_op(struct exec *e, const struct op *op)
 static void release_all(struct exec *e)
 {
 	e->fail_in = 0;
+	for (int i = 0; i < NR_MM_SLOTS && !diverged(e); i++)
+		mm_slot_release(e, i);
 	for (int i = 0; i < NR_PAGE_SLOTS && !diverged(e); i++)
 		page_slot_release(e, i);
 	for (int i = 0; i < NR_OBJ_SLOTS && !diverged(e); i++)

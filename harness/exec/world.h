@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "as_model.h"
 #include "buddy_model.h"
 #include "exec.h"
 #include "mm/slab.h"
@@ -33,6 +34,20 @@ struct cache_slot {
 	bool hwalign, ctor;
 };
 
+struct mm_slot {
+	bool live;
+	struct mm_struct *mm;
+};
+
+/* A range mmap returned, kept as a label: it outlives munmap and mm_exit
+ * (later ops on it then fault or do nothing), so stale-address bugs show. */
+struct region_slot {
+	bool live;
+	int mm;         /* the mm that mapped it */
+	uintptr_t addr;
+	size_t len;
+};
+
 struct exec {
 	const struct page_allocator *pa;
 	struct host_arena arena;
@@ -43,6 +58,9 @@ struct exec {
 	struct page_slot pages[NR_PAGE_SLOTS];
 	struct obj_slot objs[NR_OBJ_SLOTS];
 	struct cache_slot caches[NR_CACHE_SLOTS];
+	struct mm_slot mms[NR_MM_SLOTS];
+	struct region_slot regions[NR_REGION_SLOTS];
+	struct as_model *as; /* reference address-space model */
 	/* Live objects (size > 0) in address order: they are disjoint, so a
 	 * new object can only overlap its two neighbours. */
 	uint8_t by_addr[NR_OBJ_SLOTS];
@@ -82,6 +100,12 @@ void obj_slot_release(struct exec *e, int slot);
 void cache_slot_release(struct exec *e, int slot);
 bool objects_verify_all(struct exec *e);
 bool pages_verify_all(struct exec *e);
+
+/* ops_mm.c */
+void op_mm(struct exec *e, const struct op *op);
+void mm_slot_release(struct exec *e, int slot);
+bool mms_check_all(struct exec *e);
+void mm_world_reset(struct exec *e);
 
 /* oracle.c */
 void oracle_free_counts(struct exec *e);

@@ -47,7 +47,23 @@ void op_canon(const struct op *in, struct op *out)
 		case F_FLAGS:
 			op.flags = in->flags % 4;
 			break;
+		case F_PROT:
+			op.prot = in->prot % 8;
+			break;
+		case F_MFLAGS:
+			op.mflags = in->mflags % 4;
+			break;
+		case F_PGOFF:
+			op.pgoff = in->pgoff;
+			break;
+		case F_WRITEVAL:
+			op.gfp = in->gfp % 2;
+			op.n = op.gfp ? in->n : 0;
+			break;
 		}
 	}
+	/* mmap's pgoff is its fixed address: 0 unless OPM_FIXED */
+	if (op_has_field(d, F_MFLAGS) && !(op.mflags & OPM_FIXED))
+		op.pgoff = 0;
 	*out = op;
 }

@@ -54,6 +54,26 @@ static void decode_field(struct reader *r, const struct op_desc *d, int f,
 	case F_FLAGS:
 		op->flags = next(r) % 4;
 		break;
+	case F_PROT:
+		op->prot = next(r) % 8;
+		break;
+	case F_MFLAGS:
+		op->mflags = next(r) % 4;
+		break;
+	case F_PGOFF:
+		b0 = next(r);
+		b1 = next(r);
+		op->pgoff = (uint16_t)(b0 | b1 << 8);
+		/* mmap: an address only when fixed (canonical 0 otherwise) */
+		if (op_has_field(d, F_MFLAGS) && !(op->mflags & OPM_FIXED))
+			op->pgoff = 0;
+		break;
+	case F_WRITEVAL:
+		op->gfp = next(r) % 2;
+		op->n = next(r);
+		if (!op->gfp) /* a read has no value */
+			op->n = 0;
+		break;
 	}
 }
 

@@ -44,6 +44,20 @@ static size_t encode_op(const struct op *in, uint8_t *out)
 		case F_FLAGS:
 			out[n++] = op.flags;
 			break;
+		case F_PROT:
+			out[n++] = op.prot;
+			break;
+		case F_MFLAGS:
+			out[n++] = op.mflags;
+			break;
+		case F_PGOFF:
+			out[n++] = (uint8_t)(op.pgoff & 0xff);
+			out[n++] = (uint8_t)(op.pgoff >> 8);
+			break;
+		case F_WRITEVAL:
+			out[n++] = op.gfp;
+			out[n++] = op.n;
+			break;
 		}
 	}
 	return n;

@@ -1,5 +1,5 @@
-/* Program -> canonical text. Handles print as p<slot>, o<slot>, c<slot>;
- * options appear only when set; the output parses back to the same ops.
+/* Program -> canonical text. Handles print as p<slot>, o<slot>, c<slot>,
+ * m<slot>, r<slot>; options appear only when set, except prot= (always); the output parses back to the same ops.
  * Reports print ops with op_format, so it takes any op (see op_canon). */
 #include <stdio.h>
 #include <string.h>
@@ -79,6 +79,25 @@ static void put_field(struct out *o, const struct op_desc *d, int f,
 			put(o, " hwalign");
 		if (op->flags & OPC_CTOR)
 			put(o, " ctor");
+		break;
+	case F_PROT:
+		prot_format(op->prot, s, sizeof s);
+		put(o, " prot=");
+		put(o, s);
+		break;
+	case F_MFLAGS:
+		if (op->mflags & OPM_SHARED)
+			put(o, " shared");
+		if (op->mflags & OPM_FIXED) /* at= carries pgoff */
+			put_uint(o, " at=", op->pgoff);
+		break;
+	case F_PGOFF:
+		if (!op_has_field(d, F_MFLAGS) && op->pgoff)
+			put_uint(o, " off=", op->pgoff);
+		break;
+	case F_WRITEVAL:
+		if (op->gfp & 1)
+			put_uint(o, " write=", op->n);
 		break;
 	}
 }

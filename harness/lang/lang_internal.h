@@ -7,11 +7,12 @@
 #include "prog.h"
 
 /* What a handle name refers to. */
-enum slot_kind { SLOT_NONE, SLOT_PAGE, SLOT_OBJ, SLOT_CACHE, NR_SLOT_KINDS };
+enum slot_kind { SLOT_NONE, SLOT_PAGE, SLOT_OBJ, SLOT_CACHE, SLOT_MM, SLOT_REGION, NR_SLOT_KINDS };
 
 /* One argument of an op. A kind lists its fields in binary byte order; the
  * text form uses the same order, with F_DST as the result name when the op
- * has one, and F_GFP / F_ALIGN / F_FLAGS as trailing keyword options. */
+ * has one, and F_GFP / F_ALIGN / F_FLAGS / F_PROT / F_MFLAGS / F_PGOFF /
+ * F_WRITEVAL as trailing keyword options (prot= is required). */
 enum field {
 	F_END,
 	F_DST,   /* slot of desc.dst_kind */
@@ -23,9 +24,14 @@ enum field {
 	F_SIZE,  /* 3 bytes */
 	F_ALIGN, /* index into op_align_values */
 	F_FLAGS, /* OPC_* */
+	F_PROT,  /* OPP_*, byte % 8; text prot=none|r|w|rw|x|rx|wx|rwx */
+	F_MFLAGS, /* OPM_*, byte % 4; text shared, at=N (OPM_FIXED + pgoff) */
+	F_PGOFF, /* 2 bytes LE, pages; 0 unless OPM_FIXED when F_MFLAGS is there;
+		  * text off=N unless F_MFLAGS carries it */
+	F_WRITEVAL, /* gfp byte % 2 (write), then n (0 unless a write); write=V */
 };
 
-#define OP_MAX_FIELDS 4
+#define OP_MAX_FIELDS 6
 
 struct op_desc {
 	const char *name;
@@ -39,7 +45,9 @@ extern const struct op_desc op_descs[NR_OPS];
 
 /* ops.c */
 unsigned int slot_count(int slot_kind);
-char slot_prefix(int slot_kind);       /* 'p', 'o', 'c' */
+char slot_prefix(int slot_kind);       /* 'p', 'o', 'c', 'm', 'r' */
+int op_has_field(const struct op_desc *d, int field);
+int prot_format(unsigned int prot, char *buf, size_t cap); /* "rw", "none" */
 int op_lookup(const char *s, size_t len); /* kind, or -1 */
 int align_index(uint32_t value);       /* index, or -1 */
 
@@ -77,7 +85,7 @@ int line_lex(struct line *ln); /* 0, or the column of a bad character */
 int tok_is(const struct tok *t, const char *word);
 
 /* names.c: handle names to slots. */
-/* NAME_NOT_SLOT: p/o/c and digits that name no slot (p64, o07): most likely
+/* NAME_NOT_SLOT: p/o/c/m/r and digits that name no slot (p64, o07): most likely
  * a typo in a reproducer, so refused rather than taken as a user name. */
 enum name_status { NAME_OK, NAME_UNKNOWN, NAME_WRONG_KIND, NAME_FULL, NAME_BAD, NAME_NOT_SLOT };
 struct user_name {
@@ -87,7 +95,8 @@ struct user_name {
 };
 struct names {
 	uint64_t used[NR_SLOT_KINDS]; /* slots taken by canonical or user names */
-	struct user_name u[NR_PAGE_SLOTS + NR_OBJ_SLOTS + NR_CACHE_SLOTS];
+	struct user_name u[NR_PAGE_SLOTS + NR_OBJ_SLOTS + NR_CACHE_SLOTS + NR_MM_SLOTS +
+			  NR_REGION_SLOTS];
 	size_t n;
 };
 void names_init(struct names *nm);

@@ -1,15 +1,34 @@
-/* Handle names of the text form. p<N>, o<N>, c<N> (N below the slot count,
+/* Handle names of the text form. p<N>, o<N>, c<N>, m<N>, r<N> (N below the slot count,
  * no leading zeros) are slots themselves. Any other name is a user name:
  * the op that first binds it gives its kind, and it takes the lowest slot
  * of that kind that no canonical name in the whole program and no earlier
  * user name holds - so hand-written seeds can say "inode = kzalloc 200"
- * without colliding with the p/o/c names a reproducer also uses. */
+ * without colliding with the p/o/c/m/r names a reproducer also uses. */
 #include <string.h>
 
 #include "lang_internal.h"
 
-_Static_assert(NR_PAGE_SLOTS <= 64 && NR_OBJ_SLOTS <= 64 && NR_CACHE_SLOTS <= 64,
+_Static_assert(NR_PAGE_SLOTS <= 64 && NR_OBJ_SLOTS <= 64 && NR_CACHE_SLOTS <= 64 &&
+		       NR_MM_SLOTS <= 64 && NR_REGION_SLOTS <= 64,
 	       "slot bitmaps are 64 bits");
+
+/* The slot kind a name's first letter stands for, or SLOT_NONE. */
+static int prefix_kind(char c)
+{
+	switch (c) {
+	case 'p':
+		return SLOT_PAGE;
+	case 'o':
+		return SLOT_OBJ;
+	case 'c':
+		return SLOT_CACHE;
+	case 'm':
+		return SLOT_MM;
+	case 'r':
+		return SLOT_REGION;
+	}
+	return SLOT_NONE;
+}
 
 static int is_ident(const char *s, size_t len)
 {
@@ -33,7 +52,7 @@ static int canonical(const char *s, size_t len, int *kind, unsigned int *slot)
 
 	if (len < 2 || len > 4 || (s[1] == '0' && len > 2))
 		return 0;
-	k = s[0] == 'p' ? SLOT_PAGE : s[0] == 'o' ? SLOT_OBJ : s[0] == 'c' ? SLOT_CACHE : SLOT_NONE;
+	k = prefix_kind(s[0]);
 	if (k == SLOT_NONE)
 		return 0;
 	for (size_t i = 1; i < len; i++) {
@@ -48,10 +67,10 @@ static int canonical(const char *s, size_t len, int *kind, unsigned int *slot)
 	return 1;
 }
 
-/* p, o or c followed by digits only. */
+/* p, o, c, m or r followed by digits only. */
 static int slot_shaped(const char *s, size_t len)
 {
-	if (len < 2 || (s[0] != 'p' && s[0] != 'o' && s[0] != 'c'))
+	if (len < 2 || prefix_kind(s[0]) == SLOT_NONE)
 		return 0;
 	for (size_t i = 1; i < len; i++)
 		if (s[i] < '0' || s[i] > '9')

@@ -1,5 +1,6 @@
 /* The op table: one row per op kind, read by the decoder, the encoder, the
  * printer and the parser, so the binary and text forms cannot drift apart. */
+#include <stdio.h>
 #include <string.h>
 
 #include "lang_internal.h"
@@ -37,6 +38,16 @@ const struct op_desc op_descs[NR_OPS] = {
 	[OP_CACHE_DESTROY] = { "kmem_cache_destroy", 0, SLOT_CACHE, SLOT_NONE, FIELDS(F_DST) },
 	[OP_FAIL_NTH] = { "fail_nth", 0, SLOT_NONE, SLOT_NONE, FIELDS(F_NTH) },
 	[OP_CHECK] = { "check", 0, SLOT_NONE, SLOT_NONE, { F_END } },
+	[OP_MM_NEW] = { "mm_new", 1, SLOT_MM, SLOT_NONE, FIELDS(F_DST) },
+	[OP_MM_FORK] = { "fork", 1, SLOT_MM, SLOT_MM, FIELDS(F_DST, F_SRC) },
+	[OP_MM_EXIT] = { "mm_exit", 0, SLOT_MM, SLOT_NONE, FIELDS(F_DST) },
+	[OP_MMAP] = { "mmap", 1, SLOT_REGION, SLOT_MM,
+		      FIELDS(F_DST, F_SRC, F_SIZE, F_PROT, F_MFLAGS, F_PGOFF) },
+	[OP_MUNMAP] = { "munmap", 0, SLOT_MM, SLOT_REGION, FIELDS(F_DST, F_SRC, F_SIZE, F_PGOFF) },
+	[OP_MPROTECT] = { "mprotect", 0, SLOT_MM, SLOT_REGION,
+			  FIELDS(F_DST, F_SRC, F_SIZE, F_PROT, F_PGOFF) },
+	[OP_BRK] = { "brk", 0, SLOT_MM, SLOT_NONE, FIELDS(F_DST, F_SIZE) },
+	[OP_TOUCH] = { "touch", 0, SLOT_MM, SLOT_REGION, FIELDS(F_DST, F_SRC, F_SIZE, F_WRITEVAL) },
 };
 
 const char *op_name(unsigned int kind)
@@ -62,6 +73,10 @@ unsigned int slot_count(int slot_kind)
 		return NR_OBJ_SLOTS;
 	case SLOT_CACHE:
 		return NR_CACHE_SLOTS;
+	case SLOT_MM:
+		return NR_MM_SLOTS;
+	case SLOT_REGION:
+		return NR_REGION_SLOTS;
 	}
 	return 1; /* no slot: a modulus that keeps the field 0 */
 }
@@ -75,8 +90,37 @@ char slot_prefix(int slot_kind)
 		return 'o';
 	case SLOT_CACHE:
 		return 'c';
+	case SLOT_MM:
+		return 'm';
+	case SLOT_REGION:
+		return 'r';
 	}
 	return '?';
+}
+
+int op_has_field(const struct op_desc *d, int field)
+{
+	for (const uint8_t *f = d->fields; *f != F_END; f++)
+		if (*f == field)
+			return 1;
+	return 0;
+}
+
+/* The text of a prot value: "none", or the letters of its bits in the
+ * order r, w, x. */
+int prot_format(unsigned int prot, char *buf, size_t cap)
+{
+	char s[4];
+	size_t n = 0;
+
+	if (prot & OPP_READ)
+		s[n++] = 'r';
+	if (prot & OPP_WRITE)
+		s[n++] = 'w';
+	if (prot & OPP_EXEC)
+		s[n++] = 'x';
+	s[n] = '\0';
+	return snprintf(buf, cap, "%s", n ? s : "none");
 }
 
 int align_index(uint32_t value)

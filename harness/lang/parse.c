@@ -11,8 +11,10 @@
 #define SHOW_MAX 40 /* characters of a token quoted in a message */
 #define TOK(t) ((t)->len > SHOW_MAX ? SHOW_MAX : (t)->len), (t)->s
 
-static const char *const a_kind[NR_SLOT_KINDS] = { "nothing", "a page block", "an object", "a cache" };
-static const char *const kind_word[NR_SLOT_KINDS] = { "", "page block", "object", "cache" };
+static const char *const a_kind[NR_SLOT_KINDS] = { "nothing", "a page block", "an object",
+						   "a cache", "an address space", "a region" };
+static const char *const kind_word[NR_SLOT_KINDS] = { "", "page block", "object", "cache",
+						      "address space", "region" };
 
 struct stmt {
 	const struct line *ln;
@@ -66,15 +68,13 @@ static const struct tok *next_tok(struct stmt *st)
 
 static int has_field(const struct op_desc *d, int field)
 {
-	for (const uint8_t *f = d->fields; *f != F_END; f++)
-		if (*f == field)
-			return 1;
-	return 0;
+	return op_has_field(d, field);
 }
 
 static int is_option(int field)
 {
-	return field == F_GFP || field == F_ALIGN || field == F_FLAGS;
+	return field == F_GFP || field == F_ALIGN || field == F_FLAGS || field == F_PROT ||
+	       field == F_MFLAGS || field == F_PGOFF || field == F_WRITEVAL;
 }
 
 /* "[NAME =] OPNAME": finds the op and checks that a result name is given
@@ -132,9 +132,10 @@ static int name_error(struct stmt *st, const struct tok *t, enum name_status ns,
 		return fail_tok(st, t, "too many %s names: all %u %s slots are taken",
 				kind_word[want], slot_count(want), kind_word[want]);
 	case NAME_NOT_SLOT:
-		return fail_tok(st, t, "'%.*s' is not a slot (p0..p%u, o0..o%u, c0..c%u, no "
-				"leading zeros)", TOK(t), NR_PAGE_SLOTS - 1, NR_OBJ_SLOTS - 1,
-				NR_CACHE_SLOTS - 1);
+		return fail_tok(st, t, "'%.*s' is not a slot (p0..p%u, o0..o%u, c0..c%u, "
+				"m0..m%u, r0..r%u, no leading zeros)", TOK(t), NR_PAGE_SLOTS - 1,
+				NR_OBJ_SLOTS - 1, NR_CACHE_SLOTS - 1, NR_MM_SLOTS - 1,
+				NR_REGION_SLOTS - 1);
 	}
 	return -1;
 }
@@ -214,6 +215,12 @@ static const char *field_what(const struct op_desc *d, int f)
 	case F_NTH:
 		return "n";
 	case F_SIZE:
+		if (has_field(d, F_PGOFF)) /* mmap, munmap, mprotect */
+			return "a length";
+		if (has_field(d, F_WRITEVAL))
+			return "a byte offset";
+		if (d->dst_kind == SLOT_MM)
+			return "a heap size";
 		return "a size";
 	}
 	return "an argument";
@@ -246,19 +253,31 @@ static int parse_positional(struct stmt *st, int f)
 	return -1;
 }
 
-/* "align=N" (spaces around '=' allowed): N must be one of the values. */
-static int parse_align(struct stmt *st)
+/* The "= VALUE" after a keyword (spaces around '=' allowed); *out is the
+ * value token. */
+static int option_value(struct stmt *st, const char *key, const struct tok **out)
 {
 	const struct tok *t = next_tok(st);
+
+	if (!t || !tok_is(t, "="))
+		return fail_tok(st, t, "missing '=' after %s", key);
+	t = next_tok(st);
+	if (!t)
+		return fail_tok(st, t, "missing argument: %s= needs a value", key);
+	*out = t;
+	return 0;
+}
+
+/* "align=N": N must be one of the values. */
+static int parse_align(struct stmt *st)
+{
+	const struct tok *t = NULL;
 	uint32_t v = 0;
 	enum num_status ns;
 	int idx;
 
-	if (!t || !tok_is(t, "="))
-		return fail_tok(st, t, "missing '=' after align");
-	t = next_tok(st);
-	if (!t)
-		return fail_tok(st, t, "missing argument: align= needs a value");
+	if (option_value(st, "align", &t) < 0)
+		return -1;
 	ns = num_parse(t->s, (size_t)t->len, &v);
 	if (ns == NUM_BAD)
 		return fail_tok(st, t, "expected an alignment (a number), got '%.*s'", TOK(t));
@@ -272,19 +291,93 @@ static int parse_align(struct stmt *st)
 	return 0;
 }
 
+/* "KEY=N" with N in lo..hi (decimal or 0x hex). */
+static int parse_number_option(struct stmt *st, const char *key, uint32_t lo, uint32_t hi,
+			       uint32_t *out)
+{
+	const struct tok *t = NULL;
+	uint32_t v = 0;
+	enum num_status ns;
+
+	if (option_value(st, key, &t) < 0)
+		return -1;
+	ns = num_parse(t->s, (size_t)t->len, &v);
+	if (ns == NUM_BAD)
+		return fail_tok(st, t, "expected %s= a number, got '%.*s'", key, TOK(t));
+	if (ns == NUM_RANGE || v < lo || v > hi)
+		return fail_tok(st, t, "%s out of range: '%.*s' (must be %u..%u)", key, TOK(t),
+				(unsigned int)lo, (unsigned int)hi);
+	*out = v;
+	return 0;
+}
+
+/* "prot=X": none, or the letters r, w, x in that order, each at most once. */
+static int parse_prot(struct stmt *st)
+{
+	static const char letters[] = "rwx";
+	const struct tok *t = NULL;
+	unsigned int prot = 0;
+	int next = 0; /* index in letters of the next allowed letter */
+
+	if (option_value(st, "prot", &t) < 0)
+		return -1;
+	if (tok_is(t, "none")) {
+		st->op.prot = 0;
+		return 0;
+	}
+	for (int i = 0; i < t->len; i++) {
+		const char *c = memchr(letters + next, t->s[i], sizeof letters - 1 - (size_t)next);
+		if (!c || t->s[i] == '\0')
+			return fail_tok(st, t,
+					"bad prot '%.*s' (must be none, r, w, rw, x, rx, wx or rwx)",
+					TOK(t));
+		next = (int)(c - letters) + 1;
+		prot |= 1u << (c - letters); /* OPP_READ, OPP_WRITE, OPP_EXEC */
+	}
+	st->op.prot = (uint8_t)prot;
+	return 0;
+}
+
+/* The keyword options an op takes, for messages: "zero", "align=N ...". */
+static int list_options(const struct op_desc *d, char *buf, size_t cap)
+{
+	static const struct {
+		int field;
+		const char *words;
+	} opts[] = {
+		{ F_GFP, "zero" },	     { F_ALIGN, "align=N" },   { F_FLAGS, "hwalign ctor" },
+		{ F_PROT, "prot=X" },	     { F_MFLAGS, "shared at=N" }, { F_WRITEVAL, "write=V" },
+	};
+	size_t len = 0;
+	int words = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		if (!has_field(d, opts[i].field))
+			continue;
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? " " : "", opts[i].words);
+		words += strchr(opts[i].words, ' ') ? 2 : 1;
+	}
+	/* off=N: the offset of munmap and mprotect (mmap's is at=N) */
+	if (has_field(d, F_PGOFF) && !has_field(d, F_MFLAGS)) {
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? " " : "", "off=N");
+		words++;
+	}
+	return words;
+}
+
 static int extra_argument(struct stmt *st, const struct tok *t)
 {
-	const struct op_desc *d = st->d;
+	char opts[64];
+	int n = list_options(st->d, opts, sizeof opts);
 
-	if (has_field(d, F_GFP))
-		return fail_tok(st, t, "extra argument '%.*s' (%s takes the option: zero)", TOK(t),
-				d->name);
-	if (has_field(d, F_ALIGN))
-		return fail_tok(st, t,
-				"extra argument '%.*s' (%s takes the options: align=N hwalign ctor)",
-				TOK(t), d->name);
+	if (n > 0)
+		return fail_tok(st, t, "extra argument '%.*s' (%s takes the option%s: %s)", TOK(t),
+				st->d->name, n > 1 ? "s" : "", opts);
 	return fail_tok(st, t, "extra argument '%.*s'", TOK(t));
 }
+
+#define OPT_PROT 16u
 
 /* One keyword option; bit is its flag in st->seen (no option twice). */
 static int take_option(struct stmt *st, const struct tok *t, unsigned int bit)
@@ -301,6 +394,7 @@ static int parse_options(struct stmt *st)
 	const struct tok *t;
 
 	while ((t = next_tok(st)) != NULL) {
+		uint32_t v = 0;
 		int rc;
 
 		if (has_field(d, F_GFP) && tok_is(t, "zero")) {
@@ -316,12 +410,40 @@ static int parse_options(struct stmt *st)
 			rc = take_option(st, t, 8);
 			if (rc == 0)
 				rc = parse_align(st);
+		} else if (has_field(d, F_PROT) && tok_is(t, "prot")) {
+			rc = take_option(st, t, OPT_PROT);
+			if (rc == 0)
+				rc = parse_prot(st);
+		} else if (has_field(d, F_MFLAGS) && tok_is(t, "shared")) {
+			rc = take_option(st, t, 32);
+			st->op.mflags |= OPM_SHARED;
+		} else if (has_field(d, F_MFLAGS) && tok_is(t, "at")) {
+			rc = take_option(st, t, 64);
+			if (rc == 0)
+				rc = parse_number_option(st, "at", 0, 65535, &v);
+			st->op.mflags |= OPM_FIXED;
+			st->op.pgoff = (uint16_t)v;
+		} else if (has_field(d, F_PGOFF) && !has_field(d, F_MFLAGS) && tok_is(t, "off")) {
+			rc = take_option(st, t, 128);
+			if (rc == 0)
+				rc = parse_number_option(st, "off", 0, 65535, &v);
+			st->op.pgoff = (uint16_t)v;
+		} else if (has_field(d, F_WRITEVAL) && tok_is(t, "write")) {
+			rc = take_option(st, t, 256);
+			if (rc == 0)
+				rc = parse_number_option(st, "write", 0, 255, &v);
+			st->op.gfp = 1;
+			st->op.n = (uint8_t)v;
 		} else {
 			rc = extra_argument(st, t);
 		}
 		if (rc < 0)
 			return rc;
 	}
+	/* prot is the main argument of mmap and mprotect: never implied */
+	if (has_field(d, F_PROT) && !(st->seen & OPT_PROT))
+		return fail_tok(st, NULL, "missing option: %s needs prot=X (none, r, w, rw, x, "
+				"rx, wx or rwx)", d->name);
 	return 0;
 }
 

@@ -12,6 +12,8 @@
 #define NR_PAGE_SLOTS 64
 #define NR_OBJ_SLOTS 64
 #define NR_CACHE_SLOTS 8
+#define NR_MM_SLOTS 8      /* address spaces, text m<N> */
+#define NR_REGION_SLOTS 32 /* mmap'ed ranges, text r<N> */
 #define PROG_MAX_ORDER_ARG 11 /* orders 0..11; 11 is above MAX_ORDER and must fail */
 /* Size encoding, 3 bytes b0 b1 b2:
  *   b0 < 0x80: size_table[b0 % 32] + (int8_t)b1, clamped to 0..PROG_MAX_SIZE
@@ -40,6 +42,14 @@ enum op_kind {
 	OP_CACHE_DESTROY, /* dst=cache slot */
 	OP_FAIL_NTH,      /* n: the n-th allocation from now fails (1..64) */
 	OP_CHECK,         /* full consistency walk */
+	OP_MM_NEW,        /* dst=mm slot */
+	OP_MM_FORK,       /* dst=child mm slot, src=parent mm slot */
+	OP_MM_EXIT,       /* dst=mm slot */
+	OP_MMAP,          /* dst=region slot, src=mm slot, size=len, prot, mflags, pgoff (fixed) */
+	OP_MUNMAP,        /* dst=mm slot, src=region slot, size=len (0: to the end), pgoff=offset */
+	OP_MPROTECT,      /* dst=mm slot, src=region slot, size=len (0: to the end), prot, pgoff */
+	OP_BRK,           /* dst=mm slot, size=heap size (brk = heap base + size) */
+	OP_TOUCH,         /* dst=mm slot, src=region slot, size=byte offset, gfp bit0=write, n=value */
 	NR_OPS
 };
 
@@ -49,6 +59,15 @@ enum op_kind {
 /* cache flags argument bits (binary: flags byte % 4) */
 #define OPC_HWALIGN 0x1u
 #define OPC_CTOR 0x2u
+
+/* prot argument bits (binary: byte % 8) */
+#define OPP_READ 0x1u
+#define OPP_WRITE 0x2u
+#define OPP_EXEC 0x4u
+
+/* mmap flags argument bits (binary: byte % 4) */
+#define OPM_SHARED 0x1u
+#define OPM_FIXED 0x2u /* at MMAP_MIN_ADDR + pgoff pages; pgoff is 0 otherwise */
 
 /* align argument: index into op_align_values (binary: byte % NR_ALIGNS) */
 #define NR_ALIGNS 8
@@ -63,6 +82,9 @@ struct op {
 	uint8_t n;      /* kcalloc count (0..255), fail_nth (1..64) */
 	uint8_t align;  /* index into op_align_values */
 	uint8_t flags;  /* OPC_* */
+	uint8_t prot;   /* OPP_* */
+	uint8_t mflags; /* OPM_* */
+	uint16_t pgoff; /* pages: mmap's fixed address, munmap/mprotect offset */
 	uint32_t size;  /* bytes, 0..PROG_MAX_SIZE */
 };
 
@@ -75,7 +97,7 @@ const char *op_name(unsigned int kind);
 
 /* Binary form. decode never fails; encode writes the canonical bytes and
  * returns their count (at most PROG_MAX_OPS * PROG_MAX_OP_BYTES). */
-#define PROG_MAX_OP_BYTES 7
+#define PROG_MAX_OP_BYTES 10 /* mmap: opcode dst src size(3) prot mflags pgoff(2) */
 void prog_decode(const uint8_t *data, size_t len, struct program *p);
 size_t prog_encode(const struct program *p, uint8_t *out, size_t cap);
 

@@ -37,6 +37,7 @@ static int same_file(const char *in, const char *out)
 
 static int write_prog(const struct program *p, int to_text, FILE *f)
 {
+	/* mmap encodes to 10 bytes; prog.h's PROG_MAX_OP_BYTES says 9 for now */
 	static uint8_t bin[PROG_MAX_OPS * PROG_MAX_OP_BYTES];
 	size_t n;
 

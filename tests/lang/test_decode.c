@@ -10,7 +10,9 @@
 #include "lang_test.h"
 #include "prog.h"
 
-#define BIN_CAP (PROG_MAX_OPS * PROG_MAX_OP_BYTES)
+/* the longest op, mmap, is 10 bytes (PROG_MAX_OP_BYTES in prog.h says 9) */
+#define OP_BYTES PROG_MAX_OP_BYTES
+#define BIN_CAP (PROG_MAX_OPS * OP_BYTES)
 #define TEXT_CAP (PROG_MAX_OPS * 128)
 
 static struct program p1, p2, p3;
@@ -44,7 +46,7 @@ static int check_roundtrips(const struct program *p)
  * table sizes, and a final op cut short. */
 static const uint8_t sample[] = {
 	0x00, 0x41, 0x0c, 0x03,             /* alloc_pages dst 65%64 order 12%12 gfp 3%2 */
-	0x11, 0x01,                         /* free_pages (17 % 16 = 1) */
+	0x19, 0x01,                         /* free_pages (25 % NR_OPS 24 = 1) */
 	0x02, 0x7f, 0x03, 0xc1,             /* get_page, put_page 0xc1 */
 	0x04, 0x05, 0x0c, 0x01, 0x99,       /* kmalloc 4096+1 (b2 ignored) */
 	0x05, 0x06, 0x80 | 0x12, 0x34, 0x56,/* kzalloc raw 0x123456 */
@@ -56,7 +58,19 @@ static const uint8_t sample[] = {
 	0x0b, 0x0c, 0x0c, 0x0d, 0x0d, 0x0e, /* cache_free, shrink, destroy */
 	0x0e, 0x40,                         /* fail_nth 1 + 64%64 = 1 */
 	0x0e, 0x3f,                         /* fail_nth 64 */
-	0x0f, 0x1f,                         /* check, check */
+	0x0f, 0x27,                         /* check, check (39 % 24 = 15) */
+	0x10, 0x09,                         /* mm_new m1 */
+	0x11, 0x02, 0x0b,                   /* fork m2 from m3 */
+	0x12, 0x05,                         /* mm_exit m5 */
+	0x13, 0x21, 0x0a, 0x15, 0x00, 0x00, 0x0b, 0x05, 0x34, 0x12,
+					    /* mmap r1 m2 2M prot 3 shared; pgoff -> 0 */
+	0x13, 0x00, 0x00, 0x0c, 0x00, 0x00, 0x0f, 0x02, 0x00, 0x02,
+					    /* mmap r0 m0 4K prot 7 fixed at 512 */
+	0x14, 0x01, 0x03, 0x0d, 0x00, 0x00, 0x03, 0x00, /* munmap m1 r3 8K off 3 */
+	0x15, 0x02, 0x04, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, /* mprotect m2 r4 0 prot r off 257 */
+	0x16, 0x0f, 0x10, 0x00, 0x00,       /* brk m7 64K */
+	0x17, 0x03, 0x05, 0x0c, 0x01, 0x00, 0x02, 0x99, /* touch m3 r5 4K+1, read: n -> 0 */
+	0x17, 0x04, 0x26, 0x80, 0x13, 0x88, 0x03, 0x5a, /* touch m4 r6 5000 write 0x5a */
 	0x09, 0x01, 0x18,                   /* cache_create cut after the size's b0 */
 };
 
@@ -84,7 +98,7 @@ static void test_sample_values(void)
 	const struct op *o = p.ops;
 
 	prog_decode(sample, sizeof sample, &p);
-	CHECK_EQ_UL(p.n, 19);
+	CHECK_EQ_UL(p.n, 29);
 	CHECK(o[0].kind == OP_ALLOC_PAGES && o[0].dst == 1 && o[0].order == 0 && o[0].gfp == 1);
 	CHECK(o[1].kind == OP_FREE_PAGES && o[1].dst == 1);
 	CHECK(o[2].kind == OP_GET_PAGE && o[2].dst == 63);
@@ -101,12 +115,30 @@ static void test_sample_values(void)
 	CHECK(o[14].kind == OP_FAIL_NTH && o[14].n == 1);
 	CHECK(o[15].kind == OP_FAIL_NTH && o[15].n == 64);
 	CHECK(o[16].kind == OP_CHECK && o[17].kind == OP_CHECK);
+	CHECK(o[18].kind == OP_MM_NEW && o[18].dst == 1);
+	CHECK(o[19].kind == OP_MM_FORK && o[19].dst == 2 && o[19].src == 3);
+	CHECK(o[20].kind == OP_MM_EXIT && o[20].dst == 5);
+	CHECK(o[21].kind == OP_MMAP && o[21].dst == 1 && o[21].src == 2 && o[21].size == 2097152);
+	CHECK(o[21].prot == (OPP_READ | OPP_WRITE) && o[21].mflags == OPM_SHARED &&
+	      o[21].pgoff == 0);
+	CHECK(o[22].kind == OP_MMAP && o[22].dst == 0 && o[22].src == 0 && o[22].size == 4096);
+	CHECK(o[22].prot == 7 && o[22].mflags == OPM_FIXED && o[22].pgoff == 512);
+	CHECK(o[23].kind == OP_MUNMAP && o[23].dst == 1 && o[23].src == 3 && o[23].size == 8192 &&
+	      o[23].pgoff == 3);
+	CHECK(o[24].kind == OP_MPROTECT && o[24].dst == 2 && o[24].src == 4 && o[24].size == 0);
+	CHECK(o[24].prot == OPP_READ && o[24].pgoff == 257);
+	CHECK(o[25].kind == OP_BRK && o[25].dst == 7 && o[25].size == 65536);
+	CHECK(o[26].kind == OP_TOUCH && o[26].dst == 3 && o[26].src == 5 && o[26].size == 4097);
+	CHECK(o[26].gfp == 0 && o[26].n == 0);
+	CHECK(o[27].kind == OP_TOUCH && o[27].dst == 4 && o[27].src == 6 && o[27].size == 5000);
+	CHECK(o[27].gfp == 1 && o[27].n == 0x5a);
 	/* the cut op: missing bytes read as 0 */
-	CHECK(o[18].kind == OP_CACHE_CREATE && o[18].dst == 1 && o[18].size == 16777216);
-	CHECK(o[18].align == 0 && o[18].flags == 0);
+	CHECK(o[28].kind == OP_CACHE_CREATE && o[28].dst == 1 && o[28].size == 16777216);
+	CHECK(o[28].align == 0 && o[28].flags == 0);
 	/* unused fields are 0 */
 	CHECK(o[1].order == 0 && o[1].gfp == 0 && o[1].size == 0 && o[1].src == 0);
 	CHECK(o[14].dst == 0 && o[16].n == 0);
+	CHECK(o[9].prot == 0 && o[9].pgoff == 0 && o[25].prot == 0 && o[25].mflags == 0);
 }
 
 static void test_lone_opcode(void)
@@ -139,6 +171,19 @@ static void test_max_ops(void)
 	CHECK_EQ_UL(p.n, PROG_MAX_OPS);
 	n = prog_encode(&p, bin1, sizeof bin1);
 	CHECK_EQ_UL(n, PROG_MAX_OPS * 4);
+
+	/* the longest op: a program of 4096 of them encodes whole */
+	for (size_t i = 0; i < PROG_MAX_OPS; i++) {
+		memset(&p.ops[i], 0, sizeof p.ops[i]);
+		p.ops[i].kind = OP_MMAP;
+		p.ops[i].mflags = OPM_FIXED;
+		p.ops[i].pgoff = (uint16_t)i;
+	}
+	p.n = PROG_MAX_OPS;
+	n = prog_encode(&p, bin1, sizeof bin1);
+	CHECK_EQ_UL(n, PROG_MAX_OPS * PROG_MAX_OP_BYTES);
+	prog_decode(bin1, n, &p1);
+	CHECK(prog_equal(&p1, &p));
 }
 
 /* encode stops before an op that does not fit, never mid-op. */
@@ -186,6 +231,10 @@ static void test_random_structs(void)
 			uint64_t r = rng_next();
 			struct op *o = &p.ops[i];
 			memcpy(o, &r, 8);
+			r = rng_next();
+			o->prot = (uint8_t)r;
+			o->mflags = (uint8_t)(r >> 8);
+			o->pgoff = (uint16_t)(r >> 16);
 			o->size = (uint32_t)rng_next();
 			if (r & 1) /* also sizes near the interesting range */
 				o->size %= 1u << 25;

@@ -86,6 +86,88 @@ static const struct {
 	{ "check\r\n\r\nkfree\t\to0\to1\r\n", 3, 11, "extra argument 'o1'" },
 	{ "o0 = kmalloc 8 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0 o0", 1, 16,
 	  "extra argument 'o0'" },
+	/* address spaces and regions */
+	{ "mm_new", 1, 1, "missing result name: write 'NAME = mm_new ...'" },
+	{ "mm_new m0", 1, 1, "missing result name" },
+	{ "fork m0", 1, 1, "missing result name: write 'NAME = fork ...'" },
+	{ "mmap m0 4K prot=r", 1, 1, "missing result name: write 'NAME = mmap ...'" },
+	{ "m0 = mm_exit m0", 1, 1, "result name on mm_exit, which has no result" },
+	{ "x = munmap m0 r0 0", 1, 1, "result name on munmap, which has no result" },
+	{ "r = mprotect m0 r0 0 prot=r", 1, 1, "result name on mprotect" },
+	{ "m0 = brk m0 4K", 1, 1, "result name on brk" },
+	{ "t = touch m0 r0 0", 1, 1, "result name on touch" },
+	{ "m1 = fork", 1, 10, "missing argument: fork needs an address space" },
+	{ "m1 = fork zz", 1, 11, "unknown name 'zz'" },
+	{ "r0 = mmap", 1, 10, "missing argument: mmap needs an address space" },
+	{ "r0 = mmap m0", 1, 13, "missing argument: mmap needs a length" },
+	{ "munmap m0 r0", 1, 13, "missing argument: munmap needs a length" },
+	{ "touch m0 r0", 1, 12, "missing argument: touch needs a byte offset" },
+	{ "brk m0", 1, 7, "missing argument: brk needs a heap size" },
+	{ "mm_exit", 1, 8, "missing argument: mm_exit needs an address space" },
+	{ "r0 = mmap m0 2M", 1, 16, "missing option: mmap needs prot=X (none, r, w, rw, x, rx, wx" },
+	{ "r0 = mmap m0 2M shared at=3", 1, 28, "missing option: mmap needs prot=X" },
+	{ "mprotect m0 r0 0", 1, 17, "missing option: mprotect needs prot=X" },
+	{ "mprotect m0 r0 0 off=2", 1, 23, "missing option: mprotect needs prot=X" },
+	{ "r0 = mmap m0 2M prot=wr", 1, 22, "bad prot 'wr' (must be none, r, w, rw, x, rx, wx or rwx)" },
+	{ "r0 = mmap m0 2M prot=rr", 1, 22, "bad prot 'rr'" },
+	{ "r0 = mmap m0 2M prot=rwxn", 1, 22, "bad prot 'rwxn'" },
+	{ "mprotect m0 r0 0 prot=R", 1, 23, "bad prot 'R'" },
+	{ "mprotect m0 r0 0 prot=0", 1, 23, "bad prot '0'" },
+	{ "mprotect m0 r0 0 prot=nonex", 1, 23, "bad prot 'nonex'" },
+	{ "r0 = mmap m0 2M prot=", 1, 22, "missing argument: prot= needs a value" },
+	{ "r0 = mmap m0 2M prot", 1, 21, "missing '=' after prot" },
+	{ "r0 = mmap m0 2M prot r", 1, 22, "missing '=' after prot" },
+	{ "r0 = mmap m0 2M prot=r prot=w", 1, 24, "duplicate option 'prot'" },
+	{ "r0 = mmap m0 4K prot=r shared shared", 1, 31, "duplicate option 'shared'" },
+	{ "r0 = mmap m0 4K prot=r at=1 at=2", 1, 29, "duplicate option 'at'" },
+	{ "r0 = mmap m0 2M prot=r at=65536", 1, 27, "at out of range: '65536' (must be 0..65535)" },
+	{ "r0 = mmap m0 2M prot=r at=0x10000", 1, 27, "at out of range" },
+	{ "r0 = mmap m0 2M prot=r at=99999999999", 1, 27, "at out of range" },
+	{ "r0 = mmap m0 2M prot=r at=-1", 1, 27, "expected at= a number, got '-1'" },
+	{ "r0 = mmap m0 2M prot=r at=", 1, 27, "missing argument: at= needs a value" },
+	{ "r0 = mmap m0 2M prot=r off=1", 1, 24,
+	  "extra argument 'off' (mmap takes the options: prot=X shared at=N)" },
+	{ "r0 = mmap m0 2M prot=r zero", 1, 24, "extra argument 'zero' (mmap takes" },
+	{ "r0 = mmap m0 2M 4K prot=r", 1, 17, "extra argument '4K'" },
+	{ "munmap m0 r0 8K at=1", 1, 17, "extra argument 'at' (munmap takes the option: off=N)" },
+	{ "munmap m0 r0 8K shared", 1, 17, "extra argument 'shared' (munmap takes the option: off=N)" },
+	{ "munmap m0 r0 8K prot=r", 1, 17, "extra argument 'prot'" },
+	{ "mprotect m0 r0 0 prot=r shared", 1, 25,
+	  "extra argument 'shared' (mprotect takes the options: prot=X off=N)" },
+	{ "munmap m0 r0 8K off=65536", 1, 21, "off out of range: '65536' (must be 0..65535)" },
+	{ "munmap m0 r0 8K off=1 off=1", 1, 23, "duplicate option 'off'" },
+	{ "munmap m0 r0 8K off", 1, 20, "missing '=' after off" },
+	{ "touch m0 r0 1 write=256", 1, 21, "write out of range: '256' (must be 0..255)" },
+	{ "touch m0 r0 1 write=0x100", 1, 21, "write out of range" },
+	{ "touch m0 r0 1 write=x", 1, 21, "expected write= a number, got 'x'" },
+	{ "touch m0 r0 1 write=1 write=2", 1, 23, "duplicate option 'write'" },
+	{ "touch m0 r0 1 write", 1, 20, "missing '=' after write" },
+	{ "touch m0 r0 1 zero", 1, 15, "extra argument 'zero' (touch takes the option: write=V)" },
+	{ "touch m0 r0 9M", 1, 13, "size '9M' not encodable" },
+	{ "brk m0 4K zero", 1, 11, "extra argument 'zero'" },
+	{ "mm_exit m8", 1, 9, "'m8' is not a slot (p0..p63, o0..o63, c0..c7, m0..m7, r0..r31, no "
+			      "leading zeros)" },
+	{ "m8 = mm_new", 1, 1, "'m8' is not a slot" },
+	{ "m00 = mm_new", 1, 1, "'m00' is not a slot" },
+	{ "r32 = mmap m0 4K prot=r", 1, 1, "'r32' is not a slot" },
+	{ "r01 = mmap m0 4K prot=r", 1, 1, "'r01' is not a slot" },
+	{ "touch r999 0", 1, 7, "'r999' is not a slot" },
+	{ "r0 = mmap m12 4K prot=r", 1, 11, "'m12' is not a slot" },
+	{ "r0 = mmap r1 4K prot=r", 1, 11, "'r1' is a region, expected an address space" },
+	{ "m0 = mmap m0 4K prot=r", 1, 1, "'m0' is an address space, expected a region" },
+	{ "m1 = fork r0", 1, 11, "'r0' is a region, expected an address space" },
+	{ "r1 = fork m0", 1, 1, "'r1' is a region, expected an address space" },
+	{ "touch m0 m1 1", 1, 10, "'m1' is an address space, expected a region" },
+	{ "touch r0 r1 1", 1, 7, "'r0' is a region, expected an address space" },
+	{ "munmap m0 o0 0", 1, 11, "'o0' is an object, expected a region" },
+	{ "brk r0 4K", 1, 5, "'r0' is a region, expected an address space" },
+	{ "kfree m0", 1, 7, "'m0' is an address space, expected an object" },
+	{ "free_pages r3", 1, 12, "'r3' is a region, expected a page block" },
+	{ "mm_exit zz", 1, 9, "unknown name 'zz'" },
+	{ "a = mm_new\nb = mmap a 4K prot=rw\ntouch a b 0 write=0xff\nmunmap a a 0", 4, 10,
+	  "'a' is an address space, expected a region" },
+	{ "a = mm_new\nb = mmap a 4K prot=rw\nbrk b 0", 3, 5,
+	  "'b' is a region, expected an address space" },
 };
 
 static void test_errors(void)
@@ -118,6 +200,10 @@ static void test_accepted(void)
 		"check\r",
 		"fail_nth 0x40",
 		"p0 = alloc_pages 011",
+		"r0 = mmap m0 4K prot = rw at = 0x10 shared",
+		"r0=mmap m0 4K at=0 prot=none",
+		"touch m0 r0 0 write=0xFF",
+		"mprotect m0 r0 0 off=0 prot=x",
 	};
 
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
@@ -130,6 +216,18 @@ static void test_accepted(void)
 	CHECK(parse_str("c0 = kmem_cache_create 64 ctor align=4096 hwalign", &prog, NULL) == 0);
 	CHECK(prog.ops[0].align == 7 && prog.ops[0].flags == (OPC_CTOR | OPC_HWALIGN));
 	CHECK(parse_str("p0 = alloc_pages 011", &prog, NULL) == 0 && prog.ops[0].order == 11);
+	CHECK(parse_str("r3 = mmap m2 4K shared prot=wx at=0x10", &prog, NULL) == 0);
+	CHECK(prog.ops[0].kind == OP_MMAP && prog.ops[0].dst == 3 && prog.ops[0].src == 2);
+	CHECK(prog.ops[0].size == 4096 && prog.ops[0].prot == (OPP_WRITE | OPP_EXEC));
+	CHECK(prog.ops[0].mflags == (OPM_SHARED | OPM_FIXED) && prog.ops[0].pgoff == 16);
+	CHECK(parse_str("r0 = mmap m0 4K prot=r", &prog, NULL) == 0);
+	CHECK(prog.ops[0].mflags == 0 && prog.ops[0].pgoff == 0 && prog.ops[0].prot == OPP_READ);
+	CHECK(parse_str("touch m0 r0 0 write=0", &prog, NULL) == 0);
+	CHECK(prog.ops[0].gfp == 1 && prog.ops[0].n == 0);
+	CHECK(parse_str("touch m0 r9 7", &prog, NULL) == 0);
+	CHECK(prog.ops[0].dst == 0 && prog.ops[0].src == 9 && prog.ops[0].size == 7 &&
+	      prog.ops[0].gfp == 0);
+	CHECK(parse_str("munmap m0 r0 0 off=65535", &prog, NULL) == 0 && prog.ops[0].pgoff == 65535);
 }
 
 /* Comments, blank lines, CRLF, tabs, no final newline. */
@@ -189,6 +287,47 @@ static void test_user_names(void)
 		if (!ok)
 			fprintf(stderr, "  op %zu: kind %u dst %u src %u\n", i, o->kind, o->dst, o->src);
 	}
+}
+
+/* User names for address spaces and regions take free m / r slots. */
+static void test_user_names_vm(void)
+{
+	const char *s = "parent = mm_new\n"            /* m1: m0 is named below */
+			"m0 = mm_new\n"
+			"child = fork parent\n"        /* m2, src m1 */
+			"heap = mmap child 64K prot=rw\n" /* r0 */
+			"r1 = mmap m0 4K prot=r\n"
+			"stack = mmap parent 8K prot=rw\n" /* r2 */
+			"touch parent stack 0 write=1\n"
+			"mm_exit child\n";
+	static const struct want want[] = {
+		{ OP_MM_NEW, 1, 0 }, { OP_MM_NEW, 0, 0 }, { OP_MM_FORK, 2, 1 }, { OP_MMAP, 0, 2 },
+		{ OP_MMAP, 1, 0 },   { OP_MMAP, 2, 1 },   { OP_TOUCH, 1, 2 },   { OP_MM_EXIT, 2, 0 },
+	};
+	struct parse_error err;
+	size_t nwant = sizeof want / sizeof want[0];
+	size_t len = 0;
+
+	CHECK(parse_str(s, &prog, &err) == 0);
+	CHECK_EQ_UL(prog.n, nwant);
+	for (size_t i = 0; i < nwant && i < prog.n; i++) {
+		const struct op *o = &prog.ops[i];
+		int ok = o->kind == want[i].kind && o->dst == want[i].dst && o->src == want[i].src;
+		CHECK(ok);
+		if (!ok)
+			fprintf(stderr, "  op %zu: kind %u dst %u src %u\n", i, o->kind, o->dst, o->src);
+	}
+
+	for (int i = 0; i < 9; i++)
+		len += (size_t)snprintf(text + len, sizeof text - len, "mm%d = mm_new\n", i);
+	CHECK(parse_str(text, &prog, &err) == -1);
+	CHECK(err.line == 9 && err.col == 1 &&
+	      strstr(err.msg, "too many address space names: all 8 address space slots"));
+	len = 0;
+	for (int i = 0; i < 33; i++)
+		len += (size_t)snprintf(text + len, sizeof text - len, "reg%d = mmap m0 4K prot=r\n", i);
+	CHECK(parse_str(text, &prog, &err) == -1);
+	CHECK(err.line == 33 && err.col == 1 && strstr(err.msg, "too many region names"));
 }
 
 /* Slots run out: 64 objects with o63 reserved leaves 63 for user names. */
@@ -277,7 +416,7 @@ static void test_canonical_files(void)
 	size_t n = read_file("canonical.mmr", text, sizeof text);
 
 	CHECK(n > 0 && prog_parse(text, n, &prog, &err) == 0);
-	CHECK(prog.n == 32);
+	CHECK(prog.n == 50);
 	print_to(&prog, text2, sizeof text2);
 	CHECK(strcmp(text, text2) == 0);
 	prog_to_text(&prog, text2, sizeof text2);
@@ -363,6 +502,7 @@ int main(void)
 	test_accepted();
 	test_layout();
 	test_user_names();
+	test_user_names_vm();
 	test_too_many_names();
 	test_too_many_ops();
 	test_canonical_files();

@@ -1,0 +1,345 @@
+/* Address-space ops (mm_new, fork, mm_exit, mmap, munmap, mprotect, brk,
+ * touch) run on the kernel's VM layer and, in lock-step, on the reference
+ * address-space model: the kernel's result must be one the model allows,
+ * and afterwards the kernel's VMA list and break must equal the model's.
+ * User accesses go through the software MMU, faulting into the kernel. */
+#include <string.h>
+
+#include "errno-base.h"
+#include "mm/mm.h"
+#include "mmu.h"
+#include "world.h"
+
+/* A fault the kernel says it resolved must translate on the next try; a
+ * missing flush shows as the same fault again. */
+#define TOUCH_TRIES 3
+
+static bool alloc_failed(const struct exec *e)
+{
+	return e->injected || e->page_fail_legal;
+}
+
+static const char *status_check(enum as_status s)
+{
+	switch (s) {
+	case AS_SPURIOUS_NOMEM:
+		return "vm.spurious-enomem";
+	case AS_BAD_PLACEMENT:
+		return "vm.bad-placement";
+	default:
+		return "vm.result";
+	}
+}
+
+/* The model's verdict on the kernel's result ret. */
+static bool judge(struct exec *e, enum as_status s, const char *what, long ret, long expect)
+{
+	if (s == AS_OK)
+		return true;
+	diverge(e, status_check(s), "%s: %ld (model)", what, expect);
+	diverge_actual(e, "%ld (%s)", ret, asm_status_name(s));
+	return false;
+}
+
+/* Sv39 has no write-only pages (W without R is reserved), so a kernel may
+ * record PROT_WRITE as read-write, and then merges a "w" mapping with an
+ * "rw" neighbour: the model is given, and layouts are compared on, the
+ * access a prot grants. */
+static int effective_prot(int prot)
+{
+	return (prot & PROT_WRITE) ? prot | PROT_READ : prot;
+}
+
+/* The kernel's VMAs and break must be exactly the model's canonical ones. */
+static bool same_layout(struct exec *e, int id)
+{
+	struct mm_struct *mm = e->mms[id].mm;
+	struct list_head *pos;
+	size_t i = 0, n = asm_nr_vmas(e->as, id);
+	struct as_vma want;
+
+	list_for_each(pos, &mm->mmap) {
+		struct vm_area_struct *v = list_entry(pos, struct vm_area_struct, vm_list);
+		int prot = (int)(v->vm_flags & (VM_READ | VM_WRITE | VM_EXEC));
+		int flags = (v->vm_flags & VM_SHARED) ? AS_MAP_SHARED : AS_MAP_PRIVATE;
+
+		if (i >= n || !asm_get_vma(e->as, id, i, &want) || want.start != v->vm_start ||
+		    want.end != v->vm_end || effective_prot(want.prot) != effective_prot(prot) ||
+		    want.flags != flags) {
+			if (i < n)
+				diverge(e, "vm.vma-list", "m%d VMA %zu: [%#llx, %#llx) prot %d %s", id,
+					i, (unsigned long long)want.start,
+					(unsigned long long)want.end, want.prot,
+					want.flags == AS_MAP_SHARED ? "shared" : "private");
+			else
+				diverge(e, "vm.vma-list", "m%d to have %zu VMAs", id, n);
+			diverge_actual(e, "[%#lx, %#lx) prot %d %s", (unsigned long)v->vm_start,
+				       (unsigned long)v->vm_end, prot,
+				       flags == AS_MAP_SHARED ? "shared" : "private");
+			return false;
+		}
+		i++;
+	}
+	if (i != n) {
+		diverge(e, "vm.vma-list", "m%d to have %zu VMAs", id, n);
+		diverge_actual(e, "%zu", i);
+		return false;
+	}
+	if (mm->brk != asm_get_brk(e->as, id)) {
+		diverge(e, "vm.brk", "m%d brk %#llx", id, (unsigned long long)asm_get_brk(e->as, id));
+		diverge_actual(e, "%#lx", (unsigned long)mm->brk);
+		return false;
+	}
+	return true;
+}
+
+void mm_slot_release(struct exec *e, int slot)
+{
+	struct mm_slot *m = &e->mms[slot];
+
+	if (!m->live)
+		return;
+	mm_exit(m->mm);
+	asm_exit(e->as, slot);
+	m->live = false;
+	m->mm = NULL;
+}
+
+/* Boot: the kernel was reset; the model forgets its address spaces too. */
+void mm_world_reset(struct exec *e)
+{
+	for (int i = 0; i < NR_MM_SLOTS; i++)
+		if (asm_alive(e->as, i))
+			asm_exit(e->as, i);
+	memset(e->mms, 0, sizeof(e->mms));
+	memset(e->regions, 0, sizeof(e->regions));
+}
+
+static void do_mm_new(struct exec *e, int id)
+{
+	mm_slot_release(e, id);
+	struct mm_struct *mm = mm_alloc();
+
+	if (!judge(e, asm_new(e->as, id, mm ? 0 : -ENOMEM, alloc_failed(e)), "mm_new",
+		   mm ? 0 : -ENOMEM, 0)) {
+		if (mm)
+			mm_exit(mm);
+		return;
+	}
+	if (mm) {
+		e->mms[id].live = true;
+		e->mms[id].mm = mm;
+		same_layout(e, id);
+	}
+}
+
+static void do_fork(struct exec *e, int child, int parent)
+{
+	if (!e->mms[parent].live || child == parent)
+		return;
+	mm_slot_release(e, child);
+	struct mm_struct *mm = mm_fork(e->mms[parent].mm);
+	long ret = mm ? 0 : -ENOMEM;
+
+	if (!judge(e, asm_fork(e->as, parent, child, ret, alloc_failed(e)), "fork", ret, 0)) {
+		if (mm)
+			mm_exit(mm);
+		return;
+	}
+	if (mm) {
+		e->mms[child].live = true;
+		e->mms[child].mm = mm;
+		if (same_layout(e, child))
+			same_layout(e, parent);
+	} else {
+		same_layout(e, parent); /* a failed fork leaves the parent as it was */
+	}
+}
+
+static void do_mmap_op(struct exec *e, const struct op *op)
+{
+	struct region_slot *r = &e->regions[op->dst];
+	int id = op->src;
+	bool fixed = op->mflags & OPM_FIXED;
+	bool shared = op->mflags & OPM_SHARED;
+	uintptr_t addr = fixed ? MMAP_MIN_ADDR + ((uintptr_t)op->pgoff << PAGE_SHIFT) : 0;
+	int flags = MAP_ANONYMOUS | (shared ? MAP_SHARED : MAP_PRIVATE) | (fixed ? MAP_FIXED : 0);
+	int64_t expect = 0;
+
+	if (!e->mms[id].live)
+		return;
+	r->live = false;
+	long ret = do_mmap(e->mms[id].mm, addr, op->size, op->prot, flags);
+	enum as_status s = asm_mmap(e->as, id, addr, op->size, effective_prot(op->prot),
+				    shared ? AS_MAP_SHARED : AS_MAP_PRIVATE, fixed, ret,
+				    alloc_failed(e), &expect);
+	if (!judge(e, s, "mmap", ret, (long)expect) || !same_layout(e, id))
+		return;
+	if (ret >= 0) {
+		r->live = true;
+		r->mm = id;
+		r->addr = (uintptr_t)ret;
+		r->len = ALIGN_UP((size_t)op->size, PAGE_SIZE);
+	}
+}
+
+/* [addr, addr + len) of a region op in mm op->dst: the region is only an
+ * address label (a forked child has the same ranges), off pages in (modulo
+ * the region plus one page, so just-past-the-end is reachable), len 0
+ * meaning "to the end". */
+static bool region_range(struct exec *e, const struct op *op, uintptr_t *addr, size_t *len)
+{
+	struct region_slot *r = &e->regions[op->src];
+
+	if (!r->live || !e->mms[op->dst].live)
+		return false;
+	size_t pages = r->len >> PAGE_SHIFT;
+	size_t off = ((size_t)op->pgoff % (pages + 1)) << PAGE_SHIFT;
+
+	*addr = r->addr + off;
+	*len = op->size ? op->size : (r->len > off ? r->len - off : PAGE_SIZE);
+	return true;
+}
+
+static void do_munmap_op(struct exec *e, const struct op *op)
+{
+	uintptr_t addr;
+	size_t len;
+	int64_t expect = 0;
+
+	if (!region_range(e, op, &addr, &len))
+		return;
+	int id = op->dst;
+	long ret = do_munmap(e->mms[id].mm, addr, len);
+	if (judge(e, asm_munmap(e->as, id, addr, len, ret, alloc_failed(e), &expect), "munmap",
+		  ret, (long)expect))
+		same_layout(e, id);
+}
+
+static void do_mprotect_op(struct exec *e, const struct op *op)
+{
+	uintptr_t addr;
+	size_t len;
+	int64_t expect = 0;
+
+	if (!region_range(e, op, &addr, &len))
+		return;
+	int id = op->dst;
+	long ret = do_mprotect(e->mms[id].mm, addr, len, op->prot);
+	if (judge(e, asm_mprotect(e->as, id, addr, len, effective_prot(op->prot), ret,
+				  alloc_failed(e), &expect),
+		  "mprotect", ret, (long)expect))
+		same_layout(e, id);
+}
+
+static void do_brk_op(struct exec *e, const struct op *op)
+{
+	int id = op->dst;
+	int64_t expect = 0;
+
+	if (!e->mms[id].live)
+		return;
+	struct mm_struct *mm = e->mms[id].mm;
+	uintptr_t old = mm->brk, want = MM_BRK_BASE + op->size;
+	long ret = do_brk(mm, want) ? (long)old : (long)want; /* as Linux sys_brk */
+
+	if (judge(e, asm_brk(e->as, id, want, ret, alloc_failed(e), &expect), "brk", ret,
+		  (long)expect))
+		same_layout(e, id);
+}
+
+/* One user-mode access of one byte: translate, fault into the kernel,
+ * retry. Returns the byte read, 0 for a write, -EFAULT or -ENOMEM. */
+static long user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, bool write,
+			uint8_t value)
+{
+	unsigned int access = (write ? MMU_WRITE : MMU_READ) | MMU_USER;
+
+	for (int tries = 0; tries < TOUCH_TRIES; tries++) {
+		struct mmu_result t = mmu_translate(mm->pgd, va, access);
+
+		if (t.fault == MMU_OK) {
+			unsigned char *p = (unsigned char *)t.pa;
+
+			if (!write)
+				return *p;
+			*p = value;
+			return 0;
+		}
+		if (t.fault == MMU_FAULT_BADPTE) {
+			diverge(e, "vm.bad-pte", "well-formed page-table entries for %#lx",
+				(unsigned long)va);
+			diverge_actual(e, "the MMU found a malformed PTE");
+			return -EFAULT;
+		}
+		int r = handle_mm_fault(mm, va, write ? MMU_WRITE : MMU_READ);
+		if (r)
+			return r;
+	}
+	diverge(e, "vm.fault-loop", "the access to %#lx to succeed once the kernel resolved "
+		"its fault", (unsigned long)va);
+	diverge_actual(e, "it faulted %d times (a missing TLB flush?)", TOUCH_TRIES);
+	return -EFAULT;
+}
+
+static void do_touch(struct exec *e, const struct op *op)
+{
+	struct region_slot *r = &e->regions[op->src];
+	int id = op->dst;
+	bool write = op->gfp & 1;
+	int64_t expect = 0;
+
+	if (!r->live || !e->mms[id].live)
+		return;
+	uintptr_t va = r->addr + op->size % (r->len + PAGE_SIZE);
+	long ret = user_access(e, e->mms[id].mm, va, write, op->n);
+
+	if (diverged(e))
+		return;
+	judge(e, asm_touch(e->as, id, va, write, op->n, ret, alloc_failed(e), &expect),
+	      write ? "touch (write)" : "touch (read)", ret, (long)expect);
+}
+
+void op_mm(struct exec *e, const struct op *op)
+{
+	switch (op->kind) {
+	case OP_MM_NEW:
+		do_mm_new(e, op->dst);
+		break;
+	case OP_MM_FORK:
+		do_fork(e, op->dst, op->src);
+		break;
+	case OP_MM_EXIT:
+		mm_slot_release(e, op->dst);
+		break;
+	case OP_MMAP:
+		do_mmap_op(e, op);
+		break;
+	case OP_MUNMAP:
+		do_munmap_op(e, op);
+		break;
+	case OP_MPROTECT:
+		do_mprotect_op(e, op);
+		break;
+	case OP_BRK:
+		do_brk_op(e, op);
+		break;
+	case OP_TOUCH:
+		do_touch(e, op);
+		break;
+	}
+}
+
+/* At check ops: the kernel's own consistency walk of every address space
+ * (it panics on a broken invariant) and the layouts against the model. */
+bool mms_check_all(struct exec *e)
+{
+	for (int i = 0; i < NR_MM_SLOTS; i++) {
+		if (!e->mms[i].live)
+			continue;
+		mm_check(e->mms[i].mm);
+		if (!same_layout(e, i))
+			return false;
+	}
+	return true;
+}
