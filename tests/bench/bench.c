@@ -10,7 +10,10 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "errno-base.h"
+#include "mm/mm.h"
 #include "mm/slab.h"
+#include "mmu.h"
 
 #define RING 64
 #define REPEATS 5
@@ -149,6 +152,108 @@ static void build_kmalloc_program(struct program *p)
 	}
 }
 
+#define VM_LEN (64u << 10)
+#define VM_ADDR MMAP_MIN_ADDR
+
+/* One user access the way the executor makes it: translate, fault, retry. */
+static void raw_touch(struct mm_struct *mm, uintptr_t va, bool write)
+{
+	unsigned int access = (write ? MMU_WRITE : MMU_READ) | MMU_USER;
+
+	for (int tries = 0; tries < 3; tries++) {
+		struct mmu_result t = mmu_translate(mm->pgd, va, access);
+
+		if (t.fault == MMU_OK) {
+			if (write)
+				*(volatile unsigned char *)t.pa = 1;
+			else
+				(void)*(volatile unsigned char *)t.pa;
+			return;
+		}
+		if (handle_mm_fault(mm, va, write ? MMU_WRITE : MMU_READ))
+			return;
+	}
+}
+
+static uintptr_t touch_offset(long i) { return (uintptr_t)((i * 4099) % VM_LEN); }
+
+static struct mm_struct *raw_mm_with_pages(struct loop *l)
+{
+	host_mm_reset(l->arena);
+	struct mm_struct *mm = mm_alloc();
+
+	do_mmap(mm, VM_ADDR, VM_LEN, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+	for (uintptr_t off = 0; off < VM_LEN; off += PAGE_SIZE)
+		raw_touch(mm, VM_ADDR + off, true);
+	return mm;
+}
+
+__attribute__((noinline)) static void raw_touches(void *arg)
+{
+	struct loop *l = arg;
+	struct mm_struct *mm = raw_mm_with_pages(l);
+
+	for (long i = 0; i < l->ops; i++)
+		raw_touch(mm, VM_ADDR + touch_offset(i), i & 1);
+	mm_exit(mm);
+}
+
+/* Each op: the previous child exits, a new one is forked (as the harness's
+ * "m1 = fork m0" over a live m1 does). */
+__attribute__((noinline)) static void raw_forks(void *arg)
+{
+	struct loop *l = arg;
+	struct mm_struct *mm = raw_mm_with_pages(l), *child = NULL;
+
+	for (long i = 0; i < l->ops; i++) {
+		if (child)
+			mm_exit(child);
+		child = mm_fork(mm);
+	}
+	if (child)
+		mm_exit(child);
+	mm_exit(mm);
+}
+
+__attribute__((noinline)) static void harness_touches(void *arg) { harness(arg); }
+__attribute__((noinline)) static void harness_forks(void *arg) { harness(arg); }
+
+/* m0 with 64 KiB mapped and every page touched, then ops from fill(). */
+static void build_vm_program(struct program *p, void (*fill)(struct op *op, long i))
+{
+	memset(p, 0, sizeof(*p));
+	p->ops[0].kind = OP_MM_NEW;
+	p->ops[1].kind = OP_MMAP;
+	p->ops[1].size = VM_LEN;
+	p->ops[1].prot = OPP_READ | OPP_WRITE;
+	p->ops[1].mflags = OPM_FIXED;
+	long n = 2;
+	for (uint32_t off = 0; off < VM_LEN; off += PAGE_SIZE, n++) {
+		p->ops[n].kind = OP_TOUCH;
+		p->ops[n].size = off;
+		p->ops[n].gfp = 1;
+	}
+	for (long i = 0; n < PROG_MAX_OPS; i++, n++)
+		fill(&p->ops[n], i);
+	p->n = PROG_MAX_OPS;
+}
+
+static void fill_touch(struct op *op, long i)
+{
+	op->kind = OP_TOUCH;
+	op->size = (uint32_t)touch_offset(i);
+	op->gfp = (uint8_t)(i & 1);
+	op->n = op->gfp;
+}
+
+static void fill_fork(struct op *op, long i)
+{
+	(void)i;
+	op->kind = OP_MM_FORK;
+	op->dst = 1;
+}
+
 /* One program's fixed cost: boot (reset, zeroing what the last run
  * dirtied) and the final release + leak check. */
 __attribute__((noinline)) static void empty_programs(void *arg)
@@ -238,6 +343,26 @@ int main(int argc, char **argv)
 	       " of %.1f us)\n", (h_k / (double)hops) / (raw_k / (double)ops),
 	       ((h_k - fixed) / (double)hops) / (raw_k / (double)ops),
 	       fixed / (double)programs * 1e6);
+
+	/* Address spaces: touches through the software MMU, fork + exit. */
+	long vm_ops = PROG_MAX_OPS - 2 - VM_LEN / PAGE_SIZE;
+	long vm_hops = programs * vm_ops;
+	double raw_t = median_run(raw_touches, &l);
+	report("raw touch (MMU + fault)", ops, raw_t);
+	build_vm_program(&prog, fill_touch);
+	double h_t = median_run(harness_touches, &l);
+	report("harness touch (all oracles)", vm_hops, h_t);
+	printf("  harness / raw cost per op: %.2fx\n", (h_t / (double)vm_hops) / (raw_t / (double)ops));
+	struct loop lf = l;
+	lf.ops = ops / 100;
+	double raw_f = median_run(raw_forks, &lf);
+	report("raw fork + exit (16 pages)", lf.ops, raw_f);
+	build_vm_program(&prog, fill_fork);
+	lf.programs = programs / 20 ? programs / 20 : 1;
+	double h_f = median_run(harness_forks, &lf);
+	report("harness fork + exit (all oracles)", lf.programs * vm_ops, h_f);
+	printf("  harness / raw cost per op: %.2fx\n",
+	       (h_f / (double)(lf.programs * vm_ops)) / (raw_f / (double)lf.ops));
 
 	printf("kmalloc+kfree pair vs user-space allocators (same size mix):\n");
 	report("  kernel kmalloc/kfree", ops, raw_k);
