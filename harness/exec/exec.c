@@ -33,12 +33,13 @@ struct exec *exec_create(const struct exec_config *cfg)
 	e->model = bm_create(e->arena.base_pfn, e->arena.nr_pfns, MAX_ORDER);
 	/* Fuzz inputs are full of check ops: the walk's scratch is made once. */
 	e->walk_seen = malloc(e->arena.nr_pfns);
+	e->pt_tally = pt_tally_alloc(e->arena.nr_pfns);
 	/* The kernel's user layout: mappings in [0x1000, 2^38), heap and
 	 * mmap bases as in mm/mm.h. */
 	struct as_layout layout = { .user_base = PAGE_SIZE, .user_top = 1ull << 38,
 				    .heap_base = MM_BRK_BASE, .mmap_base = MMAP_MIN_ADDR };
 	e->as = asm_create(&layout);
-	if (!e->model || !e->walk_seen || !e->as) {
+	if (!e->model || !e->walk_seen || !e->pt_tally || !e->as) {
 		free(e->walk_seen);
 		free(e);
 		return NULL;

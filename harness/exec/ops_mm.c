@@ -371,5 +371,5 @@ bool mms_check_all(struct exec *e)
 		if (!same_layout(e, i))
 			return false;
 	}
-	return true;
+	return oracle_page_tables(e);
 }

@@ -34,6 +34,8 @@ struct cache_slot {
 	bool hwalign, ctor;
 };
 
+struct pt_tally;
+
 struct mm_slot {
 	bool live;
 	struct mm_struct *mm;
@@ -79,6 +81,7 @@ struct exec {
 	bool traced_free;
 
 	unsigned char *walk_seen; /* scratch for the free-list walk, one byte a page */
+	struct pt_tally *pt_tally; /* scratch for the page-table walk, per page */
 
 	uint64_t generation;  /* makes every tag distinct */
 	long op_index;
@@ -106,6 +109,11 @@ void op_mm(struct exec *e, const struct op *op);
 void mm_slot_release(struct exec *e, int slot);
 bool mms_check_all(struct exec *e);
 void mm_world_reset(struct exec *e);
+
+/* pt_walk.c: page tables of all live mms, at check ops */
+struct pt_tally;
+bool oracle_page_tables(struct exec *e);
+struct pt_tally *pt_tally_alloc(unsigned long nr_pfns);
 
 /* oracle.c */
 void oracle_free_counts(struct exec *e);
