@@ -140,6 +140,11 @@ static void run_op(struct exec *e, const struct op *op)
 		if (e->pa->traced)
 			op_mm(e, op);
 		break;
+	case OP_KVMMAKE:
+		/* Table pages come from the kernel's buddy. */
+		if (e->pa->traced)
+			op_kvmmake(e, op);
+		break;
 	default:
 		/* Object ops need the kernel's slab, which sits on the kernel's
 		 * buddy: with another page allocator they are no-ops. */
@@ -186,6 +191,12 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 		run_op(e, &p->ops[i]);
 		if (!diverged(e))
 			oracle_free_counts(e);
+		/* Every caller treats a failed allocation as a normal path that
+		 * must unwind completely: check that at once, while the failing
+		 * op is still the one reported. Only the kernel's buddy tells
+		 * the model who holds a block. */
+		if (!diverged(e) && e->pa->traced && (e->injected || e->page_fail_legal))
+			oracle_vm_leaks(e, VM_AFTER_ALLOC_FAILURE);
 	}
 	if (!diverged(e)) {
 		e->op_index = -1;

@@ -123,6 +123,10 @@ void mm_slot_release(struct exec *e, int slot)
 	asm_exit(e->as, slot);
 	m->live = false;
 	m->mm = NULL;
+	/* What the mm held must be gone now, while the op that dropped it is
+	 * still the one reported (not the end of the program). */
+	if (!diverged(e))
+		oracle_vm_leaks(e, VM_AT_MM_EXIT);
 }
 
 /* Boot: the kernel was reset; the model forgets its address spaces too. */
@@ -138,6 +142,8 @@ void mm_world_reset(struct exec *e)
 static void do_mm_new(struct exec *e, int id)
 {
 	mm_slot_release(e, id);
+	if (diverged(e))
+		return;
 	struct mm_struct *mm = mm_alloc();
 
 	if (!judge(e, asm_new(e->as, id, mm ? 0 : -ENOMEM, alloc_failed(e)), "mm_new",
@@ -158,6 +164,8 @@ static void do_fork(struct exec *e, int child, int parent)
 	if (!e->mms[parent].live || child == parent)
 		return;
 	mm_slot_release(e, child);
+	if (diverged(e))
+		return;
 	struct mm_struct *mm = mm_fork(e->mms[parent].mm);
 	long ret = mm ? 0 : -ENOMEM;
 
@@ -283,20 +291,16 @@ static void do_brk_op(struct exec *e, const struct op *op)
 static long user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, bool write,
 			uint8_t value)
 {
-	unsigned int access = (write ? MMU_WRITE : MMU_READ) | MMU_USER;
+	enum mmu_fault f = MMU_OK;
 
 	for (int tries = 0; tries < TOUCH_TRIES; tries++) {
-		struct mmu_result t = mmu_translate(mm->pgd, va, access);
+		unsigned char b = value;
 
-		if (t.fault == MMU_OK) {
-			unsigned char *p = (unsigned char *)t.pa;
-
-			if (!write)
-				return *p;
-			*p = value;
-			return 0;
-		}
-		if (t.fault == MMU_FAULT_BADPTE) {
+		f = write ? mmu_copy_out(mm->pgd, va, &b, 1, MMU_USER, NULL) :
+			    mmu_copy_in(mm->pgd, &b, va, 1, MMU_USER, NULL);
+		if (f == MMU_OK)
+			return write ? 0 : b;
+		if (f == MMU_FAULT_BADPTE) {
 			diverge(e, "vm.bad-pte", "well-formed page-table entries for %#lx",
 				(unsigned long)va);
 			diverge_actual(e, "the MMU found a malformed PTE");
@@ -308,26 +312,45 @@ static long user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, bool
 	}
 	diverge(e, "vm.fault-loop", "the access to %#lx to succeed once the kernel resolved "
 		"its fault", (unsigned long)va);
-	diverge_actual(e, "it faulted %d times (a missing TLB flush?)", TOUCH_TRIES);
+	diverge_actual(e, "it faulted %d times, the last: %s (a missing TLB flush?)", TOUCH_TRIES,
+		       mmu_fault_name(f));
 	return -EFAULT;
+}
+
+/* The same byte through the kernel's copyout/copyin: the model cannot
+ * tell the two paths apart, so neither may the result. */
+static long kernel_access(struct mm_struct *mm, uintptr_t va, bool write, uint8_t value)
+{
+	uint8_t b = value;
+	int r = write ? copyout(mm, va, &b, 1) : copyin(mm, &b, va, 1);
+
+	if (r)
+		return r;
+	return write ? 0 : b;
 }
 
 static void do_touch(struct exec *e, const struct op *op)
 {
+	static const char *const what[4] = { "touch (read)", "touch (write)",
+					     "touch (kernel read)", "touch (kernel write)" };
 	struct region_slot *r = &e->regions[op->src];
 	int id = op->dst;
-	bool write = op->gfp & 1;
+	bool write = op->gfp & OPT_WRITE;
 	int64_t expect = 0;
+	long ret;
 
 	if (!r->live || !e->mms[id].live)
 		return;
 	uintptr_t va = r->addr + op->size % (r->len + PAGE_SIZE);
-	long ret = user_access(e, e->mms[id].mm, va, write, op->n);
+	if (op->gfp & OPT_KERNEL)
+		ret = kernel_access(e->mms[id].mm, va, write, op->n);
+	else
+		ret = user_access(e, e->mms[id].mm, va, write, op->n);
 
 	if (diverged(e))
 		return;
 	judge(e, asm_touch(e->as, id, va, write, op->n, ret, alloc_failed(e), &expect),
-	      write ? "touch (write)" : "touch (read)", ret, (long)expect);
+	      what[op->gfp % 4], ret, (long)expect);
 }
 
 void op_mm(struct exec *e, const struct op *op)

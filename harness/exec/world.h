@@ -81,7 +81,7 @@ struct exec {
 	bool traced_free;
 
 	unsigned char *walk_seen; /* scratch for the free-list walk, one byte a page */
-	struct pt_tally *pt_tally; /* scratch for the page-table walk, per page */
+	struct pt_tally *pt_tally; /* scratch for the page-table walk */
 
 	uint64_t generation;  /* makes every tag distinct */
 	long op_index;
@@ -106,13 +106,18 @@ bool pages_verify_all(struct exec *e);
 
 /* ops_mm.c */
 void op_mm(struct exec *e, const struct op *op);
+void op_kvmmake(struct exec *e, const struct op *op);
 void mm_slot_release(struct exec *e, int slot);
 bool mms_check_all(struct exec *e);
 void mm_world_reset(struct exec *e);
 
-/* pt_walk.c: page tables of all live mms, at check ops */
+/* pt_walk.c: page tables of all live mms. At check ops the full set
+ * (structure, sharing, refcounts, contents, accounting); the accounting
+ * alone whenever a leak could have just happened. */
 struct pt_tally;
+enum vm_when { VM_AT_CHECK, VM_AT_MM_EXIT, VM_AFTER_ALLOC_FAILURE };
 bool oracle_page_tables(struct exec *e);
+bool oracle_vm_leaks(struct exec *e, enum vm_when when);
 struct pt_tally *pt_tally_alloc(unsigned long nr_pfns);
 
 /* oracle.c */

@@ -57,8 +57,8 @@ void op_canon(const struct op *in, struct op *out)
 			op.pgoff = in->pgoff;
 			break;
 		case F_WRITEVAL:
-			op.gfp = in->gfp % 2;
-			op.n = op.gfp ? in->n : 0;
+			op.gfp = in->gfp % 4;
+			op.n = (op.gfp & OPT_WRITE) ? in->n : 0;
 			break;
 		}
 	}

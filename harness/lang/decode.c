@@ -69,9 +69,9 @@ static void decode_field(struct reader *r, const struct op_desc *d, int f,
 			op->pgoff = 0;
 		break;
 	case F_WRITEVAL:
-		op->gfp = next(r) % 2;
+		op->gfp = next(r) % 4;
 		op->n = next(r);
-		if (!op->gfp) /* a read has no value */
+		if (!(op->gfp & OPT_WRITE)) /* a read has no value */
 			op->n = 0;
 		break;
 	}

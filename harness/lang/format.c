@@ -96,8 +96,10 @@ static void put_field(struct out *o, const struct op_desc *d, int f,
 			put_uint(o, " off=", op->pgoff);
 		break;
 	case F_WRITEVAL:
-		if (op->gfp & 1)
+		if (op->gfp & OPT_WRITE)
 			put_uint(o, " write=", op->n);
+		if (op->gfp & OPT_KERNEL)
+			put(o, " kernel");
 		break;
 	}
 }

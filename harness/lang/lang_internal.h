@@ -28,7 +28,7 @@ enum field {
 	F_MFLAGS, /* OPM_*, byte % 4; text shared, at=N (OPM_FIXED + pgoff) */
 	F_PGOFF, /* 2 bytes LE, pages; 0 unless OPM_FIXED when F_MFLAGS is there;
 		  * text off=N unless F_MFLAGS carries it */
-	F_WRITEVAL, /* gfp byte % 2 (write), then n (0 unless a write); write=V */
+	F_WRITEVAL, /* gfp byte % 4 (OPT_*), then n (0 unless a write); write=V kernel */
 };
 
 #define OP_MAX_FIELDS 6

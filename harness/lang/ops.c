@@ -48,6 +48,7 @@ const struct op_desc op_descs[NR_OPS] = {
 			  FIELDS(F_DST, F_SRC, F_SIZE, F_PROT, F_PGOFF) },
 	[OP_BRK] = { "brk", 0, SLOT_MM, SLOT_NONE, FIELDS(F_DST, F_SIZE) },
 	[OP_TOUCH] = { "touch", 0, SLOT_MM, SLOT_REGION, FIELDS(F_DST, F_SRC, F_SIZE, F_WRITEVAL) },
+	[OP_KVMMAKE] = { "kvmmake", 0, SLOT_NONE, SLOT_NONE, FIELDS(F_SIZE, F_PGOFF) },
 };
 
 const char *op_name(unsigned int kind)

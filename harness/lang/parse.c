@@ -215,6 +215,8 @@ static const char *field_what(const struct op_desc *d, int f)
 	case F_NTH:
 		return "n";
 	case F_SIZE:
+		if (d == &op_descs[OP_KVMMAKE])
+			return "a RAM size";
 		if (has_field(d, F_PGOFF)) /* mmap, munmap, mprotect */
 			return "a length";
 		if (has_field(d, F_WRITEVAL))
@@ -346,7 +348,7 @@ static int list_options(const struct op_desc *d, char *buf, size_t cap)
 		const char *words;
 	} opts[] = {
 		{ F_GFP, "zero" },	     { F_ALIGN, "align=N" },   { F_FLAGS, "hwalign ctor" },
-		{ F_PROT, "prot=X" },	     { F_MFLAGS, "shared at=N" }, { F_WRITEVAL, "write=V" },
+		{ F_PROT, "prot=X" },	     { F_MFLAGS, "shared at=N" }, { F_WRITEVAL, "write=V kernel" },
 	};
 	size_t len = 0;
 	int words = 0;
@@ -432,8 +434,11 @@ static int parse_options(struct stmt *st)
 			rc = take_option(st, t, 256);
 			if (rc == 0)
 				rc = parse_number_option(st, "write", 0, 255, &v);
-			st->op.gfp = 1;
+			st->op.gfp |= OPT_WRITE;
 			st->op.n = (uint8_t)v;
+		} else if (has_field(d, F_WRITEVAL) && tok_is(t, "kernel")) {
+			rc = take_option(st, t, 512);
+			st->op.gfp |= OPT_KERNEL;
 		} else {
 			rc = extra_argument(st, t);
 		}

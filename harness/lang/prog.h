@@ -49,12 +49,18 @@ enum op_kind {
 	OP_MUNMAP,        /* dst=mm slot, src=region slot, size=len (0: to the end), pgoff=offset */
 	OP_MPROTECT,      /* dst=mm slot, src=region slot, size=len (0: to the end), prot, pgoff */
 	OP_BRK,           /* dst=mm slot, size=heap size (brk = heap base + size) */
-	OP_TOUCH,         /* dst=mm slot, src=region slot, size=byte offset, gfp bit0=write, n=value */
+	OP_TOUCH,         /* dst=mm slot, src=region slot, size=byte offset, gfp=OPT_*, n=value */
+	OP_KVMMAKE,       /* size=RAM size, pgoff=kernel text pages - 1 */
 	NR_OPS
 };
 
 /* gfp argument bits (binary: gfp byte % 2) */
 #define OPG_ZERO 0x1u
+
+/* touch argument bits (binary: byte % 4): a write (else a read) of n;
+ * by the kernel through copyout/copyin (else a user access via the MMU) */
+#define OPT_WRITE 0x1u
+#define OPT_KERNEL 0x2u
 
 /* cache flags argument bits (binary: flags byte % 4) */
 #define OPC_HWALIGN 0x1u

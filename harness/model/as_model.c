@@ -493,18 +493,37 @@ int asm_peek(const struct as_model *m, int id, uint64_t addr)
 void asm_for_each_byte(const struct as_model *m, int id,
 		       void (*fn)(void *arg, uint64_t addr, uint8_t val), void *arg)
 {
-	const struct as_mm *mm = live_mm_c(m, id);
+	asm_for_each_byte_in(m, id, 0, UINT64_MAX, fn, arg);
+}
 
+void asm_for_each_byte_in(const struct as_model *m, int id, uint64_t lo, uint64_t hi,
+			  void (*fn)(void *arg, uint64_t addr, uint8_t val), void *arg)
+{
+	const struct as_mm *mm = live_mm_c(m, id);
+	size_t i = 0, n = mm ? mm->n : 0;
+
+	/* The first area ending above lo, by bisection: a per-leaf query must
+	 * not cost a scan of every VMA. */
+	for (size_t top = n; i < top;) {
+		size_t mid = i + (top - i) / 2;
+
+		if (mm->v[mid].end <= lo)
+			i = mid + 1;
+		else
+			top = mid;
+	}
 	/* Areas are sorted and each store is sorted by key, and a key maps to
 	 * addresses monotonically inside one area: ascending overall. */
-	for (size_t i = 0; mm && i < mm->n; i++) {
+	for (; i < n && mm->v[i].start < hi; i++) {
 		const struct as_area *a = &mm->v[i];
 		const struct as_store *s = a->obj ? &a->obj->bytes : &mm->priv;
-		uint64_t lo = a->obj ? a->off : a->start;
-		uint64_t hi = lo + (a->end - a->start);
+		uint64_t from = lo > a->start ? lo : a->start;
+		uint64_t to = hi < a->end ? hi : a->end;
+		uint64_t klo = a->obj ? a->off + (from - a->start) : from;
+		uint64_t khi = klo + (to - from);
 
-		for (size_t k = as_store_lower(s, lo); k < s->n && s->e[k].key < hi; k++)
-			fn(arg, a->start + (s->e[k].key - lo), s->e[k].val);
+		for (size_t k = as_store_lower(s, klo); k < s->n && s->e[k].key < khi; k++)
+			fn(arg, from + (s->e[k].key - klo), s->e[k].val);
 	}
 }
 

@@ -173,6 +173,11 @@ int asm_peek(const struct as_model *m, int id, uint64_t addr);
  * walks; every other mapped byte must read 0. fn must not change m. */
 void asm_for_each_byte(const struct as_model *m, int id,
 		       void (*fn)(void *arg, uint64_t addr, uint8_t val), void *arg);
+/* The same restricted to [lo, hi): a check that visits one page-table
+ * leaf at a time asks only for that leaf's bytes instead of walking the
+ * whole mm per leaf. */
+void asm_for_each_byte_in(const struct as_model *m, int id, uint64_t lo, uint64_t hi,
+			  void (*fn)(void *arg, uint64_t addr, uint8_t val), void *arg);
 
 /* Bookkeeping, for tests of the model itself. */
 size_t asm_nr_objects(const struct as_model *m); /* live shared backing objects */

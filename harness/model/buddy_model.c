@@ -33,6 +33,7 @@ struct buddy_model {
 	unsigned long nr_free_blocks[BM_MAX_ORDER_LIMIT + 1];
 	unsigned long nr_free_pages;
 	unsigned long nr_allocated;
+	unsigned long nr_by_class[BM_NR_CLASSES];
 };
 
 static unsigned long align_down(unsigned long i, unsigned int order)
@@ -119,6 +120,7 @@ void bm_reset(struct buddy_model *m, const struct bm_range *usable, int nr)
 	memset(m->nr_free_blocks, 0, sizeof(m->nr_free_blocks));
 	m->nr_free_pages = 0;
 	m->nr_allocated = 0;
+	memset(m->nr_by_class, 0, sizeof(m->nr_by_class));
 
 	/* Marking pages rather than sorting ranges makes unsorted, adjacent
 	 * and overlapping ranges merge for free; the parts outside the span
@@ -221,6 +223,8 @@ enum bm_status bm_alloc(struct buddy_model *m, unsigned long pfn, unsigned int o
 	m->alloc_head[i] = (uint8_t)(order + 1);
 	m->cls[i] = cls;
 	m->nr_allocated++;
+	if (cls < BM_NR_CLASSES)
+		m->nr_by_class[cls]++;
 	return BM_OK;
 }
 
@@ -237,6 +241,8 @@ enum bm_status bm_free(struct buddy_model *m, unsigned long pfn, unsigned int or
 	if (m->alloc_head[i] != order + 1)
 		return BM_WRONG_ORDER;
 
+	if (m->cls[i] < BM_NR_CLASSES)
+		m->nr_by_class[m->cls[i]]--;
 	m->alloc_head[i] = 0;
 	m->cls[i] = 0;
 	m->nr_allocated--;
@@ -373,4 +379,9 @@ void bm_for_each_free(const struct buddy_model *m,
 unsigned long bm_nr_allocated(const struct buddy_model *m)
 {
 	return m->nr_allocated;
+}
+
+unsigned long bm_nr_allocated_class(const struct buddy_model *m, unsigned int cls)
+{
+	return cls < BM_NR_CLASSES ? m->nr_by_class[cls] : 0;
 }

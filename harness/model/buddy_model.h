@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #define BM_MAX_ORDER_LIMIT 20
+/* Classes are opaque numbers to the model; those below this are counted. */
+#define BM_NR_CLASSES 16
 
 struct bm_range {
 	unsigned long start_pfn, end_pfn; /* usable: [start, end) */
@@ -63,5 +65,9 @@ void bm_for_each_free(const struct buddy_model *m,
 		      void (*fn)(void *arg, unsigned long pfn, unsigned int order),
 		      void *arg);
 unsigned long bm_nr_allocated(const struct buddy_model *m);
+/* Allocated blocks of one class (0 for cls >= BM_NR_CLASSES): lets an
+ * oracle that can account for every block of a class compare totals and
+ * walk the blocks only when they differ. */
+unsigned long bm_nr_allocated_class(const struct buddy_model *m, unsigned int cls);
 
 #endif

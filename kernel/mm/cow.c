@@ -9,9 +9,13 @@
  *
  * A write to a PTE_COW leaf copies the page unless the leaf holds the
  * page's only reference, in which case the page is reused in place. A 2 MiB
- * superpage is copied whole into a new 2 MiB block (PGC_COW): no split, so
- * the child keeps its superpage; if that block cannot be had the fault
- * fails with -ENOMEM and nothing changes. Reference counts are per block,
+ * superpage is copied whole into a new 2 MiB block (PGC_COW), so the
+ * writer keeps a superpage. When no 2 MiB block can be had (fragmented
+ * memory, as Linux's THP falls back) the leaf is split into 512 4 KiB
+ * leaves, each holding a reference on the block, and only the faulting
+ * page is copied. Failures: no table page for the split, -ENOMEM and
+ * nothing changed; no 4 KiB copy after the split, -ENOMEM with the split
+ * kept (same translations and contents). Reference counts are per block,
  * so a 4 KiB leaf left over from a split superpage is copied while any
  * other leaf still maps any part of that block.
  */
@@ -26,6 +30,16 @@
 
 /* ---- the fault ---- */
 
+static int wp_split(struct mm_struct *mm, struct vm_area_struct *vma, uintptr_t va,
+		    pte_t *pte)
+{
+	int r = split_superpage(pte, va, true);
+
+	if (r)
+		return r;
+	return do_wp_page(mm, vma, va, walk(mm->pgd, va, 0), 0);
+}
+
 int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uintptr_t va,
 	       pte_t *pte, int level)
 {
@@ -35,15 +49,19 @@ int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uintptr_t va,
 	pte_t flags = (PTE_FLAGS(*pte) & ~PTE_COW) | PTE_W;
 	struct page *copy;
 
-	(void)mm;
-	(void)vma;
 	if (page_ref_count(head) == 1) {
 		/* The last user: the page is ours, make it writable. */
 		*pte = PA2PTE(old) | flags;
 		sfence_vma(base);
 		return 0;
 	}
-	copy = level ? alloc_pages(COW_GFP | __GFP_COMP, SUPERPAGE_ORDER) : alloc_pages(COW_GFP, 0);
+	if (level) {
+		copy = alloc_pages(COW_GFP | __GFP_COMP | __GFP_NOWARN, SUPERPAGE_ORDER);
+		if (!copy)
+			return wp_split(mm, vma, va, pte);
+	} else {
+		copy = alloc_pages(COW_GFP, 0);
+	}
 	if (!copy)
 		return -ENOMEM;
 	memcpy(page_address(copy), (void *)old, size);

@@ -85,6 +85,19 @@ static bool leaf_allows(pte_t pte, unsigned int access)
 	return !(access & FAULT_EXEC) || (pte & PTE_X);
 }
 
+phys_addr_t follow_page(struct mm_struct *mm, uintptr_t va, unsigned int access)
+{
+	struct vm_area_struct *vma = find_vma(mm, va);
+	pte_t *pte;
+
+	if (!vma || vma->vm_start > va || !vma_allows(vma, access))
+		return 0;
+	pte = walk(mm->pgd, va, 0);
+	if (!pte || !(*pte & PTE_V) || !leaf_allows(*pte, access))
+		return 0;
+	return walkaddr(mm->pgd, va);
+}
+
 int handle_mm_fault(struct mm_struct *mm, uintptr_t va, unsigned int access)
 {
 	struct vm_area_struct *vma = find_vma(mm, va);

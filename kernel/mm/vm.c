@@ -408,16 +408,17 @@ void freewalk(pagetable_t pt)
 	free_tables(pt, PT_LEVELS - 1);
 }
 
+/* The first flush makes the leaves' pages safe to free; freewalk's own
+ * flush then costs a TLB already empty of this table. */
 void uvmfree(pagetable_t pt)
 {
 	sfence_vma_all();
 	drop_leaves(pt, PT_LEVELS - 1, true);
-	free_tables(pt, PT_LEVELS - 1);
+	freewalk(pt);
 }
 
 void kvmfree(pagetable_t pt)
 {
-	sfence_vma_all();
 	drop_leaves(pt, PT_LEVELS - 1, false);
-	free_tables(pt, PT_LEVELS - 1);
+	freewalk(pt);
 }

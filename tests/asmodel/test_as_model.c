@@ -795,6 +795,7 @@ struct bytewalk {
 	const struct as_model *m;
 	int id, n, bad;
 	uint64_t last;
+	uint64_t lo, hi; /* hi != 0: every byte must lie in [lo, hi) */
 };
 
 static void on_byte(void *arg, uint64_t addr, uint8_t val)
@@ -803,6 +804,8 @@ static void on_byte(void *arg, uint64_t addr, uint8_t val)
 
 	/* Ascending, non-zero, and what peek says. */
 	if ((w->n && addr <= w->last) || !val || asm_peek(w->m, w->id, addr) != val)
+		w->bad++;
+	if (w->hi && (addr < w->lo || addr >= w->hi))
 		w->bad++;
 	w->last = addr;
 	w->n++;
@@ -844,7 +847,7 @@ static int compare(const struct as_model *m, int step)
 		if (asm_nr_vmas(m, id) != vi)
 			goto bad;
 		int nonzero = 0;
-		struct bytewalk w = { m, id, 0, 0, 0 };
+		struct bytewalk w = { m, id, 0, 0, 0, 0, 0 };
 
 		for (int pg = 0; pg < NPG; pg++)
 			for (int k = 0; k < NOFF; k++) {
@@ -857,6 +860,21 @@ static int compare(const struct as_model *m, int step)
 			}
 		asm_for_each_byte(m, id, on_byte, &w);
 		if (w.bad || w.n != nonzero)
+			goto bad;
+		/* A window (any alignment, possibly across VMAs and holes)
+		 * sees exactly the oracle's non-zero bytes inside it. */
+		uint64_t lo = rnd(NPG * P), hi = lo + rnd(NPG * P - lo + 1);
+		int inside = 0;
+		struct bytewalk ww = { m, id, 0, 0, 0, lo, hi ? hi : 1 };
+
+		for (int pg = 0; pg < NPG; pg++)
+			for (int k = 0; k < NOFF; k++) {
+				uint64_t a = pg * P + offs[k];
+
+				inside += a >= lo && a < hi && o->pg[pg].mapped && *obyte(o, a);
+			}
+		asm_for_each_byte_in(m, id, lo, hi, on_byte, &ww);
+		if (ww.bad || ww.n != inside)
 			goto bad;
 		continue;
 bad:

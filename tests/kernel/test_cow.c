@@ -260,10 +260,12 @@ static void test_fork_failures(void)
 }
 
 /* A COW fault that cannot copy: -ENOMEM, nothing changed, both sides
- * still see their data; with memory it then succeeds. */
+ * still see their data; with memory it then succeeds. The superpage
+ * fails only when its split fails too (its 2 MiB copy, then the table). */
 static void test_cow_fault_failures(void)
 {
 	const uintptr_t vas[] = { A + 2 * PAGE_SIZE, 3 * SZ_1G + 8 };
+	const unsigned long masks[] = { 1, 3 };
 
 	for (size_t i = 0; i < ARRAY_SIZE(vas); i++) {
 		static struct pt_snap before;
@@ -276,7 +278,7 @@ static void test_cow_fault_failures(void)
 		pt_snap_take(fc->pgd, &before);
 		kmem_cache_shrink_all();
 		free_snap_take(&fs);
-		vt_arm(1);
+		vt_arm_mask(masks[i]);
 		CHECK_EQ_UL(handle_mm_fault(fc, vas[i], FAULT_WRITE), -ENOMEM);
 		vt_disarm();
 		CHECK(fi.injected);
@@ -293,6 +295,53 @@ static void test_cow_fault_failures(void)
 	}
 }
 
+/* No 2 MiB block for a superpage COW: the child's leaf is split and only
+ * the written page copied (mask 1); with the 4 KiB copy failing too
+ * (mask 5: 2 MiB, table ok, 4 KiB) the split stays and nothing else
+ * changes. Parent keeps its superpage either way. */
+static void test_cow_superpage_fallback(void)
+{
+	const uintptr_t sp = 3 * SZ_1G, va = sp + 3 * PAGE_SIZE + 7;
+	const unsigned long masks[] = { 1, 5 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(masks); i++) {
+		phys_addr_t pa;
+		long live;
+
+		vt_boot();
+		setup_parent();
+		fc = mm_fork(fp);
+		CHECK(fc != NULL);
+		pa = walkaddr(fc->pgd, sp);
+		CHECK_EQ_UL(pa_refs(pa), 2);
+		live = fi.live_blocks;
+		vt_arm_mask(masks[i]);
+		CHECK_EQ_UL(handle_mm_fault(fc, va, FAULT_WRITE), i ? -ENOMEM : 0);
+		vt_disarm();
+		CHECK(fi.injected);
+		CHECK_EQ_UL(leaf_level(fc->pgd, sp), 0);
+		CHECK_EQ_UL(leaf_level(fp->pgd, sp), 1);
+		CHECK_EQ_UL(fi.live_blocks, live + (i ? 1 : 2)); /* the table (+ the copy) */
+		/* Each 4 KiB leaf holds a reference; a copied one gave its up. */
+		CHECK_EQ_UL(pa_refs(pa), 1 + 512 - (i ? 0 : 1));
+		for (uintptr_t off = 0; off < SZ_2M; off += 64 * PAGE_SIZE)
+			CHECK_EQ_UL(walkaddr(fc->pgd, sp + off), pa + off);
+		CHECK(i ? walkaddr(fc->pgd, va) == pa + (va - sp) :
+			  walkaddr(fc->pgd, va) != pa + (va - sp));
+		CHECK_EQ_UL(uget(fc, sp + 5), 3);
+		CHECK_EQ_UL(uput(fc, sp + 5, 'c'), 0);
+		CHECK_EQ_UL(uput(fc, va, 'v'), 0);
+		CHECK_EQ_UL(uget(fp, sp + 5), 3);
+		CHECK_EQ_UL(uget(fp, va), 0);
+		mm_check(fc);
+		mm_exit(fc);
+		check_parent();
+		mm_check(fp);
+		mm_exit(fp);
+		CHECK(vt_at_boot("superpage cow fallback"));
+	}
+}
+
 int main(void)
 {
 	test_fork_private();
@@ -301,5 +350,6 @@ int main(void)
 	test_cow_chain();
 	test_fork_failures();
 	test_cow_fault_failures();
+	test_cow_superpage_fallback();
 	return check_finish("test_cow");
 }

@@ -25,6 +25,7 @@
 static struct {
 	unsigned long calls;   /* should_fail consultations */
 	unsigned long fail_at; /* 0: never */
+	unsigned long fail_mask; /* bit k: fail call fail_at + k */
 	bool injected;
 	long live_blocks;      /* traced page allocations minus frees */
 } fi;
@@ -35,7 +36,8 @@ static bool vt_should_fail(void *ctx, gfp_t gfp, size_t size)
 	(void)gfp;
 	(void)size;
 	fi.calls++;
-	if (fi.fail_at && fi.calls == fi.fail_at) {
+	if (fi.fail_at && fi.calls >= fi.fail_at && fi.calls - fi.fail_at < 64 &&
+	    (fi.fail_mask >> (fi.calls - fi.fail_at) & 1)) {
 		fi.injected = true;
 		return true;
 	}
@@ -84,11 +86,18 @@ static inline int vt_at_boot(const char *where)
 	return ktest_at_boot(where);
 }
 
+/* Fail the allocations from now whose bits are set (bit 0: the next). */
+static inline void vt_arm_mask(unsigned long mask)
+{
+	fi.injected = false;
+	fi.fail_at = fi.calls + 1;
+	fi.fail_mask = mask;
+}
+
 /* Fail the nth allocation from now (n >= 1). */
 static inline void vt_arm(unsigned long n)
 {
-	fi.injected = false;
-	fi.fail_at = fi.calls + n;
+	vt_arm_mask(1ul << (n - 1));
 }
 
 static inline void vt_disarm(void)

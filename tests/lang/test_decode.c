@@ -46,7 +46,7 @@ static int check_roundtrips(const struct program *p)
  * table sizes, and a final op cut short. */
 static const uint8_t sample[] = {
 	0x00, 0x41, 0x0c, 0x03,             /* alloc_pages dst 65%64 order 12%12 gfp 3%2 */
-	0x19, 0x01,                         /* free_pages (25 % NR_OPS 24 = 1) */
+	0x1a, 0x01,                         /* free_pages (26 % NR_OPS 25 = 1) */
 	0x02, 0x7f, 0x03, 0xc1,             /* get_page, put_page 0xc1 */
 	0x04, 0x05, 0x0c, 0x01, 0x99,       /* kmalloc 4096+1 (b2 ignored) */
 	0x05, 0x06, 0x80 | 0x12, 0x34, 0x56,/* kzalloc raw 0x123456 */
@@ -58,7 +58,7 @@ static const uint8_t sample[] = {
 	0x0b, 0x0c, 0x0c, 0x0d, 0x0d, 0x0e, /* cache_free, shrink, destroy */
 	0x0e, 0x40,                         /* fail_nth 1 + 64%64 = 1 */
 	0x0e, 0x3f,                         /* fail_nth 64 */
-	0x0f, 0x27,                         /* check, check (39 % 24 = 15) */
+	0x0f, 0x28,                         /* check, check (40 % 25 = 15) */
 	0x10, 0x09,                         /* mm_new m1 */
 	0x11, 0x02, 0x0b,                   /* fork m2 from m3 */
 	0x12, 0x05,                         /* mm_exit m5 */
@@ -69,8 +69,10 @@ static const uint8_t sample[] = {
 	0x14, 0x01, 0x03, 0x0d, 0x00, 0x00, 0x03, 0x00, /* munmap m1 r3 8K off 3 */
 	0x15, 0x02, 0x04, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, /* mprotect m2 r4 0 prot r off 257 */
 	0x16, 0x0f, 0x10, 0x00, 0x00,       /* brk m7 64K */
-	0x17, 0x03, 0x05, 0x0c, 0x01, 0x00, 0x02, 0x99, /* touch m3 r5 4K+1, read: n -> 0 */
-	0x17, 0x04, 0x26, 0x80, 0x13, 0x88, 0x03, 0x5a, /* touch m4 r6 5000 write 0x5a */
+	0x17, 0x03, 0x05, 0x0c, 0x01, 0x00, 0x04, 0x99, /* touch m3 r5 4K+1, read: n -> 0 */
+	0x17, 0x04, 0x26, 0x80, 0x13, 0x88, 0x05, 0x5a, /* touch m4 r6 5000 write 0x5a */
+	0x17, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x7e, /* touch m0 r0 0 write 0x7e kernel */
+	0x18, 0x16, 0x00, 0x00, 0x10, 0x02, /* kvmmake 4M off=528 */
 	0x09, 0x01, 0x18,                   /* cache_create cut after the size's b0 */
 };
 
@@ -98,7 +100,7 @@ static void test_sample_values(void)
 	const struct op *o = p.ops;
 
 	prog_decode(sample, sizeof sample, &p);
-	CHECK_EQ_UL(p.n, 29);
+	CHECK_EQ_UL(p.n, 31);
 	CHECK(o[0].kind == OP_ALLOC_PAGES && o[0].dst == 1 && o[0].order == 0 && o[0].gfp == 1);
 	CHECK(o[1].kind == OP_FREE_PAGES && o[1].dst == 1);
 	CHECK(o[2].kind == OP_GET_PAGE && o[2].dst == 63);
@@ -132,9 +134,11 @@ static void test_sample_values(void)
 	CHECK(o[26].gfp == 0 && o[26].n == 0);
 	CHECK(o[27].kind == OP_TOUCH && o[27].dst == 4 && o[27].src == 6 && o[27].size == 5000);
 	CHECK(o[27].gfp == 1 && o[27].n == 0x5a);
+	CHECK(o[28].kind == OP_TOUCH && o[28].gfp == (OPT_WRITE | OPT_KERNEL) && o[28].n == 0x7e);
+	CHECK(o[29].kind == OP_KVMMAKE && o[29].size == 4194304 && o[29].pgoff == 528);
 	/* the cut op: missing bytes read as 0 */
-	CHECK(o[28].kind == OP_CACHE_CREATE && o[28].dst == 1 && o[28].size == 16777216);
-	CHECK(o[28].align == 0 && o[28].flags == 0);
+	CHECK(o[30].kind == OP_CACHE_CREATE && o[30].dst == 1 && o[30].size == 16777216);
+	CHECK(o[30].align == 0 && o[30].flags == 0);
 	/* unused fields are 0 */
 	CHECK(o[1].order == 0 && o[1].gfp == 0 && o[1].size == 0 && o[1].src == 0);
 	CHECK(o[14].dst == 0 && o[16].n == 0);

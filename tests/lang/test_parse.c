@@ -142,7 +142,7 @@ static const struct {
 	{ "touch m0 r0 1 write=x", 1, 21, "expected write= a number, got 'x'" },
 	{ "touch m0 r0 1 write=1 write=2", 1, 23, "duplicate option 'write'" },
 	{ "touch m0 r0 1 write", 1, 20, "missing '=' after write" },
-	{ "touch m0 r0 1 zero", 1, 15, "extra argument 'zero' (touch takes the option: write=V)" },
+	{ "touch m0 r0 1 zero", 1, 15, "extra argument 'zero' (touch takes the options: write=V kernel)" },
 	{ "touch m0 r0 9M", 1, 13, "size '9M' not encodable" },
 	{ "brk m0 4K zero", 1, 11, "extra argument 'zero'" },
 	{ "mm_exit m8", 1, 9, "'m8' is not a slot (p0..p63, o0..o63, c0..c7, m0..m7, r0..r31, no "

@@ -148,9 +148,15 @@ static void test_boot_decomposition(void)
 		  { 14, 0, 0 });
 	ALLOC_WALK(m, B, { 4, 2, 7 }, { 8, 0, 1 });
 	CHECK_EQ_UL(bm_nr_allocated(m), 2);
+	CHECK_EQ_UL(bm_nr_allocated_class(m, 7), 1);
+	CHECK_EQ_UL(bm_nr_allocated_class(m, 1), 1);
+	CHECK_EQ_UL(bm_nr_allocated_class(m, 0), 0);
+	CHECK_EQ_UL(bm_nr_allocated_class(m, BM_NR_CLASSES), 0);
 
 	/* 4:2's buddy 0:2 holds unusable page 0, so 4:2 comes back alone. */
 	OK(bm_free(m, B + 4, 2));
+	CHECK_EQ_UL(bm_nr_allocated_class(m, 7), 0);
+	CHECK_EQ_UL(bm_nr_allocated_class(m, 1), 1);
 	COUNTS3(m, 13, 3, 3, 1, 0);
 	CHECK(bm_is_free_block(m, B + 4, 2));
 	/* 8 merges with 9:0 into 8:1, with 10:1 into 8:2, and stops: 12 is 12:1,

@@ -127,7 +127,19 @@ void mm_check(struct mm_struct *mm);
 
 /* Resolve a fault at va for an access (FAULT_* bits, from U-mode).
  * 0: retry the access; -EFAULT: SIGSEGV (no VMA, or the VMA forbids the
- * access); -ENOMEM: no memory, the page table is unchanged. */
+ * access); -ENOMEM: no memory, the page table unchanged (or, for a
+ * superpage COW, split with the same translations: see cow.c). */
 int handle_mm_fault(struct mm_struct *mm, uintptr_t va, unsigned int access);
+
+/* get_user_pages' lookup: the physical address of va if its VMA and its
+ * present leaf both allow the access, else 0 (no fault is taken). */
+phys_addr_t follow_page(struct mm_struct *mm, uintptr_t va, unsigned int access);
+
+/* The kernel's own reach into user memory (copy_to_user/copy_from_user):
+ * page by page, follow_page, and on a miss one handle_mm_fault and a
+ * second look. Bytes before a failing page are copied. 0, -EFAULT (the
+ * access would SIGSEGV a user) or -ENOMEM (the fault could not allocate). */
+int copyout(struct mm_struct *mm, uintptr_t dst, const void *src, size_t len);
+int copyin(struct mm_struct *mm, void *dst, uintptr_t src, size_t len);
 
 #endif
