@@ -1,10 +1,13 @@
 # mmrig_core(NAME [FLAGS f...] [LAUNCHER l...] [REPLACE rel/path.c=/abs/mutant.c ...]
-#            [REUSE OTHER_CORE])
+#            [INCLUDE_FIRST dir] [REUSE OTHER_CORE])
 #
 # Builds the kernel (hosted), the allocators and the harness library as the
 # static library NAME. FLAGS adds compile options (engine instrumentation),
 # LAUNCHER wraps the compiler (afl-cc reads its mode from the environment),
-# REPLACE swaps a source for a mutant (planted-bug self-tests).
+# REPLACE swaps a source for a mutant (planted-bug self-tests);
+# INCLUDE_FIRST puts a directory of mutant kernel headers in front of
+# kernel/include for the kernel's objects only (the harness and the
+# software MMU keep the real headers, as they keep their own code).
 file(GLOB MMRIG_KERNEL_MM_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kernel/mm/*.c)
 # string.c is the freestanding libc subset; the hosted build uses the host libc.
 file(GLOB MMRIG_KERNEL_LIB_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kernel/lib/*.c)
@@ -25,7 +28,7 @@ set(MMRIG_CORE_INCLUDES
     ${CMAKE_SOURCE_DIR}/harness/exec)
 
 function(mmrig_core name)
-  cmake_parse_arguments(A "" "REUSE" "FLAGS;LAUNCHER;REPLACE" ${ARGN})
+  cmake_parse_arguments(A "" "REUSE;INCLUDE_FIRST" "FLAGS;LAUNCHER;REPLACE" ${ARGN})
   set(kernel_srcs ${MMRIG_KERNEL_MM_SRCS} ${MMRIG_KERNEL_LIB_SRCS})
   foreach(r IN LISTS A_REPLACE)
     string(REPLACE "=" ";" pair "${r}")
@@ -38,6 +41,9 @@ function(mmrig_core name)
   # libc header can sneak in unnoticed. kernel/mm is on the include path so
   # a mutant built elsewhere still finds its private headers.
   add_library(${name}_kernel OBJECT ${kernel_srcs})
+  if(A_INCLUDE_FIRST)
+    target_include_directories(${name}_kernel BEFORE PRIVATE ${A_INCLUDE_FIRST})
+  endif()
   target_include_directories(${name}_kernel PRIVATE
     ${CMAKE_SOURCE_DIR}/kernel/include ${CMAKE_SOURCE_DIR}/kernel/mm)
   target_compile_definitions(${name}_kernel PRIVATE CONFIG_MM_HOOKS=1)

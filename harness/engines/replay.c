@@ -64,11 +64,14 @@ static int run_one(const char *path, FILE *out)
 			return 3;
 		crash_handlers_install();
 	}
-	if (exec_run(exec, &prog, &d)) {
+	int failed = exec_run(exec, &prog, &d);
+
+	if (failed)
 		exec_report(&prog, &d, out);
-		return 1;
-	}
-	return 0;
+	/* For --json: lets two builds' runs be compared, not just verdicts. */
+	if (opts.json)
+		fprintf(out, "DIGEST: %016llx\n", (unsigned long long)exec_digest(exec));
+	return failed;
 }
 
 static void child(const char *path, int fd)

@@ -156,6 +156,11 @@ void replay_results_finish(struct replay_results *res, const struct replay_opts 
 		printf("%s\n  {\"file\": ", i ? "," : "");
 		json_string(r->path, stdout);
 		printf(", \"result\": \"%s\"", names[v]);
+		line_value(r->output, "DIGEST: ", check, sizeof(check), "");
+		if (check[0]) {
+			printf(", \"digest\": ");
+			json_string(check, stdout);
+		}
 		if (v == V_FAIL) {
 			crash_signature(r, sig, sizeof(sig));
 			line_value(r->output, "check:     ", check, sizeof(check), "crash");

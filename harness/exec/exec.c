@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mm/mm.h"
+#include "mmu.h"
 #include "world.h"
 
 #ifdef HOST_ASAN
@@ -171,9 +172,24 @@ static void release_all(struct exec *e)
 		kmem_cache_shrink_all();
 }
 
+uint64_t exec_digest(const struct exec *e)
+{
+	return e->digest;
+}
+
+static void digest_op(struct exec *e)
+{
+	const unsigned long *free = bm_free_counts(e->model);
+
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+		digest_add(e, free[o]);
+	digest_add(e, bm_nr_allocated(e->model));
+}
+
 int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 {
 	memset(d, 0, sizeof(*d));
+	e->digest = 0xcbf29ce484222325ULL;
 	e->div = d;
 	e->op_index = -1;
 	exec_now.prog = p;
@@ -189,6 +205,7 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 		e->injected = false;
 		e->page_fail_legal = false;
 		run_op(e, &p->ops[i]);
+		digest_op(e);
 		if (!diverged(e))
 			oracle_free_counts(e);
 		/* Every caller treats a failed allocation as a normal path that
@@ -197,6 +214,18 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 		 * the model who holds a block. */
 		if (!diverged(e) && e->pa->traced && (e->injected || e->page_fail_legal))
 			oracle_vm_leaks(e, VM_AFTER_ALLOC_FAILURE);
+	}
+	if (e->pa->traced) {
+		/* The TLB's round-robin replacement makes its counts as
+		 * deterministic as the rest: a build whose MMU or flushes
+		 * behave differently shows here. */
+		const struct mmu_stats *st = mmu_get_stats();
+
+		digest_add(e, st->hits);
+		digest_add(e, st->misses);
+		digest_add(e, st->faults);
+		digest_add(e, st->flush_va);
+		digest_add(e, st->flush_all);
 	}
 	if (!diverged(e)) {
 		e->op_index = -1;

@@ -38,6 +38,14 @@ struct host_arena *exec_arena(struct exec *e);
  * return: the crash handler prints the report (see crash.c). */
 int exec_run(struct exec *e, const struct program *p, struct divergence *d);
 
+/* A hash of what the last run saw the kernel do: after every op the free
+ * blocks per order and the allocated count (the buddy model's mirror of
+ * the kernel's choices), and every address-space op's result (addresses
+ * mmap picked, bytes read). Nothing in it depends on where the arena is,
+ * so two builds (x86-64, riscv64 under qemu-user) that run a program alike
+ * print the same digest. */
+uint64_t exec_digest(const struct exec *e);
+
 /* Report for a divergence: check, op, preceding ops, expected vs actual and
  * the SIGNATURE line. */
 void exec_report(const struct program *p, const struct divergence *d, FILE *out);

@@ -34,6 +34,7 @@ static const char *status_check(enum as_status s)
 /* The model's verdict on the kernel's result ret. */
 static bool judge(struct exec *e, enum as_status s, const char *what, long ret, long expect)
 {
+	digest_add(e, (uint64_t)ret);
 	if (s == AS_OK)
 		return true;
 	diverge(e, status_check(s), "%s: %ld (model)", what, expect);
@@ -286,6 +287,21 @@ static void do_brk_op(struct exec *e, const struct op *op)
 		same_layout(e, id);
 }
 
+static const char *fault_name(enum mmu_fault f)
+{
+	switch (f) {
+	case MMU_OK:
+		return "ok";
+	case MMU_FAULT_UNMAPPED:
+		return "unmapped";
+	case MMU_FAULT_PERM:
+		return "permission";
+	case MMU_FAULT_BADPTE:
+		return "bad-pte";
+	}
+	return "unknown";
+}
+
 /* One user-mode access of one byte: translate, fault into the kernel,
  * retry. Returns the byte read, 0 for a write, -EFAULT or -ENOMEM. */
 static long user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, bool write,
@@ -313,7 +329,7 @@ static long user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, bool
 	diverge(e, "vm.fault-loop", "the access to %#lx to succeed once the kernel resolved "
 		"its fault", (unsigned long)va);
 	diverge_actual(e, "it faulted %d times, the last: %s (a missing TLB flush?)", TOUCH_TRIES,
-		       mmu_fault_name(f));
+		       fault_name(f));
 	return -EFAULT;
 }
 

@@ -72,6 +72,7 @@ struct exec {
 	unsigned int fail_in;
 	bool injected;        /* an injected failure fired during this op */
 	bool page_fail_legal; /* the buddy legally ran out during this op */
+	uint64_t digest;      /* of the run's results: see exec_digest() */
 
 	/* The last harness-class block the tracepoints reported in this op:
 	 * lets the page ops confirm the interface's result without a model
@@ -89,6 +90,13 @@ struct exec {
 };
 
 /* Records the first divergence of the run; later ones are ignored. */
+/* Folds one result into the run's digest (FNV-1a over its 8 bytes). */
+static inline void digest_add(struct exec *e, uint64_t v)
+{
+	for (int i = 0; i < 8; i++, v >>= 8)
+		e->digest = (e->digest ^ (v & 0xff)) * 0x100000001b3ULL;
+}
+
 void diverge(struct exec *e, const char *check, const char *expected_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void diverge_actual(struct exec *e, const char *fmt, ...)

@@ -18,12 +18,16 @@
 #define HOLE_PFNS 7
 #define HOLE_OFFSET 13
 
-/* On x86-64 the arena is placed at a fixed address when it is free, so pfns
- * (and any report quoting them) are the same in every process. The address
- * is in ASan's high memory and away from its allocator and the usual
- * mmap / heap areas; if it is taken, any aligned address will do. */
+/* On x86-64 and riscv64 the arena is placed at a fixed address when it is
+ * free, so pfns (and any report quoting them) are the same in every
+ * process. On x86-64 the address is in ASan's high memory and away from
+ * its allocator and the usual mmap / heap areas; if it is taken, any
+ * aligned address will do. */
 #if defined(__x86_64__)
 #define ARENA_HINT ((uintptr_t)0x3e0000000000ULL)
+#elif defined(__riscv) && __riscv_xlen == 64
+/* Below 2^38, the top of user space with Sv39 (and of qemu-riscv64's). */
+#define ARENA_HINT ((uintptr_t)0x2000000000ULL)
 #endif
 
 static void *map_at_hint(size_t size)

@@ -12,6 +12,7 @@
 #include "mm/mm.h"
 #include "mm/page.h"
 #include "mmu.h"
+#include "sv39.h"
 
 /* A harness hands the MMU's access bits straight to handle_mm_fault(). */
 _Static_assert(MMU_READ == FAULT_READ && MMU_WRITE == FAULT_WRITE && MMU_EXEC == FAULT_EXEC,
@@ -41,21 +42,6 @@ const struct mmu_stats *mmu_get_stats(void)
 	return &stats;
 }
 
-const char *mmu_fault_name(enum mmu_fault f)
-{
-	switch (f) {
-	case MMU_OK:
-		return "ok";
-	case MMU_FAULT_UNMAPPED:
-		return "unmapped";
-	case MMU_FAULT_PERM:
-		return "permission";
-	case MMU_FAULT_BADPTE:
-		return "bad-pte";
-	}
-	return "unknown";
-}
-
 /* ---- the kernel's flush hooks ---- */
 
 /* rs1 = va, rs2 = x0: every address space's leaf for va goes. */
@@ -63,7 +49,7 @@ void sfence_vma(uintptr_t va)
 {
 	stats.flush_va++;
 	for (int i = 0; i < MMU_TLB_ENTRIES; i++) {
-		if (tlb[i].valid && (va & ~(LEVEL_SIZE(tlb[i].level) - 1)) == tlb[i].vbase)
+		if (tlb[i].valid && (va & ~(sv39_level_size(tlb[i].level) - 1)) == tlb[i].vbase)
 			tlb[i].valid = false;
 	}
 }
@@ -80,23 +66,23 @@ void sfence_vma_all(void)
 /* Bits 63..39 must all equal bit 38. */
 static bool canonical(uintptr_t va)
 {
-	uintptr_t top = va >> 38;
+	uintptr_t top = va >> (SV39_VA_BITS - 1);
 
-	return top == 0 || top == ((uintptr_t)1 << 26) - 1;
+	return top == 0 || top == ((uintptr_t)1 << (64 - SV39_VA_BITS + 1)) - 1;
 }
 
 static enum mmu_fault check_perm(pte_t pte, unsigned int access)
 {
 	bool user = access & MMU_USER;
 
-	if (user != !!(pte & PTE_U))
+	if (user != !!(pte & SV39_U))
 		return MMU_FAULT_PERM;
-	if (((access & MMU_READ) && !(pte & PTE_R)) ||
-	    ((access & MMU_WRITE) && !(pte & PTE_W)) ||
-	    ((access & MMU_EXEC) && !(pte & PTE_X)))
+	if (((access & MMU_READ) && !(pte & SV39_R)) ||
+	    ((access & MMU_WRITE) && !(pte & SV39_W)) ||
+	    ((access & MMU_EXEC) && !(pte & SV39_X)))
 		return MMU_FAULT_PERM;
 	/* Svade behaviour: the MMU never sets A or D itself. */
-	if (!(pte & PTE_A) || ((access & MMU_WRITE) && !(pte & PTE_D)))
+	if (!(pte & SV39_A) || ((access & MMU_WRITE) && !(pte & SV39_D)))
 		return MMU_FAULT_PERM;
 	return MMU_OK;
 }
@@ -104,29 +90,29 @@ static enum mmu_fault check_perm(pte_t pte, unsigned int access)
 /* The page-table walk of the privileged spec, 4.3.2. */
 static enum mmu_fault walk_tables(pagetable_t pt, uintptr_t va, pte_t *leaf, int *level)
 {
-	pagetable_t t = pt;
+	const uint64_t *t = (const uint64_t *)pt;
 
-	for (int l = PT_LEVELS - 1; l >= 0; l--) {
-		pte_t e = t[PX(l, va)];
+	for (int l = SV39_LEVELS - 1; l >= 0; l--) {
+		uint64_t e = t[sv39_vpn(va, l)];
 
-		if (!(e & PTE_V))
+		if (!(e & SV39_V))
 			return MMU_FAULT_UNMAPPED;
-		if ((e & PTE_RESERVED) || ((e & PTE_W) && !(e & PTE_R)))
+		if ((e & SV39_HIGH_RESERVED) || ((e & SV39_W) && !(e & SV39_R)))
 			return MMU_FAULT_BADPTE;
-		if (PTE_LEAF(e)) {
-			if (PTE2PA(e) & (LEVEL_SIZE(l) - 1))
+		if (sv39_is_leaf(e)) {
+			if (sv39_pa(e) & (sv39_level_size(l) - 1))
 				return MMU_FAULT_BADPTE; /* misaligned superpage */
 			*leaf = e;
 			*level = l;
 			return MMU_OK;
 		}
-		if (l == 0 || (e & (PTE_U | PTE_A | PTE_D)))
+		if (l == 0 || (e & (SV39_U | SV39_A | SV39_D)))
 			return MMU_FAULT_BADPTE;
 		/* Only managed memory can hold a table: anything else would
 		 * be a wild read of the host's address space. */
-		if (!pfn_valid(PTE2PA(e) >> PAGE_SHIFT))
+		if (!pfn_valid(sv39_ppn(e)))
 			return MMU_FAULT_BADPTE;
-		t = (pagetable_t)PTE2PA(e);
+		t = (const uint64_t *)(uintptr_t)sv39_pa(e);
 	}
 	return MMU_FAULT_BADPTE;
 }
@@ -137,7 +123,7 @@ static struct tlb_entry *tlb_lookup(pagetable_t pt, uintptr_t va)
 		struct tlb_entry *e = &tlb[i];
 
 		if (e->valid && e->root == pt &&
-		    (va & ~(LEVEL_SIZE(e->level) - 1)) == e->vbase)
+		    (va & ~(sv39_level_size(e->level) - 1)) == e->vbase)
 			return e;
 	}
 	return NULL;
@@ -150,7 +136,7 @@ static struct tlb_entry *tlb_fill(pagetable_t pt, uintptr_t va, pte_t pte, int l
 	tlb_next = (tlb_next + 1) % MMU_TLB_ENTRIES;
 	e->valid = true;
 	e->root = pt;
-	e->vbase = va & ~(LEVEL_SIZE(level) - 1);
+	e->vbase = va & ~(sv39_level_size(level) - 1);
 	e->level = level;
 	e->pte = pte;
 	return e;
@@ -194,7 +180,7 @@ struct mmu_result mmu_translate(pagetable_t pt, uintptr_t va, unsigned int acces
 		stats.faults++;
 		return r;
 	}
-	r.pa = PTE2PA(e->pte) + (va & (LEVEL_SIZE(e->level) - 1));
+	r.pa = sv39_pa(e->pte) + (va & (sv39_level_size(e->level) - 1));
 	return r;
 }
 

@@ -55,6 +55,5 @@ enum mmu_fault mmu_copy_out(pagetable_t pt, uintptr_t va, const void *src, size_
  * every reset. */
 void mmu_reset(void);
 const struct mmu_stats *mmu_get_stats(void);
-const char *mmu_fault_name(enum mmu_fault f);
 
 #endif
