@@ -1,0 +1,50 @@
+/* kmain: the boot sequence. The same kernel/mm the rig fuzzes on the
+ * host comes up on real hardware (qemu's), then the boot self-test
+ * decides qemu's exit status. */
+#include "arch.h"
+#include "lib.h"
+#include "mm/mm.h"
+#include "mm/slab.h"
+#include "riscv.h"
+#include "selftest.h"
+#include "setup.h"
+#include "uart.h"
+
+static struct fdt_info fdt;
+
+static unsigned long ms(uint64_t ticks)
+{
+	return fdt.timebase_hz ? (unsigned long)(ticks * 1000 / fdt.timebase_hz) : 0;
+}
+
+void kmain(unsigned long hartid, const void *dtb)
+{
+	uint64_t start = r_time(), now;
+	pagetable_t kpgtbl;
+
+	uart_init();
+	trap_init();
+	printk("\nmmrig: riscv64 kernel on hart %lu, device tree at %p\n", hartid, dtb);
+	if (fdt_parse(dtb, &fdt))
+		panic("fdt", "no usable device tree at %p", dtb);
+	setup_memory(&fdt);
+	kmem_cache_init();
+	if (mm_init())
+		panic("mm-init", "no VMA cache");
+
+	selftest_kmalloc();
+	selftest_trap();
+	kpgtbl = kvminit(&fdt);
+	/* A map that fails its walk is not loaded: the hart would fault on
+	 * its next fetch, with no map left to report through. */
+	if (selftest_kmap(kpgtbl, &fdt)) {
+		kvminithart(kpgtbl);
+		printk("paging: Sv39, satp %lx\n", r_satp());
+		selftest_mmu(&fdt);
+	} else {
+		st_skip("mmu", "the kernel map is wrong, paging stays off");
+	}
+	now = r_time();
+	printk("boot: %lu ms since reset, %lu ms in the kernel\n", ms(now), ms(now - start));
+	st_finish();
+}

@@ -1,0 +1,27 @@
+/* The boot self-test. Each test is a named group of checks: a failed
+ * check prints a FAIL line with the details, each group ends with one
+ * PASS or FAIL line, and the boot ends with one verdict that becomes
+ * qemu's exit status. */
+#ifndef MMRIG_RISCV_SELFTEST_H
+#define MMRIG_RISCV_SELFTEST_H
+
+#include "fdt.h"
+#include "mm/vm.h"
+
+void st_begin(const char *name);
+/* Counts one check; prints the message (for the first few) if !ok. */
+bool st_check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool st_end(void); /* true if the group passed */
+void st_skip(const char *name, const char *why);
+/* Prints the verdict and exits: 0 on pass, EXIT_SELFTEST_FAIL otherwise. */
+void st_finish(void) __attribute__((noreturn));
+
+/* The tests, in the order the boot runs them. */
+void selftest_kmalloc(void);
+void selftest_trap(void);
+/* The kernel map as built, before it is used: true if paging may go on. */
+bool selftest_kmap(pagetable_t kpgtbl, const struct fdt_info *fi);
+/* The same map through the real MMU, with paging on. */
+void selftest_mmu(const struct fdt_info *fi);
+
+#endif
