@@ -256,6 +256,25 @@ static void scan_block(void *arg, unsigned long pfn, unsigned int order, unsigne
 }
 
 /* Needs a fresh tally. */
+/* VMA structs come from one cache: as many in use as the live mms list. */
+static bool account_vmas(struct exec *e, enum vm_when when)
+{
+	unsigned long listed = 0, used = vm_area_count();
+	char check[48];
+
+	for (int i = 0; i < NR_MM_SLOTS; i++)
+		if (e->mms[i].live)
+			listed += (unsigned long)e->mms[i].mm->map_count;
+	if (used == listed)
+		return true;
+	snprintf(check, sizeof(check), "leak.vma %s", leak_when[when]);
+	diverge(e, check, "%lu VMA structs in use (the live mms' map_count)", listed);
+	diverge_actual(e, "%lu", used);
+	return false;
+}
+
+/* Pages first: a lost page-table page names the bug better than the VMA
+ * structs lost with it. */
 static bool account(struct exec *e, enum vm_when when)
 {
 	const struct pt_tally *t = e->pt_tally;
@@ -265,10 +284,10 @@ static bool account(struct exec *e, enum vm_when when)
 	if (t->tables == bm_nr_allocated_class(e->model, PGC_PGTABLE) &&
 	    t->blocks == bm_nr_allocated_class(e->model, PGC_USER) +
 				 bm_nr_allocated_class(e->model, PGC_COW))
-		return true;
+		return account_vmas(e, when);
 	bm_for_each_allocated(e->model, scan_block, &s);
 	if (!s.count)
-		return true;
+		return account_vmas(e, when);
 	snprintf(check, sizeof(check), "leak.%s %s", page_class_name(s.first_cls),
 		 leak_when[when]);
 	if (s.first_cls == PGC_PGTABLE)

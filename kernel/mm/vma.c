@@ -28,6 +28,11 @@ unsigned long vma_new_shared_id(void)
 	return ++last_shared_id;
 }
 
+unsigned long vm_area_count(void)
+{
+	return vm_area_cache.nr_active;
+}
+
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 {
 	struct vm_area_struct *vma = kmem_cache_alloc(&vm_area_cache, GFP_KERNEL | __GFP_ZERO);

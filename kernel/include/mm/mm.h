@@ -79,6 +79,10 @@ struct mm_struct *mm_alloc(void);
  * table must not be in use (it gets one sfence_vma_all()). */
 void mm_exit(struct mm_struct *mm);
 
+/* VMA structs handed out and not freed: with every mm's map_count, what
+ * leak accounting needs to see a VMA struct lost on some path. */
+unsigned long vm_area_count(void);
+
 /* The first VMA with vm_end > addr, or NULL (Linux semantics: it may
  * start above addr). */
 struct vm_area_struct *find_vma(struct mm_struct *mm, uintptr_t addr);
