@@ -48,6 +48,14 @@ static inline void w_stvec(uintptr_t x)
 	__asm__ volatile("csrw stvec, %0" : : "r"(x));
 }
 
+static inline uintptr_t r_stvec(void)
+{
+	uintptr_t x;
+
+	__asm__ volatile("csrr %0, stvec" : "=r"(x));
+	return x;
+}
+
 static inline void w_sscratch(unsigned long x)
 {
 	__asm__ volatile("csrw sscratch, %0" : : "r"(x));

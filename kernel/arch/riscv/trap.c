@@ -1,13 +1,15 @@
 /* Trap dispatch. Nothing here enables interrupts, so every trap is
  * synchronous: a page fault from U-mode goes to kernel/mm's fault
- * handler, a kernel breakpoint or an expected fault is noted and stepped
- * over, anything else in the kernel is a panic with the decoded cause. */
+ * handler (through the trampoline, see uaccess_user.h), a kernel
+ * breakpoint or an expected fault is noted and stepped over, anything
+ * else in the kernel is a panic with the decoded cause. */
 #include "arch.h"
 #include "lib.h"
 #include "mm/mm.h"
 #include "riscv.h"
 #include "setup.h"
 #include "trap.h"
+#include "uaccess_user.h"
 
 struct trap_record last_trap;
 struct mm_struct *current_mm;
@@ -58,21 +60,22 @@ static unsigned int fault_access(unsigned long cause)
 	}
 }
 
-/* A page fault from U-mode is demand paging or copy-on-write, the same
- * call the hosted software MMU makes. With no runner to hand a SIGSEGV
- * to yet, an unresolved fault stops the kernel. */
-static void user_trap(struct trapframe *tf)
+/* The trap that ended a run of user_touch's stub. A page fault from
+ * U-mode is demand paging or copy-on-write, the same call the hosted
+ * software MMU makes; its error is the access's result (the SIGSEGV of a
+ * touch). The stub makes one load or store and an ecall, in U-mode: any
+ * other trap, or one from S-mode, is a bug of the runner's. */
+int user_trap(const struct user_call *uc)
 {
-	unsigned int access = fault_access(tf->cause);
-	int err;
-
-	if (!access || !current_mm)
-		panic("user-trap", "%s at sepc %lx, stval %lx", cause_name(tf->cause),
-		      tf->epc, tf->tval);
-	err = handle_mm_fault(current_mm, tf->tval, access);
-	if (err)
-		panic("user-fault", "%s at %lx: error %d", cause_name(tf->cause), tf->tval, err);
-	/* Resolved: sret runs the access again. */
+	if (!current_mm || (uc->status & SSTATUS_SPP))
+		panic("user-trap", "%s at sepc %lx, stval %lx: %s", cause_name(uc->cause), uc->epc,
+		      uc->tval, current_mm ? "taken in S-mode" : "no current mm");
+	if (uc->cause == CAUSE_USER_ECALL)
+		return USER_TRAP_DONE;
+	if (uc->cause != CAUSE_LOAD_PAGE_FAULT && uc->cause != CAUSE_STORE_PAGE_FAULT)
+		panic("user-trap", "%s at sepc %lx, stval %lx", cause_name(uc->cause), uc->epc,
+		      uc->tval);
+	return handle_mm_fault(current_mm, uc->tval, fault_access(uc->cause));
 }
 
 /* 2 for a compressed instruction, else 4 (the low two bits say). */
@@ -86,10 +89,12 @@ void kernel_trap(struct trapframe *tf)
 	if (tf->cause & SCAUSE_INTERRUPT)
 		panic("kernel-trap", "interrupt %lu with interrupts off",
 		      tf->cause & ~SCAUSE_INTERRUPT);
-	if (!(tf->status & SSTATUS_SPP)) {
-		user_trap(tf);
-		return;
-	}
+	/* U-mode traps enter at the trampoline's uservec: this vector is not
+	 * mapped in a user table, so a U-mode trap here means stvec was left
+	 * wrong. */
+	if (!(tf->status & SSTATUS_SPP))
+		panic("user-trap", "%s from U-mode through the kernel's vector, sepc %lx",
+		      cause_name(tf->cause), tf->epc);
 	/* The kernel has no debugger of its own: a breakpoint in it is one
 	 * the self-test planted to go through the trap path. */
 	if (tf->cause == CAUSE_BREAKPOINT) {

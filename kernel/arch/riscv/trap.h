@@ -54,7 +54,7 @@ struct trap_record {
 extern struct trap_record last_trap;
 
 /* The address space a U-mode access runs in; NULL while nothing runs in
- * U-mode (a later increment's runner sets it around each access). */
+ * U-mode (user_touch sets it around each access). */
 struct mm_struct;
 extern struct mm_struct *current_mm;
 
