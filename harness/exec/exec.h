@@ -4,6 +4,7 @@
 #define MMRIG_EXEC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "allocator.h"
@@ -52,6 +53,17 @@ void exec_report(const struct program *p, const struct divergence *d, FILE *out)
 /* "check in op-kind": stable across rebuilds, no addresses or lines. */
 void exec_signature(const struct program *p, const struct divergence *d, char *buf,
 		    size_t cap);
+
+/* A touch op's user access, where the arch can make a real one: the
+ * riscv kernel sets this to its U-mode runner (a load or store from
+ * U-mode on the mm's page table, faults taken by the hart). It returns as
+ * the software-MMU loop does (byte, 0, -EFAULT, -ENOMEM), or -ELOOP when
+ * the access kept faulting after the kernel resolved its faults. NULL:
+ * the hosted software MMU. */
+struct mm_struct;
+extern long (*exec_user_touch)(struct mm_struct *mm, uintptr_t va, bool write,
+			       uint8_t value);
+#define EXEC_TOUCH_LOOP (-40)
 
 /* Where a crash handler finds the program and op being run. */
 struct exec_position {

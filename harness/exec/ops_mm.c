@@ -333,6 +333,23 @@ static long user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, bool
 	return -EFAULT;
 }
 
+long (*exec_user_touch)(struct mm_struct *mm, uintptr_t va, bool write, uint8_t value);
+
+/* The arch's runner instead of the software MMU: the same result, and a
+ * fault loop reported the same way (the signature is the check's). */
+static long arch_user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, bool write,
+			     uint8_t value)
+{
+	long ret = exec_user_touch(mm, va, write, value);
+
+	if (ret != EXEC_TOUCH_LOOP)
+		return ret;
+	diverge(e, "vm.fault-loop", "the access to %#lx to succeed once the kernel resolved "
+		"its fault", (unsigned long)va);
+	diverge_actual(e, "it faulted %d times in U-mode (a missing TLB flush?)", TOUCH_TRIES);
+	return -EFAULT;
+}
+
 /* The same byte through the kernel's copyout/copyin: the model cannot
  * tell the two paths apart, so neither may the result. */
 static long kernel_access(struct mm_struct *mm, uintptr_t va, bool write, uint8_t value)
@@ -360,6 +377,8 @@ static void do_touch(struct exec *e, const struct op *op)
 	uintptr_t va = r->addr + op->size % (r->len + PAGE_SIZE);
 	if (op->gfp & OPT_KERNEL)
 		ret = kernel_access(e->mms[id].mm, va, write, op->n);
+	else if (exec_user_touch)
+		ret = arch_user_access(e, e->mms[id].mm, va, write, op->n);
 	else
 		ret = user_access(e, e->mms[id].mm, va, write, op->n);
 

@@ -89,6 +89,14 @@ static inline void w_satp(unsigned long x)
 	__asm__ volatile("csrw satp, %0" : : "r"(x) : "memory");
 }
 
+/* This hart's TLB only, as Linux's local_flush_tlb_all: for the U-mode
+ * runner's own table switches, which are no kernel/mm page-table change
+ * (the replay image counts those through sfence_vma_all). */
+static inline void local_flush_tlb_all(void)
+{
+	__asm__ volatile("sfence.vma zero, zero" : : : "memory");
+}
+
 static inline uint64_t r_time(void)
 {
 	uint64_t x;

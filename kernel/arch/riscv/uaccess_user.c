@@ -10,7 +10,7 @@
 #include "trap.h"
 #include "uaccess_user.h"
 
-struct user_touch_trace user_touch_last;
+struct user_touch_trace user_touch_last, user_touch_total;
 
 /* The tables under the last root entry that map the trampoline's two
  * aliases. Static, not from the buddy: a touch must not change the free
@@ -47,7 +47,7 @@ static void tramp_init(void)
 		panic("user-touch", "kernel root entry %d in use: %lx", TRAMP_ROOT_INDEX,
 		      (unsigned long)kroot[TRAMP_ROOT_INDEX]);
 	kroot[TRAMP_ROOT_INDEX] = tramp_root_pte;
-	sfence_vma_all();
+	local_flush_tlb_all();
 }
 
 /* The trampoline hangs in the user table only while the stub runs:
@@ -60,14 +60,14 @@ static void tramp_attach(pagetable_t root)
 		      TRAMP_ROOT_INDEX, (unsigned long)root[TRAMP_ROOT_INDEX]);
 	root[TRAMP_ROOT_INDEX] = tramp_root_pte;
 	/* The walker must see the entry at the first fetch after the switch. */
-	sfence_vma_all();
+	local_flush_tlb_all();
 }
 
 static void tramp_detach(pagetable_t root)
 {
 	root[TRAMP_ROOT_INDEX] = 0;
 	/* A pointer entry went: as vm.h asks, before anyone may free the root. */
-	sfence_vma_all();
+	local_flush_tlb_all();
 }
 
 static unsigned int touch_access(bool write)
@@ -111,5 +111,7 @@ long user_touch(struct mm_struct *mm, uintptr_t va, bool write, uint8_t value)
 		}
 	}
 	current_mm = NULL;
+	user_touch_total.runs += user_touch_last.runs;
+	user_touch_total.faults += user_touch_last.faults;
 	return ret;
 }

@@ -64,6 +64,8 @@ struct user_touch_trace {
 };
 
 extern struct user_touch_trace user_touch_last;
+/* Every user_touch() since boot: U-mode runs and page faults taken. */
+extern struct user_touch_trace user_touch_total;
 
 /* One run of the stub, between uaccess_user.c and trampoline.S. */
 struct user_call {

@@ -12,6 +12,7 @@
 
 #include "exec.h"
 #include "replay.h"
+#include "uaccess_user.h"
 #include "riscv.h"
 #include "selftest.h"
 #include "setup.h"
@@ -19,6 +20,8 @@
 #define HEAP_SIZE (8UL << 20)
 #define STACK_SIZE (256UL << 10)
 #define REPORT_CAP (16UL << 10)
+
+_Static_assert(-ELOOP == EXEC_TOUCH_LOOP, "user_touch's fault loop is the harness's");
 
 enum verdict { V_PASS, V_FAIL, V_ERROR };
 
@@ -142,9 +145,13 @@ void boot_payload(const struct fdt_info *fi)
 		return;
 	}
 	crash_handlers_install();
+	/* touch ops: real U-mode loads and stores, faults taken by the hart */
+	exec_user_touch = user_touch;
 	printf("replay: %zu programs linked into the image\n", corpus_count);
 	rv_call_on_stack(replay_all, &r, stack + STACK_SIZE);
 	printf("replay: %lu passed, %lu failed\n", r.passed, r.failed);
+	printf("replay: %u U-mode runs, %u page faults taken since boot\n",
+	       user_touch_total.runs, user_touch_total.faults);
 	if (r.errors)
 		printf("replay: %lu unreadable or malformed\n", r.errors);
 	/* One check for the whole corpus: the lines above already name each

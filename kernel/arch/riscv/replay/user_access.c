@@ -1,8 +1,6 @@
-/* Where a touch op reaches user memory (mmu.h's mmu_copy_in / out, called
- * by harness/exec/ops_mm.c). Today both modes go through the software
- * MMU, which walks the process page table in memory as the hosted build
- * does; a U-mode runner (a real load or store from U-mode on that table)
- * replaces the MMU_USER half here and nowhere else. */
+/* mmu.h's mmu_copy_in / out for the harness, over the software MMU (whose
+ * own names the CMakeLists moved aside). Touch ops do not come here in
+ * this image: replay.c points exec_user_touch at the U-mode runner. */
 #include "mmu.h"
 
 enum mmu_fault swmmu_copy_in(pagetable_t pt, void *dst, uintptr_t va, size_t n,
