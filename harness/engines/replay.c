@@ -88,6 +88,7 @@ static int replay_file(const char *path, struct replay_results *res)
 {
 	struct replay_result r = { .path = path };
 
+	read_expectation(path, &r);
 	if (opts.no_fork || opts.text_only) {
 		r.status = run_one(path, opts.text_only ? stdout : stderr);
 		r.output = strdup("");

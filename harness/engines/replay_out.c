@@ -73,18 +73,63 @@ static void print_indented(const char *text, FILE *out)
 	}
 }
 
+/* Only the comment lines before the first op are a header: a comment
+ * further down is about the ops around it. */
+void read_expectation(const char *path, struct replay_result *r)
+{
+	static const char key[] = "# expect:";
+	char line[512];
+	size_t n = strlen(path);
+	FILE *f;
+
+	r->expect[0] = '\0';
+	if (n < 4 || strcmp(path + n - 4, ".mmr") || !(f = fopen(path, "r")))
+		return;
+	while (fgets(line, sizeof(line), f) && line[0] == '#') {
+		if (strncmp(line, key, sizeof(key) - 1))
+			continue;
+		const char *v = line + sizeof(key) - 1;
+		v += strspn(v, " \t");
+		snprintf(r->expect, sizeof(r->expect), "%.*s", (int)strcspn(v, "\r\n"), v);
+		break;
+	}
+	fclose(f);
+}
+
+/* Against the file's expectation: a known-open bug failing with its own
+ * signature is as expected; one that passes, or fails otherwise, is not
+ * (its header needs updating, or something changed). */
+enum outcome { O_PASS, O_FAIL, O_ERROR, O_KNOWN_OPEN, O_UNEXPECTED_PASS };
+
+static enum outcome outcome_of(const struct replay_result *r, enum verdict v)
+{
+	char sig[512];
+
+	if (v == V_ERROR)
+		return O_ERROR;
+	if (!r->expect[0] || !strcmp(r->expect, "pass"))
+		return v == V_PASS ? O_PASS : O_FAIL;
+	if (v == V_PASS)
+		return O_UNEXPECTED_PASS;
+	crash_signature(r, sig, sizeof(sig));
+	return strcmp(sig, r->expect) ? O_FAIL : O_KNOWN_OPEN;
+}
+
 void replay_result_add(struct replay_results *res, const struct replay_result *r,
 		       const struct replay_opts *opts)
 {
 	enum verdict v = verdict_of(r);
+	enum outcome o = outcome_of(r, v);
 	char sig[512];
 
-	if (v == V_PASS)
+	if (o == O_PASS)
 		res->passed++;
-	else if (v == V_FAIL)
-		res->failed++;
-	else
+	else if (o == O_KNOWN_OPEN)
+		res->known_open++;
+	else if (o == O_ERROR)
 		res->errors++;
+	else
+		res->failed++;
 	if (opts->text_only) {
 		free(r->output);
 		return;
@@ -101,8 +146,14 @@ void replay_result_add(struct replay_results *res, const struct replay_result *r
 	if (v == V_ERROR) {
 		fprintf(stderr, "%s", r->output);
 		printf("ERROR %s\n", r->path);
+	} else if (o == O_UNEXPECTED_PASS) {
+		printf("FAIL %s\n    passed, but its header expects the open bug \"%s\": "
+		       "update the header\n", r->path, r->expect);
 	} else if (v == V_PASS) {
 		printf("PASS %s\n", r->path);
+	} else if (o == O_KNOWN_OPEN) {
+		printf("KNOWN-OPEN %s\n    SIGNATURE: %s (as its header expects)\n", r->path,
+		       r->expect);
 	} else {
 		crash_signature(r, sig, sizeof(sig));
 		printf("FAIL %s\n", r->path);
@@ -143,12 +194,15 @@ void replay_results_finish(struct replay_results *res, const struct replay_opts 
 		return;
 	if (!opts->json) {
 		printf("replay: %lu passed, %lu failed\n", res->passed, res->failed);
+		if (res->known_open)
+			printf("replay: %lu failed as their headers expect (known open bugs)\n",
+			       res->known_open);
 		if (res->errors)
 			printf("replay: %lu unreadable or malformed\n", res->errors);
 		return;
 	}
-	printf("{\"passed\": %lu, \"failed\": %lu, \"errors\": %lu, \"results\": [",
-	       res->passed, res->failed, res->errors);
+	printf("{\"passed\": %lu, \"failed\": %lu, \"errors\": %lu, \"known_open\": %lu, "
+	       "\"results\": [", res->passed, res->failed, res->errors, res->known_open);
 	for (size_t i = 0; i < res->n; i++) {
 		struct replay_result *r = &res->v[i];
 		enum verdict v = verdict_of(r);
@@ -156,6 +210,14 @@ void replay_results_finish(struct replay_results *res, const struct replay_opts 
 		printf("%s\n  {\"file\": ", i ? "," : "");
 		json_string(r->path, stdout);
 		printf(", \"result\": \"%s\"", names[v]);
+		if (r->expect[0]) {
+			enum outcome o = outcome_of(r, v);
+
+			printf(", \"expect\": ");
+			json_string(r->expect, stdout);
+			printf(", \"as_expected\": %s",
+			       o == O_PASS || o == O_KNOWN_OPEN ? "true" : "false");
+		}
 		line_value(r->output, "DIGEST: ", check, sizeof(check), "");
 		if (check[0]) {
 			printf(", \"digest\": ");

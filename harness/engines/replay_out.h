@@ -21,15 +21,21 @@ struct replay_result {
 	int status;      /* child exit status, or 128 + signal */
 	bool timed_out;
 	char *output;    /* what the child printed */
+	/* A text program's "# expect: pass" or "# expect: SIGNATURE" (a
+	 * known-open bug) header; empty when it has none. */
+	char expect[256];
 };
 
 struct replay_results {
 	struct replay_result *v;
 	size_t n, cap;
 	unsigned long passed, failed, errors;
+	unsigned long known_open; /* failed with the signature they expect */
 };
 
 char *read_all(int fd);
+/* Fills r->expect from the header comments of a text program at path. */
+void read_expectation(const char *path, struct replay_result *r);
 void replay_result_add(struct replay_results *res, const struct replay_result *r,
 		       const struct replay_opts *opts);
 void replay_results_finish(struct replay_results *res, const struct replay_opts *opts);
