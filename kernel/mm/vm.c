@@ -287,11 +287,50 @@ static int split_ends(pagetable_t pt, uintptr_t va, uintptr_t end, bool refs)
 	return 0;
 }
 
+/* ---- visiting the leaves of a range ---- */
+
+/* fn for every valid leaf in [va, end), whole-table holes skipped. The
+ * caller has split the superpages the range's ends cut. */
+static void for_each_leaf(pagetable_t pt, uintptr_t va, uintptr_t end,
+			  void (*fn)(pte_t *pte, uintptr_t a, int level, void *arg), void *arg)
+{
+	for (uintptr_t a = va; a < end;) {
+		int level;
+		pte_t *pte = walk_level(pt, a, 0, 0, &level);
+
+		if (!pte) {
+			a = (a & ~(LEVEL_SIZE(level) - 1)) + LEVEL_SIZE(level);
+			continue;
+		}
+		if (*pte & PTE_V)
+			fn(pte, a, level, arg);
+		a += LEVEL_SIZE(level);
+	}
+}
+
 /* ---- unmapping ---- */
+
+struct unmap_range {
+	uintptr_t end;
+	int do_free;
+};
+
+static void unmap_leaf(pte_t *pte, uintptr_t a, int level, void *arg)
+{
+	const struct unmap_range *u = arg;
+	pte_t old = *pte;
+
+	if (level != 0 && (!IS_ALIGNED(a, LEVEL_SIZE(level)) || u->end - a < LEVEL_SIZE(level)))
+		panic("vm-unmap", "va %lx: superpage not split", (unsigned long)a);
+	*pte = 0;
+	sfence_vma(a);
+	if (u->do_free)
+		put_page(pa_page(PTE2PA(old)));
+}
 
 int uvmunmap(pagetable_t pt, uintptr_t va, size_t size, int do_free)
 {
-	uintptr_t a, end;
+	uintptr_t end;
 	int r;
 
 	if (!range_ok(va, size, PAGE_SIZE))
@@ -300,67 +339,40 @@ int uvmunmap(pagetable_t pt, uintptr_t va, size_t size, int do_free)
 	r = split_ends(pt, va, end, do_free);
 	if (r)
 		return r;
-	for (a = va; a < end;) {
-		int level;
-		pte_t *pte = walk_level(pt, a, 0, 0, &level);
-
-		if (!pte) {
-			/* A hole of a whole table: skip to its end. */
-			a = (a & ~(LEVEL_SIZE(level) - 1)) + LEVEL_SIZE(level);
-			continue;
-		}
-		if (*pte & PTE_V) {
-			if (level != 0 && (!IS_ALIGNED(a, LEVEL_SIZE(level)) ||
-					   end - a < LEVEL_SIZE(level)))
-				panic("vm-unmap", "va %lx: superpage not split", (unsigned long)a);
-			pte_t old = *pte;
-
-			*pte = 0;
-			sfence_vma(a);
-			if (do_free)
-				put_page(pa_page(PTE2PA(old)));
-		}
-		a += LEVEL_SIZE(level);
-	}
+	struct unmap_range u = { .end = end, .do_free = do_free };
+	for_each_leaf(pt, va, end, unmap_leaf, &u);
 	prune(pt, va, end);
 	return 0;
 }
 
 /* ---- protection ---- */
 
+static void protect_leaf(pte_t *pte, uintptr_t a, int level, void *arg)
+{
+	pte_t now = (*pte & ~(PTE_RWX | PTE_U)) | *(const pte_t *)arg;
+
+	(void)level;
+	/* Writing a shared copy-on-write page must still fault. */
+	if (now & PTE_COW)
+		now &= ~PTE_W;
+	if (now != *pte) {
+		*pte = now;
+		sfence_vma(a);
+	}
+}
+
 int uvmprotect(pagetable_t pt, uintptr_t va, size_t size, pte_t perm)
 {
-	const pte_t bits = PTE_RWX | PTE_U;
-	uintptr_t a, end;
+	uintptr_t end;
 	int r;
 
-	if (!range_ok(va, size, PAGE_SIZE) || (perm & ~bits) || !(perm & PTE_RWX))
+	if (!range_ok(va, size, PAGE_SIZE) || (perm & ~(PTE_RWX | PTE_U)) || !(perm & PTE_RWX))
 		return -EINVAL;
 	end = va + size;
 	r = split_ends(pt, va, end, true);
 	if (r)
 		return r;
-	for (a = va; a < end;) {
-		int level;
-		pte_t *pte = walk_level(pt, a, 0, 0, &level);
-
-		if (!pte) {
-			a = (a & ~(LEVEL_SIZE(level) - 1)) + LEVEL_SIZE(level);
-			continue;
-		}
-		if (*pte & PTE_V) {
-			pte_t now = (*pte & ~bits) | perm;
-
-			/* Writing a shared copy-on-write page must still fault. */
-			if (now & PTE_COW)
-				now &= ~PTE_W;
-			if (now != *pte) {
-				*pte = now;
-				sfence_vma(a);
-			}
-		}
-		a += LEVEL_SIZE(level);
-	}
+	for_each_leaf(pt, va, end, protect_leaf, &perm);
 	return 0;
 }
 
