@@ -11,10 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "exec.h"
 #include "replay_out.h"
 
-static struct replay_opts opts = { .timeout = 30 };
+static struct replay_opts opts = { .timeout = 30, .rss_mb = 2048 };
 static struct exec *exec;
 static struct program prog;
 
@@ -30,7 +31,9 @@ static void usage(FILE *out)
 		"  --allocator NAME   page allocator under test (default kbuddy)\n"
 		"  --list-allocators  list the allocators built in\n"
 		"  --arena-mb N       physical memory size (default %d)\n"
-		"  --timeout SECS     per-program limit in the child (default 30)\n"
+		"  --timeout SECS     per-program wall-time limit (default 30): \"timeout in OP\"\n"
+		"  --rss-mb N         per-program resident-memory limit (default 2048, 0: none):\n"
+		"                     \"oom in OP\"\n"
 		"  --no-fork          run in this process (a crash ends the replay)\n"
 		"  --quiet            no report text for failures, just the lines\n"
 		"exit: 0 all passed, 1 a program failed, 2 bad usage or unreadable input\n",
@@ -74,14 +77,9 @@ static int run_one(const char *path, FILE *out)
 	return failed;
 }
 
-static void child(const char *path, int fd)
+static int child(void *path)
 {
-	dup2(fd, STDOUT_FILENO);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
-	alarm(opts.timeout);
-	fflush(stdout);
-	_exit(run_one(path, stderr));
+	return run_one(path, stderr);
 }
 
 static int replay_file(const char *path, struct replay_results *res)
@@ -93,26 +91,14 @@ static int replay_file(const char *path, struct replay_results *res)
 		r.status = run_one(path, opts.text_only ? stdout : stderr);
 		r.output = strdup("");
 	} else {
-		int pipefd[2];
+		struct child_limits lim = { .timeout_s = opts.timeout, .rss_mb = opts.rss_mb };
+		struct child_result cr;
 
-		fflush(NULL);
-		if (pipe(pipefd))
+		if (child_run(&lim, child, (void *)path, &cr))
 			return 2;
-		pid_t pid = fork();
-		if (pid < 0)
-			return 2;
-		if (pid == 0) {
-			close(pipefd[0]);
-			child(path, pipefd[1]);
-		}
-		close(pipefd[1]);
-		r.output = read_all(pipefd[0]);
-		close(pipefd[0]);
-		int ws;
-		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-			;
-		r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-		r.timed_out = WIFSIGNALED(ws) && WTERMSIG(ws) == SIGALRM;
+		r.status = cr.status;
+		r.output = cr.output;
+		snprintf(r.stop_signature, sizeof(r.stop_signature), "%s", cr.stop_signature);
 	}
 	replay_result_add(res, &r, &opts);
 	return r.status == 2 ? 2 : 0;
@@ -182,6 +168,7 @@ int main(int argc, char **argv)
 		{ "list-allocators", no_argument, NULL, 'l' },
 		{ "arena-mb", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "rss-mb", required_argument, NULL, 'R' },
 		{ "no-fork", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -225,6 +212,13 @@ int main(int argc, char **argv)
 			opts.timeout = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || !opts.timeout) {
 				fprintf(stderr, "mmrig-replay: --timeout: a positive number of seconds\n");
+				return 2;
+			}
+			break;
+		case 'R':
+			opts.rss_mb = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !*optarg) {
+				fprintf(stderr, "mmrig-replay: --rss-mb: a number of MiB (0: no limit)\n");
 				return 2;
 			}
 			break;

@@ -49,13 +49,18 @@ static void line_value(const char *out, const char *key, char *buf, size_t cap,
 	buf[len] = '\0';
 }
 
+/* A child the parent stopped printed nothing useful: it is named by what
+ * stopped it. Otherwise its own SIGNATURE line, or a name from how it
+ * ended. */
 static void crash_signature(const struct replay_result *r, char *buf, size_t cap)
 {
 	char fallback[64];
 
-	if (r->timed_out)
-		snprintf(fallback, sizeof(fallback), "timeout");
-	else if (r->status >= 128)
+	if (r->stop_signature[0]) {
+		snprintf(buf, cap, "%s", r->stop_signature);
+		return;
+	}
+	if (r->status >= 128)
 		snprintf(fallback, sizeof(fallback), "crash.signal-%d", r->status - 128);
 	else
 		snprintf(fallback, sizeof(fallback), "crash.exit-%d", r->status);
@@ -160,7 +165,7 @@ void replay_result_add(struct replay_results *res, const struct replay_result *r
 		if (!opts->quiet)
 			print_indented(r->output, stdout);
 		/* A crash with no report of its own still gets a signature line. */
-		if (opts->quiet || !strstr(r->output, "SIGNATURE: "))
+		if (opts->quiet || r->stop_signature[0] || !strstr(r->output, "SIGNATURE: "))
 			printf("    SIGNATURE: %s\n", sig);
 	}
 	fflush(stdout);
@@ -225,7 +230,11 @@ void replay_results_finish(struct replay_results *res, const struct replay_opts 
 		}
 		if (v == V_FAIL) {
 			crash_signature(r, sig, sizeof(sig));
-			line_value(r->output, "check:     ", check, sizeof(check), "crash");
+			if (r->stop_signature[0])
+				snprintf(check, sizeof(check), "%.*s",
+					 (int)strcspn(r->stop_signature, " "), r->stop_signature);
+			else
+				line_value(r->output, "check:     ", check, sizeof(check), "crash");
 			printf(", \"signature\": ");
 			json_string(sig, stdout);
 			printf(", \"check\": ");

@@ -13,13 +13,14 @@ struct replay_opts {
 	enum prog_form form;
 	const struct page_allocator *allocator;
 	size_t arena_mb;
-	unsigned int timeout;
+	unsigned int timeout, rss_mb;
 };
 
 struct replay_result {
 	const char *path;
 	int status;      /* child exit status, or 128 + signal */
-	bool timed_out;
+	/* "timeout in OP" or "oom in OP" when the watching parent stopped it */
+	char stop_signature[128];
 	char *output;    /* what the child printed */
 	/* A text program's "# expect: pass" or "# expect: SIGNATURE" (a
 	 * known-open bug) header; empty when it has none. */

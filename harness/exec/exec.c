@@ -13,6 +13,16 @@
 #endif
 
 struct exec_position exec_now = { NULL, -1 };
+struct exec_progress *exec_progress;
+
+static void publish(long op_index, int op_kind)
+{
+	exec_now.op_index = op_index;
+	if (exec_progress) {
+		exec_progress->op_kind = op_kind;
+		exec_progress->op_index = op_index;
+	}
+}
 
 struct exec *exec_create(const struct exec_config *cfg)
 {
@@ -193,7 +203,7 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 	e->div = d;
 	e->op_index = -1;
 	exec_now.prog = p;
-	exec_now.op_index = -1;
+	publish(-1, -1);
 	if (boot(e)) {
 		diverge(e, "harness.init", "allocator %s initialises", e->pa->name);
 		diverge_actual(e, "init failed");
@@ -201,7 +211,7 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 	}
 	for (size_t i = 0; i < p->n && !diverged(e); i++) {
 		e->op_index = (long)i;
-		exec_now.op_index = (long)i;
+		publish((long)i, p->ops[i].kind);
 		e->injected = false;
 		e->page_fail_legal = false;
 		run_op(e, &p->ops[i]);
@@ -227,7 +237,7 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 	}
 	if (!diverged(e)) {
 		e->op_index = -1;
-		exec_now.op_index = (long)p->n;
+		publish((long)p->n, -1);
 		release_all(e);
 		if (!diverged(e))
 			oracle_leaks(e);

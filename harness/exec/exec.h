@@ -72,6 +72,15 @@ struct exec_position {
 };
 extern struct exec_position exec_now;
 
+/* The same position, published where a watching parent can read it (a
+ * page shared across fork): a hung or runaway child cannot report itself,
+ * so the parent names the op it was stopped in. NULL: nobody watches. */
+struct exec_progress {
+	volatile long op_index; /* as exec_position's */
+	volatile int op_kind;   /* the op's kind; -1 before the first, at the end */
+};
+extern struct exec_progress *exec_progress;
+
 /* Installs the sanitizer death callback and the panic reporter so a crash
  * prints the op context and a SIGNATURE line. */
 void crash_handlers_install(void);

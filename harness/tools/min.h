@@ -15,6 +15,7 @@
 struct min_runner {
 	struct exec *exec;     /* created once in the parent; children inherit it */
 	unsigned int timeout;  /* seconds per run */
+	unsigned int rss_mb;   /* resident memory per run, 0: no limit */
 	unsigned long runs;    /* runs made so far */
 	unsigned long max_runs;
 };

@@ -26,6 +26,7 @@ static void usage(FILE *f)
 	      "at op level, keeping its SIGNATURE; writes canonical text.\n"
 	      "  -o OUT             write the result to OUT (default stdout; never FILE)\n"
 	      "  --timeout SECS     limit per run (default 10)\n"
+	      "  --rss-mb N         memory limit per run (default 2048, 0: none)\n"
 	      "  --max-runs N       run budget (default 5000); the best so far is kept\n"
 	      "  --allocator NAME   page allocator under test (default kbuddy)\n"
 	      "exit: 0 minimized, 1 FILE does not fail, 2 bad usage or input\n",
@@ -49,6 +50,7 @@ static int parse_opts(int argc, char **argv, struct min_opts *o)
 	static const struct option longopts[] = {
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "max-runs", required_argument, NULL, 'R' },
+		{ "rss-mb", required_argument, NULL, 'M' },
 		{ "allocator", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -75,6 +77,14 @@ static int parse_opts(int argc, char **argv, struct min_opts *o)
 				return 2;
 			}
 			o->runner.max_runs = v;
+			break;
+		case 'M':
+			v = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || v > 1u << 20) {
+				fprintf(stderr, "mmrig-min: --rss-mb: MiB, 0..1048576 (0: no limit)\n");
+				return 2;
+			}
+			o->runner.rss_mb = (unsigned int)v;
 			break;
 		case 'a':
 			o->allocator = allocator_find(optarg);
@@ -162,7 +172,7 @@ int main(int argc, char **argv)
 	/* Static: what the executor and the cache allocate stays reachable,
 	 * so LeakSanitizer does not turn a clean exit into a failed one. */
 	static struct program cur, cand;
-	static struct min_opts o = { .runner = { .timeout = 10, .max_runs = 5000 } };
+	static struct min_opts o = { .runner = { .timeout = 10, .rss_mb = 2048, .max_runs = 5000 } };
 	static struct min_state s = { .runner = &o.runner, .cur = &cur, .cand = &cand };
 	struct timespec t0, t1;
 	int rc = parse_opts(argc, argv, &o);

@@ -45,7 +45,7 @@ def signature_of(out):
 
 
 def minimize(a, src, out, *opts):
-    p = run([a.min, *opts, "-o", out, src])
+    p = run([a.min, *a.min_args.split(), *opts, "-o", out, src])
     print(p.stderr, end="")
     if p.returncode != 0:
         fail(f"mmrig-min {src} exited {p.returncode}, want 0", p)
@@ -58,6 +58,9 @@ def main():
     for opt in ("--min", "--replay", "--conv", "--program", "--signature", "--work"):
         ap.add_argument(opt, required=True)
     ap.add_argument("--max-ops", type=int, required=True)
+    # A hang needs short limits, or every run waits out the default.
+    ap.add_argument("--min-args", default="")
+    ap.add_argument("--replay-args", default="")
     a = ap.parse_args()
 
     shutil.rmtree(a.work, ignore_errors=True)
@@ -67,7 +70,7 @@ def main():
     before = (sha(src), os.stat(src).st_mtime_ns)
 
     # The padding must not hide the bug, or the test proves nothing.
-    p = run([a.replay, src])
+    p = run([a.replay, *a.replay_args.split(), src])
     if p.returncode != 1 or signature_of(p.stdout) != a.signature:
         fail(f"the padded program does not fail with {a.signature!r}", p)
     n_in = len(run([a.conv, "--to-text", src]).stdout.splitlines())
@@ -84,7 +87,7 @@ def main():
     if not 0 < n_out <= a.max_ops or n_out >= n_in:
         fail(f"{n_out} ops after minimizing {n_in}, want 1..{a.max_ops}")
 
-    p = run([a.replay, out1])
+    p = run([a.replay, *a.replay_args.split(), out1])
     if p.returncode != 1 or signature_of(p.stdout) != a.signature:
         fail(f"the result replays as {signature_of(p.stdout)!r}, want {a.signature!r}", p)
 
@@ -108,7 +111,7 @@ def main():
     out5 = os.path.join(a.work, "min5.mmr")
     if "# the run budget ran out" not in minimize(a, src, out5, "--max-runs", "4"):
         fail("a spent run budget is not noted in the header")
-    p = run([a.replay, out5])
+    p = run([a.replay, *a.replay_args.split(), out5])
     if p.returncode != 1 or signature_of(p.stdout) != a.signature:
         fail("the budget-limited result lost the signature", p)
 

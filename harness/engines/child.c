@@ -1,0 +1,190 @@
+/* The child runner of mmrig-replay and mmrig-min. Limits are enforced by
+ * the parent, not by the child on itself: a child spinning in the kernel
+ * or growing without bound cannot be trusted to stop, and sanitizer
+ * builds rule out address-space rlimits. The parent also names the op the
+ * child was stopped in, from a shared page the run loop publishes to, so
+ * a hang or runaway gets a signature like any other failure. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "exec.h"
+
+/* How often the parent looks at the child's time and memory. */
+#define WATCH_MS 20
+
+static struct exec_progress *shared_progress(void)
+{
+	static struct exec_progress *page;
+
+	if (!page) {
+		void *p = mmap(NULL, sizeof(*page), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED)
+			page = p;
+	}
+	return page;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static unsigned long rss_mb(pid_t pid)
+{
+	char path[64], buf[128];
+	unsigned long size = 0, resident = 0;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
+		return 0;
+	return resident * (unsigned long)sysconf(_SC_PAGESIZE) >> 20;
+}
+
+struct sink {
+	char *buf;
+	size_t n, cap;
+};
+
+static void sink_add(struct sink *s, const char *p, size_t len)
+{
+	if (s->n + len + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap : 8192;
+		char *more;
+
+		while (s->n + len + 1 > cap)
+			cap *= 2;
+		more = realloc(s->buf, cap);
+		if (!more)
+			return;
+		s->buf = more;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->n, p, len);
+	s->n += len;
+	s->buf[s->n] = '\0';
+}
+
+static void name_stop(struct child_result *res, const char *what,
+		      const struct exec_progress *pg)
+{
+	const char *op = "start";
+
+	if (pg && pg->op_kind >= 0)
+		op = op_name((unsigned int)pg->op_kind);
+	else if (pg && pg->op_index >= 0)
+		op = "end";
+	snprintf(res->stop_signature, sizeof(res->stop_signature), "%s in %s", what, op);
+}
+
+int child_run(const struct child_limits *lim, int (*fn)(void *), void *arg,
+	      struct child_result *res)
+{
+	struct exec_progress *pg = shared_progress();
+	struct sink out = { 0 };
+	int pipefd[2], ws = 0;
+	bool eof = false;
+	pid_t parent = getpid();
+
+	memset(res, 0, sizeof(*res));
+	if (pg) {
+		pg->op_index = -1;
+		pg->op_kind = -1;
+	}
+	fflush(NULL);
+	if (pipe(pipefd))
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* A triage killed midway leaves no orphan running on. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		close(pipefd[0]);
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		close(pipefd[1]);
+		exec_progress = pg;
+		int rc = fn(arg);
+		fflush(NULL);
+		_exit(rc);
+	}
+	close(pipefd[1]);
+
+	double deadline = lim->timeout_s ? now_s() + lim->timeout_s : 0;
+	double drain_until = 0;
+	enum child_end stopped = CHILD_EXITED;
+	bool exited = false;
+
+	/* After the child ends, what it wrote is still read; a helper it
+	 * started (the symbolizer) may hold the pipe a moment longer. */
+	while (!(exited && (eof || now_s() > drain_until))) {
+		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+		char chunk[4096];
+
+		if (!eof && poll(&pfd, 1, WATCH_MS) > 0) {
+			ssize_t got = read(pipefd[0], chunk, sizeof(chunk));
+
+			if (got > 0)
+				sink_add(&out, chunk, (size_t)got);
+			else if (got == 0 || errno != EINTR)
+				eof = true;
+		} else if (eof) {
+			usleep(WATCH_MS * 1000);
+		}
+		if (exited)
+			continue;
+		if (waitpid(pid, &ws, WNOHANG) == pid) {
+			exited = true;
+			drain_until = now_s() + 2;
+			continue;
+		}
+		if (stopped != CHILD_EXITED)
+			continue; /* killed, waiting for it to go */
+		if (deadline && now_s() > deadline)
+			stopped = CHILD_TIMEOUT;
+		else if (lim->rss_mb && rss_mb(pid) > lim->rss_mb)
+			stopped = CHILD_OOM;
+		if (stopped != CHILD_EXITED) {
+			name_stop(res, stopped == CHILD_TIMEOUT ? "timeout" : "oom", pg);
+			kill(pid, SIGKILL);
+		}
+	}
+	close(pipefd[0]);
+	res->output = out.buf ? out.buf : strdup("");
+	res->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	if (stopped != CHILD_EXITED)
+		res->end = stopped;
+	else
+		res->end = WIFEXITED(ws) ? CHILD_EXITED : CHILD_SIGNALED;
+	return 0;
+}
