@@ -17,6 +17,7 @@ struct min_opts {
 	const char *in, *out;
 	struct min_runner runner;
 	const struct page_allocator *allocator;
+	size_t arena_mb;
 };
 
 static void usage(FILE *f)
@@ -29,6 +30,7 @@ static void usage(FILE *f)
 	      "  --rss-mb N         memory limit per run (default 2048, 0: none)\n"
 	      "  --max-runs N       run budget (default 5000); the best so far is kept\n"
 	      "  --allocator NAME   page allocator under test (default kbuddy)\n"
+	      "  --arena-mb N       physical memory size, as mmrig-replay's\n"
 	      "exit: 0 minimized, 1 FILE does not fail, 2 bad usage or input\n",
 	      f);
 }
@@ -52,6 +54,7 @@ static int parse_opts(int argc, char **argv, struct min_opts *o)
 		{ "max-runs", required_argument, NULL, 'R' },
 		{ "rss-mb", required_argument, NULL, 'M' },
 		{ "allocator", required_argument, NULL, 'a' },
+		{ "arena-mb", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -85,6 +88,14 @@ static int parse_opts(int argc, char **argv, struct min_opts *o)
 				return 2;
 			}
 			o->runner.rss_mb = (unsigned int)v;
+			break;
+		case 'A':
+			v = strtoul(optarg, &end, 10);
+			if (*end || v < 4 || v > 4096) {
+				fprintf(stderr, "mmrig-min: --arena-mb: a number of MiB, 4..4096\n");
+				return 2;
+			}
+			o->arena_mb = v;
 			break;
 		case 'a':
 			o->allocator = allocator_find(optarg);
@@ -181,7 +192,7 @@ int main(int argc, char **argv)
 		return rc;
 	if ((rc = load(o.in, &cur)))
 		return rc;
-	struct exec_config cfg = { .allocator = o.allocator };
+	struct exec_config cfg = { .allocator = o.allocator, .arena_size = o.arena_mb << 20 };
 	o.runner.exec = exec_create(&cfg);
 	s.seen = calloc(MIN_SEEN_SLOTS, sizeof(*s.seen));
 	if (!o.runner.exec || !s.seen) {

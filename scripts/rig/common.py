@@ -1,0 +1,41 @@
+"""What every mmrig subcommand written in Python shares: where the tree and
+its builds are, building a preset, and the tools' paths inside a build."""
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# MMRIG_BUILD moves every preset's tree elsewhere (tests and parallel
+# checkouts use their own), as build/<preset> is the default.
+BUILD = os.environ.get("MMRIG_BUILD") or os.path.join(ROOT, "build")
+
+
+def die(msg):
+    """Bad usage or an unusable input: one line on stderr, exit 2."""
+    print(f"mmrig: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def build(preset, log_dir=None, targets=None):
+    """Configures and builds a CMake preset; on failure shows the log's tail
+    and exits 2. Incremental, so calling it for a built tree is cheap."""
+    log_dir = log_dir or BUILD
+    os.makedirs(log_dir, exist_ok=True)
+    log = os.path.join(log_dir, f"build-{preset}.log")
+    tree = os.path.join(BUILD, preset)
+    cmds = [["cmake", "--preset", preset, "-B", tree],
+            ["cmake", "--build", tree, "-j", str(os.cpu_count() or 1)]
+            + (["--target", *targets] if targets else [])]
+    with open(log, "w") as f:
+        for cmd in cmds:
+            if subprocess.run(cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT).returncode:
+                with open(log) as g:
+                    sys.stderr.write("".join(g.readlines()[-40:]))
+                die(f"build of preset {preset} failed (full log: {log})")
+    return tree
+
+
+def tool(preset, name):
+    """Path of a harness program inside a preset's build tree."""
+    sub = "tools" if name in ("mmrig-min", "mmrig-conv") else "engines"
+    return os.path.join(BUILD, preset, "harness", sub, name)

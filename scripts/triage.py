@@ -1,0 +1,698 @@
+#!/usr/bin/env python3
+"""scripts/mmrig triage: crash, timeout and OOM artifacts of fuzz campaigns
+turned into one store of signatures, each with a minimized reproducer and a
+report. See docs/man/mmrig-triage.md for the whole contract; in short:
+
+- every artifact (deduplicated by content) is replayed in fresh
+  `mmrig-replay --json` processes, a few attempts, symbolized;
+- artifacts are grouped by the SIGNATURE they fail with; the first one (in
+  sorted path order) of a new signature is minimized with mmrig-min;
+- STORE/index.json remembers every artifact by sha256, so triaging the same
+  files again adds nothing and new ones join the existing groups;
+- everything written to the store is a function of the inputs (no times,
+  PIDs, addresses or absolute build paths), so equal inputs give
+  byte-identical stores;
+- inputs are only ever read.
+"""
+import argparse
+import collections
+import concurrent.futures
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rig import common  # noqa: E402
+
+INDEX_VERSION = 1
+
+# AFL++ and libFuzzer bookkeeping that can sit next to artifacts.
+SKIP_NAMES = {"README.txt", "fuzzer_stats", "plot_data", "cmdline", "fuzz_bitmap",
+              "fuzzer_setup", "target_hash", "fuzz.log"}
+LIBFUZZER_PREFIXES = ("crash-", "timeout-", "oom-", "leak-")
+
+# A hang found by the minimizer waits out its whole per-run limit, so
+# timeouts are minimized with a short limit and a small budget.
+TIMEOUT_MIN_SECS = 3
+TIMEOUT_MIN_RUNS = 30
+
+
+class Usage(Exception):
+    """Bad usage: nothing is triaged, exit 2."""
+
+
+def kind_of(signature):
+    if signature.startswith("timeout"):
+        return "timeout"
+    if signature.startswith("oom"):
+        return "oom"
+    return "crash"
+
+
+def slug_of(signature):
+    """Deterministic and filesystem-safe: readable prefix + hash."""
+    base = re.sub(r"[^a-z0-9]+", "-", signature.lower()).strip("-")[:48].strip("-")
+    digest = hashlib.sha256(signature.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{base or 'signature'}-{digest}"
+
+
+def count_ops(text):
+    return sum(1 for l in text.splitlines() if l.strip() and not l.lstrip().startswith("#"))
+
+
+def dump_json(obj):
+    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+
+
+# ---------------------------------------------------------------- reports
+
+FRAME = re.compile(r"^(\s*)#(\d+) 0x[0-9a-fA-F]+ in (\S+)(?: (.*))?$")
+ABS_PATH = re.compile(r"(?<![\w.])/(?:[^\s:()/]+/)*[^\s:()/]+")
+
+
+def _relpath(m):
+    p = m.group(0)
+    root = common.ROOT.rstrip("/") + "/"
+    return p[len(root):] if p.startswith(root) else os.path.basename(p)
+
+
+def _scrub(line):
+    line = re.sub(r"==\d+==", "==PID==", line)
+    line = re.sub(r"\s*\(BuildId: [0-9a-fA-F]+\)", "", line)
+    line = ABS_PATH.sub(_relpath, line)
+    line = re.sub(r"\+0x[0-9a-fA-F]+", "", line)
+    return re.sub(r"0x[0-9a-fA-F]{5,}", "0x...", line)
+
+
+def normalize_report(text):
+    """The replay report without what differs from run to run: ASan's
+    PIDs, addresses, shadow dump and absolute paths; stack frames as
+    'function file:line', cut after main; no DIGEST line."""
+    out, skip, past_main = [], False, False
+    mmrig = False
+    for line in text.splitlines():
+        if line.startswith("==== mmrig:"):
+            mmrig, skip = True, False
+        if mmrig:
+            if not line.startswith("DIGEST: "):
+                out.append(line)
+            continue
+        if line.startswith("Shadow bytes around") or line.startswith("Shadow byte legend"):
+            skip = True
+            continue
+        if skip and not line.startswith("=="):
+            continue
+        skip = False
+        if re.fullmatch(r"=+", line.strip()) or re.fullmatch(r"==\d+==ABORTING", line.strip()):
+            continue
+        m = FRAME.match(line)
+        if m:
+            if m.group(2) == "0":
+                past_main = False
+            if past_main:
+                continue
+            indent, n, func, loc = m.groups()
+            loc = _scrub(loc or "")
+            out.append(f"{indent}#{n} {func}{' ' + loc if loc else ''}".rstrip())
+            past_main = func == "main"
+            continue
+        out.append(_scrub(line))
+    while out and not out[-1].strip():
+        out.pop()
+    return "\n".join(out) + ("\n" if out else "")
+
+
+# ---------------------------------------------------------------- inputs
+
+def is_afl_instance(d):
+    return os.path.isfile(os.path.join(d, "fuzzer_stats")) or (
+        os.path.isdir(os.path.join(d, "queue"))
+        and (os.path.isdir(os.path.join(d, "crashes")) or os.path.isdir(os.path.join(d, "hangs"))))
+
+
+def is_campaign(d):
+    return (os.path.isdir(os.path.join(d, "libfuzzer", "crashes"))
+            or os.path.isdir(os.path.join(d, "afl")))
+
+
+def listdir_sorted(d):
+    try:
+        return sorted(os.listdir(d))
+    except OSError:
+        return []
+
+
+def afl_artifacts(inst):
+    out = []
+    for sub in ("crashes", "hangs"):
+        for name in listdir_sorted(os.path.join(inst, sub)):
+            if name.startswith("id:"):
+                out.append(os.path.join(inst, sub, name))
+    return out
+
+
+def campaign_artifacts(d):
+    out = []
+    crashes = os.path.join(d, "libfuzzer", "crashes")
+    for name in listdir_sorted(crashes):
+        if name.startswith(LIBFUZZER_PREFIXES):
+            out.append(os.path.join(crashes, name))
+    afl = os.path.join(d, "afl")
+    for inst in listdir_sorted(afl):
+        if not inst.startswith("."):
+            out += afl_artifacts(os.path.join(afl, inst))
+    return out
+
+
+def plain_files(d):
+    """Every regular file below d, name order, no dotfiles or bookkeeping.
+    Symlinked directories are not followed (no loops)."""
+    out = []
+    for name in listdir_sorted(d):
+        if name.startswith(".") or name in SKIP_NAMES:
+            continue
+        p = os.path.join(d, name)
+        if os.path.isdir(p):
+            if not os.path.islink(p):
+                out += plain_files(p)
+        elif os.path.isfile(p):
+            out.append(p)
+        elif not os.path.lexists(p) or os.path.islink(p):
+            out.append(p)  # vanished, or a dangling link: reported as unreadable
+    return out
+
+
+def collect(args):
+    """The artifact paths named by the arguments, normalized, sorted."""
+    paths = set()
+    for a in args:
+        if os.path.isdir(a):
+            if is_campaign(a):
+                found = campaign_artifacts(a)
+            elif is_afl_instance(a):
+                found = afl_artifacts(a)
+            else:
+                found = plain_files(a)
+        else:
+            found = [a]
+        paths.update(os.path.normpath(p) for p in found)
+    return sorted(paths)
+
+
+def inside(path, d):
+    path, d = os.path.realpath(path), os.path.realpath(d)
+    return path == d or path.startswith(d.rstrip("/") + "/")
+
+
+# ---------------------------------------------------------------- running
+
+class Runner:
+    def __init__(self, a, work):
+        self.replay, self.min = a.replay, a.min
+        self.timeout, self.attempts = a.timeout, a.attempts
+        self.min_runs, self.work = a.min_runs, work
+        # The limits and machine size the artifacts are judged under, for
+        # every replay and minimizer run alike.
+        self.limits = ["--rss-mb", str(a.rss_mb)] + (
+            ["--arena-mb", str(a.arena_mb)] if a.arena_mb else [])
+        env = dict(os.environ)
+        # AFL++ ran with symbolize=0; triage always symbolizes, so frames
+        # in signatures name functions (same values as scripts/mmrig).
+        env.setdefault("ASAN_SYMBOLIZER_PATH", "/usr/bin/llvm-symbolizer")
+        env.setdefault("ASAN_OPTIONS", "abort_on_error=1:symbolize=1:detect_leaks=0")
+        env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+        self.env = env
+
+    def stage(self, sha, data, form):
+        """A private copy of an artifact: the tools never see the input
+        itself, and reports never name a temporary path."""
+        d = os.path.join(self.work, sha[:16])
+        os.makedirs(d, exist_ok=True)
+        name = "artifact.mmr" if form == "text" else "artifact.bin"
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+        return d, name
+
+    def replay_once(self, d, name, timeout):
+        """('PASS'|'FAIL'|'ERROR', signature or message, report)."""
+        cmd = [self.replay, "--json", "--timeout", str(timeout), *self.limits, name]
+        try:
+            p = subprocess.run(cmd, cwd=d, env=self.env, capture_output=True,
+                               timeout=timeout + 60)
+        except subprocess.TimeoutExpired:
+            return "FAIL", "timeout", "mmrig-replay did not return\n"
+        except OSError as e:
+            return "ERROR", f"cannot run {self.replay}: {e.strerror}", ""
+        out = p.stdout.decode("utf-8", "replace")
+        try:
+            r = json.loads(out)["results"][0]
+        except (ValueError, KeyError, IndexError, TypeError):
+            err = p.stderr.decode("utf-8", "replace").strip().splitlines()
+            msg = err[-1] if err else "no output"
+            msg = msg.replace(os.path.join(d, name), name)
+            return "ERROR", f"mmrig-replay gave no result (exit {p.returncode}): {msg}", ""
+        if r.get("result") == "PASS":
+            return "PASS", None, ""
+        if r.get("result") == "FAIL":
+            return "FAIL", r.get("signature", "unknown"), r.get("report", "")
+        report = r.get("report", "").strip()
+        return "ERROR", (report.splitlines() or ["unreadable input"])[0], report
+
+    def triage(self, sha, data, form):
+        """Runs the attempts of one artifact: the index entry's results."""
+        d, name = self.stage(sha, data, form)
+        results = []
+        for _ in range(self.attempts):
+            verdict, what, _report = self.replay_once(d, name, self.timeout)
+            if verdict == "ERROR":
+                # Reading and parsing are deterministic: no second attempt.
+                return {"error": what, "name": name}
+            results.append("PASS" if verdict == "PASS" else f"FAIL {what}")
+        return {"results": results}
+
+    def text_form(self, d, name):
+        p = subprocess.run([self.replay, "--text", name], cwd=d, env=self.env,
+                           capture_output=True, timeout=120)
+        return p.stdout.decode("utf-8", "replace") if p.returncode == 0 else None
+
+    def reproduce(self, sha, data, form, signature, first_path, minimize):
+        """Minimizes the first reproducer of a new signature; the fields
+        of the signature's index entry."""
+        d, name = self.stage(sha, data, form)
+        text = self.text_form(d, name)
+        entry = {"ops_before": count_ops(text) if text is not None else None,
+                 "minimized": False, "minimize_note": None}
+        repro = None
+        kind = kind_of(signature)
+        if minimize:
+            secs, runs = self.timeout, self.min_runs
+            if kind == "timeout":
+                secs, runs = min(secs, TIMEOUT_MIN_SECS), min(runs, TIMEOUT_MIN_RUNS)
+            cmd = [self.min, "--timeout", str(secs), "--max-runs", str(runs),
+                   *self.limits, "-o", "min.mmr", name]
+            try:
+                p = subprocess.run(cmd, cwd=d, env=self.env, capture_output=True,
+                                   timeout=(secs + 5) * (runs + 2) + 60)
+                if p.returncode == 0:
+                    with open(os.path.join(d, "min.mmr"), encoding="utf-8",
+                              errors="replace") as f:
+                        repro = f.read()
+                    entry["minimized"] = True
+                else:
+                    err = p.stderr.decode("utf-8", "replace").strip().splitlines()
+                    entry["minimize_note"] = (f"mmrig-min exited {p.returncode}"
+                                              + (f": {_scrub(err[-1])}" if err else ""))
+            except subprocess.TimeoutExpired:
+                entry["minimize_note"] = "mmrig-min did not finish"
+            except OSError as e:
+                entry["minimize_note"] = f"cannot run mmrig-min: {e.strerror}"
+        else:
+            entry["minimize_note"] = "not minimized (--no-minimize)"
+        if repro is None:
+            repro = (f"# signature: {signature}\n"
+                     f"# not minimized: the text form of {first_path}\n") + (text or "")
+        with open(os.path.join(d, "reproducer.mmr"), "w", encoding="utf-8") as f:
+            f.write(repro)
+        verdict, what, report = self.replay_once(d, "reproducer.mmr", self.timeout)
+        entry.update({
+            "reproducer": repro,
+            "ops_after": count_ops(repro),
+            "replays_as": what if verdict == "FAIL" else verdict,
+            "replay_report": normalize_report(report),
+        })
+        return entry
+
+
+def outcome(results):
+    """Status, signature, flaky and the other outcomes of one artifact."""
+    fails = collections.Counter(r[5:] for r in results if r.startswith("FAIL "))
+    if not fails:
+        return "not-reproducible", None, False, []
+    top = max(fails.values())
+    sig = min(s for s, n in fails.items() if n == top)
+    others = sorted(set(results) - {f"FAIL {sig}"})
+    return "failed", sig, bool(others), others
+
+
+# ---------------------------------------------------------------- store
+
+class Store:
+    def __init__(self, path):
+        self.path = path
+        os.makedirs(path, exist_ok=True)
+        self.lock_fd = os.open(path, os.O_RDONLY)
+        fcntl.flock(self.lock_fd, fcntl.LOCK_EX)
+        self.index = {"version": INDEX_VERSION, "artifacts": {}, "signatures": {},
+                      "errors": {}}
+        p = os.path.join(path, "index.json")
+        if os.path.exists(p):
+            try:
+                with open(p, encoding="utf-8") as f:
+                    idx = json.load(f)
+            except (OSError, ValueError) as e:
+                raise Usage(f"{p}: not a triage index ({e}); use another --store")
+            if idx.get("version") != INDEX_VERSION:
+                raise Usage(f"{p}: index version {idx.get('version')}, "
+                            f"this triage writes {INDEX_VERSION}")
+            self.index.update(idx)
+
+    def write(self, rel, content):
+        """Writes only what changed, atomically."""
+        p = os.path.join(self.path, rel)
+        data = content.encode("utf-8", "surrogateescape") if isinstance(content, str) else content
+        try:
+            with open(p, "rb") as f:
+                if f.read() == data:
+                    return
+        except OSError:
+            pass
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        tmp = os.path.join(os.path.dirname(p), ".tmp-" + os.path.basename(p))
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, p)
+
+    def groups(self):
+        """signature -> its artifacts' shas, sorted by first path."""
+        g = collections.defaultdict(list)
+        for sha, a in self.index["artifacts"].items():
+            if a["status"] == "failed":
+                g[a["signature"]].append(sha)
+        for shas in g.values():
+            shas.sort(key=lambda s: (self.index["artifacts"][s]["first_path"], s))
+        return g
+
+    def group_info(self, sig, shas):
+        arts = self.index["artifacts"]
+        hits = sum(arts[s]["results"].count(f"FAIL {sig}") for s in shas)
+        runs = sum(len(arts[s]["results"]) for s in shas)
+        paths = sorted({p for s in shas for p in arts[s]["paths"]})
+        others = sorted({o for s in shas for o in arts[s]["others"]})
+        return {"count": len(shas), "reproducibility": f"{hits}/{runs}", "paths": paths,
+                "flaky": any(arts[s]["flaky"] for s in shas), "other_outcomes": others}
+
+    def render(self):
+        """Every report and the summary, from the index alone."""
+        groups = self.groups()
+        rows = []
+        for sig, shas in groups.items():
+            s = self.index["signatures"][sig]
+            info = self.group_info(sig, shas)
+            self.write(os.path.join(s["slug"], "report.json"),
+                       dump_json(report_json(sig, s, info, shas, self.index["artifacts"])))
+            self.write(os.path.join(s["slug"], "report.md"),
+                       report_md(sig, s, info, shas, self.index["artifacts"]))
+            rows.append({"signature": sig, "kind": s["kind"], "slug": s["slug"],
+                         "count": info["count"], "reproducibility": info["reproducibility"],
+                         "flaky": info["flaky"], "ops_before": s["ops_before"],
+                         "ops_after": s["ops_after"], "minimized": s["minimized"]})
+        rows.sort(key=lambda r: (-r["count"], r["signature"]))
+        arts = self.index["artifacts"]
+        nonrep = sorted(({"sha256": sha, "paths": a["paths"], "results": a["results"]}
+                         for sha, a in arts.items() if a["status"] == "not-reproducible"),
+                        key=lambda r: (r["paths"][0], r["sha256"]))
+        errors = [{"path": p, "error": e["error"]} for p, e in sorted(self.index["errors"].items())]
+        summary = {"signatures": rows, "not_reproducible": nonrep, "errors": errors,
+                   "totals": {"artifacts": len(arts), "signatures": len(rows),
+                              "not_reproducible": len(nonrep), "errors": len(errors)}}
+        self.write("summary.json", dump_json(summary))
+        self.write("summary.md", summary_md(summary))
+        self.write("index.json", dump_json(self.index))
+
+
+def replay_command(slug):
+    return f"scripts/mmrig replay $STORE/{slug}/reproducer.mmr"
+
+
+def report_json(sig, s, info, shas, arts):
+    return {
+        "signature": sig, "kind": s["kind"], "slug": s["slug"],
+        "count": info["count"], "reproducibility": info["reproducibility"],
+        "flaky": info["flaky"], "other_outcomes": info["other_outcomes"],
+        "paths": info["paths"],
+        "artifacts": [{"sha256": x, "paths": arts[x]["paths"], "results": arts[x]["results"],
+                       "reproducibility": arts[x]["reproducibility"]} for x in shas],
+        "first_reproducer": {"path": s["first_path"], "sha256": s["first_sha256"],
+                             "copy": s["original"]},
+        "reproducer": "reproducer.mmr", "minimized": s["minimized"],
+        "minimize_note": s["minimize_note"],
+        "ops_before": s["ops_before"], "ops_after": s["ops_after"],
+        "replays_as": s["replays_as"], "replay_report": s["replay_report"],
+        "replay_command": replay_command(s["slug"]),
+    }
+
+
+def fence(text):
+    return "```\n" + text + ("" if text.endswith("\n") or not text else "\n") + "```\n"
+
+
+def report_md(sig, s, info, shas, arts):
+    ops = f"{s['ops_before']} -> {s['ops_after']} ops"
+    lines = [
+        f"# {sig}", "",
+        f"- kind: {s['kind']}",
+        f"- artifacts: {info['count']}, reproduced in {info['reproducibility']} attempts"
+        + (" (flaky: also " + ", ".join(info["other_outcomes"]) + ")" if info["flaky"] else ""),
+        f"- first reproducer: `{s['first_path']}` (copied as `{s['original']}`)",
+        f"- reproducer: `reproducer.mmr`, "
+        + (f"minimized {ops}" if s["minimized"] else f"{ops}, {s['minimize_note']}"),
+        f"- replays as: {s['replays_as']}", "",
+        "## Replay", "",
+        "```sh", replay_command(s["slug"]), "```", "",
+        "## Reproducer", "", fence(s["reproducer"]),
+        "## Report of the reproducer", "", fence(s["replay_report"] or "(none)\n"),
+        "## Artifacts", "",
+        "| sha256 | attempts | paths |", "|---|---|---|",
+    ]
+    for x in shas:
+        a = arts[x]
+        paths = "<br>".join(f"`{p}`" for p in a["paths"])
+        lines.append(f"| {x[:16]} | {a['reproducibility']} | {paths} |")
+    return "\n".join(lines) + "\n"
+
+
+def summary_md(summary):
+    t = summary["totals"]
+    lines = ["# Triage summary", "",
+             f"{t['artifacts']} artifacts, {t['signatures']} signatures, "
+             f"{t['not_reproducible']} not reproducible, {t['errors']} errors.", "",
+             "| signature | kind | count | reproduced | ops | report |",
+             "|---|---|---|---|---|---|"]
+    for r in summary["signatures"]:
+        sig = r["signature"].replace("|", "\\|")
+        flaky = " (flaky)" if r["flaky"] else ""
+        lines.append(f"| {sig} | {r['kind']} | {r['count']} | {r['reproducibility']}{flaky} "
+                     f"| {r['ops_before']} -> {r['ops_after']} | [{r['slug']}]({r['slug']}/report.md) |")
+    if summary["not_reproducible"]:
+        lines += ["", "## Not reproducible", ""]
+        lines += [f"- `{r['paths'][0]}` ({r['sha256'][:16]}): {', '.join(r['results'])}"
+                  for r in summary["not_reproducible"]]
+    if summary["errors"]:
+        lines += ["", "## Errors", ""]
+        lines += [f"- `{e['path']}`: {e['error']}" for e in summary["errors"]]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- main
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(
+        prog="scripts/mmrig triage",
+        description="Replay crash/timeout/OOM artifacts, group them by signature, "
+                    "minimize one reproducer per signature, keep it all in a store.")
+    ap.add_argument("paths", nargs="+", metavar="PATH",
+                    help="artifact files, plain directories, or campaign output dirs")
+    ap.add_argument("--store", default=os.path.join(common.ROOT, "out", "triage"))
+    ap.add_argument("--attempts", type=int, default=3)
+    ap.add_argument("--timeout", type=int, default=10, help="seconds per run")
+    ap.add_argument("--rss-mb", type=int, default=2048,
+                    help="resident-memory limit per run in MiB (0: none): beyond it, oom in OP")
+    ap.add_argument("--arena-mb", type=int, default=0,
+                    help="physical memory of the hosted kernel (default: the build's)")
+    ap.add_argument("--replay", help="mmrig-replay to use (default: host-asan build)")
+    ap.add_argument("--min", help="mmrig-min to use (default: host-asan build)")
+    ap.add_argument("--no-minimize", action="store_true")
+    ap.add_argument("--min-runs", type=int, default=2000, help="mmrig-min --max-runs")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    a = ap.parse_args(argv)
+    for opt in ("attempts", "timeout", "min_runs", "jobs"):
+        if getattr(a, opt) < 1:
+            ap.error(f"--{opt.replace('_', '-')} takes a positive number")
+    if a.rss_mb < 0:
+        ap.error("--rss-mb takes a number of MiB, 0 for no limit")
+    if a.arena_mb and not 4 <= a.arena_mb <= 4096:
+        ap.error("--arena-mb takes a number of MiB, 4..4096")
+    return a
+
+
+def resolve_tools(a):
+    if a.replay or a.min:
+        if not a.replay or (not a.min and not a.no_minimize):
+            raise Usage("--replay and --min go together (or --replay with --no-minimize): "
+                        "both must test the same kernel")
+    else:
+        common.build("host-asan", targets=["mmrig-replay", "mmrig-min"])
+        a.replay = common.tool("host-asan", "mmrig-replay")
+        a.min = common.tool("host-asan", "mmrig-min")
+    for t in (a.replay, a.min):
+        if t and not os.access(t, os.X_OK):
+            raise Usage(f"{t}: not an executable")
+    a.replay = os.path.abspath(a.replay)
+    a.min = a.min and os.path.abspath(a.min)
+
+
+def check_paths(a):
+    for p in a.paths:
+        if not os.path.lexists(p):
+            raise Usage(f"{p}: no such file or directory")
+    if os.path.exists(a.store) and not os.path.isdir(a.store):
+        raise Usage(f"--store {a.store}: not a directory")
+    for p in a.paths:
+        if os.path.isdir(p) and (inside(a.store, p) or inside(p, a.store)):
+            raise Usage(f"--store {a.store} and input directory {p} overlap: "
+                        "triage never writes into its inputs")
+
+
+def read_input(path):
+    """(bytes, None) or (None, error message)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        return None, f"cannot read: {e.strerror}"
+    if not data:
+        return None, "empty file: nothing to replay (a truncated artifact?)"
+    return data, None
+
+
+def main(argv=None):
+    a = parse_args(argv if argv is not None else sys.argv[1:])
+    try:
+        check_paths(a)
+        resolve_tools(a)
+        store = Store(a.store)
+    except Usage as e:
+        print(f"triage: {e}", file=sys.stderr)
+        return 2
+    idx = store.index
+    arts, sigs = idx["artifacts"], idx["signatures"]
+    work = os.path.join(a.store, ".work")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    runner = Runner(a, work)
+    try:
+        return run(a, store, runner, arts, sigs, idx)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(a, store, runner, arts, sigs, idx):
+    paths = collect(a.paths)
+    errors = {}          # path -> message, this run
+    seen = {}            # sha -> [paths] this run, in sorted order
+    data_of, form_of = {}, {}
+    for p in paths:
+        data, err = read_input(p)
+        if err:
+            errors[p] = {"error": f"{p}: {err}", "sha256": None}
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if sha not in seen:
+            seen[sha] = []
+            data_of[sha] = data
+            form_of[sha] = "text" if p.endswith(".mmr") else "binary"
+        seen[sha].append(p)
+
+    fresh = [s for s in seen if s not in arts]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+        done = dict(zip(fresh, pool.map(
+            lambda s: runner.triage(s, data_of[s], form_of[s]), fresh)))
+
+    for sha, ps in seen.items():
+        if sha in arts:
+            a_ = arts[sha]
+            a_["paths"] = sorted(set(a_["paths"]) | set(ps))
+            for p in ps:
+                idx["errors"].pop(p, None)
+            continue
+        r = done[sha]
+        if "error" in r:
+            for p in ps:
+                msg = r["error"]
+                if msg.startswith(r["name"] + ":"):
+                    msg = p + msg[len(r["name"]):]   # file:line:col: error: ...
+                else:
+                    msg = f"{p}: {msg}"
+                errors[p] = {"error": msg, "sha256": sha}
+            continue
+        status, sig, flaky, others = outcome(r["results"])
+        hits = r["results"].count(f"FAIL {sig}") if sig else 0
+        arts[sha] = {"first_path": ps[0], "paths": sorted(ps), "form": form_of[sha],
+                     "status": status, "signature": sig, "results": r["results"],
+                     "reproducibility": f"{hits}/{len(r['results'])}",
+                     "flaky": flaky, "others": others}
+        for p in ps:
+            idx["errors"].pop(p, None)
+
+    # New signatures: the first artifact in sorted path order reproduces it.
+    firsts = {}
+    for sha in sorted((s for s in fresh if s in arts and arts[s]["status"] == "failed"),
+                      key=lambda s: arts[s]["first_path"]):
+        sig = arts[sha]["signature"]
+        if sig not in sigs and sig not in firsts:
+            firsts[sig] = sha
+    taken = {s["slug"] for s in sigs.values()}
+
+    def make(sig):
+        sha = firsts[sig]
+        return runner.reproduce(sha, data_of[sha], form_of[sha], sig,
+                                arts[sha]["first_path"], not a.no_minimize)
+    order = sorted(firsts)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+        made = dict(zip(order, pool.map(make, order)))
+    for sig in order:
+        sha = firsts[sig]
+        slug = slug_of(sig)
+        while slug in taken:  # a hash prefix collision: practically never
+            slug += "x"
+        taken.add(slug)
+        original = "original.mmr" if form_of[sha] == "text" else "original.bin"
+        sigs[sig] = {"slug": slug, "kind": kind_of(sig), "first_sha256": sha,
+                     "first_path": arts[sha]["first_path"], "original": original,
+                     **made[sig]}
+        store.write(os.path.join(slug, original), data_of[sha])
+        store.write(os.path.join(slug, "reproducer.mmr"), made[sig]["reproducer"])
+    idx["errors"].update(errors)
+    store.render()
+
+    # stdout: what this run's inputs came to.
+    groups = store.groups()
+    touched = sorted({arts[s]["signature"] for s in seen
+                      if s in arts and arts[s]["status"] == "failed"},
+                     key=lambda g: (-len(groups[g]), g))
+    for sig in touched:
+        s = sigs[sig]
+        info = store.group_info(sig, groups[sig])
+        print(f"{'NEW  ' if sig in firsts else 'known'}  {info['count']:3d}  "
+              f"{info['reproducibility']:>6}{' flaky' if info['flaky'] else ''}  "
+              f"{s['ops_before']} -> {s['ops_after']} ops  {sig}  [{s['slug']}]")
+    for sha in seen:
+        if sha in arts and arts[sha]["status"] == "not-reproducible":
+            print(f"not reproducible  {seen[sha][0]}  ({arts[sha]['reproducibility']} failed)")
+    for p in sorted(errors):
+        print(f"triage: {errors[p]['error']}", file=sys.stderr)
+    n_art = len([s for s in seen if s in arts])
+    print(f"triage: {n_art} artifacts, {len(touched)} signatures ({len(firsts)} new), "
+          f"{len(errors)} errors")
+    if errors:
+        return 2
+    return 1 if firsts else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
