@@ -148,8 +148,14 @@ def listdir_sorted(d):
 
 
 def afl_artifacts(inst):
+    """crashes/ and hangs/, and the crashes.<date>/ and hangs.<date>/ an
+    in-place resume of AFL++ 4.04c moves earlier findings to."""
     out = []
-    for sub in ("crashes", "hangs"):
+    subs = [n for n in listdir_sorted(inst)
+            if n in ("crashes", "hangs") or n.startswith(("crashes.", "hangs."))]
+    for sub in subs:
+        if not os.path.isdir(os.path.join(inst, sub)):
+            continue
         for name in listdir_sorted(os.path.join(inst, sub)):
             if name.startswith("id:"):
                 out.append(os.path.join(inst, sub, name))

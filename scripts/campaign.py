@@ -1,0 +1,1024 @@
+#!/usr/bin/env python3
+"""mmrig fuzz: a fuzz campaign on the clean kernel for a time budget.
+
+libFuzzer (-fork) and AFL++ (-M / -S instances) run side by side on one
+shared corpus (OUT/corpus), resumable after a kill (--resume), with a
+progress line every 10 s and a summary at the end. Every new crash file is
+replayed once in a fresh process (mmrig-replay from the host-asan build) for
+its signature. Nothing this script writes deletes or modifies a corpus
+entry, a crash file or a hang file. The reference is docs/man/mmrig-fuzz.md.
+
+Exit status: 0 no crash file, 1 crash files found, 2 bad usage, a build
+failure, an engine that failed on its own, or an unusable --out.
+"""
+import argparse
+import ctypes
+import fcntl
+import glob
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rig.common import BUILD, ROOT, build, die, tool  # noqa: E402
+
+TICK = 10.0          # seconds between progress lines and progress.tsv rows
+GRACE = 5.0          # after the deadline, before the engines are told to stop
+TERM_WAIT = 10.0     # after SIGTERM, before SIGKILL
+REPLAY_BATCH = 16    # crash files per mmrig-replay run
+FINAL_REPLAY_S = 120 # replay time allowed after the engines stopped
+STATE_VERSION = 1
+
+LF_PREFIXES = ("crash-", "timeout-", "oom-", "leak-")
+AFL_TARGETS = {"plain": "mmrig-fuzz-afl-plain", "asan": "mmrig-fuzz-afl-asan",
+               "cmplog": "mmrig-fuzz-afl-cmplog"}
+LF_TARGET = "mmrig-fuzz-libfuzzer"
+# Extra AFL++ secondaries differ by power schedule so they explore apart.
+SCHEDULES = ("explore", "coe", "exploit", "rare", "seek", "mmopt", "lin", "quad", "fast")
+TSV_HEADER = "elapsed_s\texecs\texecs_per_s\tcorpus\tlf_cov\tafl_edges\tcrashes\tsignatures\n"
+NOT_REPRODUCIBLE = "not reproducible (passes on replay)"
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+_libc = ctypes.CDLL(None, use_errno=True)
+
+stop_reason = None  # set by SIGINT / SIGTERM / SIGHUP
+
+
+def on_signal(signum, frame):
+    global stop_reason
+    stop_reason = signal.Signals(signum).name
+
+
+def say(msg):
+    print(f"[mmrig fuzz] {msg}", flush=True)
+
+
+# ---------------------------------------------------------------- options
+
+def parse_duration(text):
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text or "")
+    if not m:
+        raise argparse.ArgumentTypeError(f"bad duration {text!r} (seconds, or with s/m/h: 90, 10m, 1h)")
+    secs = float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+    if secs <= 0:
+        raise argparse.ArgumentTypeError("the duration must be positive")
+    return secs
+
+
+def positive_int(text):
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="mmrig fuzz",
+        description="A fuzz campaign on the clean kernel: libFuzzer and AFL++ side by "
+                    "side on one shared corpus (docs/man/mmrig-fuzz.md).")
+    # Options that a resumed campaign takes from OUT/campaign.json unless
+    # given again default to None here; DEFAULTS fills in a fresh campaign.
+    p.add_argument("--time", type=parse_duration, metavar="DUR",
+                   help="total budget of the campaign: seconds or 90s/10m/1h (default 300)")
+    p.add_argument("--jobs", type=positive_int, metavar="N",
+                   help=f"processes to fuzz with (default: all cores, {os.cpu_count()})")
+    p.add_argument("--engine", choices=("libfuzzer", "afl", "both"), help="default both")
+    p.add_argument("--out", metavar="DIR", default=os.path.join(ROOT, "out", "fuzz"),
+                   help="campaign directory (default out/fuzz)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the campaign in --out (its options are kept unless given again)")
+    p.add_argument("--seeds", metavar="DIR", help="start inputs (default: the binary seeds of the host-asan build)")
+    p.add_argument("--timeout", type=positive_int, metavar="SECS", help="limit per input (default 10)")
+    p.add_argument("--rss-mb", type=positive_int, metavar="N", help="libFuzzer -rss_limit_mb (default 2048)")
+    return p.parse_args(argv)
+
+
+DEFAULTS = {"time": 300.0, "jobs": os.cpu_count() or 1, "engine": "both",
+            "seeds": None, "timeout": 10, "rss_mb": 2048}
+
+
+# ---------------------------------------------------------------- small helpers
+
+def atomic_write(path, text):
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def load_json(path, default):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return default
+
+
+def clock(secs):
+    secs = max(0, int(secs + 0.5))
+    h, rest = divmod(secs, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+def files_in(d):
+    """Regular files directly in d (no dot files), sorted by name."""
+    try:
+        names = sorted(os.listdir(d))
+    except OSError:
+        return []
+    return [os.path.join(d, n) for n in names
+            if not n.startswith(".") and os.path.isfile(os.path.join(d, n))]
+
+
+def file_hash(path, algo):
+    h = hashlib.new(algo)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def rel(path, out):
+    return os.path.relpath(path, out)
+
+
+# ---------------------------------------------------------------- processes
+
+def pdeathsig():
+    """In an engine's child, before exec: die with the campaign. Together
+    with its own session (start_new_session) this makes an engine a process
+    group the campaign can kill as a whole, and one a killed campaign does
+    not leave fuzzing on."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def proc_stat(pid):
+    """(state, ppid) of a process, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            data = f.read()
+    except OSError:
+        return None
+    fields = data[data.rfind(")") + 2:].split()
+    return fields[0], int(fields[1])
+
+
+def our_children(exclude=()):
+    me = os.getpid()
+    kids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit() and int(name) not in exclude:
+            st = proc_stat(int(name))
+            if st and st[1] == me:
+                kids.append(int(name))
+    return kids
+
+
+def stragglers(out):
+    """Engine processes of the campaign in `out`, alive or stopped, whoever
+    their parent is now: programs run from OUT/bin (the targets, libFuzzer
+    and its fork jobs, AFL++'s fork servers and their persistent children,
+    which AFL++ 4.04c leaves stopped) and afl-fuzz writing to OUT/afl.
+    Only processes of our own user are looked at."""
+    bindir = os.path.join(out, "bin") + os.sep
+    afl_out = os.path.join(out, "afl")
+    me, uid = os.getpid(), os.getuid()
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            if os.stat(f"/proc/{name}").st_uid != uid:
+                continue
+            exe = os.readlink(f"/proc/{name}/exe")
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                args = f.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if exe.endswith(" (deleted)"):
+            exe = exe[:-len(" (deleted)")]
+        if exe.startswith(bindir):
+            found.append(int(name))
+        elif os.path.basename(exe) == "afl-fuzz":
+            if any(a == "-o" and b == afl_out for a, b in zip(args, args[1:])):
+                found.append(int(name))
+    return found
+
+
+def kill_pid(pid, sig):
+    try:
+        os.kill(pid, sig)
+    except OSError:
+        pass
+
+
+def reap(pid):
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+class Engine:
+    def __init__(self, name, kind, cmd, env, cwd, log, meta):
+        self.name, self.kind, self.cmd, self.env, self.cwd = name, kind, cmd, env, cwd
+        self.log, self.meta = log, meta
+        self.proc = None
+        self.status = None
+        self.stopped_by_us = False
+
+    def start(self, banner):
+        with open(self.log, "ab") as logf:
+            logf.write(f"\n==== mmrig fuzz {banner}\n==== {' '.join(self.cmd)}\n".encode())
+            logf.flush()
+            self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+                                         stdout=logf, stderr=subprocess.STDOUT,
+                                         start_new_session=True, preexec_fn=pdeathsig)
+
+    def alive(self):
+        if self.proc is None or self.status is not None:
+            return False
+        rc = self.proc.poll()
+        if rc is None:
+            return True
+        self.status = rc
+        return False
+
+    def signal_group(self, sig):
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, sig)
+        except OSError:
+            pass
+
+
+def stop_engines(engines, out, exclude=()):
+    """Ends every process the campaign started: SIGTERM to each engine's
+    process group (the engines save their state), SIGKILL after TERM_WAIT,
+    then any straggler of this campaign (stopped ones included) and any
+    orphan reparented to us, and reaps them all."""
+    for e in engines:
+        if e.alive():
+            e.stopped_by_us = True
+            e.signal_group(signal.SIGTERM)
+    end = time.monotonic() + TERM_WAIT
+    while time.monotonic() < end and any(e.alive() for e in engines):
+        time.sleep(0.2)
+    for e in engines:
+        e.signal_group(signal.SIGKILL)
+        if e.proc is not None:
+            try:
+                e.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            e.alive()
+    managed = {e.proc.pid for e in engines if e.proc} | set(exclude)
+    for _ in range(25):
+        pids = set(stragglers(out)) | set(our_children(managed))
+        if not pids:
+            break
+        for pid in pids:
+            kill_pid(pid, signal.SIGKILL)
+            kill_pid(pid, signal.SIGCONT)
+        time.sleep(0.2)
+        for pid in our_children(managed):
+            reap(pid)
+    return stragglers(out)
+
+
+# ---------------------------------------------------------------- the plan
+
+def split_jobs(engine, jobs):
+    if engine == "libfuzzer":
+        return jobs, 0
+    if engine == "afl":
+        return 0, jobs
+    lf = max(1, jobs // 2)
+    return lf, max(1, jobs - lf)
+
+
+def afl_roles(n):
+    """AFL++ instances for n jobs: (name, -M/-S, target, with -c cmplog, schedule).
+    1: the main instance runs the ASan target with CMPLOG;
+    2: main on the plain target with CMPLOG, a secondary on the ASan target;
+    3+: main plain, an ASan secondary, a CMPLOG secondary (plain + -c), and
+        plain secondaries s1, s2, ... each with another power schedule."""
+    if n == 1:
+        return [("main", "-M", "asan", True, None)]
+    if n == 2:
+        return [("main", "-M", "plain", True, None), ("asan", "-S", "asan", False, None)]
+    roles = [("main", "-M", "plain", False, None), ("asan", "-S", "asan", False, None),
+             ("cmplog", "-S", "plain", True, None)]
+    for i in range(1, n - 2):
+        roles.append((f"s{i}", "-S", "plain", False, SCHEDULES[(i - 1) % len(SCHEDULES)]))
+    return roles
+
+
+def afl_has_state(inst_dir):
+    """An AFL++ instance directory that must be resumed with -i - (a fresh
+    -i would make afl-fuzz delete its queue, crashes and hangs)."""
+    if os.path.exists(os.path.join(inst_dir, "fuzzer_stats")):
+        return True
+    return any(glob.glob(os.path.join(inst_dir, d, "id:*")) for d in ("queue", "crashes", "hangs", "_resume"))
+
+
+def install_binaries(out, names):
+    """Copies the targets into OUT/bin (atomically, so a straggler still
+    running the old copy is no obstacle): the campaign's processes are then
+    recognisable by their path, and a rebuild during a campaign changes
+    nothing under it."""
+    bindir = os.path.join(out, "bin")
+    os.makedirs(bindir, exist_ok=True)
+    paths = {}
+    for preset, name in names:
+        src = tool(preset, name)
+        dst = os.path.join(bindir, name)
+        tmp = f"{dst}.tmp{os.getpid()}"
+        shutil.copy2(src, tmp)
+        os.replace(tmp, dst)
+        paths[name] = dst
+    return paths
+
+
+def make_engines(opts, out, seeds, bins, remaining):
+    lf_jobs, afl_jobs = split_jobs(opts["engine"], opts["jobs"])
+    secs = str(max(1, int(remaining + 0.999)))
+    dict_path = os.path.join(ROOT, "corpus", "mmrig.dict")
+    engines = []
+    base_env = dict(os.environ)
+    base_env.setdefault("ASAN_SYMBOLIZER_PATH", "/usr/bin/llvm-symbolizer")
+    if lf_jobs:
+        lfdir = os.path.join(out, "libfuzzer")
+        tmpdir = os.path.join(lfdir, "tmp")
+        os.makedirs(os.path.join(lfdir, "crashes"), exist_ok=True)
+        os.makedirs(tmpdir, exist_ok=True)
+        env = dict(base_env)
+        env.setdefault("ASAN_OPTIONS", "abort_on_error=1:symbolize=1:detect_leaks=0")
+        # -fork's job directories go under OUT, not /tmp.
+        env["TMPDIR"] = tmpdir
+        cmd = [bins[LF_TARGET], f"-fork={lf_jobs}", "-ignore_crashes=1", "-ignore_ooms=1",
+               "-ignore_timeouts=1", f"-max_total_time={secs}", f"-timeout={opts['timeout']}",
+               f"-rss_limit_mb={opts['rss_mb']}", f"-dict={dict_path}",
+               f"-artifact_prefix={os.path.join(lfdir, 'crashes')}/", "-print_final_stats=1",
+               os.path.join(out, "corpus"), seeds]
+        engines.append(Engine("libfuzzer", "libfuzzer", cmd, env, lfdir,
+                              os.path.join(lfdir, "fuzz.log"), {"jobs": lf_jobs}))
+    if afl_jobs:
+        afl_out = os.path.join(out, "afl")
+        os.makedirs(afl_out, exist_ok=True)
+        env = dict(base_env)
+        for k in [k for k in env if k.startswith("AFL_")]:
+            del env[k]
+        env.update(AFL_NO_UI="1", AFL_SKIP_CPUFREQ="1", AFL_NO_AFFINITY="1",
+                   AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES="1",
+                   # No README.txt: an empty crashes/ is not moved aside on resume.
+                   AFL_NO_CRASH_README="1",
+                   # A seed that crashes is skipped, not fatal.
+                   AFL_SKIP_CRASHES="1",
+                   # Instances exchange finds every minute (4.04c default: 30).
+                   AFL_SYNC_TIME="1",
+                   AFL_FORKSRV_INIT_TMOUT="30000",
+                   ASAN_OPTIONS="abort_on_error=1:symbolize=0:detect_leaks=0",
+                   UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:symbolize=0:print_stacktrace=0")
+        for name, mode, target, cmplog, sched in afl_roles(afl_jobs):
+            inst_dir = os.path.join(afl_out, name)
+            resume = afl_has_state(inst_dir)
+            ienv = dict(env)
+            if resume:
+                ienv["AFL_CMPLOG_ONLY_NEW"] = "1"
+            cmd = ["afl-fuzz", "-i", "-" if resume else seeds, "-o", afl_out, mode, name]
+            if mode == "-M":
+                cmd += ["-F", os.path.join(out, "corpus")]
+            cmd += ["-x", dict_path, "-t", str(opts["timeout"] * 1000), "-m", "none", "-V", secs]
+            if cmplog:
+                cmd += ["-c", bins[AFL_TARGETS["cmplog"]]]
+            if sched:
+                cmd += ["-p", sched]
+            cmd += ["--", bins[AFL_TARGETS[target]]]
+            role = f"{mode} {target}" + (" + cmplog" if cmplog else "") + (f" -p {sched}" if sched else "")
+            engines.append(Engine(f"afl/{name}", "afl", cmd, ienv, afl_out,
+                                  os.path.join(afl_out, f"{name}.log"),
+                                  {"instance": name, "role": role, "resumed": resume,
+                                   "execs_at_start": afl_stats(inst_dir)["execs"] if resume else 0}))
+    return engines
+
+
+# ---------------------------------------------------------------- figures
+
+def afl_stats(inst_dir):
+    """execs, edges, coverage %, corpus count and exec speed of one AFL++
+    instance: fuzzer_stats (rewritten about once a minute) or the last line
+    of plot_data (every few seconds), whichever has more execs."""
+    st = {"execs": 0, "edges": None, "bitmap_cvg": None, "corpus": 0, "execs_per_sec": 0.0}
+    try:
+        with open(os.path.join(inst_dir, "fuzzer_stats")) as f:
+            kv = dict(line.split(":", 1) for line in f if ":" in line)
+        kv = {k.strip(): v.strip() for k, v in kv.items()}
+        st["execs"] = int(kv.get("execs_done", 0))
+        st["edges"] = int(kv["edges_found"]) if "edges_found" in kv else None
+        st["bitmap_cvg"] = kv.get("bitmap_cvg")
+        st["corpus"] = int(kv.get("corpus_count", 0))
+        st["execs_per_sec"] = float(kv.get("execs_per_sec", 0))
+    except (OSError, ValueError):
+        pass
+    try:
+        with open(os.path.join(inst_dir, "plot_data"), "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 4096))
+            lines = [l for l in f.read().decode(errors="replace").splitlines() if l and not l.startswith("#")]
+        cols = [c.strip() for c in lines[-1].split(",")] if lines else []
+        # relative_time, cycles_done, cur_item, corpus_count, pending_total,
+        # pending_favs, map_size, saved_crashes, saved_hangs, max_depth,
+        # execs_per_sec, total_execs, edges_found
+        if len(cols) >= 13 and int(cols[11]) > st["execs"]:
+            st.update(execs=int(cols[11]), edges=int(cols[12]), corpus=int(cols[3]),
+                      execs_per_sec=float(cols[10]), bitmap_cvg=cols[6])
+    except (OSError, ValueError, IndexError):
+        pass
+    return st
+
+
+LF_LINE = re.compile(rb"#(\d+):?\s+(?:\w+\s+)?cov: (\d+) ft: (\d+)")
+
+
+class LibFuzzerLog:
+    """Follows fuzz.log from where this segment's run began: libFuzzer
+    -fork prints '#EXECS: cov: C ft: F corp: N exec/s E ...' as each fork
+    job ends."""
+    def __init__(self, path):
+        self.path = path
+        self.offset = os.path.getsize(path) if os.path.exists(path) else 0
+        self.execs, self.cov, self.ft = 0, None, None
+        self.tail = b""
+
+    def poll(self):
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except OSError:
+            return
+        self.offset += len(data)
+        data = self.tail + data
+        cut = data.rfind(b"\n") + 1
+        self.tail = data[cut:]
+        for m in LF_LINE.finditer(data[:cut]):
+            self.execs = max(self.execs, int(m.group(1)))
+            self.cov, self.ft = int(m.group(2)), int(m.group(3))
+
+
+def artifacts(out):
+    """Every crash, timeout, OOM, leak and hang file of the campaign: libFuzzer's
+    and AFL++'s (crashes*/ and hangs*/: an in-place resume of afl-fuzz moves
+    a non-empty crashes/ or hangs/ aside to crashes.<date>/)."""
+    found = [p for p in files_in(os.path.join(out, "libfuzzer", "crashes"))
+             if os.path.basename(p).startswith(LF_PREFIXES)]
+    for d in sorted(glob.glob(os.path.join(out, "afl", "*", "crashes*")) +
+                    glob.glob(os.path.join(out, "afl", "*", "hangs*"))):
+        if os.path.isdir(d):
+            found += [p for p in files_in(d) if os.path.basename(p).startswith("id:")]
+    return found
+
+
+class CorpusSync:
+    """The shared corpus OUT/corpus, known by content (sha1, the name
+    libFuzzer gives its own entries). sync() copies every AFL++ queue
+    entry whose content is not in it yet, named by that hash: write to
+    OUT/.sync then rename, so nobody reads half a file. Only adds."""
+    def __init__(self, out):
+        self.out = out
+        self.dir = os.path.join(out, "corpus")
+        self.tmp = os.path.join(out, ".sync")
+        self.cache = {}      # path -> ((size, mtime_ns), sha1)
+        self.known = set()   # sha1 of every entry in OUT/corpus
+
+    def _hash(self, path):
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        key = (st.st_size, st.st_mtime_ns)
+        hit = self.cache.get(path)
+        if hit and hit[0] == key:
+            return hit[1]
+        try:
+            digest = file_hash(path, "sha1")
+        except OSError:
+            return None
+        self.cache[path] = (key, digest)
+        return digest
+
+    def scan_corpus(self):
+        entries = files_in(self.dir)
+        for p in entries:
+            h = self._hash(p)
+            if h:
+                self.known.add(h)
+        return len(entries)
+
+    def sync(self):
+        self.scan_corpus()
+        added = 0
+        for q in sorted(glob.glob(os.path.join(self.out, "afl", "*", "queue"))):
+            for p in files_in(q):
+                if not os.path.basename(p).startswith("id:"):
+                    continue
+                h = self._hash(p)
+                if not h or h in self.known:
+                    continue
+                dst = os.path.join(self.dir, h)
+                if not os.path.exists(dst):
+                    os.makedirs(self.tmp, exist_ok=True)
+                    tmp = os.path.join(self.tmp, h)
+                    try:
+                        shutil.copyfile(p, tmp)
+                    except OSError:
+                        continue
+                    if file_hash(tmp, "sha1") != h:  # changed under us: next time
+                        os.unlink(tmp)
+                        continue
+                    os.replace(tmp, dst)
+                    added += 1
+                self.known.add(h)
+        return added
+
+
+class Signatures:
+    """Unique crash signatures: each new artifact (by sha256) is replayed
+    once by mmrig-replay --json, in the background, a batch at a time; the
+    results are cached in OUT/signatures.json across resumes."""
+    def __init__(self, out, replay, timeout):
+        self.out, self.replay, self.timeout = out, replay, timeout
+        self.path = os.path.join(out, "signatures.json")
+        self.db = load_json(self.path, {}).get("by_sha256", {})
+        self.paths = {}      # artifact path -> sha256
+        self.first_seen = {} # sha256 -> campaign elapsed when first listed
+        self.proc = None
+        self.batch = []
+        self.batch_deadline = 0
+        self.result_file = os.path.join(out, ".replay.json")
+
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def scan(self, files, elapsed):
+        for p in files:
+            if p not in self.paths:
+                try:
+                    self.paths[p] = file_hash(p, "sha256")
+                except OSError:
+                    continue
+            self.first_seen.setdefault(self.paths[p], elapsed)
+
+    def pending(self):
+        seen, todo = set(), []
+        for p, h in self.paths.items():
+            if h not in self.db and h not in seen:
+                seen.add(h)
+                todo.append(p)
+        return todo
+
+    def step(self, elapsed):
+        """Collects a finished batch and starts the next; never blocks."""
+        if self.proc is not None:
+            if self.proc.poll() is None and time.monotonic() < self.batch_deadline:
+                return
+            self._collect(elapsed)
+        todo = self.pending()
+        if todo and os.path.exists(self.replay):
+            self._start(todo[:REPLAY_BATCH])
+
+    def _start(self, batch):
+        env = dict(os.environ)
+        env["ASAN_OPTIONS"] = "abort_on_error=1:symbolize=1:detect_leaks=0"
+        env["ASAN_SYMBOLIZER_PATH"] = "/usr/bin/llvm-symbolizer"
+        self.batch = batch
+        self.batch_deadline = time.monotonic() + len(batch) * (self.timeout + 5) + 30
+        with open(self.result_file, "wb") as f:
+            self.proc = subprocess.Popen([self.replay, "--json", "--form", "binary",
+                                          "--timeout", str(self.timeout), *batch],
+                                         stdout=f, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                                         env=env, preexec_fn=pdeathsig)
+
+    def _collect(self, elapsed):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+        by_file = {r.get("file"): r for r in load_json(self.result_file, {}).get("results", [])}
+        for p in self.batch:
+            h = self.paths.get(p)
+            if not h or h in self.db:
+                continue
+            r = by_file.get(p)
+            if r is None:
+                sig, result = "replay error (no result)", "ERROR"
+            elif r.get("result") == "PASS":
+                sig, result = NOT_REPRODUCIBLE, "PASS"
+            elif r.get("result") == "FAIL":
+                sig, result = r.get("signature", "crash"), "FAIL"
+            else:
+                sig, result = "replay error", r.get("result", "ERROR")
+            self.db[h] = {"signature": sig, "result": result, "file": rel(p, self.out),
+                          "first_seen_s": round(self.first_seen.get(h, elapsed), 1)}
+        self.batch = []
+        try:
+            os.unlink(self.result_file)
+        except OSError:
+            pass
+        atomic_write(self.path, json.dumps({"by_sha256": self.db}, indent=1, sort_keys=True) + "\n")
+
+    def finish(self, elapsed, limit):
+        end = time.monotonic() + limit
+        while (self.proc is not None or self.pending()) and time.monotonic() < end:
+            self.step(elapsed)
+            time.sleep(0.2)
+        if self.proc is not None:
+            self.batch_deadline = 0
+            self._collect(elapsed)
+
+    def groups(self):
+        """signature -> [artifact paths], the first-found artifact first."""
+        g = {}
+        for p, h in self.paths.items():
+            e = self.db.get(h)
+            sig = e["signature"] if e else "not replayed yet"
+            g.setdefault(sig, []).append(p)
+        for sig, ps in g.items():
+            ps.sort(key=lambda p: (self.db.get(self.paths[p], {}).get("first_seen_s", 1e18),
+                                   os.path.getmtime(p) if os.path.exists(p) else 0, p))
+        return g
+
+    def unique(self):
+        return sorted({e["signature"] for h, e in self.db.items()
+                       if e.get("result") == "FAIL" and h in set(self.paths.values())})
+
+
+# ---------------------------------------------------------------- the campaign
+
+class Counter:
+    """Campaign-wide executions per source (libfuzzer, afl/<instance>),
+    carried across segments in campaign.json. libFuzzer counts from 0 in
+    each run; afl-fuzz continues from the execs_done it resumed from."""
+    def __init__(self, saved):
+        self.acc = dict(saved)
+        self.seen = {}
+
+    def start(self, key, base):
+        self.seen[key] = base
+        self.acc.setdefault(key, 0)
+
+    def update(self, key, value):
+        last = self.seen.get(key, 0)
+        if value > last:
+            self.acc[key] = self.acc.get(key, 0) + value - last
+            self.seen[key] = value
+
+    def total(self, prefix=""):
+        return sum(v for k, v in self.acc.items() if k.startswith(prefix))
+
+
+def prepare_out(out, resume):
+    """Refuses a non-empty --out without --resume (nothing is ever deleted),
+    and a --resume of a directory that holds no campaign."""
+    state_path = os.path.join(out, "campaign.json")
+    nonempty = os.path.isdir(out) and bool(os.listdir(out))
+    if os.path.exists(out) and not os.path.isdir(out):
+        die(f"--out {out} exists and is not a directory")
+    if nonempty and not resume:
+        die(f"{out} exists and is not empty: pass --resume to continue the campaign in it, "
+            f"or choose another --out (nothing in it is deleted)")
+    if nonempty and not os.path.exists(state_path):
+        die(f"{out} holds no campaign (no campaign.json): cannot --resume it; choose another --out")
+    return load_json(state_path, None) if nonempty else None
+
+
+def need_builds(opts):
+    lf_jobs, afl_jobs = split_jobs(opts["engine"], opts["jobs"])
+    names = [("host-asan", "mmrig-replay")]
+    if lf_jobs:
+        names.append(("libfuzzer", LF_TARGET))
+    if afl_jobs:
+        used = set()
+        for _, _, target, cmplog, _ in afl_roles(afl_jobs):
+            used.add(target)
+            if cmplog:
+                used.add("cmplog")
+        names += [("afl", AFL_TARGETS[t]) for t in sorted(used)]
+    return names
+
+
+def ensure_built(names, seeds_default):
+    presets = []
+    for preset, name in names:
+        if not os.path.exists(tool(preset, name)) and preset not in presets:
+            presets.append(preset)
+    if seeds_default and not os.path.isdir(os.path.join(BUILD, "host-asan", "corpus", "seeds-bin")) \
+            and "host-asan" not in presets:
+        presets.append("host-asan")
+    for preset in presets:
+        say(f"building {preset} (log {BUILD}/build-{preset}.log)")
+        targets = sorted({n for p, n in names if p == preset})
+        if preset == "host-asan":
+            targets.append("seeds")
+        build(preset, targets=targets)
+    for preset, name in names:
+        if not os.path.exists(tool(preset, name)):
+            die(f"{tool(preset, name)} is missing after building {preset}")
+
+
+def main(argv):
+    args = parse_args(argv)
+    out = os.path.abspath(args.out)
+    state = prepare_out(out, args.resume)
+    fresh = state is None
+    saved = (state or {}).get("options", {})
+    given = {"time": args.time, "jobs": args.jobs, "engine": args.engine, "seeds": args.seeds,
+             "timeout": args.timeout, "rss_mb": args.rss_mb}
+    opts = {k: given[k] if given[k] is not None else saved.get(k, DEFAULTS[k]) for k in DEFAULTS}
+    if opts["seeds"] is None:
+        seeds = os.path.join(BUILD, "host-asan", "corpus", "seeds-bin")
+    else:
+        seeds = os.path.abspath(opts["seeds"])
+        opts["seeds"] = seeds
+        if not os.path.isdir(seeds) or not files_in(seeds):
+            die(f"--seeds {seeds}: not a directory with files in it")
+    lf_jobs, afl_jobs = split_jobs(opts["engine"], opts["jobs"])
+    if afl_jobs and not shutil.which("afl-fuzz"):
+        die("afl-fuzz not found: install AFL++ (scripts/mmrig deps fuzz) or use --engine libfuzzer")
+
+    # Built before OUT is made: a failed build leaves no campaign behind.
+    names = need_builds(opts)
+    ensure_built(names, opts["seeds"] is None)
+    if not files_in(seeds):
+        die(f"no seeds in {seeds}")
+
+    os.makedirs(out, exist_ok=True)
+    lock = open(os.path.join(out, ".lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        die(f"another campaign is running in {out}")
+    if fresh:
+        state = {"version": STATE_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                 "elapsed_s": 0.0, "segments": [], "execs": {}, "last": {}}
+    state["options"] = opts
+    state_path = os.path.join(out, "campaign.json")
+    atomic_write(state_path, json.dumps(state, indent=1) + "\n")
+
+    os.makedirs(os.path.join(out, "corpus"), exist_ok=True)
+
+    # A campaign killed before may have left engines behind (a fork job,
+    # a stopped persistent child): they would hold AFL++'s lock and race
+    # the new run. Only processes run from this OUT/bin, or afl-fuzz
+    # writing to this OUT/afl, are touched.
+    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    old = stragglers(out)
+    if old:
+        say(f"ending {len(old)} process(es) left by an earlier run of this campaign")
+        stop_engines([], out)
+    bins = install_binaries(out, [n for n in names if n[0] != "host-asan"])
+    replay = tool("host-asan", "mmrig-replay")
+
+    prev = float(state.get("elapsed_s", 0.0))
+    budget = float(opts["time"])
+    remaining = budget - prev
+    segment = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "elapsed_s": 0.0,
+               "engine": opts["engine"], "jobs": opts["jobs"], "end": "killed"}
+    if remaining > 0:
+        state["segments"].append(segment)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+
+    sync = CorpusSync(out)
+    sigs = Signatures(out, replay, opts["timeout"])
+    counter = Counter(state.get("execs", {}))
+    last = state.setdefault("last", {})
+    tsv_path = os.path.join(out, "progress.tsv")
+    if not os.path.exists(tsv_path) or os.path.getsize(tsv_path) == 0:
+        with open(tsv_path, "w") as f:
+            f.write(TSV_HEADER)
+
+    engines, lflog = [], None
+    if remaining > 0:
+        engines = make_engines(opts, out, seeds, bins, remaining)
+        word = "resuming" if not fresh else "starting"
+        say(f"{word} in {out}: {clock(prev)} of {clock(budget)} done, {clock(remaining)} to go")
+        roles = state.setdefault("afl_instances", {})
+        for e in engines:
+            if e.kind == "libfuzzer":
+                lflog = LibFuzzerLog(e.log)  # from the end of the earlier segments' output
+                counter.start("libfuzzer", 0)
+            else:
+                roles[e.meta["instance"]] = e.meta["role"]
+                counter.start(e.name, e.meta["execs_at_start"])
+            e.start(f"segment {len(state['segments'])} at {clock(prev)} of {clock(budget)}")
+            if e.kind == "libfuzzer":
+                say(f"  libFuzzer -fork={e.meta['jobs']}  log {rel(e.log, out)}")
+            else:
+                say(f"  AFL++ {e.meta['instance']:7s} {e.meta['role']}"
+                    f"{'  (resumed)' if e.meta['resumed'] else ''}  log {rel(e.log, out)}")
+    else:
+        say(f"the budget is spent ({clock(prev)} of {clock(budget)}); pass a larger --time to go on")
+
+    t0 = time.monotonic()
+    deadline = t0 + max(0.0, remaining)
+    next_tick = t0 + TICK
+    prev_row = {"elapsed": None, "execs": counter.total()}
+    last_save = 0.0
+    reported_exit = set()
+
+    def elapsed_now():
+        # Wall time of the segments that fuzzed (wind-down included).
+        return prev + (time.monotonic() - t0 if engines else 0.0)
+
+    def save_state():
+        segment["elapsed_s"] = round(elapsed_now() - prev, 1)
+        state["elapsed_s"] = round(elapsed_now(), 1)
+        state["execs"] = counter.acc
+        atomic_write(state_path, json.dumps(state, indent=1) + "\n")
+
+    def figures():
+        if lflog:
+            lflog.poll()
+            counter.update("libfuzzer", lflog.execs)
+            if lflog.cov is not None:
+                last["lf_cov"], last["lf_ft"] = lflog.cov, lflog.ft
+        per_afl = {}
+        for e in engines:
+            if e.kind == "afl":
+                st = afl_stats(os.path.join(out, "afl", e.meta["instance"]))
+                per_afl[e.meta["instance"]] = st
+                counter.update(e.name, st["execs"])
+                if e.meta["instance"] == "main" and st["edges"] is not None:
+                    last["afl_edges"], last["afl_bitmap_cvg"] = st["edges"], st["bitmap_cvg"]
+        corpus = sync.scan_corpus()
+        arts = artifacts(out)
+        sigs.scan(arts, elapsed_now())
+        return {"corpus": corpus, "artifacts": arts, "afl": per_afl}
+
+    def tick(final=False):
+        sync.sync()
+        fig = figures()
+        el = elapsed_now()
+        if prev_row["elapsed"] is not None and el - prev_row["elapsed"] < 0.05:
+            return fig
+        execs = counter.total()
+        span = el - (prev_row["elapsed"] if prev_row["elapsed"] is not None else prev)
+        rate = (execs - prev_row["execs"]) / span if span > 0 else 0.0
+        prev_row.update(elapsed=el, execs=execs)
+        lf_cov = last.get("lf_cov")
+        afl_edges = last.get("afl_edges")
+        n_sigs = len(sigs.unique())
+        row = [f"{el:.1f}", str(execs), f"{rate:.0f}", str(fig["corpus"]),
+               "-" if lf_cov is None else str(lf_cov), "-" if afl_edges is None else str(afl_edges),
+               str(len(fig["artifacts"])), str(n_sigs)]
+        with open(tsv_path, "a") as f:
+            f.write("\t".join(row) + "\n")
+        left = max(0.0, budget - el)
+        say(f"{clock(el)}/{clock(budget)} ({clock(left)} left)  execs {execs} ({rate:.0f}/s)  "
+            f"corpus {fig['corpus']}  cov {row[4]}/afl {row[5]}  crashes {row[6]}  signatures {n_sigs}"
+            + ("  [final]" if final else ""))
+        save_state()
+        return fig
+
+    end = "budget"
+    while engines:
+        now = time.monotonic()
+        if stop_reason:
+            end = f"interrupted ({stop_reason})"
+            break
+        running = [e for e in engines if e.alive()]
+        for e in engines:
+            if not e.alive() and e.name not in reported_exit:
+                reported_exit.add(e.name)
+                if now < deadline - 1:
+                    say(f"{e.name} exited early (status {e.status}); see {rel(e.log, out)}")
+        if not running:
+            end = "budget" if now >= deadline - 1 else "engines exited"
+            break
+        if now >= deadline + GRACE:
+            break
+        if now >= next_tick:
+            tick()
+            next_tick += TICK
+        sigs.step(elapsed_now())
+        if now - last_save >= 2:
+            save_state()
+            last_save = now
+        # Orphans reparented to us (a fork server's child whose afl-fuzz
+        # ended) are reaped as they die.
+        for pid in our_children({e.proc.pid for e in engines} | {sigs.pid()}):
+            st = proc_stat(pid)
+            if st and st[0] == "Z":
+                reap(pid)
+        time.sleep(min(1.0, max(0.05, next_tick - time.monotonic())))
+
+    # Stop the engines first: SIGINT during the wrap-up must not undo it.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    left_over = stop_engines(engines, out, exclude=[p for p in [sigs.pid()] if p])
+    if left_over:
+        say(f"warning: could not end process(es) {left_over}")
+    segment["end"] = end
+    if engines:
+        tick(final=True)
+    sync.sync()
+    fig = figures()
+    sigs.finish(elapsed_now(), FINAL_REPLAY_S)
+    save_state()
+    return summarize(out, opts, state, engines, counter, last, fig, sigs, end)
+
+
+def summarize(out, opts, state, engines, counter, last, fig, sigs, end):
+    elapsed = float(state["elapsed_s"])
+    rate = lambda n: round(n / elapsed) if elapsed > 0 else 0  # noqa: E731
+    groups = sigs.groups()
+    lf = [e for e in engines if e.kind == "libfuzzer"]
+    afl = [e for e in engines if e.kind == "afl"]
+    errors = [e for e in engines if e.status not in (0, None) and not e.stopped_by_us]
+    doc = {
+        "out": out, "ended": end, "elapsed_s": round(elapsed, 1), "budget_s": opts["time"],
+        "segments": len(state["segments"]), "options": opts,
+        "execs": counter.total(), "execs_per_s": rate(counter.total()),
+        "corpus": fig["corpus"],
+        "coverage": {"libfuzzer_cov": last.get("lf_cov"), "libfuzzer_ft": last.get("lf_ft"),
+                     "afl_edges": last.get("afl_edges"), "afl_bitmap_cvg": last.get("afl_bitmap_cvg")},
+        "engines": {},
+        "crash_files": len(fig["artifacts"]),
+        "signatures": [],
+        "engine_errors": [{"engine": e.name, "status": e.status, "log": rel(e.log, out)} for e in errors],
+    }
+    if lf or "libfuzzer" in counter.acc:
+        n = counter.total("libfuzzer")
+        doc["engines"]["libfuzzer"] = {"jobs": lf[0].meta["jobs"] if lf else 0, "execs": n, "execs_per_s": rate(n),
+                                       "cov": last.get("lf_cov"), "ft": last.get("lf_ft"),
+                                       "log": "libfuzzer/fuzz.log"}
+    if afl or any(k.startswith("afl/") for k in counter.acc):
+        # Every instance of the campaign, run in this segment or before.
+        insts = []
+        names = [e.meta["instance"] for e in afl]
+        names += sorted(k[4:] for k in counter.acc if k.startswith("afl/") and k[4:] not in names)
+        for name in names:
+            st = fig["afl"].get(name) or afl_stats(os.path.join(out, "afl", name))
+            n = counter.acc.get(f"afl/{name}", 0)
+            insts.append({"instance": name, "role": state.get("afl_instances", {}).get(name, "?"),
+                          "running": name in fig["afl"], "execs": n, "execs_per_s": rate(n),
+                          "edges_found": st["edges"], "bitmap_cvg": st["bitmap_cvg"],
+                          "queue": st["corpus"], "log": f"afl/{name}.log"})
+        n = counter.total("afl/")
+        doc["engines"]["afl"] = {"instances": insts, "execs": n, "execs_per_s": rate(n)}
+    for sig, files in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        doc["signatures"].append({"signature": sig, "count": len(files), "first": rel(files[0], out),
+                                  "reproducible": sig not in (NOT_REPRODUCIBLE, "not replayed yet")
+                                  and not sig.startswith("replay error")})
+    doc["unique_signatures"] = len(sigs.unique())
+    status = 1 if fig["artifacts"] else (2 if errors else 0)
+    doc["exit"] = status
+    atomic_write(os.path.join(out, "summary.json"), json.dumps(doc, indent=1) + "\n")
+
+    say(f"done ({end}): {clock(elapsed)} of {clock(opts['time'])} in {doc['segments']} segment(s), {out}")
+    if "libfuzzer" in doc["engines"]:
+        d = doc["engines"]["libfuzzer"]
+        print(f"  libFuzzer  -fork={d['jobs']:<3}            execs {d['execs']:>10} ({d['execs_per_s']}/s)"
+              f"  cov {d['cov']} ft {d['ft']}")
+    if "afl" in doc["engines"]:
+        for i in doc["engines"]["afl"]["instances"]:
+            print(f"  AFL++ {i['instance']:8s} {i['role']:17s} execs {i['execs']:>10} ({i['execs_per_s']}/s)"
+                  f"  edges {i['edges_found']} ({i['bitmap_cvg']})  queue {i['queue']}")
+    print(f"  total                           execs {doc['execs']:>10} ({doc['execs_per_s']}/s)"
+          f"  corpus {doc['corpus']} (corpus/)")
+    print(f"  crash files {doc['crash_files']}, unique signatures {doc['unique_signatures']}")
+    for s in doc["signatures"]:
+        print(f"    {s['count']:5d}  {s['signature']}\n           first: {s['first']}")
+    for e in doc["engine_errors"]:
+        print(f"  engine {e['engine']} failed (status {e['status']}); see {e['log']}:")
+        try:
+            with open(os.path.join(out, e["log"]), errors="replace") as f:
+                for line in f.readlines()[-8:]:
+                    print(f"    | {line.rstrip()}")
+        except OSError:
+            pass
+    print(f"  summary: {os.path.join(out, 'summary.json')}", flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:  # before the engines started (a build)
+        print("mmrig: interrupted", file=sys.stderr)
+        sys.exit(2)
