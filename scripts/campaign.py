@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rig.common import BUILD, ROOT, build, die, tool  # noqa: E402
+from rig.common import BUILD, ROOT, build, die, files_in, parse_duration, tool  # noqa: E402
 
 TICK = 10.0          # seconds between progress lines and progress.tsv rows
 GRACE = 5.0          # after the deadline, before the engines are told to stop
@@ -61,15 +61,6 @@ def say(msg):
 
 
 # ---------------------------------------------------------------- options
-
-def parse_duration(text):
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text or "")
-    if not m:
-        raise argparse.ArgumentTypeError(f"bad duration {text!r} (seconds, or with s/m/h: 90, 10m, 1h)")
-    secs = float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
-    if secs <= 0:
-        raise argparse.ArgumentTypeError("the duration must be positive")
-    return secs
 
 
 def positive_int(text):
@@ -129,16 +120,6 @@ def clock(secs):
     secs = max(0, int(secs + 0.5))
     h, rest = divmod(secs, 3600)
     return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"
-
-
-def files_in(d):
-    """Regular files directly in d (no dot files), sorted by name."""
-    try:
-        names = sorted(os.listdir(d))
-    except OSError:
-        return []
-    return [os.path.join(d, n) for n in names
-            if not n.startswith(".") and os.path.isfile(os.path.join(d, n))]
 
 
 def file_hash(path, algo):

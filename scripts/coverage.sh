@@ -4,16 +4,22 @@
 # kernel file, plus every kernel function no program entered. Used after a
 # campaign to show what its corpus exercised. Inputs are only read.
 # usage: coverage.sh OUTDIR PATH...
+# Writes into OUTDIR: report.txt (per file), export.json, unreached.txt,
+# html/index.html (annotated sources of the same files), summary.json
+# (totals), replay.txt; the last line printed is the one-line summary
+#   coverage: lines L%, functions F%, branches B% (N programs)
+# $MMRIG_BUILD moves the build tree (default ROOT/build), as in
+# scripts/rig/common.py. See docs/man/mmrig-coverage.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-B="$ROOT/build/coverage"
+B="${MMRIG_BUILD:-$ROOT/build}/coverage"
 out=${1:?usage: coverage.sh OUTDIR PATH...}
 shift
 [ $# -ge 1 ] || { echo "coverage.sh: no programs given" >&2; exit 2; }
 mkdir -p "$out"
 
-if ! (cd "$ROOT" && cmake --preset coverage && cmake --build --preset coverage -j "$(nproc)" --target mmrig-replay) >"$out/build.log" 2>&1; then
+if ! (cd "$ROOT" && cmake --preset coverage -B "$B" && cmake --build "$B" -j "$(nproc)" --target mmrig-replay) >"$out/build.log" 2>&1; then
 	tail -30 "$out/build.log" >&2
 	echo "coverage.sh: build failed (log: $out/build.log)" >&2
 	exit 2
@@ -49,6 +55,11 @@ for d in data["data"]:
             seen.add(name)
             print(name)
 PY
+rm -rf "$out/html"
+llvm-cov-14 show "$replay" -instr-profile="$out/replay.profdata" -format=html \
+	-output-dir="$out/html" -show-branches=count -show-line-counts-or-regions \
+	-project-title="mmrig kernel/mm" "${files[@]}" >"$out/html.log" 2>&1 ||
+	{ cat "$out/html.log" >&2; echo "coverage.sh: HTML report failed" >&2; exit 2; }
 cat "$out/report.txt"
 if [ -s "$out/unreached.txt" ]; then
 	echo "functions no program entered:"
@@ -56,3 +67,31 @@ if [ -s "$out/unreached.txt" ]; then
 else
 	echo "every function of these files was entered"
 fi
+
+# The totals of the same files, for nightly reports: summary.json and the
+# one-line summary (always the last line). Programs counted from the
+# replay's own summary lines.
+python3 - "$out" <<'PY'
+import json, re, sys
+out = sys.argv[1]
+totals = json.load(open(f"{out}/export.json"))["data"][0]["totals"]
+programs = 0
+for line in open(f"{out}/replay.txt", errors="replace"):
+    m = re.match(r"replay: (\d+) passed, (\d+) failed", line)
+    if m:
+        programs += int(m.group(1)) + int(m.group(2))
+    m = re.match(r"replay: (\d+) (failed as their headers expect|unreadable)", line)
+    if m:
+        programs += int(m.group(1))
+summary = {"programs": programs}
+for k in ("lines", "functions", "branches"):
+    t = totals[k]
+    summary[k] = round(t["percent"], 2)
+    summary[k + "_covered"] = t["covered"]
+    summary[k + "_total"] = t["count"]
+with open(f"{out}/summary.json", "w") as f:
+    json.dump(summary, f, indent=1, sort_keys=True)
+    f.write("\n")
+print(f"coverage: lines {summary['lines']:.2f}%, functions {summary['functions']:.2f}%, "
+      f"branches {summary['branches']:.2f}% ({programs} programs)")
+PY

@@ -1,6 +1,17 @@
 /* When the run does not return - a kernel panic, an ASan or UBSan report -
- * this prints the op context and a SIGNATURE built from the bug class and
- * the top in-project frames by function name (never addresses or lines). */
+ * this prints the op context and a SIGNATURE:
+ *
+ *     <class> in <innermost in-project function>
+ *
+ * Only the innermost function: callers further out come and go with
+ * inlining, tail calls and the optimisation level, and a build without a
+ * symbolizer knows only the function that panicked. No op kind either:
+ * one bug is reached from many ops (a double free from kfree, krealloc
+ * and the final release), and triage should see it once; the report's
+ * op context still says where this run hit it. Nothing in
+ * it is an address, a line or a file name, so the same bug keeps its
+ * signature across rebuilds and between the hosted and in-kernel replay
+ * (kernel/arch/riscv/replay/crash.c prints the same). */
 #include <execinfo.h>
 #include <string.h>
 
@@ -15,12 +26,12 @@
 #include <sanitizer/common_interface_defs.h>
 #define symbolize_pc __sanitizer_symbolize_pc
 #else
-/* Without a symbolizer the signature falls back to the panicking function. */
+/* Without a symbolizer there is no sanitizer report either: a crash is a
+ * panic, and the panicking function is the innermost one. */
 #define symbolize_pc NULL
 #endif
 
 #define MAX_FRAMES 64
-#define SIG_FRAMES 3
 
 /* Frames of the crash machinery itself are not the bug's. */
 static bool skipped_file(const char *file)
@@ -38,21 +49,23 @@ static bool skipped_file(const char *file)
 	return false;
 }
 
-/* Appends " < fn" for up to SIG_FRAMES in-project frames of this stack.
- * Inlined frames come back one per line from the symbolizer. */
-static void append_frames(char *sig, size_t cap)
+/* The innermost in-project function of this stack into fn; false when
+ * there is none or nothing to symbolize with. Inlined frames come back
+ * one per line, innermost first, so a function inlined at -O2 is named
+ * as at -O0. */
+static bool innermost_frame(char *fn, size_t cap)
 {
 	void *pcs[MAX_FRAMES];
-	int n = backtrace(pcs, MAX_FRAMES), taken = 0;
+	int n = backtrace(pcs, MAX_FRAMES);
 	char buf[2048];
 
 	void (*sym)(void *, const char *, char *, size_t) = symbolize_pc;
 
 	if (!sym)
-		return;
-	for (int i = 0; i < n && taken < SIG_FRAMES; i++) {
+		return false;
+	for (int i = 0; i < n; i++) {
 		sym((char *)pcs[i] - 1, "%f %s\n", buf, sizeof(buf));
-		for (char *line = buf, *next; line && *line && taken < SIG_FRAMES; line = next) {
+		for (char *line = buf, *next; line && *line; line = next) {
 			next = strchr(line, '\n');
 			if (next)
 				*next++ = '\0';
@@ -60,27 +73,27 @@ static void append_frames(char *sig, size_t cap)
 			if (!space || skipped_file(space + 1))
 				continue;
 			*space = '\0';
-			size_t len = strlen(sig);
-			snprintf(sig + len, cap - len, "%s%s", taken ? " < " : " in ", line);
-			taken++;
+			snprintf(fn, cap, "%s", line);
+			return true;
 		}
 	}
+	return false;
 }
 
-static void print_crash(const char *cls, const char *fallback_func)
+static void print_crash(const char *cls, const char *panic_func)
 {
-	char sig[512];
+	char fn[256] = "?";
 
 	fprintf(stderr, "==== mmrig: crash ====\n");
 	fprintf(stderr, "check:     %s\n", cls);
 	report_context(exec_now.prog, exec_now.op_index, stderr);
-	snprintf(sig, sizeof(sig), "%s", cls);
-	append_frames(sig, sizeof(sig));
-	if (!strchr(sig, ' ') && fallback_func) {
-		size_t len = strlen(sig);
-		snprintf(sig + len, sizeof(sig) - len, " in %s", fallback_func);
-	}
-	fprintf(stderr, "SIGNATURE: %s\n", sig);
+	/* A panic names its own function: no frame walk, so a plain build
+	 * says the same as a sanitizer build. */
+	if (panic_func)
+		snprintf(fn, sizeof(fn), "%s", panic_func);
+	else
+		innermost_frame(fn, sizeof(fn));
+	fprintf(stderr, "SIGNATURE: %s in %s\n", cls, fn);
 	fflush(stderr);
 }
 

@@ -39,3 +39,25 @@ def tool(preset, name):
     """Path of a harness program inside a preset's build tree."""
     sub = "tools" if name in ("mmrig-min", "mmrig-conv") else "engines"
     return os.path.join(BUILD, preset, "harness", sub, name)
+
+
+def parse_duration(text):
+    """Seconds from "90", "90s", "10m" or "1h" (argparse type)."""
+    import argparse
+    import re
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text or "")
+    if not m or float(m.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"bad duration {text!r} (seconds, or with s/m/h: 90, 10m, 1h)")
+    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+def files_in(d):
+    """Regular files directly in d (no dot files), sorted by name; none
+    when d cannot be listed."""
+    try:
+        names = sorted(os.listdir(d))
+    except OSError:
+        return []
+    return [os.path.join(d, n) for n in names
+            if not n.startswith(".") and os.path.isfile(os.path.join(d, n))]

@@ -1,7 +1,8 @@
 /* The harness's crash report for the riscv image: the lines the hosted
- * crash.c prints without a symbolizer, so the SIGNATURE is "panic.<check>
- * in <function that panicked>" in both builds. Sanitizers do not exist
- * here, so there is no death callback to install. */
+ * crash.c prints for a kernel panic, so the SIGNATURE is "panic.<check>
+ * in <function that panicked>" in both builds and
+ * riscv.kernel-replay can compare them. Sanitizers do not exist here, so
+ * there is no death callback to install. */
 #include <stdio.h>
 
 #include "exec.h"
