@@ -144,6 +144,7 @@ int child_run(const struct child_limits *lim, int (*fn)(void *), void *arg,
 	double drain_until = 0;
 	enum child_end stopped = CHILD_EXITED;
 	bool exited = false;
+	useconds_t idle_us = 250;
 
 	/* After the child ends, what it wrote is still read; a helper it
 	 * started (the symbolizer) may hold the pipe a moment longer. */
@@ -159,7 +160,12 @@ int child_run(const struct child_limits *lim, int (*fn)(void *), void *arg,
 			else if (got == 0 || errno != EINTR)
 				eof = true;
 		} else if (eof) {
-			usleep(WATCH_MS * 1000);
+			/* The child closed its output: it is almost always
+			 * exiting, so look again soon, backing off to the watch
+			 * interval if it lingers. */
+			usleep(idle_us);
+			if (idle_us < WATCH_MS * 1000)
+				idle_us *= 2;
 		}
 		if (exited)
 			continue;
