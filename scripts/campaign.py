@@ -656,6 +656,7 @@ class Counter:
     def __init__(self, saved):
         self.acc = dict(saved)
         self.seen = {}
+        self.marks = {}  # source -> (time of its last increase, count, rate)
 
     def start(self, key, base):
         self.seen[key] = base
@@ -669,6 +670,23 @@ class Counter:
 
     def total(self, prefix=""):
         return sum(v for k, v in self.acc.items() if k.startswith(prefix))
+
+    def rate(self, now):
+        """Executions per second summed over the sources. Engines report in
+        bursts (a libFuzzer fork job's end, AFL++'s minutely stats), so a
+        source's rate is its last increase over the time since the one
+        before, not over the last tick: a burst is no spike."""
+        total = 0.0
+        for key, count in self.acc.items():
+            t0, c0, r = self.marks.get(key, (None, count, 0.0))
+            if t0 is None:
+                self.marks[key] = (now, count, 0.0)
+                continue
+            if count > c0:
+                r = (count - c0) / (now - t0) if now > t0 else r
+                self.marks[key] = (now, count, r)
+            total += r
+        return total
 
 
 def prepare_out(out, resume):
@@ -858,8 +876,7 @@ def main(argv):
         if prev_row["elapsed"] is not None and el - prev_row["elapsed"] < 0.05:
             return fig
         execs = counter.total()
-        span = el - (prev_row["elapsed"] if prev_row["elapsed"] is not None else prev)
-        rate = (execs - prev_row["execs"]) / span if span > 0 else 0.0
+        rate = counter.rate(el)
         prev_row.update(elapsed=el, execs=execs)
         lf_cov = last.get("lf_cov")
         afl_edges = last.get("afl_edges")

@@ -289,12 +289,13 @@ def fmt_num(v):
     return f"{v:g}"
 
 
-def fmt_time(s):
-    if s >= 3600 and s % 360 == 0:
-        return f"{s / 3600:g}h"
-    if s >= 120 and s % 60 == 0:
-        return f"{s / 60:g}m"
-    return f"{s:g}s"
+def time_unit(span):
+    """One unit for a whole time axis, so its ticks read alike."""
+    if span >= 7200:
+        return "h", 3600
+    if span >= 300:
+        return "min", 60
+    return "s", 1
 
 
 def thin(pts):
@@ -331,7 +332,8 @@ def line_plot(pid, title, xlabel, ylabel, series):
     ys = [y for _, _, p in series for _, y in p]
     x0, x1 = 0.0, max(max(xs), 1.0)
     y0, y1 = 0.0, max(max(ys), 1.0)
-    xstep, ystep = nice_step(x1 - x0), nice_step(y1 - y0)
+    unit, div = time_unit(x1 - x0)
+    xstep, ystep = nice_step((x1 - x0) / div) * div, nice_step(y1 - y0)
     x1 = math.ceil(x1 / xstep) * xstep
     y1 = math.ceil(y1 / ystep) * ystep
 
@@ -350,7 +352,7 @@ def line_plot(pid, title, xlabel, ylabel, series):
         v = x0 + k * xstep
         X = px(v)
         out.append(f'<line x1="{X:.1f}" y1="{T + ph}" x2="{X:.1f}" y2="{T + ph + 5}" stroke="#000000"/>'
-                   f'<text x="{X:.1f}" y="{T + ph + 18}" text-anchor="middle">{fmt_time(v)}</text>')
+                   f'<text x="{X:.1f}" y="{T + ph + 18}" text-anchor="middle">{v / div:g} {unit}</text>')
         k += 1
     k = 0
     while k * ystep <= y1 - y0 + 1e-9:
