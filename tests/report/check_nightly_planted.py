@@ -37,6 +37,8 @@ ap.add_argument("--max-ops", type=int, default=15)
 ap.add_argument("--only", action="store_true", help="the planted signature must be the only NEW one")
 ap.add_argument("--chromium", default=os.environ.get("CHROMIUM") or shutil.which("chromium"))
 a = ap.parse_args()
+# The night runs from the copy with its own working directory.
+a.work = os.path.abspath(a.work)
 
 fails = []
 
@@ -83,6 +85,8 @@ night = os.path.join(a.work, "night")
 r = subprocess.run([sys.executable, os.path.join(src, "scripts", "nightly.py"), "--time", a.time,
                     "--jobs", a.jobs, "--out", night], env=env)
 check(r.returncode == 1, f"nightly exit {r.returncode}, want 1")
+if not os.path.exists(os.path.join(night, "latest")):
+    sys.exit("nightly.planted: FAIL: the night recorded no run")
 run = os.path.join(night, "runs", open(os.path.join(night, "latest")).read().strip())
 check(os.path.realpath(os.path.join(night, "latest-run")) == os.path.realpath(run), "latest-run link")
 doc = json.load(open(os.path.join(run, "nightly.json")))
