@@ -13,7 +13,6 @@ failure, an engine that failed on its own, or an unusable --out.
 """
 import argparse
 import ctypes
-import fcntl
 import glob
 import hashlib
 import json
@@ -26,7 +25,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rig.common import BUILD, ROOT, build, die, files_in, parse_duration, tool  # noqa: E402
+from rig.common import (BUILD, REPLAY_SANITIZER_ENV, ROOT, build, die, files_in,  # noqa: E402
+                        lock_dir, parse_duration, tool)  # noqa: E402
 
 TICK = 10.0          # seconds between progress lines and progress.tsv rows
 GRACE = 5.0          # after the deadline, before the engines are told to stop
@@ -582,9 +582,7 @@ class Signatures:
             self._start(todo[:REPLAY_BATCH])
 
     def _start(self, batch):
-        env = dict(os.environ)
-        env["ASAN_OPTIONS"] = "abort_on_error=1:symbolize=1:detect_leaks=0"
-        env["ASAN_SYMBOLIZER_PATH"] = "/usr/bin/llvm-symbolizer"
+        env = dict(os.environ, **REPLAY_SANITIZER_ENV)
         self.batch = batch
         self.batch_deadline = time.monotonic() + len(batch) * (self.timeout + 5) + 30
         with open(self.result_file, "wb") as f:
@@ -765,11 +763,7 @@ def main(argv):
         die(f"no seeds in {seeds}")
 
     os.makedirs(out, exist_ok=True)
-    lock = open(os.path.join(out, ".lock"), "w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        die(f"another campaign is running in {out}")
+    lock = lock_dir(out, "campaign")
     if fresh:
         state = {"version": STATE_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                  "elapsed_s": 0.0, "segments": [], "execs": {}, "last": {}}

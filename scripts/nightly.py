@@ -25,7 +25,6 @@ unexpected result (no new signature). The first that applies, in the
 order 1, 2, 3, wins; nightly.json holds all of them.
 """
 import argparse
-import fcntl
 import json
 import os
 import re
@@ -39,7 +38,8 @@ import traceback
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report  # noqa: E402
-from rig.common import BUILD, ROOT, build, files_in, parse_duration, tool  # noqa: E402
+from rig.common import (BUILD, ROOT, build, files_in, lock_dir, parse_duration,  # noqa: E402
+                        replay_env, tool)  # noqa: E402
 
 AFL_BINS = ("mmrig-fuzz-afl-plain", "mmrig-fuzz-afl-asan", "mmrig-fuzz-afl-cmplog")
 LF_BIN = "mmrig-fuzz-libfuzzer"
@@ -442,18 +442,12 @@ def exit_status(doc):
 
 def main(argv):
     args = parse_args(argv)
-    os.environ.setdefault("ASAN_SYMBOLIZER_PATH", "/usr/bin/llvm-symbolizer")
-    os.environ.setdefault("ASAN_OPTIONS", "abort_on_error=1:symbolize=1:detect_leaks=0")
-    os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+    os.environ.update(replay_env())
     top = os.path.abspath(args.out)
     if os.path.exists(top) and not os.path.isdir(top):
         die(f"--out {top} is not a directory")
     os.makedirs(top, exist_ok=True)
-    lock = open(os.path.join(top, ".lock"), "w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        die(f"another nightly is running in {top}")
+    lock = lock_dir(top, "nightly")  # noqa: F841 (held while the night runs)
     run = new_run_dir(top, args.run_id)
     logs = os.path.join(run, "logs")
     os.makedirs(logs)

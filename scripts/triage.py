@@ -226,13 +226,9 @@ class Runner:
         # every replay and minimizer run alike.
         self.limits = ["--rss-mb", str(a.rss_mb)] + (
             ["--arena-mb", str(a.arena_mb)] if a.arena_mb else [])
-        env = dict(os.environ)
         # AFL++ ran with symbolize=0; triage always symbolizes, so frames
-        # in signatures name functions (same values as scripts/mmrig).
-        env.setdefault("ASAN_SYMBOLIZER_PATH", "/usr/bin/llvm-symbolizer")
-        env.setdefault("ASAN_OPTIONS", "abort_on_error=1:symbolize=1:detect_leaks=0")
-        env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
-        self.env = env
+        # in signatures name functions.
+        self.env = common.replay_env()
 
     def stage(self, sha, data, form):
         """A private copy of an artifact: the tools never see the input

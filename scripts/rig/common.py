@@ -61,3 +61,33 @@ def files_in(d):
         return []
     return [os.path.join(d, n) for n in names
             if not n.startswith(".") and os.path.isfile(os.path.join(d, n))]
+
+
+# What a replay needs so its signatures name functions (scripts/mmrig
+# exports the same): a symbolizer, and ASan and UBSan stopping at the
+# first report.
+REPLAY_SANITIZER_ENV = {
+    "ASAN_SYMBOLIZER_PATH": "/usr/bin/llvm-symbolizer",
+    "ASAN_OPTIONS": "abort_on_error=1:symbolize=1:detect_leaks=0",
+    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+}
+
+
+def replay_env():
+    """This process's environment with the replay defaults where unset."""
+    env = dict(os.environ)
+    for k, v in REPLAY_SANITIZER_ENV.items():
+        env.setdefault(k, v)
+    return env
+
+
+def lock_dir(d, what):
+    """Holds d/.lock for as long as the returned file is open; a second
+    `what` on the same directory is refused (exit 2)."""
+    import fcntl
+    lock = open(os.path.join(d, ".lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        die(f"another {what} is running in {d}")
+    return lock
