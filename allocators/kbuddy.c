@@ -1,12 +1,15 @@
-/* Adapter: the kernel's buddy allocator behind the page_allocator table. */
+/* The kernel's buddy allocator as a page table. It is not registered
+ * like a plugged allocator: it is the kernel (allocator_kernel()), reset
+ * by the executor with the rest of the kernel's mm before every program. */
 #include "allocator.h"
 #include "mm/page.h"
 
 #include <stdio.h>
 
-static int kbuddy_init(struct host_arena *arena)
+static int kbuddy_init(const struct mmrig_range *ranges, int nr)
 {
-	host_mm_reset(arena);
+	(void)ranges;
+	(void)nr;
 	return 0;
 }
 
@@ -43,7 +46,7 @@ static void kbuddy_put(void *block)
 	put_page(virt_to_page(block));
 }
 
-static bool kbuddy_free_counts(unsigned long counts[NR_PAGE_ORDERS])
+static bool kbuddy_free_counts(unsigned long *counts)
 {
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
 		counts[o] = free_area[o].nr_free;
@@ -58,7 +61,7 @@ static unsigned long kbuddy_free_total(void)
 /* A free list is sound when every link is mirrored by its neighbour, every
  * entry is a buddy head of the list's order inside the span, and the list's
  * length equals nr_free. The walk is bounded so a cycle cannot hang it. */
-static int walk_one(struct free_walk *w, unsigned int order)
+static int walk_one(struct mmrig_free_walk *w, unsigned int order)
 {
 	struct free_area *area = &free_area[order];
 	struct list_head *head = &area->free_list, *pos = head;
@@ -92,7 +95,7 @@ static int walk_one(struct free_walk *w, unsigned int order)
 				 order, pfn - base, page->flags, page->order, page->_refcount);
 			return -1;
 		}
-		w->block(w, pfn, order);
+		w->block(w, pfn << PAGE_SHIFT, order);
 		pos = next;
 	}
 	if (seen != area->nr_free) {
@@ -103,7 +106,7 @@ static int walk_one(struct free_walk *w, unsigned int order)
 	return 0;
 }
 
-static int kbuddy_walk_free(struct free_walk *w)
+static int kbuddy_walk_free(struct mmrig_free_walk *w)
 {
 	w->error[0] = '\0';
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
@@ -112,10 +115,11 @@ static int kbuddy_walk_free(struct free_walk *w)
 	return 0;
 }
 
-const struct page_allocator kbuddy_allocator = {
+const struct mmrig_page_allocator kbuddy_pages = {
 	.name = "kbuddy",
 	.summary = "the kernel's buddy allocator (kernel/mm/buddy.c)",
-	.traced = true,
+	.guarantees = MMRIG_PG_ALIGNED | MMRIG_PG_CANONICAL | MMRIG_PG_NO_SPURIOUS_FAILURE,
+	.max_order = MAX_ORDER,
 	.init = kbuddy_init,
 	.alloc = kbuddy_alloc,
 	.free = kbuddy_free,
@@ -125,3 +129,15 @@ const struct page_allocator kbuddy_allocator = {
 	.free_total = kbuddy_free_total,
 	.walk_free = kbuddy_walk_free,
 };
+
+static const struct allocator kernel = {
+	.name = "kbuddy",
+	.summary = "the kernel: buddy, slab, kmalloc, page tables, mmap (kernel/mm)",
+	.kind = ALLOC_KERNEL,
+	.page = &kbuddy_pages,
+};
+
+const struct allocator *allocator_kernel(void)
+{
+	return &kernel;
+}

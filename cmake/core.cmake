@@ -13,13 +13,22 @@ file(GLOB MMRIG_KERNEL_MM_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kernel/mm/*
 file(GLOB MMRIG_KERNEL_LIB_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kernel/lib/*.c)
 list(FILTER MMRIG_KERNEL_LIB_SRCS EXCLUDE REGEX "/string\\.c$")
 file(GLOB MMRIG_HOST_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kernel/arch/host/*.c)
-file(GLOB MMRIG_ALLOC_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/allocators/*.c)
+# The allocators' registry and the kernel's side of the adapter calls are
+# the core; every other file in allocators/ is a plugged allocator, which
+# nothing references (it registers itself in a section), so its objects
+# go to every executable directly instead of through the static library.
+file(GLOB MMRIG_PLUG_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/allocators/*.c)
+set(MMRIG_ALLOC_SRCS ${CMAKE_SOURCE_DIR}/allocators/registry.c
+    ${CMAKE_SOURCE_DIR}/allocators/kbuddy.c ${CMAKE_SOURCE_DIR}/allocators/source.c)
+list(REMOVE_ITEM MMRIG_PLUG_SRCS ${MMRIG_ALLOC_SRCS})
+include(${CMAKE_CURRENT_LIST_DIR}/adapters.cmake)
 file(GLOB MMRIG_HARNESS_SRCS CONFIGURE_DEPENDS
      ${CMAKE_SOURCE_DIR}/harness/lang/*.c
      ${CMAKE_SOURCE_DIR}/harness/model/*.c
      ${CMAKE_SOURCE_DIR}/harness/exec/*.c)
 
 set(MMRIG_CORE_INCLUDES
+    ${CMAKE_SOURCE_DIR}/allocators/include
     ${CMAKE_SOURCE_DIR}/kernel/include
     ${CMAKE_SOURCE_DIR}/kernel/arch/host
     ${CMAKE_SOURCE_DIR}/allocators
@@ -62,9 +71,11 @@ function(mmrig_core name)
     target_compile_definitions(${rest} PRIVATE CONFIG_MM_HOOKS=1 _GNU_SOURCE)
     target_compile_options(${rest} PRIVATE ${A_FLAGS})
     list(APPEND targets ${rest})
+    mmrig_plugs(${rest} "${A_FLAGS}" "${A_LAUNCHER}")
   endif()
 
   add_library(${name} STATIC $<TARGET_OBJECTS:${name}_kernel> $<TARGET_OBJECTS:${rest}>)
+  mmrig_plugs_link(${name} ${rest})
   target_include_directories(${name} PUBLIC ${MMRIG_CORE_INCLUDES})
   target_compile_definitions(${name} PUBLIC CONFIG_MM_HOOKS=1 _GNU_SOURCE)
   if(A_LAUNCHER)

@@ -90,7 +90,7 @@ static void sink_add(struct sink *s, const char *p, size_t len)
 }
 
 static void name_stop(struct child_result *res, const char *what,
-		      const struct exec_progress *pg)
+		      const struct exec_progress *pg, const char *allocator)
 {
 	const char *op = "start";
 
@@ -98,7 +98,7 @@ static void name_stop(struct child_result *res, const char *what,
 		op = op_name((unsigned int)pg->op_kind);
 	else if (pg && pg->op_index >= 0)
 		op = "end";
-	snprintf(res->stop_signature, sizeof(res->stop_signature), "%s in %s", what, op);
+	signature_format(res->stop_signature, sizeof(res->stop_signature), what, op, allocator);
 }
 
 int child_run(const struct child_limits *lim, int (*fn)(void *), void *arg,
@@ -181,7 +181,7 @@ int child_run(const struct child_limits *lim, int (*fn)(void *), void *arg,
 		else if (lim->rss_mb && rss_mb(pid) > lim->rss_mb)
 			stopped = CHILD_OOM;
 		if (stopped != CHILD_EXITED) {
-			name_stop(res, stopped == CHILD_TIMEOUT ? "timeout" : "oom", pg);
+			name_stop(res, stopped == CHILD_TIMEOUT ? "timeout" : "oom", pg, lim->allocator);
 			kill(pid, SIGKILL);
 		}
 	}

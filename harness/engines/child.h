@@ -7,6 +7,7 @@
 struct child_limits {
 	unsigned int timeout_s; /* wall time; 0: none */
 	unsigned int rss_mb;    /* resident memory; 0: none */
+	const char *allocator;  /* named in a stop signature; NULL: the kernel */
 };
 
 enum child_end { CHILD_EXITED, CHILD_SIGNALED, CHILD_TIMEOUT, CHILD_OOM };

@@ -28,8 +28,10 @@ static void usage(FILE *out)
 		"  --json             one JSON document with every result\n"
 		"  --text             print each program as text instead of running it\n"
 		"  --form auto|binary|text  how to read inputs (auto: *.mmr is text)\n"
-		"  --allocator NAME   page allocator under test (default kbuddy)\n"
-		"  --list-allocators  list the allocators built in\n"
+		"  --allocator NAME   allocator under test (default: $MMRIG_ALLOCATOR, else\n"
+		"                     kbuddy, the kernel); a program with an op it cannot\n"
+		"                     run is N/A, not PASS\n"
+		"  --list-allocators  list the allocators built in: name, grain, summary\n"
 		"  --arena-mb N       physical memory size (default %d)\n"
 		"  --timeout SECS     per-program wall-time limit (default 30): \"timeout in OP\"\n"
 		"  --rss-mb N         per-program resident-memory limit (default 2048, 0: none):\n"
@@ -43,9 +45,15 @@ static void usage(FILE *out)
 /* Loads and runs one program; the verdict is the exit status. */
 static int run_one(const char *path, FILE *out)
 {
+	static struct op_set ops;
 	struct parse_error err;
 	struct divergence d;
-	int rc = prog_load(path, opts.form, &prog, &err);
+	int rc;
+
+	/* A binary program is decoded as a fuzz target of this allocator
+	 * decoded it. */
+	allocator_op_set(opts.allocator, &ops);
+	rc = prog_load_set(path, opts.form, &ops, &prog, &err);
 
 	if (rc == -1) {
 		fprintf(out, "%s: cannot read: %s\n", path, strerror(errno));
@@ -69,6 +77,16 @@ static int run_one(const char *path, FILE *out)
 	}
 	int failed = exec_run(exec, &prog, &d);
 
+	if (failed == EXEC_NOT_APPLICABLE) {
+		char line[160];
+
+		op_format(&prog.ops[d.op_index], line, sizeof(line));
+		fprintf(out, "op:        #%ld  %s\nallocator %s cannot run '%s' (%s)\n", d.op_index,
+			line, exec_allocator(exec)->name, op_name(prog.ops[d.op_index].kind),
+			exec_allocator(exec)->kind == ALLOC_PAGE ? "a page allocator runs page ops" :
+			"a byte allocator runs the kmalloc-family ops it has functions for");
+		return REPLAY_NOT_APPLICABLE;
+	}
 	if (failed)
 		exec_report(&prog, &d, out);
 	/* For --json: lets two builds' runs be compared, not just verdicts. */
@@ -91,7 +109,9 @@ static int replay_file(const char *path, struct replay_results *res)
 		r.status = run_one(path, opts.text_only ? stdout : stderr);
 		r.output = strdup("");
 	} else {
-		struct child_limits lim = { .timeout_s = opts.timeout, .rss_mb = opts.rss_mb };
+		struct child_limits lim = { .timeout_s = opts.timeout, .rss_mb = opts.rss_mb,
+					    .allocator = opts.allocator->kind != ALLOC_KERNEL ?
+						    opts.allocator->name : NULL };
 		struct child_result cr;
 
 		if (child_run(&lim, child, (void *)path, &cr))
@@ -176,6 +196,7 @@ int main(int argc, char **argv)
 	};
 	int c;
 	char *end;
+	const char *allocator_name = NULL;
 
 	opts.arena_mb = MMRIG_ARENA_MB;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -191,15 +212,12 @@ int main(int argc, char **argv)
 			else { fprintf(stderr, "mmrig-replay: --form: auto, binary or text\n"); return 2; }
 			break;
 		case 'a':
-			opts.allocator = allocator_find(optarg);
-			if (!opts.allocator) {
-				fprintf(stderr, "mmrig-replay: no allocator '%s' (see --list-allocators)\n", optarg);
-				return 2;
-			}
+			allocator_name = optarg;
 			break;
 		case 'l':
-			for (const struct page_allocator *const *a = allocator_list(); *a; a++)
-				printf("%-16s %s\n", (*a)->name, (*a)->summary);
+			for (const struct allocator *const *a = allocator_list(); *a; a++)
+				printf("%-16s %-6s %s\n", (*a)->name, allocator_grain((*a)->kind),
+				       (*a)->summary);
 			return 0;
 		case 'm':
 			opts.arena_mb = strtoul(optarg, &end, 10);
@@ -230,6 +248,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	opts.allocator = allocator_select(allocator_name, "mmrig-replay");
+	if (!opts.allocator)
+		return 2;
 	struct replay_results res = { 0 };
 	int rc = 0;
 	for (int i = optind; i < argc; i++)

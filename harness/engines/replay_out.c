@@ -20,12 +20,14 @@ char *read_all(int fd)
 	return buf ? buf : strdup("");
 }
 
-enum verdict { V_PASS, V_FAIL, V_ERROR };
+enum verdict { V_PASS, V_FAIL, V_ERROR, V_NA };
 
 static enum verdict verdict_of(const struct replay_result *r)
 {
 	if (r->status == 0)
 		return V_PASS;
+	if (r->status == REPLAY_NOT_APPLICABLE)
+		return V_NA;
 	if (r->status == 2 || r->status == 3)
 		return V_ERROR;
 	return V_FAIL;
@@ -104,7 +106,7 @@ void read_expectation(const char *path, struct replay_result *r)
 /* Against the file's expectation: a known-open bug failing with its own
  * signature is as expected; one that passes, or fails otherwise, is not
  * (its header needs updating, or something changed). */
-enum outcome { O_PASS, O_FAIL, O_ERROR, O_KNOWN_OPEN, O_UNEXPECTED_PASS };
+enum outcome { O_PASS, O_FAIL, O_ERROR, O_KNOWN_OPEN, O_UNEXPECTED_PASS, O_NA };
 
 static enum outcome outcome_of(const struct replay_result *r, enum verdict v)
 {
@@ -112,6 +114,8 @@ static enum outcome outcome_of(const struct replay_result *r, enum verdict v)
 
 	if (v == V_ERROR)
 		return O_ERROR;
+	if (v == V_NA)
+		return O_NA;
 	if (!r->expect[0] || !strcmp(r->expect, "pass"))
 		return v == V_PASS ? O_PASS : O_FAIL;
 	if (v == V_PASS)
@@ -133,6 +137,8 @@ void replay_result_add(struct replay_results *res, const struct replay_result *r
 		res->known_open++;
 	else if (o == O_ERROR)
 		res->errors++;
+	else if (o == O_NA)
+		res->not_applicable++;
 	else
 		res->failed++;
 	if (opts->text_only) {
@@ -151,6 +157,9 @@ void replay_result_add(struct replay_results *res, const struct replay_result *r
 	if (v == V_ERROR) {
 		fprintf(stderr, "%s", r->output);
 		printf("ERROR %s\n", r->path);
+	} else if (v == V_NA) {
+		printf("N/A %s\n", r->path);
+		print_indented(r->output, stdout);
 	} else if (o == O_UNEXPECTED_PASS) {
 		printf("FAIL %s\n    passed, but its header expects the open bug \"%s\": "
 		       "update the header\n", r->path, r->expect);
@@ -192,12 +201,15 @@ static void json_string(const char *s, FILE *out)
 
 void replay_results_finish(struct replay_results *res, const struct replay_opts *opts)
 {
-	static const char *const names[] = { "PASS", "FAIL", "ERROR" };
+	static const char *const names[] = { "PASS", "FAIL", "ERROR", "N/A" };
 	char sig[512], check[128];
 
 	if (opts->text_only)
 		return;
 	if (!opts->json) {
+		if (res->not_applicable)
+			printf("replay: %lu not applicable (an op the allocator cannot run)\n",
+			       res->not_applicable);
 		printf("replay: %lu passed, %lu failed\n", res->passed, res->failed);
 		if (res->known_open)
 			printf("replay: %lu failed as their headers expect (known open bugs)\n",
@@ -207,7 +219,8 @@ void replay_results_finish(struct replay_results *res, const struct replay_opts 
 		return;
 	}
 	printf("{\"passed\": %lu, \"failed\": %lu, \"errors\": %lu, \"known_open\": %lu, "
-	       "\"results\": [", res->passed, res->failed, res->errors, res->known_open);
+	       "\"not_applicable\": %lu, \"results\": [", res->passed, res->failed, res->errors,
+	       res->known_open, res->not_applicable);
 	for (size_t i = 0; i < res->n; i++) {
 		struct replay_result *r = &res->v[i];
 		enum verdict v = verdict_of(r);
@@ -238,6 +251,11 @@ void replay_results_finish(struct replay_results *res, const struct replay_opts 
 			printf(", \"signature\": ");
 			json_string(sig, stdout);
 			printf(", \"check\": ");
+			json_string(check, stdout);
+		}
+		if (v == V_NA) {
+			line_value(r->output, "op:        ", check, sizeof(check), "");
+			printf(", \"not_applicable\": ");
 			json_string(check, stdout);
 		}
 		if (v != V_PASS) {

@@ -8,10 +8,13 @@
 #include "allocator.h"
 #include "prog.h"
 
+/* A child's exit status for a program the allocator cannot run. */
+#define REPLAY_NOT_APPLICABLE 4
+
 struct replay_opts {
 	bool json, text_only, no_fork, quiet;
 	enum prog_form form;
-	const struct page_allocator *allocator;
+	const struct allocator *allocator;
 	size_t arena_mb;
 	unsigned int timeout, rss_mb;
 };
@@ -32,6 +35,7 @@ struct replay_results {
 	size_t n, cap;
 	unsigned long passed, failed, errors;
 	unsigned long known_open; /* failed with the signature they expect */
+	unsigned long not_applicable; /* an op the allocator cannot run */
 };
 
 char *read_all(int fd);

@@ -86,6 +86,8 @@ static void print_crash(const char *cls, const char *panic_func)
 
 	fprintf(stderr, "==== mmrig: crash ====\n");
 	fprintf(stderr, "check:     %s\n", cls);
+	if (exec_now.allocator)
+		fprintf(stderr, "allocator: %s\n", exec_now.allocator);
 	report_context(exec_now.prog, exec_now.op_index, stderr);
 	/* A panic names its own function: no frame walk, so a plain build
 	 * says the same as a sanitizer build. */
@@ -93,7 +95,10 @@ static void print_crash(const char *cls, const char *panic_func)
 		snprintf(fn, sizeof(fn), "%s", panic_func);
 	else
 		innermost_frame(fn, sizeof(fn));
-	fprintf(stderr, "SIGNATURE: %s in %s\n", cls, fn);
+	char sig[512];
+
+	signature_format(sig, sizeof(sig), cls, fn, exec_now.allocator);
+	fprintf(stderr, "SIGNATURE: %s\n", sig);
 	fflush(stderr);
 }
 

@@ -12,7 +12,7 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-struct exec_position exec_now = { NULL, -1 };
+struct exec_position exec_now = { NULL, NULL, -1 };
 struct exec_progress *exec_progress;
 
 static void publish(long op_index, int op_kind)
@@ -31,7 +31,18 @@ struct exec *exec_create(const struct exec_config *cfg)
 
 	if (!e)
 		return NULL;
-	e->pa = cfg->allocator ? cfg->allocator : &kbuddy_allocator;
+	e->al = cfg->allocator ? cfg->allocator : allocator_kernel();
+	e->pa = e->al->kind == ALLOC_PAGE ? e->al->page : &kbuddy_pages;
+	e->ba = e->al->byte;
+	e->traced = e->al->kind != ALLOC_PAGE;
+	allocator_op_set(e->al, &e->ops);
+	if (e->pa->max_order > MAX_ORDER ||
+	    ((e->pa->guarantees & MMRIG_PG_CANONICAL) && !(e->pa->guarantees & MMRIG_PG_ALIGNED))) {
+		fprintf(stderr, "mmrig: allocator %s: max_order above %d, or canonical without "
+			"aligned (docs/your-allocator.md)\n", e->al->name, MAX_ORDER);
+		free(e);
+		return NULL;
+	}
 	if (host_arena_create(size, &e->arena)) {
 		free(e);
 		return NULL;
@@ -41,7 +52,8 @@ struct exec *exec_create(const struct exec_config *cfg)
 		e->usable[i].start_pfn = e->arena.usable[i].start_pfn;
 		e->usable[i].end_pfn = e->arena.usable[i].end_pfn;
 	}
-	e->model = bm_create(e->arena.base_pfn, e->arena.nr_pfns, MAX_ORDER);
+	/* The canonical structure is capped where the allocator's is. */
+	e->model = bm_create(e->arena.base_pfn, e->arena.nr_pfns, e->pa->max_order);
 	/* Fuzz inputs are full of check ops: the walk's scratch is made once. */
 	e->walk_seen = malloc(e->arena.nr_pfns);
 	e->pt_tally = pt_tally_alloc(e->arena.nr_pfns);
@@ -61,6 +73,16 @@ struct exec *exec_create(const struct exec_config *cfg)
 struct host_arena *exec_arena(struct exec *e)
 {
 	return &e->arena;
+}
+
+const struct allocator *exec_allocator(const struct exec *e)
+{
+	return e->al;
+}
+
+const struct op_set *exec_op_set(const struct exec *e)
+{
+	return &e->ops;
 }
 
 void diverge(struct exec *e, const char *check, const char *fmt, ...)
@@ -99,32 +121,28 @@ static void world_reset(struct exec *e)
 	e->generation = 0;
 }
 
-/* Allocators other than the kernel's own know nothing of poisoning, so
- * the harness may touch any arena byte they hand out. */
-static void unpoison_arena(struct exec *e)
-{
-#ifdef HOST_ASAN
-	__asan_unpoison_memory_region(e->arena.base, e->arena.size);
-#else
-	(void)e;
-#endif
-}
-
+/* Boot, then the allocator's free structure is judged before any op: a
+ * plugged allocator's init may claim pages, and a mismatch then is the
+ * boot's fault, not the first op's. */
 static int boot(struct exec *e)
 {
-	hooks_detach();
-	if (!e->pa->traced)
-		unpoison_arena(e);
-	if (e->pa->init(&e->arena))
-		return -1;
-	bm_reset(e->model, e->usable, e->nr_usable);
+	e->op_index = OP_AT_BOOT;
 	world_reset(e);
-	hooks_attach(e);
+	if (allocator_boot(e))
+		return -1;
+	if (!diverged(e))
+		oracle_free_counts(e);
+	if (!diverged(e) && e->al->kind == ALLOC_PAGE)
+		oracle_free_lists(e);
 	return 0;
 }
 
 static void run_op(struct exec *e, const struct op *op)
 {
+	if (e->al->kind == ALLOC_BYTE && op->kind != OP_FAIL_NTH && op->kind != OP_CHECK) {
+		op_byte(e, op);
+		return;
+	}
 	switch (op->kind) {
 	case OP_ALLOC_PAGES:
 	case OP_FREE_PAGES:
@@ -136,7 +154,8 @@ static void run_op(struct exec *e, const struct op *op)
 		e->fail_in = op->n;
 		break;
 	case OP_CHECK:
-		if (pages_verify_all(e) && objects_verify_all(e) && mms_check_all(e))
+		if (e->al->kind == ALLOC_BYTE ? bytes_verify_all(e) :
+		    pages_verify_all(e) && objects_verify_all(e) && mms_check_all(e))
 			oracle_free_lists(e);
 		break;
 	case OP_MM_NEW:
@@ -147,20 +166,13 @@ static void run_op(struct exec *e, const struct op *op)
 	case OP_MPROTECT:
 	case OP_BRK:
 	case OP_TOUCH:
-		/* Address spaces live on the kernel's buddy, like the slab. */
-		if (e->pa->traced)
-			op_mm(e, op);
+		op_mm(e, op);
 		break;
 	case OP_KVMMAKE:
-		/* Table pages come from the kernel's buddy. */
-		if (e->pa->traced)
-			op_kvmmake(e, op);
+		op_kvmmake(e, op);
 		break;
 	default:
-		/* Object ops need the kernel's slab, which sits on the kernel's
-		 * buddy: with another page allocator they are no-ops. */
-		if (e->pa->traced)
-			op_slab(e, op);
+		op_slab(e, op);
 		break;
 	}
 }
@@ -174,12 +186,29 @@ static void release_all(struct exec *e)
 		mm_slot_release(e, i);
 	for (int i = 0; i < NR_PAGE_SLOTS && !diverged(e); i++)
 		page_slot_release(e, i);
-	for (int i = 0; i < NR_OBJ_SLOTS && !diverged(e); i++)
-		obj_slot_release(e, i);
+	for (int i = 0; i < NR_OBJ_SLOTS && !diverged(e); i++) {
+		if (e->al->kind == ALLOC_BYTE)
+			byte_slot_release(e, i);
+		else
+			obj_slot_release(e, i);
+	}
 	for (int i = 0; i < NR_CACHE_SLOTS && !diverged(e); i++)
 		cache_slot_release(e, i);
-	if (!diverged(e) && e->pa->traced)
+	if (diverged(e))
+		return;
+	if (e->al->kind == ALLOC_KERNEL)
 		kmem_cache_shrink_all();
+	else if (e->al->kind == ALLOC_BYTE && e->ba->fini)
+		e->ba->fini();
+}
+
+/* The first op the allocator cannot run, or -1. */
+static long inapplicable(const struct exec *e, const struct program *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!op_set_has(&e->ops, p->ops[i].kind))
+			return (long)i;
+	return -1;
 }
 
 uint64_t exec_digest(const struct exec *e)
@@ -198,17 +227,28 @@ static void digest_op(struct exec *e)
 
 int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 {
+	long na = inapplicable(e, p);
+
 	memset(d, 0, sizeof(*d));
 	e->digest = 0xcbf29ce484222325ULL;
 	e->div = d;
-	e->op_index = -1;
+	if (e->al->kind != ALLOC_KERNEL)
+		snprintf(d->allocator, sizeof(d->allocator), "%s", e->al->name);
+	exec_now.allocator = e->al->kind != ALLOC_KERNEL ? e->al->name : NULL;
+	if (na >= 0) {
+		e->op_index = na;
+		diverge(e, NOT_APPLICABLE_CHECK, "ops allocator %s can run", e->al->name);
+		diverge_actual(e, "%s", op_name(p->ops[na].kind));
+		return EXEC_NOT_APPLICABLE;
+	}
 	exec_now.prog = p;
 	publish(-1, -1);
-	if (boot(e)) {
-		diverge(e, "harness.init", "allocator %s initialises", e->pa->name);
+	if (boot(e) && !diverged(e)) {
+		diverge(e, "harness.init", "allocator %s initialises", e->al->name);
 		diverge_actual(e, "init failed");
-		return 1;
 	}
+	if (diverged(e))
+		goto out;
 	for (size_t i = 0; i < p->n && !diverged(e); i++) {
 		e->op_index = (long)i;
 		publish((long)i, p->ops[i].kind);
@@ -222,10 +262,11 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 		 * must unwind completely: check that at once, while the failing
 		 * op is still the one reported. Only the kernel's buddy tells
 		 * the model who holds a block. */
-		if (!diverged(e) && e->pa->traced && (e->injected || e->page_fail_legal))
+		if (!diverged(e) && e->al->kind == ALLOC_KERNEL &&
+		    (e->injected || e->page_fail_legal))
 			oracle_vm_leaks(e, VM_AFTER_ALLOC_FAILURE);
 	}
-	if (e->pa->traced) {
+	if (e->al->kind == ALLOC_KERNEL) {
 		/* The kernel's flushes, counted by the software MMU however the
 		 * touches are made: a build whose kernel flushes differently
 		 * shows here. (Hits and misses are the MMU's own business: a
@@ -242,7 +283,9 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 		if (!diverged(e))
 			oracle_leaks(e);
 	}
+out:
 	hooks_detach();
+	adapter_sink_set(NULL);
 	exec_now.op_index = -1;
 	return d->hit ? 1 : 0;
 }

@@ -11,7 +11,7 @@
 #include "prog.h"
 
 struct exec_config {
-	const struct page_allocator *allocator; /* NULL: the kernel's buddy */
+	const struct allocator *allocator;      /* NULL: the kernel */
 	size_t arena_size;                      /* 0: MMRIG_ARENA_MB */
 };
 
@@ -20,7 +20,13 @@ struct exec_config {
 struct divergence {
 	bool hit;
 	char check[48];  /* stable oracle name, e.g. "buddy.free-counts" */
-	long op_index;   /* index into the program; -1: at program end */
+	long op_index;   /* index into the program; -1: at program end, -2: boot */
+	/* Set when a plugged allocator reported its own error: the function
+	 * that did, which the signature names instead of the op. */
+	char func[64];
+	/* The allocator under test, empty for the kernel (the default): a
+	 * signature names any other. */
+	char allocator[40];
 	char expected[DIV_TEXT];
 	char actual[DIV_TEXT];
 };
@@ -35,9 +41,19 @@ struct exec *exec_create(const struct exec_config *cfg);
 struct host_arena *exec_arena(struct exec *e);
 
 /* Runs p from the boot state. Returns 0 when every oracle held, 1 on a
- * divergence (d filled). A kernel panic or sanitizer report does not
+ * divergence (d filled), EXEC_NOT_APPLICABLE when p has an op the
+ * allocator cannot run (d names it; nothing ran). A kernel panic or sanitizer report does not
  * return: the crash handler prints the report (see crash.c). */
+#define EXEC_NOT_APPLICABLE 2
+#define NOT_APPLICABLE_CHECK "harness.not-applicable"
 int exec_run(struct exec *e, const struct program *p, struct divergence *d);
+
+/* The allocator this exec runs, and the ops it can run (what a fuzz
+ * input of it decodes to). */
+const struct allocator *exec_allocator(const struct exec *e);
+/* The ops an allocator can run, without an exec (mmrig-conv). */
+void allocator_op_set(const struct allocator *a, struct op_set *s);
+const struct op_set *exec_op_set(const struct exec *e);
 
 /* A hash of what the last run saw the kernel do: after every op the free
  * blocks per order and the allocated count (the buddy model's mirror of
@@ -50,7 +66,11 @@ uint64_t exec_digest(const struct exec *e);
 /* Report for a divergence: check, op, preceding ops, expected vs actual and
  * the SIGNATURE line. */
 void exec_report(const struct program *p, const struct divergence *d, FILE *out);
-/* "check in op-kind": stable across rebuilds, no addresses or lines. */
+/* "check in op-kind [allocator]": stable across rebuilds, no addresses or
+ * lines. signature_format is the rule itself, for crash reports too. */
+#define EXEC_AT_BOOT (-2)
+void signature_format(char *buf, size_t cap, const char *check, const char *where,
+		      const char *allocator);
 void exec_signature(const struct program *p, const struct divergence *d, char *buf,
 		    size_t cap);
 
@@ -68,6 +88,7 @@ extern long (*exec_user_touch)(struct mm_struct *mm, uintptr_t va, bool write,
 /* Where a crash handler finds the program and op being run. */
 struct exec_position {
 	const struct program *prog;
+	const char *allocator; /* NULL: the kernel */
 	long op_index; /* -1 before the first op, p->n during the final release */
 };
 extern struct exec_position exec_now;

@@ -91,9 +91,9 @@ void hooks_attach(struct exec *e)
 	hooks.should_fail = on_should_fail;
 	/* Only the kernel's buddy reports its blocks; for another allocator the
 	 * harness feeds the model from the interface (ops_page.c). */
-	hooks.page_alloc = e->pa->traced ? on_page_alloc : NULL;
-	hooks.page_free = e->pa->traced ? on_page_free : NULL;
-	hooks.page_alloc_fail = e->pa->traced ? on_page_alloc_fail : NULL;
+	hooks.page_alloc = e->traced ? on_page_alloc : NULL;
+	hooks.page_free = e->traced ? on_page_free : NULL;
+	hooks.page_alloc_fail = e->traced ? on_page_alloc_fail : NULL;
 	hooks.panic = crash_on_panic;
 	host_set_hooks(&hooks);
 }

@@ -44,8 +44,33 @@ bool pages_verify_all(struct exec *e)
 	return true;
 }
 
-/* For a traced allocator the tracepoint already told the model; the block
- * the interface returned must be exactly that harness block. */
+/* A plugged allocator's block enters the model whole when it promises
+ * alignment; otherwise as the aligned blocks that tile its run of pages,
+ * so a first-fit run at any page is still checked page by page. */
+static enum bm_status model_run(struct exec *e, unsigned long pfn, unsigned int order,
+				bool take)
+{
+	unsigned long end = pfn + (1ul << order);
+
+	if (e->pa->guarantees & MMRIG_PG_ALIGNED)
+		return take ? bm_alloc(e->model, pfn, order, PGC_HARNESS)
+			    : bm_free(e->model, pfn, order);
+	while (pfn < end) {
+		unsigned int o = 0;
+		enum bm_status st;
+
+		while (o < e->pa->max_order && !(pfn & (1ul << o)) && pfn + (2ul << o) <= end)
+			o++;
+		st = take ? bm_alloc(e->model, pfn, o, PGC_HARNESS) : bm_free(e->model, pfn, o);
+		if (st != BM_OK)
+			return st;
+		pfn += 1ul << o;
+	}
+	return BM_OK;
+}
+
+/* For the kernel the tracepoint already told the model; the block the
+ * interface returned must be exactly that harness block. */
 static bool model_take(struct exec *e, void *p, unsigned int order)
 {
 	unsigned long pfn = pfn_of(p);
@@ -56,14 +81,15 @@ static bool model_take(struct exec *e, void *p, unsigned int order)
 			       (unsigned long)((uintptr_t)p & (PAGE_SIZE - 1)));
 		return false;
 	}
-	if (!e->pa->traced) {
-		enum bm_status st = bm_alloc(e->model, pfn, order, PGC_HARNESS);
+	if (!e->traced) {
+		enum bm_status st = model_run(e, pfn, order, true);
 
 		if (st == BM_OK)
 			return true;
 		diverge(e, st == BM_NOT_FREE ? "buddy.alloc-not-free" :
 			st == BM_MISALIGNED ? "buddy.misaligned" : "buddy.out-of-range",
-			"an entirely free, aligned block of order %u", order);
+			"an entirely free%s block of order %u",
+			e->pa->guarantees & MMRIG_PG_ALIGNED ? ", aligned" : "", order);
 		diverge_actual(e, "block at pfn offset %lu: %s", pfn - e->arena.base_pfn,
 			       bm_status_name(st));
 		return false;
@@ -84,8 +110,8 @@ static void model_give_back(struct exec *e, int slot)
 	unsigned long pfn = pfn_of(s->addr), head;
 	unsigned int order, cls;
 
-	if (!e->pa->traced) {
-		enum bm_status st = bm_free(e->model, pfn, s->order);
+	if (!e->traced) {
+		enum bm_status st = model_run(e, pfn, s->order, false);
 
 		if (st != BM_OK) {
 			diverge(e, "buddy.free-unallocated", "p%d to be an allocated block", slot);
@@ -143,23 +169,26 @@ static void do_alloc(struct exec *e, const struct op *op)
 	page_slot_release(e, op->dst);
 	if (diverged(e))
 		return;
-	could = bm_max_free_order(e->model) >= (int)op->order;
+	could = page_model_could(e, op->order);
 	e->traced_alloc_order = -1;
-	if (!e->pa->traced && inject_now(e))
+	if (!e->traced && inject_now(e))
 		p = NULL;
 	else
 		p = e->pa->alloc(op->order, zero);
+	if (diverged(e)) /* the allocator reported its own error */
+		return;
 	if (!p) {
-		if (!e->injected && op->order <= MAX_ORDER && could) {
+		if (!e->injected && op->order <= e->pa->max_order && could &&
+		    (e->pa->guarantees & MMRIG_PG_NO_SPURIOUS_FAILURE)) {
 			diverge(e, "buddy.spurious-failure", "an order-%u block: the model has a "
 				"free block of order %d", op->order, bm_max_free_order(e->model));
 			diverge_actual(e, "the allocator returned NULL");
 		}
 		return;
 	}
-	if (op->order > MAX_ORDER) {
-		diverge(e, "buddy.over-max-order", "NULL for order %u > MAX_ORDER %d",
-			op->order, MAX_ORDER);
+	if (op->order > e->pa->max_order) {
+		diverge(e, "buddy.over-max-order", "NULL for order %u > max_order %u",
+			op->order, e->pa->max_order);
 		diverge_actual(e, "a block was returned");
 		return;
 	}

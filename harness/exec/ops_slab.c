@@ -60,40 +60,6 @@ static size_t required_align(struct exec *e, int cache, size_t size)
 	return a;
 }
 
-/* Number of live objects below address a. */
-static int addr_rank(const struct exec *e, uintptr_t a)
-{
-	int lo = 0, hi = e->nr_by_addr;
-
-	while (lo < hi) {
-		int mid = (lo + hi) / 2;
-
-		if ((uintptr_t)e->objs[e->by_addr[mid]].ptr < a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* at: the object's rank, as check_placement found it. */
-static void addr_insert(struct exec *e, int slot, int at)
-{
-	memmove(&e->by_addr[at + 1], &e->by_addr[at], (size_t)(e->nr_by_addr - at));
-	e->by_addr[at] = (uint8_t)slot;
-	e->nr_by_addr++;
-}
-
-static void addr_remove(struct exec *e, int slot)
-{
-	int k = addr_rank(e, (uintptr_t)e->objs[slot].ptr);
-
-	if (k < e->nr_by_addr && e->by_addr[k] == slot) {
-		memmove(&e->by_addr[k], &e->by_addr[k + 1], (size_t)(e->nr_by_addr - k - 1));
-		e->nr_by_addr--;
-	}
-}
-
 static bool check_placement(struct exec *e, int slot, void *p, size_t size, int cache,
 			    int *rank)
 {
@@ -118,7 +84,7 @@ static bool check_placement(struct exec *e, int slot, void *p, size_t size, int 
 				       ? page_class_name(cls) : "free");
 		return false;
 	}
-	int at = addr_rank(e, a);
+	int at = objs_rank(e, a);
 
 	*rank = at;
 	for (int k = at - 1; k <= at; k++) {
@@ -204,7 +170,7 @@ static void adopt(struct exec *e, int slot, void *p, size_t size, bool zero, int
 	o->seed = tag_seed(e, (unsigned int)slot + NR_PAGE_SLOTS);
 	if (size) {
 		tag_stamp(p, size, o->seed);
-		addr_insert(e, slot, rank);
+		objs_insert(e, slot, rank);
 	}
 }
 
@@ -257,7 +223,7 @@ static void free_object(struct exec *e, int slot, bool via_cache)
 		kfree(o->ptr);
 	o->live = false;
 	if (o->size)
-		addr_remove(e, slot);
+		objs_remove(e, slot);
 	if (large && large_block(e, o->ptr)) {
 		diverge(e, "leak.kmalloc-large-not-freed", "the block under o%d freed by kfree",
 			slot);
@@ -321,7 +287,7 @@ static void do_krealloc(struct exec *e, const struct op *op)
 	}
 	src->live = false;
 	if (old.size)
-		addr_remove(e, op->src);
+		objs_remove(e, op->src);
 	if (op->size == 0) {
 		if (p != ZERO_SIZE_PTR) {
 			diverge(e, "slab.zero-size", "krealloc(p, 0) to return ZERO_SIZE_PTR");
@@ -399,6 +365,18 @@ void op_slab(struct exec *e, const struct op *op)
 	case OP_KREALLOC:
 		do_krealloc(e, op);
 		break;
+	case OP_KCALLOC_WRAP: {
+		size_t each, count = op_wrap_count(op->size, op->n, &each);
+		void *p = kcalloc(count, each, GFP_KERNEL);
+
+		if (p) {
+			diverge(e, "slab.calloc-overflow", "NULL for kcalloc(%zu, %zu): the "
+				"product overflows", count, each);
+			diverge_actual(e, "an object was returned");
+			kfree(p);
+		}
+		break;
+	}
 	case OP_KFREE:
 		if (o->live)
 			free_object(e, op->dst, false);

@@ -5,21 +5,53 @@
 
 #include "world.h"
 
+/* Free pages in a row from the model's canonical blocks, in pfn order. */
+struct run_state {
+	unsigned long want, end, len;
+	bool found;
+};
+
+static void run_block(void *arg, unsigned long pfn, unsigned int order)
+{
+	struct run_state *r = arg;
+
+	r->len = pfn == r->end ? r->len + (1ul << order) : 1ul << order;
+	r->end = pfn + (1ul << order);
+	if (r->len >= r->want)
+		r->found = true;
+}
+
+/* Could a block of this order be had? An aligned free block for an
+ * aligned allocator, any run of free pages for one that is not. */
+bool page_model_could(struct exec *e, unsigned int order)
+{
+	struct run_state r = { .want = 1ul << order };
+
+	if (bm_max_free_order(e->model) >= (int)order)
+		return true;
+	if (e->pa->guarantees & MMRIG_PG_ALIGNED)
+		return false;
+	bm_for_each_free(e->model, run_block, &r);
+	return r.found;
+}
+
 bool alloc_failure_legal(struct exec *e, unsigned int order)
 {
-	return order > MAX_ORDER || e->injected || bm_max_free_order(e->model) < (int)order;
+	return order > e->pa->max_order || e->injected || !page_model_could(e, order);
 }
 
 void oracle_free_counts(struct exec *e)
 {
-	unsigned long got[NR_PAGE_ORDERS];
+	unsigned long got[MMRIG_MAX_ORDERS];
 	const unsigned long *want = bm_free_counts(e->model);
+	unsigned int n = e->pa->max_order + 1;
 
-	if (!e->pa->free_counts || !e->pa->free_counts(got))
+	if (!(e->pa->guarantees & MMRIG_PG_CANONICAL) || !e->pa->free_counts ||
+	    !e->pa->free_counts(got))
 		return;
-	if (!memcmp(got, want, sizeof(got)))
+	if (!memcmp(got, want, n * sizeof(got[0])))
 		return;
-	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+	for (unsigned int o = 0; o < n; o++) {
 		if (got[o] != want[o]) {
 			diverge(e, "buddy.free-counts", "%lu free blocks of order %u", want[o], o);
 			diverge_actual(e, "%lu", got[o]);
@@ -31,29 +63,46 @@ void oracle_free_counts(struct exec *e)
 /* The walk marks each listed block; the model's canonical blocks must be
  * listed exactly once and nothing else may be. */
 struct walk_state {
-	struct free_walk w;
+	struct mmrig_free_walk w;
 	struct exec *e;
 	unsigned char *seen; /* per pfn offset: order + 1 of the listed block */
 	bool bad;
 	char why[DIV_TEXT];
 };
 
-static void walk_block(struct free_walk *w, unsigned long pfn, unsigned int order)
+/* A non-canonical allocator may hold its free memory in any blocks: each
+ * page it lists must be free in the model, once. */
+static bool pages_free(struct exec *e, unsigned long pfn, unsigned int order)
+{
+	unsigned long head;
+	unsigned int o, cls;
+
+	for (unsigned long i = 0; i < (1ul << order); i++)
+		if (bm_find_allocated(e->model, pfn + i, &head, &o, &cls))
+			return false;
+	return true;
+}
+
+static void walk_block(struct mmrig_free_walk *w, uintptr_t addr, unsigned int order)
 {
 	struct walk_state *s = (struct walk_state *)w;
 	struct exec *e = s->e;
+	unsigned long pfn = addr >> PAGE_SHIFT;
 	unsigned long off = pfn - e->arena.base_pfn;
+	bool canonical = e->pa->guarantees & MMRIG_PG_CANONICAL;
 
 	if (s->bad)
 		return;
-	if (pfn < e->arena.base_pfn || off >= e->arena.nr_pfns) {
+	if (pfn < e->arena.base_pfn || off >= e->arena.nr_pfns || order > e->pa->max_order ||
+	    off + (1ul << order) > e->arena.nr_pfns) {
 		s->bad = true;
 		snprintf(s->why, sizeof(s->why), "listed block outside the arena (order %u)",
 			 order);
 	} else if (s->seen[off]) {
 		s->bad = true;
 		snprintf(s->why, sizeof(s->why), "pfn offset %lu listed twice", off);
-	} else if (!bm_is_free_block(e->model, pfn, order)) {
+	} else if (canonical ? !bm_is_free_block(e->model, pfn, order)
+			     : !pages_free(e, pfn, order)) {
 		s->bad = true;
 		snprintf(s->why, sizeof(s->why), "pfn offset %lu listed as a free block of "
 			 "order %u", off, order);
@@ -93,7 +142,7 @@ void oracle_free_lists(struct exec *e)
 		s.bad = true;
 		snprintf(s.why, sizeof(s.why), "damaged free list: %s", s.w.error);
 	}
-	if (!s.bad)
+	if (!s.bad && (e->pa->guarantees & MMRIG_PG_CANONICAL))
 		bm_for_each_free(e->model, walk_expect, &s);
 	if (s.bad) {
 		diverge(e, "buddy.free-list", "free lists equal to the model's canonical blocks");
@@ -103,7 +152,7 @@ void oracle_free_lists(struct exec *e)
 
 struct leak_state {
 	struct exec *e;
-	unsigned long count;
+	unsigned long count, claimed;
 	unsigned long first_pfn;
 	unsigned int first_order, first_cls;
 };
@@ -112,6 +161,10 @@ static void count_leak(void *arg, unsigned long pfn, unsigned int order, unsigne
 {
 	struct leak_state *l = arg;
 
+	if (cls == CLS_CLAIMED) {
+		l->claimed++;
+		return;
+	}
 	if (l->count++ == 0) {
 		l->first_pfn = pfn;
 		l->first_order = order;

@@ -9,14 +9,29 @@
 
 static const char *where(const struct program *p, long op_index)
 {
+	if (op_index == EXEC_AT_BOOT)
+		return "boot";
 	if (op_index < 0 || (size_t)op_index >= p->n)
 		return "end";
 	return op_name(p->ops[op_index].kind);
 }
 
+/* The one rule for every signature, divergence or crash: "CHECK in WHERE"
+ * and, for any allocator but the kernel, " [NAME]", so findings of two
+ * allocators never merge. */
+void signature_format(char *buf, size_t cap, const char *check, const char *where,
+		      const char *allocator)
+{
+	if (allocator && *allocator)
+		snprintf(buf, cap, "%s in %s [%s]", check, where, allocator);
+	else
+		snprintf(buf, cap, "%s in %s", check, where);
+}
+
 void exec_signature(const struct program *p, const struct divergence *d, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%s in %s", d->check, where(p, d->op_index));
+	signature_format(buf, cap, d->check, d->func[0] ? d->func : where(p, d->op_index),
+			 d->allocator);
 }
 
 void report_context(const struct program *p, long op_index, FILE *out)
@@ -25,6 +40,10 @@ void report_context(const struct program *p, long op_index, FILE *out)
 
 	if (!p)
 		return;
+	if (op_index == EXEC_AT_BOOT) {
+		fprintf(out, "op:        boot (the allocator's init, before the first op)\n");
+		return;
+	}
 	if (op_index < 0 || (size_t)op_index >= p->n) {
 		fprintf(out, "op:        end of program (releasing everything, leak check)\n");
 		op_index = (long)p->n;
@@ -43,10 +62,12 @@ void report_context(const struct program *p, long op_index, FILE *out)
 
 void exec_report(const struct program *p, const struct divergence *d, FILE *out)
 {
-	char sig[128];
+	char sig[192];
 
 	fprintf(out, "==== mmrig: divergence ====\n");
 	fprintf(out, "check:     %s\n", d->check);
+	if (d->allocator[0])
+		fprintf(out, "allocator: %s\n", d->allocator);
 	report_context(p, d->op_index, out);
 	fprintf(out, "expected:  %s\n", d->expected);
 	fprintf(out, "actual:    %s\n", d->actual);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "as_model.h"
+#include "host.h"
 #include "buddy_model.h"
 #include "exec.h"
 #include "mm/slab.h"
@@ -22,6 +23,7 @@ struct obj_slot {
 	bool live;
 	void *ptr;       /* may be ZERO_SIZE_PTR */
 	size_t size;     /* bytes the program asked for */
+	size_t usable;   /* byte allocators: bytes it may use (usable_size) */
 	int cache;       /* cache slot, or -1 for kmalloc */
 	uint64_t seed;
 };
@@ -50,12 +52,30 @@ struct region_slot {
 	size_t len;
 };
 
+/* Pages a plugged page allocator claimed for its metadata: in the model
+ * they are allocated blocks of this class, never leaks. */
+#define CLS_CLAIMED (BM_NR_CLASSES - 1)
+#define MAX_CLAIMS 32
+/* op_index while the allocator boots: its free structure is judged then,
+ * and a finding is reported "in boot". */
+#define OP_AT_BOOT EXEC_AT_BOOT
+
 struct exec {
-	const struct page_allocator *pa;
+	const struct allocator *al;
+	/* The page allocator the buddy oracles judge: a plugged one, or the
+	 * kernel's buddy (also under a byte allocator: its page source). */
+	const struct mmrig_page_allocator *pa;
+	const struct mmrig_byte_allocator *ba; /* ALLOC_BYTE */
+	/* The kernel runs and its tracepoints feed the model (not so under a
+	 * plugged page allocator, whose results the harness feeds it). */
+	bool traced;
+	struct op_set ops; /* what the allocator can run */
 	struct host_arena arena;
 	struct buddy_model *model;
-	struct bm_range usable[HOST_MAX_RANGES];
+	struct bm_range usable[HOST_MAX_RANGES]; /* what the model starts free */
 	int nr_usable;
+	struct mmrig_range claims[MAX_CLAIMS];
+	int nr_claims;
 
 	struct page_slot pages[NR_PAGE_SLOTS];
 	struct obj_slot objs[NR_OBJ_SLOTS];
@@ -103,6 +123,20 @@ void diverge_actual(struct exec *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static inline bool diverged(const struct exec *e) { return e->div->hit; }
 
+/* objindex.c: live objects by address */
+int objs_rank(const struct exec *e, uintptr_t a);
+void objs_insert(struct exec *e, int slot, int at);
+void objs_remove(struct exec *e, int slot);
+
+/* ops_byte.c: the kmalloc-family ops on a plugged byte allocator */
+void op_byte(struct exec *e, const struct op *op);
+void byte_slot_release(struct exec *e, int slot);
+bool bytes_verify_all(struct exec *e);
+
+/* boot.c: fresh state before every program, per kind of allocator, and
+ * the ops each kind can run */
+int allocator_boot(struct exec *e);
+
 /* ops_page.c / ops_slab.c */
 void op_page(struct exec *e, const struct op *op);
 void op_slab(struct exec *e, const struct op *op);
@@ -129,6 +163,7 @@ bool oracle_vm_leaks(struct exec *e, enum vm_when when);
 struct pt_tally *pt_tally_alloc(unsigned long nr_pfns);
 
 /* oracle.c */
+bool page_model_could(struct exec *e, unsigned int order);
 void oracle_free_counts(struct exec *e);
 void oracle_free_lists(struct exec *e);
 void oracle_leaks(struct exec *e);

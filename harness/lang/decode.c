@@ -77,22 +77,32 @@ static void decode_field(struct reader *r, const struct op_desc *d, int f,
 	}
 }
 
-static void decode_op(struct reader *r, struct op *op)
+static void decode_op(struct reader *r, const struct op_set *set, struct op *op)
 {
 	const struct op_desc *d;
+	uint8_t b;
 
 	memset(op, 0, sizeof *op);
-	op->kind = next(r) % NR_OPS;
+	b = next(r);
+	op->kind = set ? set->kinds[b % set->n] : b % NR_OPS;
 	d = &op_descs[op->kind];
 	for (const uint8_t *f = d->fields; *f != F_END; f++)
 		decode_field(r, d, *f, op);
 }
 
-void prog_decode(const uint8_t *data, size_t len, struct program *p)
+void prog_decode_set(const uint8_t *data, size_t len, const struct op_set *set,
+		     struct program *p)
 {
 	struct reader r = { data, len, 0 };
 
+	if (set && set->n == 0)
+		set = NULL;
 	p->n = 0;
 	while (r.pos < r.len && p->n < PROG_MAX_OPS)
-		decode_op(&r, &p->ops[p->n++]);
+		decode_op(&r, set, &p->ops[p->n++]);
+}
+
+void prog_decode(const uint8_t *data, size_t len, struct program *p)
+{
+	prog_decode_set(data, len, NULL, p);
 }

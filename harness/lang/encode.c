@@ -6,13 +6,13 @@
 #include "lang_internal.h"
 
 /* Writes one op (at most PROG_MAX_OP_BYTES) and returns its length. */
-static size_t encode_op(const struct op *in, uint8_t *out)
+static size_t encode_op(const struct op *in, const struct op_set *set, uint8_t *out)
 {
 	struct op op;
 	size_t n = 0;
 
 	op_canon(in, &op);
-	out[n++] = op.kind;
+	out[n++] = set ? set->index[op.kind] : op.kind;
 	for (const uint8_t *f = op_descs[op.kind].fields; *f != F_END; f++) {
 		switch (*f) {
 		case F_DST:
@@ -65,18 +65,26 @@ static size_t encode_op(const struct op *in, uint8_t *out)
 
 /* Stops before the first op that does not fit in cap: the bytes written
  * are always whole ops, a valid program on their own. */
-size_t prog_encode(const struct program *p, uint8_t *out, size_t cap)
+size_t prog_encode_set(const struct program *p, const struct op_set *set, uint8_t *out,
+		       size_t cap)
 {
 	size_t len = 0;
 	size_t nops = p->n < PROG_MAX_OPS ? p->n : PROG_MAX_OPS;
 
 	for (size_t i = 0; i < nops; i++) {
 		uint8_t buf[PROG_MAX_OP_BYTES];
-		size_t n = encode_op(&p->ops[i], buf);
+		if (set && !op_set_has(set, p->ops[i].kind))
+			break;
+		size_t n = encode_op(&p->ops[i], set, buf);
 		if (n > cap - len)
 			break;
 		memcpy(out + len, buf, n);
 		len += n;
 	}
 	return len;
+}
+
+size_t prog_encode(const struct program *p, uint8_t *out, size_t cap)
+{
+	return prog_encode_set(p, NULL, out, cap);
 }

@@ -61,6 +61,12 @@ static int ends_with(const char *s, const char *suffix)
 int prog_load(const char *path, enum prog_form form, struct program *p,
 	      struct parse_error *err)
 {
+	return prog_load_set(path, form, NULL, p, err);
+}
+
+int prog_load_set(const char *path, enum prog_form form, const struct op_set *set,
+		  struct program *p, struct parse_error *err)
+{
 	char *data;
 	size_t len;
 	int rc = 0;
@@ -72,7 +78,7 @@ int prog_load(const char *path, enum prog_form form, struct program *p,
 	if (form == PROG_FORM_TEXT)
 		rc = prog_parse(data, len, p, err) < 0 ? -2 : 0;
 	else
-		prog_decode((const uint8_t *)data, len, p);
+		prog_decode_set((const uint8_t *)data, len, set, p);
 	free(data);
 	return rc;
 }

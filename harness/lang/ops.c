@@ -49,7 +49,24 @@ const struct op_desc op_descs[NR_OPS] = {
 	[OP_BRK] = { "brk", 0, SLOT_MM, SLOT_NONE, FIELDS(F_DST, F_SIZE) },
 	[OP_TOUCH] = { "touch", 0, SLOT_MM, SLOT_REGION, FIELDS(F_DST, F_SRC, F_SIZE, F_WRITEVAL) },
 	[OP_KVMMAKE] = { "kvmmake", 0, SLOT_NONE, SLOT_NONE, FIELDS(F_SIZE, F_PGOFF) },
+	[OP_KCALLOC_WRAP] = { "kcalloc_wrap", 1, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST, F_COUNT, F_SIZE) },
+	[OP_ALIGNED_ALLOC] = { "aligned_alloc", 1, SLOT_OBJ, SLOT_NONE,
+			       FIELDS(F_DST, F_SIZE, F_ALIGN) },
 };
+
+void op_set_init(struct op_set *s)
+{
+	s->n = 0;
+	memset(s->index, 0xff, sizeof(s->index));
+}
+
+void op_set_add(struct op_set *s, unsigned int kind)
+{
+	if (kind >= NR_OPS || op_set_has(s, kind))
+		return;
+	s->index[kind] = (uint8_t)s->n;
+	s->kinds[s->n++] = (uint8_t)kind;
+}
 
 const char *op_name(unsigned int kind)
 {

@@ -51,8 +51,19 @@ enum op_kind {
 	OP_BRK,           /* dst=mm slot, size=heap size (brk = heap base + size) */
 	OP_TOUCH,         /* dst=mm slot, src=region slot, size=byte offset, gfp=OPT_*, n=value */
 	OP_KVMMAKE,       /* size=RAM size, pgoff=kernel text pages - 1 */
+	OP_KCALLOC_WRAP,  /* dst=obj slot, n, size: count SIZE_MAX / size + 1 + n, so
+			   * count * size wraps (to n * size) and the call must fail */
+	OP_ALIGNED_ALLOC, /* dst=obj slot, size, align (0: 1); byte allocators */
 	NR_OPS
 };
+
+/* kcalloc_wrap's arguments: a count whose product with *each wraps to
+ * n * each (each is the size, at least 2 so that the count fits). */
+static inline size_t op_wrap_count(uint32_t size, uint8_t n, size_t *each)
+{
+	*each = size < 2 ? 2 : size;
+	return (size_t)-1 / *each + 1 + n;
+}
 
 /* gfp argument bits (binary: gfp byte % 2) */
 #define OPG_ZERO 0x1u
@@ -101,11 +112,33 @@ struct program {
 
 const char *op_name(unsigned int kind);
 
+/* The ops one allocator can run. A fuzz input's opcode byte picks among
+ * them (byte % n), so an allocator is never fed ops that do nothing; for
+ * the kernel, whose set is every op before OP_ALIGNED_ALLOC in order, the
+ * opcode is the kind itself. */
+struct op_set {
+	unsigned int n;
+	uint8_t kinds[NR_OPS];
+	uint8_t index[NR_OPS]; /* kind -> opcode; 0xff: not in the set */
+};
+void op_set_init(struct op_set *s);                 /* empty */
+void op_set_add(struct op_set *s, unsigned int kind); /* in kind order */
+static inline int op_set_has(const struct op_set *s, unsigned int kind)
+{
+	return kind < NR_OPS && s->index[kind] != 0xff;
+}
+
 /* Binary form. decode never fails; encode writes the canonical bytes and
  * returns their count (at most PROG_MAX_OPS * PROG_MAX_OP_BYTES). */
 #define PROG_MAX_OP_BYTES 10 /* mmap: opcode dst src size(3) prot mflags pgoff(2) */
 void prog_decode(const uint8_t *data, size_t len, struct program *p);
 size_t prog_encode(const struct program *p, uint8_t *out, size_t cap);
+/* The same for an allocator's op set (NULL: every op). encode_set
+ * stops before the first op outside the set: check with op_set_has. */
+void prog_decode_set(const uint8_t *data, size_t len, const struct op_set *set,
+		     struct program *p);
+size_t prog_encode_set(const struct program *p, const struct op_set *set, uint8_t *out,
+		       size_t cap);
 
 /* Text form. op_format writes one canonical line (no newline) and returns
  * its length; names are p<slot>, o<slot>, c<slot>. */
@@ -125,5 +158,8 @@ int prog_parse(const char *text, size_t len, struct program *p, struct parse_err
 enum prog_form { PROG_FORM_AUTO, PROG_FORM_BINARY, PROG_FORM_TEXT };
 int prog_load(const char *path, enum prog_form form, struct program *p,
 	      struct parse_error *err);
+/* The same, a binary file decoded into an allocator's op set (NULL: all). */
+int prog_load_set(const char *path, enum prog_form form, const struct op_set *set,
+		  struct program *p, struct parse_error *err);
 
 #endif

@@ -46,7 +46,9 @@ static void signature_of(const struct child_result *res, char *sig, size_t cap)
 
 int min_run(struct min_runner *r, const struct program *p, char *sig, size_t cap)
 {
-	struct child_limits lim = { .timeout_s = r->timeout, .rss_mb = r->rss_mb };
+	const struct allocator *a = exec_allocator(r->exec);
+	struct child_limits lim = { .timeout_s = r->timeout, .rss_mb = r->rss_mb,
+				    .allocator = a->kind != ALLOC_KERNEL ? a->name : NULL };
 	struct candidate c = { r, p };
 	struct child_result res;
 

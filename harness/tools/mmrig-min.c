@@ -16,7 +16,7 @@
 struct min_opts {
 	const char *in, *out;
 	struct min_runner runner;
-	const struct page_allocator *allocator;
+	const char *allocator;
 	size_t arena_mb;
 };
 
@@ -29,7 +29,7 @@ static void usage(FILE *f)
 	      "  --timeout SECS     limit per run (default 10)\n"
 	      "  --rss-mb N         memory limit per run (default 2048, 0: none)\n"
 	      "  --max-runs N       run budget (default 5000); the best so far is kept\n"
-	      "  --allocator NAME   page allocator under test (default kbuddy)\n"
+	      "  --allocator NAME   allocator under test (default $MMRIG_ALLOCATOR, else kbuddy)\n"
 	      "  --arena-mb N       physical memory size, as mmrig-replay's\n"
 	      "exit: 0 minimized, 1 FILE does not fail, 2 bad usage or input\n",
 	      f);
@@ -98,11 +98,7 @@ static int parse_opts(int argc, char **argv, struct min_opts *o)
 			o->arena_mb = v;
 			break;
 		case 'a':
-			o->allocator = allocator_find(optarg);
-			if (!o->allocator) {
-				fprintf(stderr, "mmrig-min: no allocator '%s'\n", optarg);
-				return 2;
-			}
+			o->allocator = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -122,10 +118,14 @@ static int parse_opts(int argc, char **argv, struct min_opts *o)
 
 /* The input as canonical ops (what a binary round trip gives), so the
  * passes compare and print it the way they will print the result. */
-static int load(const char *path, struct program *p)
+static int load(const char *path, const struct allocator *a, struct program *p)
 {
+	static struct op_set ops;
 	struct parse_error err;
-	int rc = prog_load(path, PROG_FORM_AUTO, p, &err);
+	int rc;
+
+	allocator_op_set(a, &ops);
+	rc = prog_load_set(path, PROG_FORM_AUTO, &ops, p, &err);
 
 	if (rc == -1) {
 		fprintf(stderr, "mmrig-min: %s: cannot read: %s\n", path, strerror(errno));
@@ -190,9 +190,13 @@ int main(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	if ((rc = load(o.in, &cur)))
+	struct exec_config cfg = { .allocator = allocator_select(o.allocator, "mmrig-min"),
+				   .arena_size = o.arena_mb << 20 };
+
+	if (!cfg.allocator)
+		return 2;
+	if ((rc = load(o.in, cfg.allocator, &cur)))
 		return rc;
-	struct exec_config cfg = { .allocator = o.allocator, .arena_size = o.arena_mb << 20 };
 	o.runner.exec = exec_create(&cfg);
 	s.seen = calloc(MIN_SEEN_SLOTS, sizeof(*s.seen));
 	if (!o.runner.exec || !s.seen) {

@@ -411,6 +411,7 @@ const char *page_class_name(unsigned int pgc)
 		[PGC_PGTABLE] = "pgtable",
 		[PGC_COW] = "cow",
 		[PGC_USER] = "user",
+		[PGC_SOURCE] = "source",
 	};
 
 	return pgc < NR_PAGE_CLASSES ? names[pgc] : "unknown";

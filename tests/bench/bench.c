@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "host.h"
 #include "errno-base.h"
 #include "mm/mm.h"
 #include "mm/slab.h"

@@ -46,7 +46,7 @@ static int check_roundtrips(const struct program *p)
  * table sizes, and a final op cut short. */
 static const uint8_t sample[] = {
 	0x00, 0x41, 0x0c, 0x03,             /* alloc_pages dst 65%64 order 12%12 gfp 3%2 */
-	0x1a, 0x01,                         /* free_pages (26 % NR_OPS 25 = 1) */
+	NR_OPS + 1, 0x01,                   /* free_pages (byte % NR_OPS = 1) */
 	0x02, 0x7f, 0x03, 0xc1,             /* get_page, put_page 0xc1 */
 	0x04, 0x05, 0x0c, 0x01, 0x99,       /* kmalloc 4096+1 (b2 ignored) */
 	0x05, 0x06, 0x80 | 0x12, 0x34, 0x56,/* kzalloc raw 0x123456 */
@@ -58,7 +58,7 @@ static const uint8_t sample[] = {
 	0x0b, 0x0c, 0x0c, 0x0d, 0x0d, 0x0e, /* cache_free, shrink, destroy */
 	0x0e, 0x40,                         /* fail_nth 1 + 64%64 = 1 */
 	0x0e, 0x3f,                         /* fail_nth 64 */
-	0x0f, 0x28,                         /* check, check (40 % 25 = 15) */
+	0x0f, NR_OPS + 15,                  /* check, check (byte % NR_OPS = 15) */
 	0x10, 0x09,                         /* mm_new m1 */
 	0x11, 0x02, 0x0b,                   /* fork m2 from m3 */
 	0x12, 0x05,                         /* mm_exit m5 */

@@ -91,7 +91,7 @@ with tempfile.TemporaryDirectory() as tmp:
     doc = json.loads(out)
     check(rc == 1 and doc["failed"] >= 1, "--json counts the failure")
     fails = [r for r in doc["results"] if r["result"] == "FAIL"]
-    check(fails and fails[0]["signature"] == "buddy.alloc-not-free in alloc_pages",
+    check(fails and fails[0]["signature"] == "buddy.alloc-not-free in alloc_pages [toy-overlap]",
           f"--json signature: {fails[:1]}")
 
     # Mixed: a failing program and an unreadable one -> 2 wins.

@@ -31,7 +31,7 @@ def main():
     replay, programs = sys.argv[1], sys.argv[2]
     with open(os.path.join(programs, "pages-overlap.mmr")) as f:
         body = "".join(l for l in f if not l.startswith("#"))
-    sig = "buddy.alloc-not-free in alloc_pages"
+    sig = "buddy.alloc-not-free in alloc_pages [toy-overlap]"
     with tempfile.TemporaryDirectory() as d:
         def write(name, header):
             path = os.path.join(d, name)

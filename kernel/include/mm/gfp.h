@@ -20,7 +20,8 @@ enum page_class {
 	PGC_PGTABLE = 4,     /* page-table pages */
 	PGC_COW = 5,         /* copy-on-write copies */
 	PGC_USER = 6,        /* demand-paged user memory */
-	NR_PAGE_CLASSES = 7,
+	PGC_SOURCE = 7,      /* pages handed to a plugged byte allocator */
+	NR_PAGE_CLASSES = 8,
 };
 
 #define GFP_CLASS_SHIFT 8
