@@ -11,7 +11,8 @@
 
 /* A realloc to a size <= the old one returns the same pointer. */
 #define MMRIG_BY_SHRINK_IN_PLACE 0x1u
-/* A realloc to a size <= usable_size(p) returns the same pointer. */
+/* A realloc that grows a block within usable_size(p) returns the same
+ * pointer. */
 #define MMRIG_BY_GROW_IN_USABLE 0x2u
 /* Allocations of at most max_size bytes fail only when the page source
  * failed during the call (injected, or the rig's memory ran out). */

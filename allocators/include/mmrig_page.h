@@ -45,6 +45,9 @@ struct mmrig_page_allocator {
 	int (*init)(const struct mmrig_range *ranges, int nr);
 	/* A block of 1 << order pages, zeroed when zero is set, or NULL. */
 	void *(*alloc)(unsigned int order, bool zero);
+	/* Drops the caller's reference: without get/put the block is free
+	 * again; with them, when the last reference goes (Linux's
+	 * __free_pages). */
 	void (*free)(void *block, unsigned int order);
 	/* Optional reference counting: get adds one, put drops one and frees
 	 * at zero. NULL: the rig counts and calls free at zero. */

@@ -259,7 +259,8 @@ static void do_realloc(struct exec *e, const struct op *op)
 		return;
 	}
 	if (p != old.ptr && (((b->guarantees & MMRIG_BY_SHRINK_IN_PLACE) && op->size <= old.size) ||
-			     ((b->guarantees & MMRIG_BY_GROW_IN_USABLE) && op->size <= old.usable))) {
+			     ((b->guarantees & MMRIG_BY_GROW_IN_USABLE) && op->size > old.size &&
+			      op->size <= old.usable))) {
 		diverge(e, "byte.realloc-moved", "realloc from %zu (%zu usable) to %u bytes in "
 			"place", old.size, old.usable, op->size);
 		diverge_actual(e, "the block moved by %ld bytes",
