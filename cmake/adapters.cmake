@@ -21,6 +21,10 @@ foreach(dir IN LISTS MMRIG_ADAPTERS)
   list(APPEND MMRIG_CREDITED_DIRS ${abs}/)
 endforeach()
 string(REPLACE ";" ":" MMRIG_CREDITED_DEF "${MMRIG_CREDITED_DIRS}")
+if(MMRIG_CREDITED_DEF)
+  set_property(SOURCE ${CMAKE_SOURCE_DIR}/harness/exec/crash.c APPEND PROPERTY
+               COMPILE_DEFINITIONS MMRIG_CREDITED_DIRS="${MMRIG_CREDITED_DEF}")
+endif()
 
 # mmrig_plugs(REST FLAGS LAUNCHER): the plugged allocators' objects of one
 # core variant, as REST_plugs (in-tree) and REST_adapter_N (per directory).

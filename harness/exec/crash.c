@@ -33,6 +33,40 @@
 
 #define MAX_FRAMES 64
 
+/* MMRIG_CREDITED_DIRS: the out-of-tree adapter directories of this build
+ * (cmake/adapters.cmake), ':'-separated, each ending in '/'. */
+#ifndef MMRIG_CREDITED_DIRS
+#define MMRIG_CREDITED_DIRS ""
+#endif
+
+/* A frame in an adapter directory is the allocator's: its bugs are signed
+ * with its own function, not with the harness frame that called it. */
+static bool credited_dir(const char *file)
+{
+	const char *d = MMRIG_CREDITED_DIRS;
+
+	while (*d) {
+		size_t len = strcspn(d, ":");
+
+		if (len && strncmp(file, d, len) == 0)
+			return true;
+		d += len + (d[len] == ':');
+	}
+	return false;
+}
+
+/* A relative path is ours when the compiler was given the tree's files
+ * relative to it (a build with -fdebug-prefix-map, say). */
+static bool project_relative(const char *file)
+{
+	static const char *const tops[] = { "harness/", "kernel/", "allocators/", "tests/" };
+
+	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++)
+		if (strncmp(file, tops[i], strlen(tops[i])) == 0)
+			return true;
+	return false;
+}
+
 /* Frames of the crash machinery itself are not the bug's. */
 static bool skipped_file(const char *file)
 {
@@ -41,10 +75,14 @@ static bool skipped_file(const char *file)
 	};
 	size_t root = strlen(MMRIG_SOURCE_DIR);
 
-	if (strncmp(file, MMRIG_SOURCE_DIR, root) != 0)
+	if (credited_dir(file))
+		return false;
+	if (strncmp(file, MMRIG_SOURCE_DIR, root) == 0)
+		file += root;
+	else if (!project_relative(file))
 		return true;
 	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
-		if (strncmp(file + root, skip[i], strlen(skip[i])) == 0)
+		if (strncmp(file, skip[i], strlen(skip[i])) == 0)
 			return true;
 	return false;
 }
