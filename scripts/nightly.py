@@ -119,9 +119,8 @@ def write_json(path, doc):
 def run_logged(cmd, log, env=None, echo=False, cwd=None):
     """Runs cmd with its output in log (and, with echo, on stdout too,
     indented). Returns the exit status."""
-    with open(log, "w") as f:
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             env=env, cwd=cwd, text=True, errors="replace")
+    with open(log, "w") as f, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                               env=env, cwd=cwd, text=True, errors="replace") as p:
         for line in p.stdout:
             f.write(line)
             f.flush()
