@@ -224,7 +224,12 @@ def step_regression(night):
     out = os.path.join(night.run, "regression.json")
     replay = tool("host-asan", "mmrig-replay")
     alloc = night.doc["allocator"]
-    programs, not_applicable = regression_programs(night)
+    try:
+        programs, not_applicable = regression_programs(night)
+    except SystemExit:  # mmrig-conv failed: said above
+        night.doc["regression"] = {"error": "mmrig-conv could not convert the seeds", "unexpected": []}
+        night.doc["errors"] = night.doc.get("errors", []) + ["regression: mmrig-conv failed"]
+        return "failed", f"mmrig-conv --to-bin --allocator {alloc} failed"
     rc = 0
     if programs:
         with open(out, "w") as f:

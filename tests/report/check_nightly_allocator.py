@@ -135,6 +135,18 @@ class Steps(unittest.TestCase):
         self.assertIn("<th>allocator</th><td>firstfit</td>", html)
         self.assertIn('id="not-applicable"', html)
 
+    def test_regression_conv_fails(self):
+        night = Night(self.dir, "firstfit")
+        os.environ["FAKE_CONV_FAIL"] = "1"
+        try:
+            status, detail = nightly.step_regression(night)
+        finally:
+            del os.environ["FAKE_CONV_FAIL"]
+        self.assertEqual(status, "failed")
+        self.assertIn("mmrig-conv", detail)
+        self.assertTrue(night.doc["errors"])
+        self.assertEqual(fake_tool.records(LOG, "mmrig-replay"), [])
+
     def test_regression_kbuddy(self):
         night = Night(self.dir, "kbuddy")
         nightly.step_regression(night)
