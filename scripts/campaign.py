@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """mmrig fuzz: a fuzz campaign on the clean kernel for a time budget.
 
+The allocator under test is kbuddy unless --allocator names another (its
+seeds and dictionary then come from mmrig-conv, rig/allocator.py); every
+engine and replay process gets MMRIG_ALLOCATOR, every replay --allocator.
+
 libFuzzer (-fork) and AFL++ (-M / -S instances) run side by side on one
 shared corpus (OUT/corpus), resumable after a kill (--resume), with a
 progress line every 10 s and a summary at the end. Every new crash file is
@@ -25,8 +29,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rig.common import (BUILD, REPLAY_SANITIZER_ENV, ROOT, build, die, files_in,  # noqa: E402
-                        lock_dir, parse_duration, tool)  # noqa: E402
+from rig import allocator  # noqa: E402
+from rig.common import (REPLAY_SANITIZER_ENV, ROOT, build, build_log, die, files_in,  # noqa: E402
+                        lock_dir, parse_duration, tool, tree, use_adapters)  # noqa: E402
 
 TICK = 10.0          # seconds between progress lines and progress.tsv rows
 GRACE = 5.0          # after the deadline, before the engines are told to stop
@@ -92,11 +97,13 @@ def parse_args(argv):
     p.add_argument("--seeds", metavar="DIR", help="start inputs (default: the binary seeds of the host-asan build)")
     p.add_argument("--timeout", type=positive_int, metavar="SECS", help="limit per input (default 10)")
     p.add_argument("--rss-mb", type=positive_int, metavar="N", help="libFuzzer -rss_limit_mb (default 2048)")
+    allocator.add_args(p, default_help="kbuddy, or the resumed campaign's")
     return p.parse_args(argv)
 
 
 DEFAULTS = {"time": 300.0, "jobs": os.cpu_count() or 1, "engine": "both",
-            "seeds": None, "timeout": 10, "rss_mb": 2048}
+            "seeds": None, "timeout": 10, "rss_mb": 2048,
+            "allocator": allocator.DEFAULT, "adapters": []}
 
 
 # ---------------------------------------------------------------- small helpers
@@ -333,12 +340,12 @@ def install_binaries(out, names):
     return paths
 
 
-def make_engines(opts, out, seeds, bins, remaining):
+def make_engines(opts, out, seeds, bins, remaining, dict_path):
     lf_jobs, afl_jobs = split_jobs(opts["engine"], opts["jobs"])
     secs = str(max(1, int(remaining + 0.999)))
-    dict_path = os.path.join(ROOT, "corpus", "mmrig.dict")
     engines = []
-    base_env = dict(os.environ)
+    # The targets read the allocator under test from MMRIG_ALLOCATOR.
+    base_env = allocator.env(os.environ, opts["allocator"])
     base_env.setdefault("ASAN_SYMBOLIZER_PATH", "/usr/bin/llvm-symbolizer")
     if lf_jobs:
         lfdir = os.path.join(out, "libfuzzer")
@@ -540,8 +547,8 @@ class Signatures:
     """Unique crash signatures: each new artifact (by sha256) is replayed
     once by mmrig-replay --json, in the background, a batch at a time; the
     results are cached in OUT/signatures.json across resumes."""
-    def __init__(self, out, replay, timeout):
-        self.out, self.replay, self.timeout = out, replay, timeout
+    def __init__(self, out, replay, timeout, alloc=allocator.DEFAULT):
+        self.out, self.replay, self.timeout, self.allocator = out, replay, timeout, alloc
         self.path = os.path.join(out, "signatures.json")
         self.db = load_json(self.path, {}).get("by_sha256", {})
         self.paths = {}      # artifact path -> sha256
@@ -582,11 +589,12 @@ class Signatures:
             self._start(todo[:REPLAY_BATCH])
 
     def _start(self, batch):
-        env = dict(os.environ, **REPLAY_SANITIZER_ENV)
+        env = allocator.env(dict(os.environ, **REPLAY_SANITIZER_ENV), self.allocator)
         self.batch = batch
         self.batch_deadline = time.monotonic() + len(batch) * (self.timeout + 5) + 30
         with open(self.result_file, "wb") as f:
             self.proc = subprocess.Popen([self.replay, "--json", "--form", "binary",
+                                          "--allocator", self.allocator,
                                           "--timeout", str(self.timeout), *batch],
                                          stdout=f, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                                          env=env, preexec_fn=pdeathsig)
@@ -705,6 +713,8 @@ def prepare_out(out, resume):
 def need_builds(opts):
     lf_jobs, afl_jobs = split_jobs(opts["engine"], opts["jobs"])
     names = [("host-asan", "mmrig-replay")]
+    if opts["allocator"] != allocator.DEFAULT:
+        names.append(("host-asan", "mmrig-conv"))  # its seeds and dictionary
     if lf_jobs:
         names.append(("libfuzzer", LF_TARGET))
     if afl_jobs:
@@ -718,15 +728,17 @@ def need_builds(opts):
 
 
 def ensure_built(names, seeds_default):
+    """Builds the presets of names whose targets are missing (with
+    seeds_default, kbuddy's prebuilt binary seeds too)."""
     presets = []
     for preset, name in names:
         if not os.path.exists(tool(preset, name)) and preset not in presets:
             presets.append(preset)
-    if seeds_default and not os.path.isdir(os.path.join(BUILD, "host-asan", "corpus", "seeds-bin")) \
+    if seeds_default and not os.path.isdir(os.path.join(tree("host-asan"), "corpus", "seeds-bin")) \
             and "host-asan" not in presets:
         presets.append("host-asan")
     for preset in presets:
-        say(f"building {preset} (log {BUILD}/build-{preset}.log)")
+        say(f"building {preset} in {tree(preset)} (log {build_log(preset)})")
         targets = sorted({n for p, n in names if p == preset})
         if preset == "host-asan":
             targets.append("seeds")
@@ -736,6 +748,30 @@ def ensure_built(names, seeds_default):
             die(f"{tool(preset, name)} is missing after building {preset}")
 
 
+def start_inputs(opts, out):
+    """The seeds directory and the dictionary of the campaign. kbuddy: the
+    prebuilt binary seeds (or --seeds) and corpus/mmrig.dict. Another
+    allocator: binary programs decode per allocator, so corpus/seeds is
+    converted for it into OUT/seeds/ (a seed holding an op it cannot run is
+    skipped; none left: one empty input) unless --seeds names a directory,
+    and mmrig-conv writes its dictionary, OUT/mmrig.dict."""
+    alloc = opts["allocator"]
+    if alloc == allocator.DEFAULT:
+        seeds = opts["seeds"] or os.path.join(tree("host-asan"), "corpus", "seeds-bin")
+        return seeds, os.path.join(ROOT, "corpus", "mmrig.dict"), None
+    conv = tool("host-asan", "mmrig-conv")
+    dict_path = allocator.write_dict(conv, alloc, os.path.join(out, "mmrig.dict"))
+    if opts["seeds"]:
+        return opts["seeds"], dict_path, None
+    seeds = os.path.join(out, "seeds")
+    if os.path.isdir(seeds) and files_in(seeds):  # converted when the campaign began
+        return seeds, dict_path, None
+    converted, skipped = allocator.convert_seeds(conv, alloc, seeds)
+    if not converted:
+        open(os.path.join(seeds, "empty"), "wb").close()
+    return seeds, dict_path, (len(converted), len(skipped))
+
+
 def main(argv):
     args = parse_args(argv)
     out = os.path.abspath(args.out)
@@ -743,11 +779,15 @@ def main(argv):
     fresh = state is None
     saved = (state or {}).get("options", {})
     given = {"time": args.time, "jobs": args.jobs, "engine": args.engine, "seeds": args.seeds,
-             "timeout": args.timeout, "rss_mb": args.rss_mb}
+             "timeout": args.timeout, "rss_mb": args.rss_mb, "allocator": args.allocator,
+             "adapters": use_adapters(args.adapter) if args.adapter else None}
     opts = {k: given[k] if given[k] is not None else saved.get(k, DEFAULTS[k]) for k in DEFAULTS}
-    if opts["seeds"] is None:
-        seeds = os.path.join(BUILD, "host-asan", "corpus", "seeds-bin")
-    else:
+    # The corpus and crash files are programs of the campaign's allocator.
+    if not fresh and args.allocator and args.allocator != saved.get("allocator", allocator.DEFAULT):
+        die(f"{out} is a campaign on allocator {saved.get('allocator', allocator.DEFAULT)}: "
+            f"its inputs mean other programs under --allocator {args.allocator}; choose another --out")
+    use_adapters(opts["adapters"])  # a resumed campaign's: they must still exist
+    if opts["seeds"] is not None:
         seeds = os.path.abspath(opts["seeds"])
         opts["seeds"] = seeds
         if not os.path.isdir(seeds) or not files_in(seeds):
@@ -758,9 +798,11 @@ def main(argv):
 
     # Built before OUT is made: a failed build leaves no campaign behind.
     names = need_builds(opts)
-    ensure_built(names, opts["seeds"] is None)
-    if not files_in(seeds):
-        die(f"no seeds in {seeds}")
+    kbuddy_seeds = opts["seeds"] is None and opts["allocator"] == allocator.DEFAULT
+    ensure_built(names, kbuddy_seeds)
+    allocator.check(opts["allocator"], tool("host-asan", "mmrig-replay"))
+    if kbuddy_seeds and not files_in(os.path.join(tree("host-asan"), "corpus", "seeds-bin")):
+        die(f"no seeds in {os.path.join(tree('host-asan'), 'corpus', 'seeds-bin')}")
 
     os.makedirs(out, exist_ok=True)
     lock = lock_dir(out, "campaign")
@@ -772,6 +814,18 @@ def main(argv):
     atomic_write(state_path, json.dumps(state, indent=1) + "\n")
 
     os.makedirs(os.path.join(out, "corpus"), exist_ok=True)
+    seeds, dict_path, seed_count = start_inputs(opts, out)
+    if seed_count:
+        state["seeds"] = {"converted": seed_count[0], "skipped": seed_count[1]}
+        atomic_write(state_path, json.dumps(state, indent=1) + "\n")
+    if opts["allocator"] != allocator.DEFAULT or opts["adapters"]:
+        say(f"allocator {opts['allocator']}"
+            + (f", adapters {' '.join(opts['adapters'])}" if opts["adapters"] else ""))
+    sc = state.get("seeds")
+    if sc and not opts["seeds"]:
+        say(f"seeds for {opts['allocator']} in {rel(seeds, out)}/: {sc['converted']} converted, "
+            f"{sc['skipped']} skipped (ops {opts['allocator']} cannot run)"
+            + ("; none applies: starting from one empty input" if not sc["converted"] else ""))
 
     # A campaign killed before may have left engines behind (a fork job,
     # a stopped persistent child): they would hold AFL++'s lock and race
@@ -797,7 +851,7 @@ def main(argv):
         signal.signal(sig, on_signal)
 
     sync = CorpusSync(out)
-    sigs = Signatures(out, replay, opts["timeout"])
+    sigs = Signatures(out, replay, opts["timeout"], opts["allocator"])
     counter = Counter(state.get("execs", {}))
     last = state.setdefault("last", {})
     tsv_path = os.path.join(out, "progress.tsv")
@@ -807,7 +861,7 @@ def main(argv):
 
     engines, lflog = [], None
     if remaining > 0:
-        engines = make_engines(opts, out, seeds, bins, remaining)
+        engines = make_engines(opts, out, seeds, bins, remaining, dict_path)
         word = "resuming" if not fresh else "starting"
         say(f"{word} in {out}: {clock(prev)} of {clock(budget)} done, {clock(remaining)} to go")
         roles = state.setdefault("afl_instances", {})
@@ -944,6 +998,8 @@ def summarize(out, opts, state, engines, counter, last, fig, sigs, end):
     errors = [e for e in engines if e.status not in (0, None) and not e.stopped_by_us]
     doc = {
         "out": out, "ended": end, "elapsed_s": round(elapsed, 1), "budget_s": opts["time"],
+        "allocator": opts["allocator"], "adapters": opts["adapters"],
+        "seeds": state.get("seeds"),
         "segments": len(state["segments"]), "options": opts,
         "execs": counter.total(), "execs_per_s": rate(counter.total()),
         "corpus": fig["corpus"],
@@ -982,7 +1038,8 @@ def summarize(out, opts, state, engines, counter, last, fig, sigs, end):
     doc["exit"] = status
     atomic_write(os.path.join(out, "summary.json"), json.dumps(doc, indent=1) + "\n")
 
-    say(f"done ({end}): {clock(elapsed)} of {clock(opts['time'])} in {doc['segments']} segment(s), {out}")
+    say(f"done ({end}): {clock(elapsed)} of {clock(opts['time'])} in {doc['segments']} segment(s), {out}"
+        + (f", allocator {opts['allocator']}" if opts["allocator"] != allocator.DEFAULT else ""))
     if "libfuzzer" in doc["engines"]:
         d = doc["engines"]["libfuzzer"]
         print(f"  libFuzzer  -fork={d['jobs']:<3}            execs {d['execs']:>10} ({d['execs_per_s']}/s)"

@@ -3,7 +3,9 @@
 # of a source-coverage build and reports functions, lines and branches per
 # kernel file, plus every kernel function no program entered. Used after a
 # campaign to show what its corpus exercised. Inputs are only read.
-# usage: coverage.sh OUTDIR PATH...
+# usage: coverage.sh [--allocator NAME] [--adapter DIR]... OUTDIR PATH...
+# (--allocator: the replay's page allocator; --adapter: out-of-tree adapters
+# compiled in, the build going to a tree of its own, see scripts/rig/tree.py)
 # Writes into OUTDIR: report.txt (per file), export.json, unreached.txt,
 # html/index.html (annotated sources of the same files), summary.json
 # (totals), replay.txt; the last line printed is the one-line summary
@@ -13,13 +15,26 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-B="${MMRIG_BUILD:-$ROOT/build}/coverage"
-out=${1:?usage: coverage.sh OUTDIR PATH...}
+usage="usage: coverage.sh [--allocator NAME] [--adapter DIR]... OUTDIR PATH..."
+adapters=() alloc=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--allocator) [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }; alloc=(--allocator "$2"); shift 2 ;;
+	--adapter) [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }; adapters+=(--adapter "$2"); shift 2 ;;
+	-*) echo "coverage.sh: unknown option $1; $usage" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 1 ] || { echo "$usage" >&2; exit 2; }
+out=$1
 shift
 [ $# -ge 1 ] || { echo "coverage.sh: no programs given" >&2; exit 2; }
+# The tree first (a missing adapter directory: exit 2 before anything is
+# written), then the build, logged in OUTDIR.
+python3 "$ROOT/scripts/rig/tree.py" path coverage ${adapters[@]+"${adapters[@]}"} >/dev/null
 mkdir -p "$out"
-
-if ! (cd "$ROOT" && cmake --preset coverage -B "$B" && cmake --build "$B" -j "$(nproc)" --target mmrig-replay) >"$out/build.log" 2>&1; then
+if ! B=$(python3 "$ROOT/scripts/rig/tree.py" build coverage ${adapters[@]+"${adapters[@]}"} \
+		--target mmrig-replay --log "$out/build.log" 2>/dev/null); then
 	tail -30 "$out/build.log" >&2
 	echo "coverage.sh: build failed (log: $out/build.log)" >&2
 	exit 2
@@ -29,7 +44,7 @@ replay="$B/harness/engines/mmrig-replay"
 # The profile files are this script's own output, rewritten every run.
 rm -f "$out/replay.profraw" "$out/replay.profdata"
 status=0
-LLVM_PROFILE_FILE="$out/replay.profraw" "$replay" --no-fork --quiet "$@" >"$out/replay.txt" || status=$?
+LLVM_PROFILE_FILE="$out/replay.profraw" "$replay" --no-fork --quiet ${alloc[@]+"${alloc[@]}"} "$@" >"$out/replay.txt" || status=$?
 tail -1 "$out/replay.txt"
 if [ "$status" -ne 0 ]; then
 	echo "coverage.sh: some programs failed (see $out/replay.txt); coverage is still reported" >&2

@@ -18,6 +18,14 @@ Layout under --out DIR (default out/nightly):
   latest           a text file: the last run's id
   latest-run       symlink to the last run's directory
 
+--allocator NAME and --adapter DIR go to every step: the builds (an adapter
+set builds in trees of its own), the campaign, the merge (MMRIG_ALLOCATOR),
+triage and coverage. corpus/regression holds kbuddy's programs, so for
+another allocator the regression step replays corpus/seeds instead, those
+the allocator can run (mmrig-conv --to-bin --allocator exit 3: not
+applicable, listed as such). A nightly directory keeps one allocator: its
+corpus is binary programs of it (DIR/allocator names it).
+
 Exit status: 0 no new signature and nothing unexpected; 1 new
 signature(s); 2 bad usage, a build failure or a step that could not run
 (campaign, merge, triage, coverage); 3 the regression replay had an
@@ -38,8 +46,9 @@ import traceback
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report  # noqa: E402
+from rig import allocator  # noqa: E402
 from rig.common import (BUILD, ROOT, build, files_in, lock_dir, parse_duration,  # noqa: E402
-                        replay_env, tool)  # noqa: E402
+                        replay_env, tool, tree, use_adapters)  # noqa: E402
 
 AFL_BINS = ("mmrig-fuzz-afl-plain", "mmrig-fuzz-afl-asan", "mmrig-fuzz-afl-cmplog")
 LF_BIN = "mmrig-fuzz-libfuzzer"
@@ -85,7 +94,10 @@ def parse_args(argv):
     p.add_argument("--corpus-max-files", type=positive(int), default=10000, metavar="N",
                    help="file-count bound of the merged corpus (default 10000)")
     p.add_argument("--run-id", metavar="ID", help="name of the run directory (default: the start time)")
-    return p.parse_args(argv)
+    allocator.add_args(p)
+    a = p.parse_args(argv)
+    a.allocator = a.allocator or allocator.DEFAULT
+    return a
 
 
 # ---------------------------------------------------------------- helpers
@@ -107,9 +119,8 @@ def write_json(path, doc):
 def run_logged(cmd, log, env=None, echo=False, cwd=None):
     """Runs cmd with its output in log (and, with echo, on stdout too,
     indented). Returns the exit status."""
-    with open(log, "w") as f:
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             env=env, cwd=cwd, text=True, errors="replace")
+    with open(log, "w") as f, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                               env=env, cwd=cwd, text=True, errors="replace") as p:
         for line in p.stdout:
             f.write(line)
             f.flush()
@@ -146,6 +157,7 @@ class Night:
             "run_id": os.path.basename(run), "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "root": ROOT, "build": BUILD, "git": report.git_info(ROOT),
             "time_budget_s": args.time, "jobs": args.jobs, "engine": args.engine,
+            "allocator": args.allocator, "adapters": list(args.adapter),
             "corpus_bound": {"max_mb": args.corpus_max_mb, "max_files": args.corpus_max_files},
             "store": os.path.relpath(os.path.join(top, "store"), run),
             "steps": [], "signatures": [], "new_signatures": [],
@@ -189,23 +201,52 @@ def step_build(night, logs):
         wanted.append(("afl", list(AFL_BINS)))
     wanted.append(("coverage", ["mmrig-replay"]))
     for preset, targets in wanted:
-        say(f"  building {preset} ({', '.join(targets)})")
+        say(f"  building {preset} in {tree(preset)} ({', '.join(targets)})")
         build(preset, log_dir=logs, targets=targets)
+    allocator.check(night.doc["allocator"], tool("host-asan", "mmrig-replay"))
     return "ok", ", ".join(p for p, _ in wanted)
+
+
+def regression_programs(night):
+    """What the regression step replays: corpus/regression for kbuddy;
+    for another allocator the seeds it can run (mmrig-conv says which),
+    and the rest as not applicable."""
+    alloc = night.doc["allocator"]
+    if alloc == allocator.DEFAULT:
+        return [os.path.join(ROOT, "corpus", "regression")], []
+    scratch = os.path.join(night.run, "regression-bin")
+    ok, skipped = allocator.convert_seeds(tool("host-asan", "mmrig-conv"), alloc, scratch)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return ok, skipped
 
 
 def step_regression(night):
     out = os.path.join(night.run, "regression.json")
     replay = tool("host-asan", "mmrig-replay")
-    with open(out, "w") as f:
-        rc = subprocess.run([replay, "--json", os.path.join(ROOT, "corpus", "regression")],
-                            stdout=f, stderr=subprocess.DEVNULL).returncode
+    alloc = night.doc["allocator"]
+    try:
+        programs, not_applicable = regression_programs(night)
+    except SystemExit:  # mmrig-conv failed: said above
+        night.doc["regression"] = {"error": "mmrig-conv could not convert the seeds", "unexpected": []}
+        night.doc["errors"] = night.doc.get("errors", []) + ["regression: mmrig-conv failed"]
+        return "failed", f"mmrig-conv --to-bin --allocator {alloc} failed"
+    rc = 0
+    if programs:
+        with open(out, "w") as f:
+            rc = subprocess.run([replay, "--json", "--allocator", alloc, *programs],
+                                stdout=f, stderr=subprocess.DEVNULL).returncode
+    else:
+        with open(out, "w") as f:
+            json.dump({"results": [], "passed": 0, "failed": 0, "errors": 0, "known_open": 0}, f)
     doc = report.read_json(out)
     if not isinstance(doc, dict):
         night.doc["regression"] = {"error": f"mmrig-replay exit {rc}, no JSON", "unexpected": []}
         night.doc["regression_unexpected"] = True
         return "failed", f"mmrig-replay exit {rc} without a result"
     reg = report.summarize_regression(doc)
+    if alloc != allocator.DEFAULT:
+        reg["programs"] = "corpus/seeds"
+        reg["not_applicable"] = [os.path.basename(f) for f in not_applicable]
     night.doc["regression"] = reg
     night.doc["regression_unexpected"] = bool(reg["unexpected"]) or rc == 2
     for u in reg["unexpected"]:
@@ -215,18 +256,46 @@ def step_regression(night):
     return status, report.regression_line(reg)
 
 
-def init_corpus(top):
-    """The first night starts from the seeds' binary form."""
+def claim_allocator(top, alloc):
+    """DIR/allocator names the allocator DIR's corpus is programs of
+    (missing: kbuddy, as before allocators); another one is refused."""
+    path = os.path.join(top, "allocator")
+    try:
+        with open(path) as f:
+            had = f.read().strip() or allocator.DEFAULT
+    except OSError:
+        had = None
+    if had is None and os.path.isdir(os.path.join(top, "corpus")):
+        had = allocator.DEFAULT
+    if had is not None and had != alloc:
+        die(f"{top} holds a corpus of allocator {had}: --allocator {alloc} needs another --out")
+    if had is None or not os.path.exists(path):
+        with open(path + ".tmp", "w") as f:
+            f.write(alloc + "\n")
+        os.replace(path + ".tmp", path)
+
+
+def init_corpus(top, alloc=allocator.DEFAULT):
+    """The first night starts from the seeds' binary form (for another
+    allocator than kbuddy, the seeds it can run; none: one empty input)."""
     corpus = os.path.join(top, "corpus")
     recover_corpus(top)
     if files_in(corpus):
         return
-    seeds = os.path.join(BUILD, "host-asan", "corpus", "seeds-bin")
     tmp = corpus + ".init"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
-    for f in files_in(seeds):
-        shutil.copyfile(f, os.path.join(tmp, os.path.basename(f)))
+    if alloc == allocator.DEFAULT:
+        seeds = os.path.join(tree("host-asan"), "corpus", "seeds-bin")
+        for f in files_in(seeds):
+            shutil.copyfile(f, os.path.join(tmp, os.path.basename(f)))
+    else:
+        seeds = os.path.join(ROOT, "corpus", "seeds")
+        ok, skipped = allocator.convert_seeds(tool("host-asan", "mmrig-conv"), alloc, tmp)
+        say(f"  first corpus for {alloc}: {len(ok)} seeds converted, {len(skipped)} skipped "
+            f"(ops {alloc} cannot run)")
+        if not ok:
+            open(os.path.join(tmp, "empty"), "wb").close()
     if not files_in(tmp):
         die(f"no seeds in {seeds}")
     if os.path.isdir(corpus):
@@ -254,7 +323,7 @@ def step_campaign(night, args):
     fuzz = os.path.join(night.run, "fuzz")
     cmd = [sys.executable, os.path.join(ROOT, "scripts", "campaign.py"), "--time", str(max(1, round(args.time))),
            "--jobs", str(args.jobs), "--engine", args.engine, "--out", fuzz,
-           "--seeds", os.path.join(night.top, "corpus")]
+           "--seeds", os.path.join(night.top, "corpus"), *target_args(night)]
     rc = run_logged(cmd, os.path.join(night.run, "campaign.log"), echo=True)
     summary = report.read_json(os.path.join(fuzz, "summary.json")) or {}
     night.doc["campaign"] = {"exit": rc, "execs": summary.get("execs"),
@@ -305,7 +374,7 @@ def step_merge(night, args):
     # written by libFuzzer as an artifact: into the run, never the cwd.
     crashes = os.path.join(run, "merge-crashes")
     os.makedirs(crashes, exist_ok=True)
-    env = dict(os.environ, TMPDIR=tmpdir)
+    env = allocator.env(dict(os.environ, TMPDIR=tmpdir), night.doc["allocator"])
     cmd = [tool("libfuzzer", LF_BIN), "-merge=1", "-timeout=10", "-rss_limit_mb=2048",
            f"-artifact_prefix={crashes}/",
            f"-merge_control_file={os.path.join(tmpdir, 'control')}", new, *sources]
@@ -344,7 +413,7 @@ def step_triage(night):
         night.doc["errors"] = night.doc.get("errors", []) + ["scripts/triage.py missing"]
         return "failed", "scripts/triage.py missing: new signatures judged from the campaign alone"
     rc = run_logged([sys.executable, script, os.path.join(night.run, "fuzz"), "--store", store,
-                     "--jobs", str(night.doc["jobs"])],
+                     "--jobs", str(night.doc["jobs"]), *target_args(night)],
                     os.path.join(night.run, "triage.log"), echo=True)
     night.doc["triage_exit"] = rc
     after = store_signatures(store)
@@ -385,10 +454,15 @@ def judge_signatures(night, before, triaged):
     night.doc["signatures"] = listed
 
 
+def target_args(night):
+    """--allocator and --adapter for the steps run as scripts."""
+    return allocator.child_args(night.doc["allocator"], night.doc["adapters"])
+
+
 def step_coverage(night):
     out = os.path.join(night.run, "coverage")
     os.makedirs(out, exist_ok=True)
-    rc = run_logged([os.path.join(ROOT, "scripts", "coverage.sh"), out,
+    rc = run_logged([os.path.join(ROOT, "scripts", "coverage.sh"), *target_args(night), out,
                      os.path.join(night.top, "corpus")], os.path.join(night.run, "logs", "coverage.log"))
     summary = report.read_json(os.path.join(out, "summary.json"))
     if rc != 0 or not summary:
@@ -442,19 +516,22 @@ def exit_status(doc):
 
 def main(argv):
     args = parse_args(argv)
+    args.adapter = use_adapters(args.adapter)  # absolute: the steps run elsewhere
     os.environ.update(replay_env())
     top = os.path.abspath(args.out)
     if os.path.exists(top) and not os.path.isdir(top):
         die(f"--out {top} is not a directory")
     os.makedirs(top, exist_ok=True)
     lock = lock_dir(top, "nightly")  # noqa: F841 (held while the night runs)
+    claim_allocator(top, args.allocator)
     run = new_run_dir(top, args.run_id)
     logs = os.path.join(run, "logs")
     os.makedirs(logs)
     night = Night(top, run, args)
     t0 = time.monotonic()
     say(f"run {night.doc['run_id']} in {run} (budget {report.fmt_dur(args.time)}, "
-        f"{args.jobs} jobs, {args.engine})")
+        f"{args.jobs} jobs, {args.engine}, allocator {args.allocator}"
+        + (f", adapters {' '.join(args.adapter)}" if args.adapter else "") + ")")
     try:
         night.step("build", lambda: step_build(night, logs))
     except SystemExit:
@@ -463,7 +540,7 @@ def main(argv):
         return EXIT_ERROR
     try:
         night.step("regression", lambda: step_regression(night))
-        init_corpus(top)
+        init_corpus(top, args.allocator)
         before = store_signatures(os.path.join(top, "store"))
         night.doc["store_before"] = len(before)
         night.step("campaign", lambda: step_campaign(night, args))

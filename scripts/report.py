@@ -508,6 +508,8 @@ def collect(nightdir, store=None):
         "started": night.get("started"),
         "time_budget_s": night.get("time_budget_s"),
         "jobs": night.get("jobs"),
+        "allocator": night.get("allocator"),
+        "adapters": night.get("adapters") or [],
         "git": gitv,
         "steps": night.get("steps", []),
         "exit_status": night.get("exit_status"),
@@ -563,6 +565,10 @@ def regression_line(reg):
            f"{len(reg.get('unexpected', []))} unexpected")
     if reg.get("errors"):
         txt += f", {reg['errors']} unreadable"
+    if reg.get("programs"):  # another allocator than kbuddy: the seeds it can run
+        txt = f"{reg['programs']}: {txt}"
+    if "not_applicable" in reg:
+        txt += f", {len(reg['not_applicable'])} not applicable (ops the allocator cannot run)"
     return txt
 
 
@@ -592,7 +598,10 @@ def header_facts(d):
     rev = g.get("rev") or "unknown"
     if g.get("dirty"):
         rev += " (dirty)"
-    facts = [("run", d["run_id"]), ("kernel tree", rev)]
+    facts = [("run", d["run_id"]), ("kernel tree", rev),
+             ("allocator", d.get("allocator") or "kbuddy")]
+    if d.get("adapters"):
+        facts.append(("adapters", " ".join(d["adapters"])))
     if d["started"]:
         facts.append(("started", d["started"]))
     if d["time_budget_s"] is not None:
@@ -646,6 +655,8 @@ def render_md(d):
         out.append(f"- {md_code(u['file'])}: {u.get('result')}, expected "
                    f"{md_code(u.get('expect') or 'pass')}"
                    + (f", got {md_code(u['signature'])}" if u.get("signature") else ""))
+    if (reg or {}).get("not_applicable"):
+        out.append("- not applicable: " + ", ".join(md_code(f) for f in reg["not_applicable"]))
     out += ["", "## Coverage", "", coverage_line(d["coverage"])]
     if d["coverage"]:
         out.append("")
@@ -725,6 +736,9 @@ def render_html(d):
                        f"<td><code>{e(u.get('expect') or 'pass')}</code></td>"
                        f"<td><code>{e(u.get('signature') or '')}</code></td></tr>")
         out.append("</table>")
+    if reg and reg.get("not_applicable"):
+        out.append('<p id="not-applicable">not applicable (ops the allocator cannot run): '
+                   + ", ".join(f"<code>{e(f)}</code>" for f in reg["not_applicable"]) + "</p>")
     out += ["<h2>Coverage</h2>", f'<p id="coverage-summary">{e(coverage_line(d["coverage"]))}</p>']
     if d["coverage"]:
         out.append('<p><a href="coverage/html/index.html">source coverage (HTML)</a></p>')

@@ -12,7 +12,12 @@ report. See docs/man/mmrig-triage.md for the whole contract; in short:
 - everything written to the store is a function of the inputs (no times,
   PIDs, addresses or absolute build paths), so equal inputs give
   byte-identical stores;
-- inputs are only ever read.
+- inputs are only ever read;
+- the allocator under test (--allocator; default the campaign's when the
+  inputs come from a campaign directory, else kbuddy) is passed to every
+  replay and minimizer run and recorded with every signature. Binary
+  programs decode per allocator, so the same bytes under another allocator
+  than kbuddy are another artifact (index key "<sha256>/<allocator>").
 """
 import argparse
 import collections
@@ -27,7 +32,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rig import common  # noqa: E402
+from rig import allocator, common  # noqa: E402
 
 INDEX_VERSION = 1
 
@@ -55,10 +60,33 @@ def kind_of(signature):
 
 
 def slug_of(signature):
-    """Deterministic and filesystem-safe: readable prefix + hash."""
-    base = re.sub(r"[^a-z0-9]+", "-", signature.lower()).strip("-")[:48].strip("-")
+    """Deterministic and filesystem-safe: readable prefix + hash. Another
+    allocator than kbuddy (the signature's " [NAME]" suffix) is kept in
+    the slug however long the rest is."""
+    def words(text):
+        return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    rest, alloc = allocator.split_signature(signature)
+    base = words(rest)[:48].strip("-") or "signature"
+    if rest != signature:
+        base += "-" + (words(alloc) or "allocator")
     digest = hashlib.sha256(signature.encode("utf-8", "surrogateescape")).hexdigest()[:8]
-    return f"{base or 'signature'}-{digest}"
+    return f"{base}-{digest}"
+
+
+def art_key(sha, alloc):
+    """An artifact's key in the index: its sha256 under kbuddy, else
+    "<sha256>/<allocator>" (the same bytes are another program there)."""
+    return sha if alloc == allocator.DEFAULT else f"{sha}/{alloc}"
+
+
+def sha_of(key):
+    return key.split("/", 1)[0]
+
+
+def sig_allocator(sig, s):
+    """The allocator a signature entry was found under (entries written
+    before allocators were recorded: the signature's suffix)."""
+    return s.get("allocator") or allocator.split_signature(sig)[1]
 
 
 def count_ops(text):
@@ -220,15 +248,18 @@ def inside(path, d):
 class Runner:
     def __init__(self, a, work):
         self.replay, self.min = a.replay, a.min
+        self.allocator = a.allocator
         self.timeout, self.attempts = a.timeout, a.attempts
         self.min_runs, self.work = a.min_runs, work
         # The limits and machine size the artifacts are judged under, for
         # every replay and minimizer run alike.
         self.limits = ["--rss-mb", str(a.rss_mb)] + (
             ["--arena-mb", str(a.arena_mb)] if a.arena_mb else [])
+        # The allocator under test, for every tool run (decoding included).
+        self.alloc_args = ["--allocator", a.allocator]
         # AFL++ ran with symbolize=0; triage always symbolizes, so frames
         # in signatures name functions.
-        self.env = common.replay_env()
+        self.env = allocator.env(common.replay_env(), a.allocator)
 
     def stage(self, sha, data, form):
         """A private copy of an artifact: the tools never see the input
@@ -242,7 +273,7 @@ class Runner:
 
     def replay_once(self, d, name, timeout):
         """('PASS'|'FAIL'|'ERROR', signature or message, report)."""
-        cmd = [self.replay, "--json", "--timeout", str(timeout), *self.limits, name]
+        cmd = [self.replay, "--json", "--timeout", str(timeout), *self.alloc_args, *self.limits, name]
         try:
             p = subprocess.run(cmd, cwd=d, env=self.env, capture_output=True,
                                timeout=timeout + 60)
@@ -278,7 +309,7 @@ class Runner:
         return {"results": results}
 
     def text_form(self, d, name):
-        p = subprocess.run([self.replay, "--text", name], cwd=d, env=self.env,
+        p = subprocess.run([self.replay, "--text", *self.alloc_args, name], cwd=d, env=self.env,
                            capture_output=True, timeout=120)
         return p.stdout.decode("utf-8", "replace") if p.returncode == 0 else None
 
@@ -296,7 +327,7 @@ class Runner:
             if kind == "timeout":
                 secs, runs = min(secs, TIMEOUT_MIN_SECS), min(runs, TIMEOUT_MIN_RUNS)
             cmd = [self.min, "--timeout", str(secs), "--max-runs", str(runs),
-                   *self.limits, "-o", "min.mmr", name]
+                   *self.alloc_args, *self.limits, "-o", "min.mmr", name]
             try:
                 p = subprocess.run(cmd, cwd=d, env=self.env, capture_output=True,
                                    timeout=(secs + 5) * (runs + 2) + 60)
@@ -410,13 +441,15 @@ class Store:
             self.write(os.path.join(s["slug"], "report.md"),
                        report_md(sig, s, info, shas, self.index["artifacts"]))
             rows.append({"signature": sig, "kind": s["kind"], "slug": s["slug"],
+                         "allocator": sig_allocator(sig, s),
                          "count": info["count"], "reproducibility": info["reproducibility"],
                          "flaky": info["flaky"], "ops_before": s["ops_before"],
                          "ops_after": s["ops_after"], "minimized": s["minimized"]})
         rows.sort(key=lambda r: (-r["count"], r["signature"]))
         arts = self.index["artifacts"]
-        nonrep = sorted(({"sha256": sha, "paths": a["paths"], "results": a["results"]}
-                         for sha, a in arts.items() if a["status"] == "not-reproducible"),
+        nonrep = sorted(({"sha256": sha_of(key), "allocator": a.get("allocator", allocator.DEFAULT),
+                          "paths": a["paths"], "results": a["results"]}
+                         for key, a in arts.items() if a["status"] == "not-reproducible"),
                         key=lambda r: (r["paths"][0], r["sha256"]))
         errors = [{"path": p, "error": e["error"]} for p, e in sorted(self.index["errors"].items())]
         summary = {"signatures": rows, "not_reproducible": nonrep, "errors": errors,
@@ -427,26 +460,34 @@ class Store:
         self.write("index.json", dump_json(self.index))
 
 
-def replay_command(slug):
-    return f"scripts/mmrig replay $STORE/{slug}/reproducer.mmr"
+def replay_command(slug, alloc=allocator.DEFAULT):
+    opt = "" if alloc == allocator.DEFAULT else f"--allocator {alloc} "
+    return f"scripts/mmrig replay {opt}$STORE/{slug}/reproducer.mmr"
 
 
 def report_json(sig, s, info, shas, arts):
+    alloc = sig_allocator(sig, s)
     return {
-        "signature": sig, "kind": s["kind"], "slug": s["slug"],
+        "signature": sig, "kind": s["kind"], "slug": s["slug"], "allocator": alloc,
         "count": info["count"], "reproducibility": info["reproducibility"],
         "flaky": info["flaky"], "other_outcomes": info["other_outcomes"],
         "paths": info["paths"],
-        "artifacts": [{"sha256": x, "paths": arts[x]["paths"], "results": arts[x]["results"],
+        "artifacts": [{"sha256": sha_of(x), "paths": arts[x]["paths"], "results": arts[x]["results"],
                        "reproducibility": arts[x]["reproducibility"]} for x in shas],
-        "first_reproducer": {"path": s["first_path"], "sha256": s["first_sha256"],
+        "first_reproducer": {"path": s["first_path"], "sha256": sha_of(s["first_sha256"]),
                              "copy": s["original"]},
         "reproducer": "reproducer.mmr", "minimized": s["minimized"],
         "minimize_note": s["minimize_note"],
         "ops_before": s["ops_before"], "ops_after": s["ops_after"],
         "replays_as": s["replays_as"], "replay_report": s["replay_report"],
-        "replay_command": replay_command(s["slug"]),
+        "replay_command": replay_command(s["slug"], alloc),
     }
+
+
+def md_text(text):
+    """Plain text inside Markdown: brackets (a signature's " [NAME]") and
+    table pipes escaped, so nothing reads as a link or a cell break."""
+    return re.sub(r"([\\\[\]|])", r"\\\1", text)
 
 
 def fence(text):
@@ -455,9 +496,11 @@ def fence(text):
 
 def report_md(sig, s, info, shas, arts):
     ops = f"{s['ops_before']} -> {s['ops_after']} ops"
+    alloc = sig_allocator(sig, s)
     lines = [
-        f"# {sig}", "",
+        f"# {md_text(sig)}", "",
         f"- kind: {s['kind']}",
+        f"- allocator: {alloc}",
         f"- artifacts: {info['count']}, reproduced in {info['reproducibility']} attempts"
         + (" (flaky: also " + ", ".join(info["other_outcomes"]) + ")" if info["flaky"] else ""),
         f"- first reproducer: `{s['first_path']}` (copied as `{s['original']}`)",
@@ -465,7 +508,7 @@ def report_md(sig, s, info, shas, arts):
         + (f"minimized {ops}" if s["minimized"] else f"{ops}, {s['minimize_note']}"),
         f"- replays as: {s['replays_as']}", "",
         "## Replay", "",
-        "```sh", replay_command(s["slug"]), "```", "",
+        "```sh", replay_command(s["slug"], alloc), "```", "",
         "## Reproducer", "", fence(s["reproducer"]),
         "## Report of the reproducer", "", fence(s["replay_report"] or "(none)\n"),
         "## Artifacts", "",
@@ -474,7 +517,7 @@ def report_md(sig, s, info, shas, arts):
     for x in shas:
         a = arts[x]
         paths = "<br>".join(f"`{p}`" for p in a["paths"])
-        lines.append(f"| {x[:16]} | {a['reproducibility']} | {paths} |")
+        lines.append(f"| {sha_of(x)[:16]} | {a['reproducibility']} | {paths} |")
     return "\n".join(lines) + "\n"
 
 
@@ -486,13 +529,15 @@ def summary_md(summary):
              "| signature | kind | count | reproduced | ops | report |",
              "|---|---|---|---|---|---|"]
     for r in summary["signatures"]:
-        sig = r["signature"].replace("|", "\\|")
+        sig = md_text(r["signature"])
         flaky = " (flaky)" if r["flaky"] else ""
         lines.append(f"| {sig} | {r['kind']} | {r['count']} | {r['reproducibility']}{flaky} "
                      f"| {r['ops_before']} -> {r['ops_after']} | [{r['slug']}]({r['slug']}/report.md) |")
     if summary["not_reproducible"]:
         lines += ["", "## Not reproducible", ""]
-        lines += [f"- `{r['paths'][0]}` ({r['sha256'][:16]}): {', '.join(r['results'])}"
+        lines += [f"- `{r['paths'][0]}` ({r['sha256'][:16]}"
+                  + ("" if r["allocator"] == allocator.DEFAULT else f", {r['allocator']}")
+                  + f"): {', '.join(r['results'])}"
                   for r in summary["not_reproducible"]]
     if summary["errors"]:
         lines += ["", "## Errors", ""]
@@ -521,6 +566,8 @@ def parse_args(argv):
     ap.add_argument("--no-minimize", action="store_true")
     ap.add_argument("--min-runs", type=int, default=2000, help="mmrig-min --max-runs")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    allocator.add_args(ap, default_help="the campaign's when PATH is (inside) a campaign "
+                                        "output dir, else kbuddy")
     a = ap.parse_args(argv)
     for opt in ("attempts", "timeout", "min_runs", "jobs"):
         if getattr(a, opt) < 1:
@@ -530,6 +577,62 @@ def parse_args(argv):
     if a.arena_mb and not 4 <= a.arena_mb <= 4096:
         ap.error("--arena-mb takes a number of MiB, 4..4096")
     return a
+
+
+def campaign_dir(path):
+    """The campaign output directory path is, or is inside, or None."""
+    d = os.path.abspath(path)
+    if not os.path.isdir(d):
+        d = os.path.dirname(d)
+    while True:
+        if is_campaign(d) and (os.path.isfile(os.path.join(d, "summary.json"))
+                               or os.path.isfile(os.path.join(d, "campaign.json"))):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def campaign_target(d):
+    """(allocator, adapters) a campaign ran with: summary.json, or while it
+    runs campaign.json's options; kbuddy for campaigns from before
+    allocators."""
+    doc = {}
+    for name in ("summary.json", "campaign.json"):
+        try:
+            with open(os.path.join(d, name), encoding="utf-8") as f:
+                doc = json.load(f)
+            break
+        except (OSError, ValueError):
+            continue
+    opts = doc.get("options") if isinstance(doc.get("options"), dict) else {}
+    alloc = doc.get("allocator") or opts.get("allocator") or allocator.DEFAULT
+    adapters = doc.get("adapters") or opts.get("adapters") or []
+    return alloc, list(adapters)
+
+
+def resolve_allocator(a):
+    """--allocator and --adapter as given, else those of the campaign(s)
+    the inputs come from (which must agree), else kbuddy and no adapters."""
+    found = {}
+    for p in a.paths:
+        d = campaign_dir(p)
+        if d:
+            alloc, adapters = campaign_target(d)
+            found.setdefault((alloc, tuple(adapters)), d)
+    if a.allocator is None:
+        allocs = sorted({k[0] for k in found})
+        if len(allocs) > 1:
+            raise Usage("the inputs come from campaigns on different allocators ("
+                        + ", ".join(f"{k[0]}: {d}" for k, d in sorted(found.items()))
+                        + "): triage them one allocator at a time, or pass --allocator")
+        a.allocator = allocs[0] if allocs else allocator.DEFAULT
+    if not a.adapter:
+        sets = {k[1] for k in found if k[0] == a.allocator}
+        if len(sets) == 1:
+            a.adapter = list(next(iter(sets)))
+    common.use_adapters(a.adapter)
 
 
 def resolve_tools(a):
@@ -546,6 +649,7 @@ def resolve_tools(a):
             raise Usage(f"{t}: not an executable")
     a.replay = os.path.abspath(a.replay)
     a.min = a.min and os.path.abspath(a.min)
+    allocator.check(a.allocator, a.replay)
 
 
 def check_paths(a):
@@ -576,6 +680,7 @@ def main(argv=None):
     a = parse_args(argv if argv is not None else sys.argv[1:])
     try:
         check_paths(a)
+        resolve_allocator(a)
         resolve_tools(a)
         store = Store(a.store)
     except Usage as e:
@@ -603,7 +708,7 @@ def run(a, store, runner, arts, sigs, idx):
         if err:
             errors[p] = {"error": f"{p}: {err}", "sha256": None}
             continue
-        sha = hashlib.sha256(data).hexdigest()
+        sha = art_key(hashlib.sha256(data).hexdigest(), a.allocator)
         if sha not in seen:
             seen[sha] = []
             data_of[sha] = data
@@ -630,11 +735,12 @@ def run(a, store, runner, arts, sigs, idx):
                     msg = p + msg[len(r["name"]):]   # file:line:col: error: ...
                 else:
                     msg = f"{p}: {msg}"
-                errors[p] = {"error": msg, "sha256": sha}
+                errors[p] = {"error": msg, "sha256": sha_of(sha)}
             continue
         status, sig, flaky, others = outcome(r["results"])
         hits = r["results"].count(f"FAIL {sig}") if sig else 0
         arts[sha] = {"first_path": ps[0], "paths": sorted(ps), "form": form_of[sha],
+                     **({} if a.allocator == allocator.DEFAULT else {"allocator": a.allocator}),
                      "status": status, "signature": sig, "results": r["results"],
                      "reproducibility": f"{hits}/{len(r['results'])}",
                      "flaky": flaky, "others": others}
@@ -664,7 +770,8 @@ def run(a, store, runner, arts, sigs, idx):
             slug += "x"
         taken.add(slug)
         original = "original.mmr" if form_of[sha] == "text" else "original.bin"
-        sigs[sig] = {"slug": slug, "kind": kind_of(sig), "first_sha256": sha,
+        sigs[sig] = {"slug": slug, "kind": kind_of(sig), "allocator": a.allocator,
+                     "first_sha256": sha_of(sha),
                      "first_path": arts[sha]["first_path"], "original": original,
                      **made[sig]}
         store.write(os.path.join(slug, original), data_of[sha])
@@ -690,7 +797,8 @@ def run(a, store, runner, arts, sigs, idx):
         print(f"triage: {errors[p]['error']}", file=sys.stderr)
     n_art = len([s for s in seen if s in arts])
     print(f"triage: {n_art} artifacts, {len(touched)} signatures ({len(firsts)} new), "
-          f"{len(errors)} errors")
+          f"{len(errors)} errors" + ("" if a.allocator == allocator.DEFAULT
+                                     else f" (allocator {a.allocator})"))
     if errors:
         return 2
     return 1 if firsts else 0

@@ -1,5 +1,14 @@
 """What every mmrig subcommand written in Python shares: where the tree and
-its builds are, building a preset, and the tools' paths inside a build."""
+its builds are, building a preset, and the tools' paths inside a build.
+
+The build tree of a preset depends on the adapter set (--adapter DIR,
+out-of-tree allocator adapters compiled in through the CMake cache variable
+MMRIG_ADAPTERS): none gives $MMRIG_BUILD/<preset>, the default trees; a set
+gives $MMRIG_BUILD/<preset>-adapters-<hash of the sorted absolute dirs>, so
+the default trees are never reconfigured. use_adapters() selects the set of
+this process once; build(), tree() and tool() follow it. scripts/mmrig and
+coverage.sh ask rig/tree.py, which uses the same functions."""
+import hashlib
 import os
 import subprocess
 import sys
@@ -16,15 +25,64 @@ def die(msg):
     sys.exit(2)
 
 
-def build(preset, log_dir=None, targets=None):
-    """Configures and builds a CMake preset; on failure shows the log's tail
-    and exits 2. Incremental, so calling it for a built tree is cheap."""
-    log_dir = log_dir or BUILD
-    os.makedirs(log_dir, exist_ok=True)
-    log = os.path.join(log_dir, f"build-{preset}.log")
-    tree = os.path.join(BUILD, preset)
-    cmds = [["cmake", "--preset", preset, "-B", tree],
-            ["cmake", "--build", tree, "-j", str(os.cpu_count() or 1)]
+# The adapter set of this process: absolute directories, sorted (see
+# use_adapters). Empty: the default build trees.
+ADAPTERS = []
+
+
+def adapter_dirs(dirs, cwd=None):
+    """The --adapter arguments as the set the build takes: each made
+    absolute against cwd (default: this process's), normalized, duplicates
+    dropped, sorted. A directory that does not exist is bad usage (exit 2)."""
+    out = set()
+    for d in dirs or ():
+        p = os.path.normpath(os.path.join(cwd or os.getcwd(), d))
+        if not os.path.isdir(p):
+            die(f"--adapter {d}: no such directory" + (f" ({p})" if p != d else ""))
+        out.add(p)
+    return sorted(out)
+
+
+def use_adapters(dirs, cwd=None):
+    """Selects the adapter set every later build(), tree() and tool() of
+    this process uses; returns it."""
+    ADAPTERS[:] = adapter_dirs(dirs, cwd)
+    return list(ADAPTERS)
+
+
+def tree_name(preset, adapters=None):
+    """The build tree's directory name under BUILD: the preset itself, or
+    with adapters <preset>-adapters-<12 hex digits>, a function of the set
+    alone (order and duplicates do not matter)."""
+    adapters = ADAPTERS if adapters is None else adapters
+    if not adapters:
+        return preset
+    key = "\n".join(sorted(set(adapters))).encode("utf-8", "surrogateescape")
+    return f"{preset}-adapters-{hashlib.sha256(key).hexdigest()[:12]}"
+
+
+def tree(preset, adapters=None):
+    """The build tree of a preset for the adapter set (default: this
+    process's)."""
+    return os.path.join(BUILD, tree_name(preset, adapters))
+
+
+def build_log(preset, log_dir=None):
+    return os.path.join(log_dir or BUILD, f"build-{tree_name(preset)}.log")
+
+
+def build(preset, log_dir=None, targets=None, log=None):
+    """Configures and builds a CMake preset in tree(preset) (with the
+    adapter set as MMRIG_ADAPTERS); on failure shows the log's tail and
+    exits 2. Incremental, so calling it for a built tree is cheap."""
+    log = log or build_log(preset, log_dir)
+    os.makedirs(os.path.dirname(os.path.abspath(log)), exist_ok=True)
+    tree_dir = tree(preset)
+    configure = ["cmake", "--preset", preset, "-B", tree_dir]
+    if ADAPTERS:
+        configure.append("-DMMRIG_ADAPTERS=" + ";".join(ADAPTERS))
+    cmds = [configure,
+            ["cmake", "--build", tree_dir, "-j", str(os.cpu_count() or 1)]
             + (["--target", *targets] if targets else [])]
     with open(log, "w") as f:
         for cmd in cmds:
@@ -32,13 +90,14 @@ def build(preset, log_dir=None, targets=None):
                 with open(log) as g:
                     sys.stderr.write("".join(g.readlines()[-40:]))
                 die(f"build of preset {preset} failed (full log: {log})")
-    return tree
+    return tree_dir
 
 
 def tool(preset, name):
-    """Path of a harness program inside a preset's build tree."""
+    """Path of a harness program inside a preset's build tree (of this
+    process's adapter set)."""
     sub = "tools" if name in ("mmrig-min", "mmrig-conv") else "engines"
-    return os.path.join(BUILD, preset, "harness", sub, name)
+    return os.path.join(tree(preset), "harness", sub, name)
 
 
 def parse_duration(text):

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""nightly.allocator: scripts/nightly.py's steps with --allocator and
+--adapter, the C tools played by tests/campaign/fake_tool.py in a fake
+$MMRIG_BUILD (nothing is built or fuzzed; seconds).
+
+- campaign, triage and coverage get --allocator and every --adapter;
+- the merge runs the libFuzzer target with MMRIG_ALLOCATOR;
+- for another allocator than kbuddy the regression step replays the seeds
+  it can run, with --allocator, and lists the others as not applicable;
+  the report says so and names the allocator;
+- a nightly directory keeps its allocator.
+
+usage: check_nightly_allocator.py --root SRC --work DIR [unittest args]
+"""
+import argparse
+import os
+import shutil
+import sys
+import unittest
+
+sys.dont_write_bytecode = True
+ap = argparse.ArgumentParser()
+ap.add_argument("--root", required=True)
+ap.add_argument("--work", required=True)
+A, rest = ap.parse_known_args()
+A.root, A.work = os.path.abspath(A.root), os.path.abspath(A.work)
+shutil.rmtree(A.work, ignore_errors=True)
+BUILD = os.path.join(A.work, "build")
+LOG = os.path.join(A.work, "fake.jsonl")
+# The scripts read MMRIG_BUILD when imported.
+os.environ["MMRIG_BUILD"] = BUILD
+os.environ["FAKE_LOG"] = LOG
+sys.path.insert(0, os.path.join(A.root, "tests", "campaign"))
+sys.path.insert(0, os.path.join(A.root, "scripts"))
+import fake_tool  # noqa: E402
+import nightly  # noqa: E402
+import report  # noqa: E402
+from rig import common  # noqa: E402
+
+fake_tool.install(BUILD)
+
+
+class Night:
+    def __init__(self, d, alloc, adapters=()):
+        self.top = d
+        self.run = os.path.join(d, "runs", "r1")
+        os.makedirs(os.path.join(self.run, "logs"), exist_ok=True)
+        self.doc = {"allocator": alloc, "adapters": list(adapters), "jobs": 1, "run_id": "r1",
+                    "steps": []}
+
+
+def seeds_with(word, present):
+    d = os.path.join(A.root, "corpus", "seeds")
+    out = []
+    for n in sorted(os.listdir(d)):
+        if n.endswith(".mmr"):
+            with open(os.path.join(d, n), errors="replace") as f:
+                if (word in f.read()) == present:
+                    out.append(n)
+    return out
+
+
+class Steps(unittest.TestCase):
+    def setUp(self):
+        self.dir = os.path.join(A.work, self.id().rsplit(".", 1)[-1])
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        if os.path.exists(LOG):
+            os.unlink(LOG)
+
+    def test_children_get_the_allocator(self):
+        adapter = os.path.join(self.dir, "adapter")
+        os.makedirs(adapter)
+        night = Night(self.dir, "firstfit", [adapter])
+        cmds = []
+        real = nightly.run_logged
+        nightly.run_logged = lambda cmd, log, **kw: cmds.append(cmd) or 0
+        try:
+            class Args:
+                time, jobs, engine = 10, 1, "libfuzzer"
+            nightly.step_campaign(night, Args)
+            nightly.step_triage(night)
+            nightly.step_coverage(night)
+        finally:
+            nightly.run_logged = real
+        self.assertEqual(len(cmds), 3)
+        for cmd in cmds:
+            i = cmd.index("--allocator")
+            self.assertEqual(cmd[i + 1], "firstfit", cmd)
+            self.assertEqual(cmd[cmd.index("--adapter") + 1], adapter, cmd)
+
+    def test_merge_env(self):
+        night = Night(self.dir, "firstfit")
+        corpus = os.path.join(self.dir, "corpus")
+        os.makedirs(corpus)
+        with open(os.path.join(corpus, "a"), "wb") as f:
+            f.write(b"a")
+
+        class Args:
+            corpus_max_mb, corpus_max_files = 1, 100
+        status, detail = nightly.step_merge(night, Args)
+        self.assertEqual(status, "ok", detail)
+        lf = fake_tool.records(LOG, "mmrig-fuzz-libfuzzer")
+        self.assertEqual([r["env_allocator"] for r in lf], ["firstfit"])
+
+    def test_regression_other_allocator(self):
+        night = Night(self.dir, "firstfit")
+        os.environ["FAKE_REPLAY_PASS"] = "1"
+        try:
+            status, detail = nightly.step_regression(night)
+        finally:
+            del os.environ["FAKE_REPLAY_PASS"]
+        self.assertEqual(status, "ok", detail)
+        runnable, not_runnable = seeds_with("kmem_cache", False), seeds_with("kmem_cache", True)
+        self.assertTrue(runnable and not_runnable)
+        rp = fake_tool.records(LOG, "mmrig-replay")
+        self.assertEqual(len(rp), 1)
+        argv = rp[0]["argv"]
+        self.assertEqual(argv[argv.index("--allocator") + 1], "firstfit")
+        self.assertEqual(sorted(os.path.basename(a) for a in argv if a.endswith(".mmr")), runnable)
+        self.assertNotIn(os.path.join(A.root, "corpus", "regression"), argv)
+        reg = night.doc["regression"]
+        self.assertEqual(reg["not_applicable"], not_runnable)
+        self.assertEqual(reg["passed"], len(runnable))
+        self.assertIn(f"{len(not_runnable)} not applicable", detail)
+        self.assertFalse(night.doc["regression_unexpected"])
+        # The report names the allocator and the not applicable seeds.
+        night.doc["allocator"] = "firstfit"
+        nightly.write_json(os.path.join(night.run, "nightly.json"), night.doc)
+        d = report.collect(night.run, store=os.path.join(self.dir, "store"))
+        md = report.render_md(d)
+        self.assertIn("- allocator: firstfit", md)
+        self.assertIn(not_runnable[0], md)
+        html = report.render_html(d)
+        self.assertIn("<th>allocator</th><td>firstfit</td>", html)
+        self.assertIn('id="not-applicable"', html)
+
+    def test_regression_conv_fails(self):
+        night = Night(self.dir, "firstfit")
+        os.environ["FAKE_CONV_FAIL"] = "1"
+        try:
+            status, detail = nightly.step_regression(night)
+        finally:
+            del os.environ["FAKE_CONV_FAIL"]
+        self.assertEqual(status, "failed")
+        self.assertIn("mmrig-conv", detail)
+        self.assertTrue(night.doc["errors"])
+        self.assertEqual(fake_tool.records(LOG, "mmrig-replay"), [])
+
+    def test_regression_kbuddy(self):
+        night = Night(self.dir, "kbuddy")
+        nightly.step_regression(night)
+        argv = fake_tool.records(LOG, "mmrig-replay")[0]["argv"]
+        self.assertIn(os.path.join(A.root, "corpus", "regression"), argv)
+        self.assertEqual(fake_tool.records(LOG, "mmrig-conv"), [])
+        self.assertNotIn("not_applicable", night.doc["regression"])
+
+    def test_directory_keeps_its_allocator(self):
+        nightly.claim_allocator(self.dir, "firstfit")
+        nightly.claim_allocator(self.dir, "firstfit")
+        with self.assertRaises(SystemExit) as e:
+            nightly.claim_allocator(self.dir, "kbuddy")
+        self.assertEqual(e.exception.code, 2)
+        old = os.path.join(self.dir, "old")  # a directory from before allocators: kbuddy's
+        os.makedirs(os.path.join(old, "corpus"))
+        with self.assertRaises(SystemExit):
+            nightly.claim_allocator(old, "firstfit")
+        nightly.claim_allocator(old, "kbuddy")
+
+    def test_first_corpus_other_allocator(self):
+        top = os.path.join(self.dir, "night")
+        os.makedirs(top)
+        nightly.init_corpus(top, "firstfit")
+        got = sorted(os.listdir(os.path.join(top, "corpus")))
+        self.assertEqual(got, sorted(n[:-4] + ".bin" for n in seeds_with("kmem_cache", False)))
+        top2 = os.path.join(self.dir, "night2")
+        os.makedirs(top2)
+        os.environ["FAKE_CONV_NONE"] = "1"
+        try:
+            nightly.init_corpus(top2, "firstfit")
+        finally:
+            del os.environ["FAKE_CONV_NONE"]
+        self.assertEqual(os.listdir(os.path.join(top2, "corpus")), ["empty"])
+
+    def test_adapter_tree_for_tools(self):
+        adapter = os.path.join(self.dir, "adapter")
+        os.makedirs(adapter)
+        try:
+            common.use_adapters([adapter])
+            self.assertEqual(nightly.tool("host-asan", "mmrig-replay"),
+                             os.path.join(BUILD, common.tree_name("host-asan", [adapter]),
+                                          "harness", "engines", "mmrig-replay"))
+        finally:
+            common.use_adapters([])
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
