@@ -753,7 +753,8 @@ def start_inputs(opts, out):
     prebuilt binary seeds (or --seeds) and corpus/mmrig.dict. Another
     allocator: binary programs decode per allocator, so corpus/seeds is
     converted for it into OUT/seeds/ (a seed holding an op it cannot run is
-    skipped; none left: one empty input) unless --seeds names a directory,
+    skipped; none left: one one-byte input, since AFL++ refuses an empty
+    one) unless --seeds names a directory,
     and mmrig-conv writes its dictionary, OUT/mmrig.dict."""
     alloc = opts["allocator"]
     if alloc == allocator.DEFAULT:
@@ -768,7 +769,8 @@ def start_inputs(opts, out):
         return seeds, dict_path, None
     converted, skipped = allocator.convert_seeds(conv, alloc, seeds)
     if not converted:
-        open(os.path.join(seeds, "empty"), "wb").close()
+        with open(os.path.join(seeds, "first-op"), "wb") as f:
+            f.write(b"\0")
     return seeds, dict_path, (len(converted), len(skipped))
 
 

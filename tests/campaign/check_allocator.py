@@ -201,8 +201,8 @@ class Campaign(Work):
         r, out = self.campaign("--allocator", "firstfit", env=dict(self.env, FAKE_CONV_NONE="1"))
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         seeds = os.path.join(out, "seeds")
-        self.assertEqual(os.listdir(seeds), ["empty"])
-        self.assertEqual(os.path.getsize(os.path.join(seeds, "empty")), 0)
+        self.assertEqual(os.listdir(seeds), ["first-op"])
+        self.assertEqual(os.path.getsize(os.path.join(seeds, "first-op")), 1)
         self.assertIn("0 converted", r.stdout)
         self.assertIn("one empty input", r.stdout)
 
