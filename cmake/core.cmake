@@ -21,6 +21,7 @@ file(GLOB MMRIG_PLUG_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/allocators/*.c)
 set(MMRIG_ALLOC_SRCS ${CMAKE_SOURCE_DIR}/allocators/registry.c
     ${CMAKE_SOURCE_DIR}/allocators/kbuddy.c ${CMAKE_SOURCE_DIR}/allocators/source.c)
 list(REMOVE_ITEM MMRIG_PLUG_SRCS ${MMRIG_ALLOC_SRCS})
+include(${CMAKE_CURRENT_LIST_DIR}/thirdparty.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/adapters.cmake)
 file(GLOB MMRIG_HARNESS_SRCS CONFIGURE_DEPENDS
      ${CMAKE_SOURCE_DIR}/harness/lang/*.c
