@@ -128,7 +128,12 @@ static void adopt(struct exec *e, int slot, void *p, size_t size, size_t align, 
 	bool live = true;
 	long off;
 
-	if (size == 0 && !check_zero_size(e, p, &live))
+	/* A 0-byte request that met a failing page source may fail whatever
+	 * the zero-size policy. */
+	if (size == 0 && !(p == NULL && (e->injected || e->page_fail_legal)) &&
+	    !check_zero_size(e, p, &live))
+		return;
+	if (size == 0 && p == NULL)
 		return;
 	if (!p && size) {
 		if (!failure_legal(e, size)) {

@@ -73,7 +73,9 @@ def main():
     passed = sum(1 for v in rv.values() if v[0] == "PASS")
     print(f"riscv64 under qemu-user: {len(rv)} programs ({passed} pass) in {secs:.1f} s; "
           f"{len(diff)} differ from the host build")
-    if not all(v[2] for v in rv.values()):
+    # A program the kernel cannot run (a byte allocator's aligned_alloc)
+    # is N/A in both builds: nothing ran, so it has no digest.
+    if not all(v[2] for v in rv.values() if v[0] != "N/A"):
         sys.exit("FAIL: a result without a digest")
     sys.exit(1 if diff else 0)
 
