@@ -97,8 +97,7 @@ static void model_claims(struct exec *e)
 			       pfn + (2ul << o) <= end)
 				o++;
 			if (bm_alloc(e->model, pfn, o, CLS_CLAIMED) != BM_OK) {
-				diverge(e, "alloc.claim", "claims of pages %s gave, each once",
-					"init");
+				diverge(e, "alloc.claim", "each page claimed at most once");
 				diverge_actual(e, "a claim overlaps another at pfn offset %lu",
 					       pfn - e->arena.base_pfn);
 				return;

@@ -13,6 +13,10 @@
 #define CHUNK (16u << 10)
 #define MAX_CHUNKS 256
 #define MAX_LARGE 256
+#define BUGGY_LARGE 4
+#define MAX_SIZE ((size_t)4 << 20)
+/* The header BUG_HEADER puts in front of a large block. */
+#define HEADER 16
 
 enum bug {
 	BUG_NONE,
@@ -22,6 +26,14 @@ enum bug {
 	BUG_USABLE,       /* usable_size reports the next class up */
 	BUG_CALLOC_WRAP,  /* calloc multiplies without an overflow check */
 	BUG_REUSE_LIVE,   /* a free list pop leaves the block on the list */
+	BUG_HEADER,       /* a large block's header is not counted in its request */
+	BUG_USABLE_SHORT, /* usable_size of a large block rounds down to a page */
+	BUG_CALLOC_DIRTY, /* calloc trusts large source blocks to come zeroed */
+	BUG_GROW_MOVES,   /* the in-place test misses a grow to exactly the class */
+	BUG_ZERO_NULL,    /* malloc(0) forgets to ask for one byte */
+	BUG_TABLE_FULL,   /* a 4-entry table of large blocks, full is NULL */
+	BUG_CLAMP,        /* an oversized request is clamped, not refused */
+	BUG_LEAK,         /* fini stops one chunk short */
 };
 
 struct chunk {
@@ -60,10 +72,15 @@ static int chunk_of(const void *p)
 	return -1;
 }
 
+static size_t header(void)
+{
+	return st.bug == BUG_HEADER ? HEADER : 0;
+}
+
 static int large_of(const void *p)
 {
 	for (int i = 0; i < MAX_LARGE; i++)
-		if (st.large[i].base == p)
+		if (st.large[i].base && st.large[i].base + header() == p)
 			return i;
 	return -1;
 }
@@ -92,22 +109,33 @@ static void *small_alloc(unsigned int c)
 	return p;
 }
 
+/* The source hands out power-of-two pages; len is what was asked. */
 static void *large_alloc(size_t size)
 {
-	for (int i = 0; i < MAX_LARGE; i++) {
+	int slots = st.bug == BUG_TABLE_FULL ? BUGGY_LARGE : MAX_LARGE;
+
+	if (size > MAX_SIZE) {
+		if (st.bug != BUG_CLAMP)
+			return NULL;
+		size = MAX_SIZE;
+	}
+	for (int i = 0; i < slots; i++) {
 		if (st.large[i].base)
 			continue;
 		char *p = mmrig_source_alloc(size, false);
 
-		if (p)
-			st.large[i] = (struct large){ p, size };
-		return p;
+		if (!p)
+			return NULL;
+		st.large[i] = (struct large){ p, size };
+		return p + header();
 	}
 	return NULL;
 }
 
 static void *bd_malloc(size_t size)
 {
+	if (size == 0 && st.bug == BUG_ZERO_NULL)
+		return NULL;
 	if (size == 0)
 		size = 1;
 	return size <= ((size_t)1 << MAX_CLASS) ? small_alloc(class_of(size)) : large_alloc(size);
@@ -130,7 +158,7 @@ static void bd_free(void *p)
 		MMRIG_ALLOC_ERROR("free of %p, which it never gave out", p);
 		return;
 	}
-	mmrig_source_free(p, st.large[i].len);
+	mmrig_source_free(st.large[i].base, st.large[i].len);
 	st.large[i].base = NULL;
 }
 
@@ -140,8 +168,11 @@ static size_t bd_usable(void *p)
 
 	if (i >= 0)
 		return ((size_t)1 << st.chunks[i].cls) << (st.bug == BUG_USABLE);
-	i = large_of(p);
-	return i >= 0 ? st.large[i].len : 0;
+	if ((i = large_of(p)) < 0)
+		return 0;
+	if (st.bug == BUG_USABLE_SHORT)
+		return st.large[i].len & ~(MMRIG_PAGE_SIZE - 1);
+	return st.large[i].len;
 }
 
 static void *bd_calloc(size_t n, size_t size)
@@ -152,7 +183,9 @@ static void *bd_calloc(size_t n, size_t size)
 	if (st.bug != BUG_CALLOC_WRAP && size && n > (size_t)-1 / size)
 		return NULL;
 	p = bd_malloc(total);
-	if (p)
+	/* The buggy variant takes a large block as fresh, hence zero: the
+	 * source recycles pages, so it is not. */
+	if (p && !(st.bug == BUG_CALLOC_DIRTY && total > ((size_t)1 << MAX_CLASS)))
 		memset(p, 0, total);
 	return p;
 }
@@ -171,7 +204,7 @@ static void *bd_realloc(void *p, size_t size)
 		return bd_malloc(0);
 	}
 	old = bd_usable(p);
-	if (size <= old && size > old / 2)
+	if ((st.bug == BUG_GROW_MOVES ? size < old : size <= old) && size > old / 2)
 		return p;
 	if (!(n = bd_malloc(size)))
 		return NULL;
@@ -209,7 +242,7 @@ static int bd_init(void)
 
 static void bd_fini(void)
 {
-	for (int i = 0; i < st.nr_chunks; i++)
+	for (int i = 0; i < st.nr_chunks - (st.bug == BUG_LEAK); i++)
 		mmrig_source_free(st.chunks[i].base, CHUNK);
 	for (int i = 0; i < MAX_LARGE; i++)
 		if (st.large[i].base)
@@ -230,12 +263,20 @@ BYTES_INIT(align, BUG_ALIGN)
 BYTES_INIT(usable, BUG_USABLE)
 BYTES_INIT(callocwrap, BUG_CALLOC_WRAP)
 BYTES_INIT(reuselive, BUG_REUSE_LIVE)
+BYTES_INIT(header, BUG_HEADER)
+BYTES_INIT(usableshort, BUG_USABLE_SHORT)
+BYTES_INIT(callocdirty, BUG_CALLOC_DIRTY)
+BYTES_INIT(growmoves, BUG_GROW_MOVES)
+BYTES_INIT(zeronull, BUG_ZERO_NULL)
+BYTES_INIT(tablefull, BUG_TABLE_FULL)
+BYTES_INIT(clamp, BUG_CLAMP)
+BYTES_INIT(leak, BUG_LEAK)
 
 #define BYTES(variant, nm, text)                                                 \
 	MMRIG_BYTE_ALLOCATOR(bytes_##variant) = {                                \
 		.name = nm, .summary = text,                                     \
 		.guarantees = MMRIG_BY_GROW_IN_USABLE | MMRIG_BY_NO_SPURIOUS_FAILURE, \
-		.min_align = 16, .max_size = 4u << 20, .zero_size = MMRIG_ZERO_UNIQUE, \
+		.min_align = 16, .max_size = MAX_SIZE, .zero_size = MMRIG_ZERO_UNIQUE, \
 		.confined = true, .init = bd_init_##variant, .fini = bd_fini,    \
 		.malloc = bd_malloc, .free = bd_free, .calloc = bd_calloc,       \
 		.realloc = bd_realloc, .aligned_alloc = bd_aligned_alloc,        \
@@ -248,3 +289,11 @@ BYTES(align, "bytes-align", "planted bug: aligned_alloc ignores the alignment")
 BYTES(usable, "bytes-usable", "planted bug: usable_size reports twice the class")
 BYTES(callocwrap, "bytes-callocwrap", "planted bug: calloc without an overflow check")
 BYTES(reuselive, "bytes-reuselive", "planted bug: the last free block stays on its list")
+BYTES(header, "bytes-header", "planted bug: a large block's header is not in its request")
+BYTES(usableshort, "bytes-usableshort", "planted bug: usable_size rounds a large block down")
+BYTES(callocdirty, "bytes-callocdirty", "planted bug: calloc trusts large blocks to be zero")
+BYTES(growmoves, "bytes-growmoves", "planted bug: a grow to exactly the class moves")
+BYTES(zeronull, "bytes-zeronull", "planted bug: malloc(0) returns NULL")
+BYTES(tablefull, "bytes-tablefull", "planted bug: a 4-entry table of large blocks")
+BYTES(clamp, "bytes-clamp", "planted bug: an oversized request is clamped")
+BYTES(leak, "bytes-leak", "planted bug: fini keeps its last chunk")

@@ -16,6 +16,9 @@ enum bug {
 	BUG_NONE,
 	BUG_SHORT,    /* the run search accepts one page too few */
 	BUG_PUT_EARLY, /* put frees when the count drops to one: a later put frees twice */
+	BUG_NO_CLAIM,  /* init keeps its metadata pages without claiming them */
+	BUG_CLAIM_EACH, /* each metadata array claimed rounded out to pages: they share one */
+	BUG_ALIGNED_SCAN, /* the search only tries runs starting at a multiple of their size */
 };
 
 static struct {
@@ -50,6 +53,20 @@ static int ff_init(const struct mmrig_range *r, int n)
 	memset(ff.state, FREE, meta);
 	for (size_t i = 0; i < meta_pages; i++)
 		ff.state[i] = HEAD;
+	if (ff.bug == BUG_NO_CLAIM)
+		return 0;
+	if (ff.bug == BUG_CLAIM_EACH) {
+		uintptr_t arrays[3] = { (uintptr_t)ff.state, (uintptr_t)ff.order, (uintptr_t)ff.refs };
+
+		for (int a = 0; a < 3; a++) {
+			uintptr_t lo = arrays[a] & ~(uintptr_t)(MMRIG_PAGE_SIZE - 1);
+			uintptr_t hi = (arrays[a] + ff.nr + MMRIG_PAGE_SIZE - 1) &
+				       ~(uintptr_t)(MMRIG_PAGE_SIZE - 1);
+			if (mmrig_claim(lo, hi - lo))
+				return -1;
+		}
+		return 0;
+	}
 	return mmrig_claim(ff.base, meta_pages * MMRIG_PAGE_SIZE);
 }
 
@@ -62,6 +79,8 @@ static void *ff_alloc(unsigned int order, bool zero)
 	if (ff.bug == BUG_SHORT && want > 1)
 		want--;
 	for (size_t i = 0; i < ff.nr; i++) {
+		if (ff.bug == BUG_ALIGNED_SCAN && i % want == 0)
+			run = 0;
 		run = ff.state[i] == FREE ? run + 1 : 0;
 		if (run < want)
 			continue;
@@ -130,6 +149,9 @@ static unsigned long ff_free_total(void)
 FF_INIT(ok, BUG_NONE)
 FF_INIT(short, BUG_SHORT)
 FF_INIT(putearly, BUG_PUT_EARLY)
+FF_INIT(noclaim, BUG_NO_CLAIM)
+FF_INIT(claimeach, BUG_CLAIM_EACH)
+FF_INIT(alignedscan, BUG_ALIGNED_SCAN)
 
 #define FF(variant, nm, text)                                                  \
 	MMRIG_PAGE_ALLOCATOR(ff_##variant) = {                                 \
@@ -142,3 +164,6 @@ FF_INIT(putearly, BUG_PUT_EARLY)
 FF(ok, "firstfit", "first-fit runs, metadata inside its memory (test double, correct)")
 FF(short, "firstfit-short", "planted bug: the run search accepts one page too few")
 FF(putearly, "firstfit-putearly", "planted bug: put frees at one reference, then again")
+FF(noclaim, "firstfit-noclaim", "planted bug: metadata pages kept without a claim")
+FF(claimeach, "firstfit-claimeach", "planted bug: each metadata array claimed by whole pages")
+FF(alignedscan, "firstfit-alignedscan", "planted bug: runs tried only at aligned starts")

@@ -94,6 +94,22 @@ with tempfile.TemporaryDirectory() as tmp:
     check(fails and fails[0]["signature"] == "buddy.alloc-not-free in alloc_pages [toy-overlap]",
           f"--json signature: {fails[:1]}")
 
+    # An op the allocator cannot run: N/A, never PASS, and not a failure.
+    page_seed = os.path.join(seeds_text, "01-pages-every-order.mmr")
+    rc, out, _ = run("--allocator=kmalloc", page_seed, prog)
+    check(rc == 0 and f"N/A {page_seed}" in out and "cannot run 'alloc_pages'" in out
+          and "replay: 2 not applicable" in out and "replay: 0 passed, 0 failed" in out,
+          f"programs a byte allocator cannot run are N/A (exit {rc}): {out}")
+    rc, out, _ = run("--json", "--allocator=kmalloc", page_seed)
+    doc = json.loads(out)
+    check(rc == 0 and doc["not_applicable"] == 1 and doc["passed"] == 0 and
+          doc["results"][0]["result"] == "N/A" and "alloc_pages" in doc["results"][0]["not_applicable"],
+          f"--json counts and names the N/A program: {doc}")
+    os.environ["MMRIG_ALLOCATOR"] = "kmalloc"
+    rc, out, _ = run(page_seed)
+    del os.environ["MMRIG_ALLOCATOR"]
+    check(rc == 0 and f"N/A {page_seed}" in out, "MMRIG_ALLOCATOR selects when --allocator is absent")
+
     # Mixed: a failing program and an unreadable one -> 2 wins.
     rc, _, _ = run("--allocator=toy-overlap", prog, os.path.join(tmp, "nope"), tool=doubles)
     check(rc == 2, "unreadable beats failing")
