@@ -19,7 +19,6 @@ fake_tool.py in a fake $MMRIG_BUILD (nothing is compiled; a few seconds).
 
 usage: check_allocator.py --root SRC --work DIR [unittest args]
 """
-import argparse
 import json
 import os
 import shutil
@@ -28,16 +27,10 @@ import sys
 import unittest
 
 sys.dont_write_bytecode = True
-ap = argparse.ArgumentParser()
-ap.add_argument("--root", required=True)
-ap.add_argument("--work", required=True)
-A, rest = ap.parse_known_args()
-A.root, A.work = os.path.abspath(A.root), os.path.abspath(A.work)
-SCRIPTS = os.path.join(A.root, "scripts")
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, SCRIPTS)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "campaign"))
 import fake_tool  # noqa: E402
+A, rest = fake_tool.test_setup()
+SCRIPTS = os.path.join(A.root, "scripts")
 from rig import common  # noqa: E402
 
 

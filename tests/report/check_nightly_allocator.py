@@ -12,27 +12,21 @@ $MMRIG_BUILD (nothing is built or fuzzed; seconds).
 
 usage: check_nightly_allocator.py --root SRC --work DIR [unittest args]
 """
-import argparse
 import os
 import shutil
 import sys
 import unittest
 
 sys.dont_write_bytecode = True
-ap = argparse.ArgumentParser()
-ap.add_argument("--root", required=True)
-ap.add_argument("--work", required=True)
-A, rest = ap.parse_known_args()
-A.root, A.work = os.path.abspath(A.root), os.path.abspath(A.work)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "campaign"))
+import fake_tool  # noqa: E402
+A, rest = fake_tool.test_setup()
 shutil.rmtree(A.work, ignore_errors=True)
 BUILD = os.path.join(A.work, "build")
 LOG = os.path.join(A.work, "fake.jsonl")
 # The scripts read MMRIG_BUILD when imported.
 os.environ["MMRIG_BUILD"] = BUILD
 os.environ["FAKE_LOG"] = LOG
-sys.path.insert(0, os.path.join(A.root, "tests", "campaign"))
-sys.path.insert(0, os.path.join(A.root, "scripts"))
-import fake_tool  # noqa: E402
 import nightly  # noqa: E402
 import report  # noqa: E402
 from rig import common  # noqa: E402

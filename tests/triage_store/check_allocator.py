@@ -16,7 +16,6 @@ side's do). Nothing is built; a few seconds.
 
 usage: check_allocator.py --root SRC --work DIR [unittest args]
 """
-import argparse
 import json
 import os
 import re
@@ -26,14 +25,9 @@ import sys
 import unittest
 
 sys.dont_write_bytecode = True
-ap = argparse.ArgumentParser()
-ap.add_argument("--root", required=True)
-ap.add_argument("--work", required=True)
-A, rest = ap.parse_known_args()
-A.root, A.work = os.path.abspath(A.root), os.path.abspath(A.work)
-sys.path.insert(0, os.path.join(A.root, "tests", "campaign"))
-sys.path.insert(0, os.path.join(A.root, "scripts"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "campaign"))
 import fake_tool  # noqa: E402
+A, rest = fake_tool.test_setup()
 import triage  # noqa: E402
 
 SIG = "buddy.misaligned in alloc_pages"
