@@ -272,10 +272,9 @@ MMRIG_BYTE_ALLOCATOR(template_byte) = {
 		      MMRIG_BY_NO_SPURIOUS_FAILURE,
 	.min_align = (size_t)1 << TB_MIN_SHIFT,
 	.max_size = TB_MAX_SIZE,
-	/* malloc(0) returns a unique block, but it needs a chunk like any
-	 * other and fails when the source does: MMRIG_ZERO_UNIQUE is judged
-	 * even under an injected failure, so only ANY is honest here. */
-	.zero_size = MMRIG_ZERO_ANY,
+	/* malloc(0) returns a unique block; like any other it may be NULL
+	 * when the page source fails, which UNIQUE allows. */
+	.zero_size = MMRIG_ZERO_UNIQUE,
 	.confined = true, /* every byte comes from mmrig_source_alloc */
 	.init = tb_init,
 	.fini = tb_fini,

@@ -82,27 +82,18 @@ static void on_error(void *ctx, const char *func, const char *msg)
 	snprintf(e->div->func, sizeof(e->div->func), "%s", func);
 }
 
-/* The model leaves claimed pages out of the free structure: each claim
- * is taken as the aligned blocks that tile it. */
+/* The model leaves claimed pages out of the free structure. */
 static void model_claims(struct exec *e)
 {
 	for (int i = 0; i < e->nr_claims; i++) {
 		unsigned long pfn = e->claims[i].start >> PAGE_SHIFT;
 		unsigned long end = pfn + (e->claims[i].len >> PAGE_SHIFT);
 
-		while (pfn < end) {
-			unsigned int o = 0;
-
-			while (o < e->pa->max_order && !(pfn & (1ul << o)) &&
-			       pfn + (2ul << o) <= end)
-				o++;
-			if (bm_alloc(e->model, pfn, o, CLS_CLAIMED) != BM_OK) {
-				diverge(e, "alloc.claim", "each page claimed at most once");
-				diverge_actual(e, "a claim overlaps another at pfn offset %lu",
-					       pfn - e->arena.base_pfn);
-				return;
-			}
-			pfn += 1ul << o;
+		if (model_tile(e, pfn, end, CLS_CLAIMED, true) != BM_OK) {
+			diverge(e, "alloc.claim", "each page claimed at most once");
+			diverge_actual(e, "claim %d, at pfn offset %lu, overlaps an earlier one", i,
+				       pfn - e->arena.base_pfn);
+			return;
 		}
 	}
 }

@@ -11,11 +11,6 @@
 
 #include "world.h"
 
-static unsigned long pfn_of(uintptr_t a)
-{
-	return (unsigned long)(a >> PAGE_SHIFT);
-}
-
 static size_t extent(const struct obj_slot *o)
 {
 	return o->usable > o->size ? o->usable : o->size;
@@ -43,7 +38,7 @@ static bool check_confined(struct exec *e, int slot, uintptr_t a, size_t len)
 {
 	unsigned long head;
 	unsigned int order, cls;
-	bool in = bm_find_allocated(e->model, pfn_of(a), &head, &order, &cls);
+	bool in = bm_find_allocated(e->model, pfn_of((const void *)a), &head, &order, &cls);
 
 	if (!e->ba->confined)
 		return true;
@@ -301,7 +296,6 @@ static void do_calloc_wrap(struct exec *e, const struct op *op)
 void op_byte(struct exec *e, const struct op *op)
 {
 	const struct mmrig_byte_allocator *b = e->ba;
-	struct obj_slot *o = &e->objs[op->dst];
 	size_t align;
 	void *p;
 
@@ -316,7 +310,6 @@ void op_byte(struct exec *e, const struct op *op)
 		do_calloc_wrap(e, op);
 		return;
 	}
-	(void)o;
 	byte_slot_release(e, op->dst);
 	if (diverged(e))
 		return;

@@ -5,11 +5,6 @@
 
 #include "world.h"
 
-static unsigned long pfn_of(const void *p)
-{
-	return (unsigned long)((uintptr_t)p >> PAGE_SHIFT);
-}
-
 static size_t block_bytes(unsigned int order)
 {
 	return PAGE_SIZE << order;
@@ -47,26 +42,30 @@ bool pages_verify_all(struct exec *e)
 /* A plugged allocator's block enters the model whole when it promises
  * alignment; otherwise as the aligned blocks that tile its run of pages,
  * so a first-fit run at any page is still checked page by page. */
-static enum bm_status model_run(struct exec *e, unsigned long pfn, unsigned int order,
-				bool take)
+enum bm_status model_tile(struct exec *e, unsigned long pfn, unsigned long end,
+			  unsigned int cls, bool take)
 {
-	unsigned long end = pfn + (1ul << order);
-
-	if (e->pa->guarantees & MMRIG_PG_ALIGNED)
-		return take ? bm_alloc(e->model, pfn, order, PGC_HARNESS)
-			    : bm_free(e->model, pfn, order);
 	while (pfn < end) {
 		unsigned int o = 0;
 		enum bm_status st;
 
 		while (o < e->pa->max_order && !(pfn & (1ul << o)) && pfn + (2ul << o) <= end)
 			o++;
-		st = take ? bm_alloc(e->model, pfn, o, PGC_HARNESS) : bm_free(e->model, pfn, o);
+		st = take ? bm_alloc(e->model, pfn, o, cls) : bm_free(e->model, pfn, o);
 		if (st != BM_OK)
 			return st;
 		pfn += 1ul << o;
 	}
 	return BM_OK;
+}
+
+static enum bm_status model_run(struct exec *e, unsigned long pfn, unsigned int order,
+				bool take)
+{
+	if (e->pa->guarantees & MMRIG_PG_ALIGNED)
+		return take ? bm_alloc(e->model, pfn, order, PGC_HARNESS)
+			    : bm_free(e->model, pfn, order);
+	return model_tile(e, pfn, pfn + (1ul << order), PGC_HARNESS, take);
 }
 
 /* For the kernel the tracepoint already told the model; the block the

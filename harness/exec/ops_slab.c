@@ -30,11 +30,6 @@ static bool is_pow2(size_t x)
 	return x && !(x & (x - 1));
 }
 
-static unsigned long pfn_of(const void *p)
-{
-	return (unsigned long)((uintptr_t)p >> PAGE_SHIFT);
-}
-
 /* What a failed allocation may blame: an injected fault, the buddy
  * allocator legally running dry, or a request no block can hold. */
 static bool failure_legal(struct exec *e, size_t size)

@@ -109,6 +109,18 @@ struct exec {
 	struct divergence *div;
 };
 
+static inline unsigned long pfn_of(const void *p)
+{
+	return (unsigned long)((uintptr_t)p >> PAGE_SHIFT);
+}
+
+/* Takes the model's blocks that tile [pfn, end) (take) or gives them back:
+ * the largest aligned block at each step, up to the allocator's max
+ * order. A plugged page allocator's unaligned runs and its claims enter
+ * the model this way. */
+enum bm_status model_tile(struct exec *e, unsigned long pfn, unsigned long end,
+			  unsigned int cls, bool take);
+
 /* Records the first divergence of the run; later ones are ignored. */
 /* Folds one result into the run's digest (FNV-1a over its 8 bytes). */
 static inline void digest_add(struct exec *e, uint64_t v)
