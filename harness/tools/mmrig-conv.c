@@ -6,6 +6,7 @@
  * otherwise. Exit 0 on success, 2 on any error, 3 when a text program has
  * an op the allocator cannot run, with the reason on stderr. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,9 @@
 #include "exec.h"
 
 static const char usage_text[] =
-	"usage: mmrig-conv [--allocator NAME] --to-text IN [OUT]\n"
-	"       mmrig-conv [--allocator NAME] --to-bin IN [OUT]\n"
-	"       mmrig-conv [--allocator NAME] --dict [OUT]\n"
+	"usage: mmrig-conv --to-text IN [OUT] [--allocator NAME]\n"
+	"       mmrig-conv --to-bin IN [OUT] [--allocator NAME]\n"
+	"       mmrig-conv --dict [OUT] [--allocator NAME]\n"
 	"IN is text if its name ends in .mmr, binary otherwise; OUT defaults to\n"
 	"stdout and must not be IN. Binary programs are encoded for NAME's ops\n"
 	"(default $MMRIG_ALLOCATOR, else kbuddy): exit 3 when IN has an op NAME\n"
@@ -154,39 +155,50 @@ static int convert(const char *in, const char *out, int to_text)
 	return finish(f, out, write_prog(&prog, to_text, f));
 }
 
+enum mode { M_NONE, M_TEXT, M_BIN, M_DICT };
+
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "allocator", required_argument, NULL, 'a' },
+		{ "to-text", no_argument, NULL, 't' },
+		{ "to-bin", no_argument, NULL, 'b' },
+		{ "dict", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *name = NULL;
-	int to_text;
+	enum mode mode = M_NONE;
+	int c, npos;
 	FILE *f;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-		return usage(stdout, 0);
-	if (argc >= 3 && strcmp(argv[1], "--allocator") == 0) {
-		name = argv[2];
-		argc -= 2;
-		argv += 2;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a': name = optarg; break;
+		case 't': mode = mode == M_NONE ? M_TEXT : -1; break;
+		case 'b': mode = mode == M_NONE ? M_BIN : -1; break;
+		case 'd': mode = mode == M_NONE ? M_DICT : -1; break;
+		case 'h': return usage(stdout, 0);
+		default: return usage(stderr, 2);
+		}
 	}
+	npos = argc - optind;
+	if ((int)mode < 0 || mode == M_NONE || (mode == M_DICT ? npos > 1 : npos < 1 || npos > 2))
+		return usage(stderr, 2);
 	allocator = allocator_select(name, "mmrig-conv");
 	if (!allocator)
 		return 2;
 	allocator_op_set(allocator, &ops);
-	if (argc >= 2 && argc <= 3 && strcmp(argv[1], "--dict") == 0) {
-		if (!(f = open_out(argc == 3 ? argv[2] : NULL)))
+	if (mode == M_DICT) {
+		const char *out = npos ? argv[optind] : NULL;
+
+		if (!(f = open_out(out)))
 			return 2;
-		return finish(f, argc == 3 ? argv[2] : NULL, write_dict(f));
+		return finish(f, out, write_dict(f));
 	}
-	if (argc < 3 || argc > 4)
-		return usage(stderr, 2);
-	if (strcmp(argv[1], "--to-text") == 0)
-		to_text = 1;
-	else if (strcmp(argv[1], "--to-bin") == 0)
-		to_text = 0;
-	else
-		return usage(stderr, 2);
-	if (argc == 4 && same_file(argv[2], argv[3])) {
-		fprintf(stderr, "mmrig-conv: refusing to overwrite the input %s\n", argv[2]);
+	if (npos == 2 && same_file(argv[optind], argv[optind + 1])) {
+		fprintf(stderr, "mmrig-conv: refusing to overwrite the input %s\n", argv[optind]);
 		return 2;
 	}
-	return convert(argv[2], argc == 4 ? argv[3] : NULL, to_text);
+	return convert(argv[optind], npos == 2 ? argv[optind + 1] : NULL, mode == M_TEXT);
 }
