@@ -251,17 +251,18 @@ static int je_arena_ctl(const char *leaf, void *newp, size_t newlen)
 	return mallctl(name, NULL, NULL, newp, newlen);
 }
 
-/* The arena is made on the first allocation of a program, not in init:
- * its metadata comes from the page source, and a source failure there is
- * then that allocation's failure (a legal one), not a failed init. */
-static bool je_arena_get(void)
+/* The arena is made in init, where no fault can be injected (the rig arms
+ * fail_nth only from a program's ops) and the rig's memory is fresh, so
+ * creating it never fails. It must not: a failed arenas.create keeps its
+ * arena index, destroy recycles only the indices of arenas it destroyed,
+ * and after ~2047 failures MALLOCX_ARENA's shift overflows (the AFL++
+ * UBSan build trapped there, in children of a long persistent loop). */
+static bool je_arena_make(void)
 {
 	extent_hooks_t *hooks = &je_hooks;
 	size_t sz = sizeof(je_arena);
 	ssize_t zero_ms = 0;
 
-	if (je_have_arena)
-		return true;
 	if (mallctl("arenas.create", &je_arena, &sz, &hooks, sizeof(hooks)) != 0)
 		return false;
 	je_have_arena = true;
@@ -290,14 +291,14 @@ static int je_init(void)
 	 * to report as leaked, not this adapter's to reuse. */
 	je_fini();
 	je_nblocks = 0;
-	return 0;
+	return je_arena_make() ? 0 : -1;
 }
 
 /* mallocx(0) is undefined: a zero-size request asks for one byte, so
  * malloc(0) is a unique pointer (MMRIG_ZERO_UNIQUE). */
 static void *je_malloc(size_t size)
 {
-	if (size > JE_MAX_SIZE || !je_arena_get())
+	if (size > JE_MAX_SIZE)
 		return NULL;
 	return mallocx(size ? size : 1, je_flags);
 }
@@ -306,7 +307,7 @@ static void *je_calloc(size_t n, size_t size)
 {
 	size_t total;
 
-	if (__builtin_mul_overflow(n, size, &total) || total > JE_MAX_SIZE || !je_arena_get())
+	if (__builtin_mul_overflow(n, size, &total) || total > JE_MAX_SIZE)
 		return NULL;
 	return mallocx(total ? total : 1, je_flags | MALLOCX_ZERO);
 }
@@ -332,8 +333,7 @@ static void *je_aligned_alloc(size_t align, size_t size)
 {
 	int lg = 0;
 
-	if (align == 0 || (align & (align - 1)) || align > JE_MAX_SIZE || size > JE_MAX_SIZE ||
-	    !je_arena_get())
+	if (align == 0 || (align & (align - 1)) || align > JE_MAX_SIZE || size > JE_MAX_SIZE)
 		return NULL;
 	while (((size_t)1 << lg) < align)
 		lg++;

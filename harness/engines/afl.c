@@ -33,9 +33,14 @@ int main(int argc, char **argv)
 {
 	fuzz_init();
 #ifdef __AFL_FUZZ_TESTCASE_LEN
-	/* Outside afl-fuzz (no shared memory) it still replays a file. */
-	if (argc > 1 && !getenv("__AFL_SHM_ID"))
-		return run_file(argv[1]);
+	/* Outside afl-fuzz (no shared memory) it still replays files, all in
+	 * this one process as the persistent loop would run them. */
+	if (argc > 1 && !getenv("__AFL_SHM_ID")) {
+		for (int i = 1; i < argc; i++)
+			if (run_file(argv[i]))
+				return 2;
+		return 0;
+	}
 	__AFL_INIT();
 	unsigned char *buf = __AFL_FUZZ_TESTCASE_BUF;
 	while (__AFL_LOOP(10000))
