@@ -728,11 +728,15 @@ def need_builds(opts):
 
 
 def ensure_built(names, seeds_default):
-    """Builds the presets of names whose targets are missing (with
-    seeds_default, kbuddy's prebuilt binary seeds too)."""
+    """Builds the presets of names whose targets are missing, and brings
+    every tree CMake made up to date (an incremental build: seconds when
+    nothing changed), so a campaign never fuzzes a stale build of changed
+    sources; a tree CMake did not make (no CMakeCache.txt) is taken as it
+    is. With seeds_default, kbuddy's prebuilt binary seeds too."""
     presets = []
     for preset, name in names:
-        if not os.path.exists(tool(preset, name)) and preset not in presets:
+        stale = os.path.exists(os.path.join(tree(preset), "CMakeCache.txt"))
+        if (stale or not os.path.exists(tool(preset, name))) and preset not in presets:
             presets.append(preset)
     if seeds_default and not os.path.isdir(os.path.join(tree("host-asan"), "corpus", "seeds-bin")) \
             and "host-asan" not in presets:
