@@ -331,9 +331,36 @@ def test_progress(args, work):
           "printed summary incomplete")
 
 
+def test_plugged(args, work):
+    """A real campaign on a plugged byte allocator (the kernel's kmalloc
+    through the byte interface): both engines run it, from the seeds
+    converted for it (the page-only ones left out) and its own dictionary,
+    and everything it writes names it."""
+    out = os.path.join(work, "out")
+    c = Campaign(args, out, os.path.join(work, "campaign.log"))
+    rc = c.run("--time", "20", "--jobs", "2", "--engine", "both", "--allocator", "kmalloc",
+               timeout=400)
+    final_process_checks(out)
+    with open(c.log, errors="replace") as f:
+        text = f.read()
+    print(text[-2000:], flush=True)
+    check(rc == 0, f"campaign on kmalloc: exit status {rc}, expected 0 (no bug)")
+    summary = json.load(open(os.path.join(out, "summary.json")))
+    check(summary.get("allocator") == "kmalloc", f"summary allocator {summary.get('allocator')!r}")
+    for eng in ("libfuzzer", "afl"):
+        check(summary["engines"].get(eng, {}).get("execs", 0) > 0, f"{eng} ran no input")
+    seeds = sorted(os.listdir(os.path.join(out, "seeds")))
+    check("00-check.bin" in seeds and "10-krealloc.bin" in seeds and
+          "01-pages-every-order.bin" not in seeds, f"converted seeds {seeds}")
+    with open(os.path.join(out, "mmrig.dict")) as f:
+        d = f.read()
+    check("allocator kmalloc" in d and "alloc_pages" not in d, "the dictionary is kmalloc's")
+    check("allocator kmalloc" in text[text.rfind("done ("):], "the printed summary names the allocator")
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("test", choices=("kill-resume", "progress"))
+    p.add_argument("test", choices=("kill-resume", "progress", "plugged"))
     p.add_argument("--root", required=True)
     p.add_argument("--build", required=True, help="MMRIG_BUILD: the presets' trees are below it")
     p.add_argument("--work", required=True)
@@ -357,7 +384,8 @@ def main():
     work = tempfile.mkdtemp(prefix=f"{args.test}-", dir=args.work)
     t0 = time.monotonic()
     try:
-        {"kill-resume": test_kill_resume, "progress": test_progress}[args.test](args, work)
+        {"kill-resume": test_kill_resume, "progress": test_progress,
+         "plugged": test_plugged}[args.test](args, work)
     finally:
         # Whatever happened, leave nothing running.
         for pid, _ in procs_mentioning(work):
