@@ -21,15 +21,16 @@ foreach(dir IN LISTS MMRIG_ADAPTERS)
   list(APPEND MMRIG_CREDITED_DIRS ${abs}/)
 endforeach()
 string(REPLACE ";" ":" MMRIG_CREDITED_DEF "${MMRIG_CREDITED_DIRS}")
-if(MMRIG_CREDITED_DEF)
-  set_property(SOURCE ${CMAKE_SOURCE_DIR}/harness/exec/crash.c APPEND PROPERTY
-               COMPILE_DEFINITIONS MMRIG_CREDITED_DIRS="${MMRIG_CREDITED_DEF}")
-endif()
+
 
 # mmrig_plugs(REST FLAGS LAUNCHER): the plugged allocators' objects of one
 # core variant, as REST_plugs (in-tree) and REST_adapter_N (per directory).
 function(mmrig_plugs rest flags launcher)
   set(objs)
+  # The credit is the crash reporter's (harness/exec/crash.c), in REST.
+  if(MMRIG_CREDITED_DEF)
+    target_compile_definitions(${rest} PRIVATE MMRIG_CREDITED_DIRS="${MMRIG_CREDITED_DEF}")
+  endif()
   if(MMRIG_PLUG_SRCS)
     add_library(${rest}_plugs OBJECT ${MMRIG_PLUG_SRCS})
     target_include_directories(${rest}_plugs PRIVATE ${MMRIG_CORE_INCLUDES})

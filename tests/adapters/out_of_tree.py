@@ -36,6 +36,12 @@ free_pages a
 check
 """
 WANT_SIGNATURE = "buddy.free-counts in alloc_pages [template-page]"
+# A memory error inside the adapter: the signature names the adapter's own
+# function (its directory is credited), not the rig's caller.
+CRASH_FROM = "static void *tb_malloc(size_t size)\n{\n"
+CRASH_TO = CRASH_FROM + "\tif (size == 777)\n\t\t*(volatile int *)(uintptr_t)size = 1;\n"
+CRASH_PROGRAM = "o0 = kmalloc 777\n"
+WANT_CRASH = re.compile(r"^asan\.[a-z-]+ in tb_malloc \[template-byte\]$")
 
 
 def fail(msg, out=""):
@@ -172,6 +178,26 @@ def check(a, repo, tmp):
     sig = signature(out)
     if sig != WANT_SIGNATURE:
         fail(f"signature {sig!r}, want {WANT_SIGNATURE!r}")
+    print(f"caught: {sig}")
+
+    src = os.path.join(mine, "byte_template.c")
+    with open(src) as f:
+        text = f.read()
+    if text.count(CRASH_FROM) != 1:
+        fail("the line to plant the crash in is not in byte_template.c exactly once")
+    if not a.no_plant:
+        with open(src, "w") as f:
+            f.write(text.replace(CRASH_FROM, CRASH_TO))
+    build(bdir, a.jobs, ["mmrig-replay"])
+    prog = os.path.join(tmp, "crash.mmr")
+    with open(prog, "w") as f:
+        f.write(CRASH_PROGRAM)
+    p = run([replay, "--allocator", "template-byte", prog])
+    out = p.stdout + p.stderr
+    sig = signature(out)
+    if p.returncode != 1 or not sig or not WANT_CRASH.match(sig):
+        fail(f"a crash in the adapter is signed {sig!r} (exit {p.returncode}), want "
+             f"asan.* in tb_malloc [template-byte]", out)
     print(f"caught: {sig}")
 
 
