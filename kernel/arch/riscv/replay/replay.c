@@ -23,7 +23,9 @@
 
 _Static_assert(-ELOOP == EXEC_TOUCH_LOOP, "user_touch's fault loop is the harness's");
 
-enum verdict { V_PASS, V_FAIL, V_ERROR };
+/* V_NA: an op the kernel cannot run (a byte allocator's program), as
+ * mmrig-replay's N/A. */
+enum verdict { V_PASS, V_FAIL, V_ERROR, V_NA };
 
 struct replay {
 	struct exec *exec;
@@ -71,8 +73,12 @@ static enum verdict run_one(struct exec *e, const struct corpus_entry *c, bool *
 		fprintf(stderr, "%s:%d:%d: error: %s\n", c->name, err.line, err.col, err.msg);
 		return V_ERROR;
 	}
-	if (run_guarded(e, &d, panicked) == 0)
+	int rc = run_guarded(e, &d, panicked);
+
+	if (rc == 0)
 		return V_PASS;
+	if (rc == EXEC_NOT_APPLICABLE)
+		return V_NA;
 	if (!*panicked)
 		exec_report(&prog, &d, stderr);
 	return V_FAIL;
@@ -99,7 +105,7 @@ static void replay_entry(struct replay *r, const struct corpus_entry *c)
 	stdout = stderr = &capture;
 	v = run_one(r->exec, c, &panicked);
 	/* A panicked run has no digest, as a crashed hosted child has none. */
-	if (v != V_ERROR && !panicked)
+	if (v != V_ERROR && v != V_NA && !panicked)
 		fprintf(stderr, "DIGEST: %016llx\n", (unsigned long long)exec_digest(r->exec));
 	stdout = out;
 	stderr = err;
@@ -111,6 +117,9 @@ static void replay_entry(struct replay *r, const struct corpus_entry *c)
 	case V_FAIL:
 		r->failed++;
 		printf("FAIL %s\n", c->name);
+		break;
+	case V_NA:
+		printf("N/A %s\n", c->name);
 		break;
 	case V_ERROR:
 		/* As mmrig-replay: the parser's message as it is, then the line. */
