@@ -194,3 +194,21 @@ int child_run(const struct child_limits *lim, int (*fn)(void *), void *arg,
 		res->end = WIFEXITED(ws) ? CHILD_EXITED : CHILD_SIGNALED;
 	return 0;
 }
+
+void child_signature(const char *stop, const char *output, int status,
+		     const char *allocator, char *buf, size_t cap)
+{
+	const char *line = output ? strstr(output, "SIGNATURE: ") : NULL;
+	char cls[32];
+
+	if (stop && stop[0]) {
+		snprintf(buf, cap, "%s", stop);
+	} else if (line) {
+		line += strlen("SIGNATURE: ");
+		snprintf(buf, cap, "%.*s", (int)strcspn(line, "\n"), line);
+	} else {
+		snprintf(cls, sizeof(cls), status >= 128 ? "crash.signal-%d" : "crash.exit-%d",
+			 status >= 128 ? status - 128 : status);
+		signature_format(buf, cap, cls, NULL, allocator);
+	}
+}

@@ -26,4 +26,11 @@ struct child_result {
 int child_run(const struct child_limits *lim, int (*fn)(void *), void *arg,
 	      struct child_result *res);
 
+/* A finished child's signature, the same for every tool: what stopped it
+ * (stop: "timeout in OP"), else its own SIGNATURE line, else a name from
+ * how it ended (crash.signal-N, crash.exit-N), with the allocator's
+ * suffix as signature_format gives it (allocator NULL: the kernel). */
+void child_signature(const char *stop, const char *output, int status,
+		     const char *allocator, char *buf, size_t cap);
+
 #endif

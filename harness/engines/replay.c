@@ -32,6 +32,8 @@ static void usage(FILE *out)
 		"                     kbuddy, the kernel); a program with an op it cannot\n"
 		"                     run is N/A, not PASS\n"
 		"  --list-allocators  list the allocators built in: name, grain, summary\n"
+		"  --list-checks[=plugged]  every check (or those judged on plugged\n"
+		"                     allocators) as the rows of a Markdown table\n"
 		"  --arena-mb N       physical memory size (default %d)\n"
 		"  --timeout SECS     per-program wall-time limit (default 30): \"timeout in OP\"\n"
 		"  --rss-mb N         per-program resident-memory limit (default 2048, 0: none):\n"
@@ -178,6 +180,17 @@ static int replay_path(const char *path, struct replay_results *res, bool top)
 	return rc;
 }
 
+static void list_checks(bool plugged_only)
+{
+	size_t n;
+	const struct check_info *c = check_list(&n);
+
+	printf("| check | meaning |\n|---|---|\n");
+	for (size_t i = 0; i < n; i++)
+		if (!plugged_only || c[i].plugged)
+			printf("| `%s` | %s |\n", c[i].name, c[i].meaning);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -186,6 +199,7 @@ int main(int argc, char **argv)
 		{ "form", required_argument, NULL, 'f' },
 		{ "allocator", required_argument, NULL, 'a' },
 		{ "list-allocators", no_argument, NULL, 'l' },
+		{ "list-checks", optional_argument, NULL, 'c' },
 		{ "arena-mb", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "rss-mb", required_argument, NULL, 'R' },
@@ -218,6 +232,13 @@ int main(int argc, char **argv)
 			for (const struct allocator *const *a = allocator_list(); *a; a++)
 				printf("%-16s %-6s %s\n", (*a)->name, allocator_grain((*a)->kind),
 				       (*a)->summary);
+			return 0;
+		case 'c':
+			if (optarg && strcmp(optarg, "plugged")) {
+				fprintf(stderr, "mmrig-replay: --list-checks: nothing or =plugged\n");
+				return 2;
+			}
+			list_checks(optarg != NULL);
 			return 0;
 		case 'm':
 			opts.arena_mb = strtoul(optarg, &end, 10);

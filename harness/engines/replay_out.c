@@ -2,6 +2,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "replay_out.h"
 
 char *read_all(int fd)
@@ -51,22 +52,11 @@ static void line_value(const char *out, const char *key, char *buf, size_t cap,
 	buf[len] = '\0';
 }
 
-/* A child the parent stopped printed nothing useful: it is named by what
- * stopped it. Otherwise its own SIGNATURE line, or a name from how it
- * ended. */
+static const char *allocator_named;
+
 static void crash_signature(const struct replay_result *r, char *buf, size_t cap)
 {
-	char fallback[64];
-
-	if (r->stop_signature[0]) {
-		snprintf(buf, cap, "%s", r->stop_signature);
-		return;
-	}
-	if (r->status >= 128)
-		snprintf(fallback, sizeof(fallback), "crash.signal-%d", r->status - 128);
-	else
-		snprintf(fallback, sizeof(fallback), "crash.exit-%d", r->status);
-	line_value(r->output, "SIGNATURE: ", buf, cap, fallback);
+	child_signature(r->stop_signature, r->output, r->status, allocator_named, buf, cap);
 }
 
 static void print_indented(const char *text, FILE *out)
@@ -127,6 +117,8 @@ static enum outcome outcome_of(const struct replay_result *r, enum verdict v)
 void replay_result_add(struct replay_results *res, const struct replay_result *r,
 		       const struct replay_opts *opts)
 {
+	allocator_named = opts->allocator && opts->allocator->kind != ALLOC_KERNEL ?
+				  opts->allocator->name : NULL;
 	enum verdict v = verdict_of(r);
 	enum outcome o = outcome_of(r, v);
 	char sig[512];

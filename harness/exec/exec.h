@@ -17,6 +17,16 @@ struct exec_config {
 
 #define DIV_TEXT 320
 
+/* checks.c: every check name an oracle may record, and what it means. */
+struct check_info {
+	const char *name;    /* "<class>" in it stands for a page class */
+	bool plugged;        /* judged on plugged allocators too */
+	const char *meaning; /* Markdown, one line: the docs' tables */
+};
+const struct check_info *check_list(size_t *n);
+/* The entry a recorded name belongs to, or NULL. */
+const struct check_info *check_find(const char *name);
+
 struct divergence {
 	bool hit;
 	char check[48];  /* stable oracle name, e.g. "buddy.free-counts" */
@@ -67,7 +77,8 @@ uint64_t exec_digest(const struct exec *e);
  * the SIGNATURE line. */
 void exec_report(const struct program *p, const struct divergence *d, FILE *out);
 /* "check in op-kind [allocator]": stable across rebuilds, no addresses or
- * lines. signature_format is the rule itself, for crash reports too. */
+ * lines. signature_format is the rule itself, for crash reports too
+ * (where NULL: a crash with no place, "crash.signal-11 [allocator]"). */
 #define EXEC_AT_BOOT (-2)
 void signature_format(char *buf, size_t cap, const char *check, const char *where,
 		      const char *allocator);

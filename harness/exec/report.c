@@ -22,10 +22,11 @@ static const char *where(const struct program *p, long op_index)
 void signature_format(char *buf, size_t cap, const char *check, const char *where,
 		      const char *allocator)
 {
-	if (allocator && *allocator)
-		snprintf(buf, cap, "%s in %s [%s]", check, where, allocator);
-	else
-		snprintf(buf, cap, "%s in %s", check, where);
+	int n = where ? snprintf(buf, cap, "%s in %s", check, where)
+		      : snprintf(buf, cap, "%s", check);
+
+	if (allocator && *allocator && n >= 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, " [%s]", allocator);
 }
 
 void exec_signature(const struct program *p, const struct divergence *d, char *buf, size_t cap)

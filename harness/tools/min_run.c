@@ -26,24 +26,6 @@ static int child(void *arg)
 	return failed;
 }
 
-/* Same fallbacks as mmrig-replay, so a crash that printed no report of its
- * own still minimizes against a stable name. */
-static void signature_of(const struct child_result *res, char *sig, size_t cap)
-{
-	const char *p = strstr(res->output, "SIGNATURE: ");
-
-	if (res->stop_signature[0]) {
-		snprintf(sig, cap, "%s", res->stop_signature);
-	} else if (p) {
-		p += strlen("SIGNATURE: ");
-		snprintf(sig, cap, "%.*s", (int)strcspn(p, "\n"), p);
-	} else if (res->status >= 128) {
-		snprintf(sig, cap, "crash.signal-%d", res->status - 128);
-	} else {
-		snprintf(sig, cap, "crash.exit-%d", res->status);
-	}
-}
-
 int min_run(struct min_runner *r, const struct program *p, char *sig, size_t cap)
 {
 	const struct allocator *a = exec_allocator(r->exec);
@@ -62,7 +44,7 @@ int min_run(struct min_runner *r, const struct program *p, char *sig, size_t cap
 		free(res.output);
 		return 0;
 	}
-	signature_of(&res, sig, cap);
+	child_signature(res.stop_signature, res.output, res.status, lim.allocator, sig, cap);
 	free(res.output);
 	return 1;
 }

@@ -10,12 +10,16 @@
 
 void crash_on_panic(void *ctx, const char *check, const char *func, const char *msg)
 {
+	char cls[96], sig[192];
+
 	(void)ctx;
+	snprintf(cls, sizeof(cls), "panic.%s", check);
+	signature_format(sig, sizeof(sig), cls, func, exec_now.allocator);
 	fprintf(stderr, "kernel panic: %s in %s: %s\n", check, func, msg);
 	fprintf(stderr, "==== mmrig: crash ====\n");
-	fprintf(stderr, "check:     panic.%s\n", check);
+	fprintf(stderr, "check:     %s\n", cls);
 	report_context(exec_now.prog, exec_now.op_index, stderr);
-	fprintf(stderr, "SIGNATURE: panic.%s in %s\n", check, func);
+	fprintf(stderr, "SIGNATURE: %s\n", sig);
 }
 
 void crash_handlers_install(void)

@@ -1,0 +1,180 @@
+/* Every check the executor can record, with what it means: the one list
+ * diverge() accepts names from, and the source of the check tables in
+ * docs/architecture.md and docs/your-allocator.md (mmrig-replay
+ * --list-checks writes them; tests/docs keeps the docs equal to it).
+ * A name with "<class>" stands for a family: <class> is a page class
+ * (harness, slab, pgtable, user, source, vma, ...). */
+#include <string.h>
+
+#include "exec.h"
+
+static const struct check_info checks[] = {
+	{ "buddy.alloc-not-free", true,
+	  "a page block returned that was not entirely free" },
+	{ "buddy.misaligned", true,
+	  "a page block not page aligned, or (with `ALIGNED`) not aligned to its size" },
+	{ "buddy.out-of-range", true,
+	  "a page block returned outside the ranges given" },
+	{ "buddy.bad-order", false,
+	  "a tracepoint reported an order above `MAX_ORDER`" },
+	{ "buddy.free-unallocated", true,
+	  "the model did not hold a block the rig freed (its pages were taken by something else)" },
+	{ "buddy.free-wrong-order", false,
+	  "a freed block is allocated in the model with another order" },
+	{ "buddy.spurious-failure", true,
+	  "(`NO_SPURIOUS_FAILURE`) a page allocation failed with a fitting free block" },
+	{ "buddy.over-max-order", true,
+	  "a block returned for an order above `max_order`" },
+	{ "buddy.untraced-alloc", false,
+	  "the block `alloc_pages` returned is not the harness block the tracepoint reported" },
+	{ "buddy.free-counts", true,
+	  "(`CANONICAL`) per-order free counts differ from the model's, after an op or at boot" },
+	{ "buddy.free-total", true,
+	  "`free_total` differs from the model's free pages" },
+	{ "buddy.free-list", true,
+	  "`walk_free` listed a block that is not free (or not canonical), twice, or missed one, or reported damage" },
+	{ "page.corrupted", true,
+	  "a live page block's contents changed" },
+	{ "page.not-zeroed", true,
+	  "a `zero` page block had a nonzero byte" },
+	{ "slab.spurious-failure", false,
+	  "an object allocation, `krealloc` or `kmem_cache_create` returned NULL with no injected fault, no legal buddy failure in the op, and no oversized request" },
+	{ "slab.zero-size", false,
+	  "a 0-byte kmalloc, or `krealloc(p, 0)`, did not return `ZERO_SIZE_PTR`" },
+	{ "slab.bad-result", false,
+	  "`ZERO_SIZE_PTR` for a nonzero size, an object for a request above 4 MiB, or a cache of 0-byte objects created" },
+	{ "slab.ksize", false,
+	  "the usable size is below the size asked for" },
+	{ "slab.misaligned", false,
+	  "the object is not aligned as promised (natural for power-of-two kmalloc sizes, the cache's alignment, 8 for krealloc)" },
+	{ "slab.outside-slab", false,
+	  "the object is not inside a slab page or its own large-kmalloc block, or it runs past the block's end" },
+	{ "slab.overlap", false,
+	  "the object overlaps another live object" },
+	{ "slab.not-zeroed", false,
+	  "a `kzalloc`, `kcalloc` or `zero` cache object has a nonzero byte" },
+	{ "slab.ctor", false,
+	  "an object from a ctor cache is not in its constructed state" },
+	{ "slab.corrupted", false,
+	  "a stamp in a live object changed" },
+	{ "slab.realloc-prefix", false,
+	  "`krealloc` did not keep the first min(old, new) bytes" },
+	{ "leak.page-not-freed", false,
+	  "the last reference to a harness block was dropped but the block is still allocated (kbuddy)" },
+	{ "leak.kmalloc-large-not-freed", false,
+	  "`kfree` of a large kmalloc left its block allocated" },
+	{ "leak.<class>", false,
+	  "at the end, after everything was released and all caches shrunk, the model still holds an allocated block. `<class>` is the first such block's class: `harness`, `slab`, `kmalloc-large`, `kernel`, ..." },
+	{ "vm.result", false,
+	  "an mm op's or a touch's result is not the one the address-space model allows (wrong address, error, byte read, or SEGV)" },
+	{ "vm.spurious-enomem", false,
+	  "an mm op returned -ENOMEM although no allocation failed in it" },
+	{ "vm.bad-placement", false,
+	  "a non-fixed mmap returned an address that is misaligned, below the mmap base, past the top or over another mapping" },
+	{ "vm.vma-list", false,
+	  "after an mm op the kernel's VMAs (start, end, access, shared) differ from the model's canonical list" },
+	{ "vm.brk", false,
+	  "the kernel's break differs from the model's" },
+	{ "vm.fault-loop", false,
+	  "a touch still faulted after the kernel said it resolved the fault 3 times (a missing TLB flush)" },
+	{ "vm.bad-pte", false,
+	  "the software MMU met a malformed page-table entry" },
+	{ "vm.shared-writable", false,
+	  "at `check`: a private page mapped by more than one leaf (in any mms) is writable in one of them" },
+	{ "vm.refcount", false,
+	  "at `check`: a user block's reference count differs from the number of leaves (in all mms) mapping into it" },
+	{ "vm.contents", false,
+	  "at `check`: a byte mapped by a leaf differs from the model's byte (0 where the model knows none)" },
+	{ "vm.leaf-outside-vma", false,
+	  "at `check`: a leaf is not inside one VMA of its mm in the model" },
+	{ "vm.table-page", false,
+	  "a page-table entry points at something other than an allocated order-0 `pgtable` block, or a table page is reached twice (at `check`, after an mm is released, after a failed allocation)" },
+	{ "vm.leaf-page", false,
+	  "a leaf maps memory outside one allocated `user` or `cow` block (same occasions)" },
+	{ "kvm.result", false,
+	  "`kvmmake` returned NULL although no allocation failed" },
+	{ "kvm.layout", false,
+	  "a kernel-map leaf is not the identity, has bits other than its region's (or `U`), lies outside the regions, or is a 4 KiB leaf where a whole aligned 2 MiB block fits; or the mapped page count is wrong" },
+	{ "kvm.leak", false,
+	  "page-table pages allocated after a failed `kvmmake` or after `kvmfree` differ from before, or the build allocated tables it does not reach" },
+	{ "leak.<class> at mm_exit", false,
+	  "after the harness released an mm: an allocated `pgtable` block no live mm reaches, or a `user` / `cow` block no live leaf maps. The signature's op is `mm_exit`, or `mm_new` / `fork` for a reused slot, or `end`" },
+	{ "leak.<class> at check", false,
+	  "the same accounting at a `check` op" },
+	{ "leak.<class> after alloc failure", false,
+	  "the same accounting after an op in which an allocation failed (injected or a legal out-of-memory)" },
+	{ "slab.calloc-overflow", false,
+	  "`kcalloc_wrap`: kcalloc returned an object for a count whose product with the size overflows" },
+	{ "byte.overlap", true,
+	  "a new block overlaps a live one, as asked" },
+	{ "byte.usable-overlap", true,
+	  "a new block's usable size overlaps a live one's" },
+	{ "byte.outside-source", true,
+	  "(`confined`) a block, to its usable end, not inside one page-source block" },
+	{ "byte.misaligned", true,
+	  "a block not aligned to `min_align` or to the asked alignment" },
+	{ "byte.usable-size", true,
+	  "`usable_size` smaller than the size asked" },
+	{ "byte.not-zeroed", true,
+	  "calloc's block had a nonzero byte" },
+	{ "byte.corrupted", true,
+	  "a live block's contents changed" },
+	{ "byte.realloc-prefix", true,
+	  "realloc lost part of the old contents" },
+	{ "byte.realloc-moved", true,
+	  "(`SHRINK_IN_PLACE` / `GROW_IN_USABLE`) realloc moved a block it promised to keep in place" },
+	{ "byte.calloc-overflow", true,
+	  "calloc returned a block for a wrapping `n * size`" },
+	{ "byte.zero-size", true,
+	  "a 0-byte request broke the declared zero-size policy" },
+	{ "byte.spurious-failure", true,
+	  "(`NO_SPURIOUS_FAILURE`) a request within `max_size` failed while the page source did not" },
+	{ "byte.over-max-size", true,
+	  "a request above `max_size` succeeded" },
+	{ "leak.source", true,
+	  "(`confined`) page-source blocks still held after `fini`" },
+	{ "alloc.error", true,
+	  "the allocator called `MMRIG_ALLOC_ERROR`" },
+	{ "alloc.claim", true,
+	  "claims at `init` overlap each other" },
+	{ "harness.init", true,
+	  "`init` returned -1" },
+	{ "harness.unknown-check", false,
+	  "a harness bug: an oracle recorded a name this list lacks (the name is in the report's expected line)" },
+	{ "harness.not-applicable", false,
+	  "not a finding: the program has an op the allocator cannot run (mmrig-replay prints N/A)" },
+};
+
+const struct check_info *check_list(size_t *n)
+{
+	*n = sizeof(checks) / sizeof(checks[0]);
+	return checks;
+}
+
+/* s matches pattern, where "<class>" in the pattern takes one word of
+ * lower-case letters and dashes. */
+static bool matches(const char *pattern, const char *s)
+{
+	const char *hole = strchr(pattern, '<'); /* only "<class>" has one */
+	size_t head;
+
+	if (!hole)
+		return strcmp(pattern, s) == 0;
+	head = (size_t)(hole - pattern);
+	if (strlen(s) < head || memcmp(pattern, s, head) != 0)
+		return false;
+	s += head;
+	if (!((*s >= 'a' && *s <= 'z') || *s == '-'))
+		return false;
+	while ((*s >= 'a' && *s <= 'z') || *s == '-')
+		s++;
+	return strcmp(hole + strlen("<class>"), s) == 0;
+}
+
+const struct check_info *check_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+		if (matches(checks[i].name, name))
+			return &checks[i];
+	return NULL;
+}
