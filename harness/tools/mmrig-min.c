@@ -135,8 +135,15 @@ static int load(const char *path, const struct allocator *a, struct program *p)
 		fprintf(stderr, "%s:%d:%d: error: %s\n", path, err.line, err.col, err.msg);
 		return 2;
 	}
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
+		/* Minimizing toward "not applicable" would only find the op. */
+		if (!op_set_has(&ops, p->ops[i].kind)) {
+			fprintf(stderr, "mmrig-min: %s: op #%zu '%s' is not applicable to allocator "
+				"%s\n", path, i, op_name(p->ops[i].kind), a->name);
+			return 2;
+		}
 		min_canon(&p->ops[i]);
+	}
 	return 0;
 }
 

@@ -53,6 +53,12 @@ def main():
     expect("zero timeout", [a.min, "--timeout", "0", good], 2, "--timeout")
     expect("bad run budget", [a.min, "--max-runs", "x", good], 2, "--max-runs")
     expect("unknown allocator", [a.min, "--allocator", "nope", good], 2, "no allocator")
+    pages = os.path.join(a.work, "pages.mmr")
+    with open(pages, "w") as f:
+        f.write("p = alloc_pages 0\n")
+    sums[pages] = sha(pages)
+    expect("an op the allocator cannot run", [a.min, "--allocator", "kmalloc", pages], 2,
+           "not applicable to allocator kmalloc")
     expect("-o onto the input", [a.min, "-o", good, good], 2, "refusing")
     expect("-o onto the input by another path",
            [a.min, "-o", os.path.join(a.work, ".", "passes.mmr"), good], 2, "refusing")
