@@ -2,7 +2,7 @@
 """Out-of-tree adapters, as docs/your-allocator.md tells a user to do it.
 
 1. copy allocators/template to a temporary directory outside the repository;
-2. configure a separate build with MMRIG_ADAPTERS naming the copy and build
+2. configure a separate build with MMRIG_ADAPTERS naming the copies and build
    only mmrig-replay and mmrig-conv;
 3. --list-allocators must show template-page (page) and template-byte (byte);
 4. corpus/seeds replayed with each: exit 0, some PASS, the rest N/A, no FAIL;
@@ -11,7 +11,12 @@
 5. a small page program passes against the copy as it is; then a bug is
    planted in the copy (the split hands out a block whose upper half it
    also keeps free), the tool rebuilt, and the same program must FAIL with
-   exactly the planted bug's signature, naming [template-page].
+   exactly the planted bug's signature, naming [template-page];
+6. a crash planted in the byte template is signed with the template's own
+   function: "asan.* in tb_malloc [template-byte]";
+7. all along, a second copy (myalloc-v2: the same function and global
+   names, allocators renamed *-v2) is built into the same tools, and keeps
+   passing what the planted first copy fails.
 
 --no-plant runs everything but the edit in step 5: the test must then fail
 (it shows the test can fail). Exit 0 on success, 1 on a failed expectation.
@@ -109,10 +114,24 @@ def check(a, repo, tmp):
     mine = os.path.join(tmp, "myalloc")
     bdir = os.path.join(tmp, "build")
     shutil.copytree(os.path.join(repo, "allocators", "template"), mine)
+    # A second version of the same allocators in a directory of its own:
+    # the same function and global names, only the allocator names differ.
+    # The build must keep the two apart (the bugs planted below go into
+    # the first only, and the second must still pass).
+    v2 = os.path.join(tmp, "myalloc-v2")
+    shutil.copytree(mine, v2)
+    for name in os.listdir(v2):
+        path = os.path.join(v2, name)
+        with open(path) as f:
+            text = f.read()
+        text = text.replace('"template-page"', '"template-page-v2"')
+        text = text.replace('"template-byte"', '"template-byte-v2"')
+        with open(path, "w") as f:
+            f.write(text)
 
     t0 = time.monotonic()
     p = run(["cmake", "-S", repo, "-B", bdir, f"-DCMAKE_C_COMPILER={a.compiler}",
-             "-DMMRIG_SANITIZE=ON", "-DCMAKE_C_FLAGS=-O1", f"-DMMRIG_ADAPTERS={mine}"])
+             "-DMMRIG_SANITIZE=ON", "-DCMAKE_C_FLAGS=-O1", f"-DMMRIG_ADAPTERS={mine};{v2}"])
     if p.returncode:
         fail("configure failed", p.stdout[-6000:] + p.stderr[-6000:])
     configured = time.monotonic() - t0
@@ -128,8 +147,10 @@ def check(a, repo, tmp):
         f = line.split()
         if len(f) >= 2:
             grains[f[0]] = f[1]
-    if grains.get("template-page") != "page" or grains.get("template-byte") != "byte":
-        fail("--list-allocators lacks template-page (page) or template-byte (byte)", p.stdout)
+    for v in ("", "-v2"):
+        if grains.get("template-page" + v) != "page" or grains.get("template-byte" + v) != "byte":
+            fail(f"--list-allocators lacks template-page{v} (page) or template-byte{v} (byte)",
+                 p.stdout)
 
     seeds = os.path.join(repo, "corpus", "seeds")
     nseeds = len([n for n in os.listdir(seeds) if not n.startswith(".")])
@@ -179,6 +200,9 @@ def check(a, repo, tmp):
     if sig != WANT_SIGNATURE:
         fail(f"signature {sig!r}, want {WANT_SIGNATURE!r}")
     print(f"caught: {sig}")
+    p = run([replay, "--allocator", "template-page-v2", prog])
+    if p.returncode:
+        fail("the bug planted in one version shows in the other", p.stdout + p.stderr)
 
     src = os.path.join(mine, "byte_template.c")
     with open(src) as f:
@@ -199,6 +223,9 @@ def check(a, repo, tmp):
         fail(f"a crash in the adapter is signed {sig!r} (exit {p.returncode}), want "
              f"asan.* in tb_malloc [template-byte]", out)
     print(f"caught: {sig}")
+    p = run([replay, "--allocator", "template-byte-v2", prog])
+    if p.returncode:
+        fail("the crash planted in one version shows in the other", p.stdout + p.stderr)
 
 
 if __name__ == "__main__":
