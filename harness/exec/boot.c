@@ -169,6 +169,7 @@ int allocator_boot(struct exec *e)
 		return boot_page_allocator(e);
 	host_mm_reset(&e->arena);
 	bm_reset(e->model, e->usable, e->nr_usable);
+	slab_model_reset(e->slabs);
 	hooks_attach(e);
 	adapter_sink_set(&sink);
 	if (e->al->kind == ALLOC_BYTE && e->ba->init && e->ba->init())

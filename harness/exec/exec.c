@@ -57,12 +57,15 @@ struct exec *exec_create(const struct exec_config *cfg)
 	/* Fuzz inputs are full of check ops: the walk's scratch is made once. */
 	e->walk_seen = malloc(e->arena.nr_pfns);
 	e->pt_tally = pt_tally_alloc(e->arena.nr_pfns);
+	e->slabs = slab_model_create(e->arena.nr_pfns);
 	/* The kernel's user layout: mappings in [0x1000, 2^38), heap and
 	 * mmap bases as in mm/mm.h. */
 	struct as_layout layout = { .user_base = PAGE_SIZE, .user_top = 1ull << 38,
-				    .heap_base = MM_BRK_BASE, .mmap_base = MMAP_MIN_ADDR };
+				    .heap_base = MM_BRK_BASE, .mmap_base = MMAP_MIN_ADDR,
+				    .big_align = SUPERPGSIZE };
 	e->as = asm_create(&layout);
-	if (!e->model || !e->walk_seen || !e->pt_tally || !e->as) {
+	if (!e->model || !e->walk_seen || !e->pt_tally || !e->as || !e->slabs) {
+		slab_model_destroy(e->slabs);
 		free(e->walk_seen);
 		free(e);
 		return NULL;
@@ -262,6 +265,7 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 		publish((long)i, p->ops[i].kind);
 		e->injected = false;
 		e->page_fail_legal = false;
+		e->small_fail = false;
 		run_op(e, &p->ops[i]);
 		digest_op(e);
 		if (!diverged(e))

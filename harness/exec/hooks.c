@@ -2,6 +2,8 @@
  * Every buddy block the kernel hands out or takes back - for the harness,
  * for slab pages, for large kmallocs - reaches the buddy model here, so the
  * model knows the kernel's own allocations too. */
+#include <string.h>
+
 #include "world.h"
 
 static const char *status_check(enum bm_status s)
@@ -63,6 +65,8 @@ static void on_page_alloc_fail(void *ctx, unsigned int order, gfp_t gfp)
 
 	if (alloc_failure_legal(e, order)) {
 		e->page_fail_legal = true;
+		if (order < SUPERPAGE_ORDER)
+			e->small_fail = true;
 		return;
 	}
 	diverge(e, "buddy.spurious-failure", "an order-%u allocation (%s) to succeed: the "
@@ -80,6 +84,8 @@ static bool on_should_fail(void *ctx, gfp_t gfp, size_t size)
 	if (e->fail_in == 0 || --e->fail_in > 0)
 		return false;
 	e->injected = true;
+	if (size < SUPERPGSIZE)
+		e->small_fail = true;
 	return true;
 }
 
@@ -87,6 +93,7 @@ static struct host_hooks hooks;
 
 void hooks_attach(struct exec *e)
 {
+	memset(&hooks, 0, sizeof(hooks));
 	hooks.ctx = e;
 	hooks.should_fail = on_should_fail;
 	/* Only the kernel's buddy reports its blocks; for another allocator the
@@ -94,6 +101,8 @@ void hooks_attach(struct exec *e)
 	hooks.page_alloc = e->traced ? on_page_alloc : NULL;
 	hooks.page_free = e->traced ? on_page_free : NULL;
 	hooks.page_alloc_fail = e->traced ? on_page_alloc_fail : NULL;
+	if (e->traced)
+		slab_model_hooks(&hooks);
 	hooks.panic = crash_on_panic;
 	host_set_hooks(&hooks);
 }

@@ -16,16 +16,20 @@
 
 static bool alloc_failed(const struct exec *e)
 {
-	return e->injected || e->page_fail_legal;
+	return e->small_fail;
 }
 
-static const char *status_check(enum as_status s)
+static const char *status_check(const struct exec *e, enum as_status s)
 {
 	switch (s) {
 	case AS_SPURIOUS_NOMEM:
-		return "vm.spurious-enomem";
+		/* Only a superpage attempt failed: its fallback was not taken. */
+		return e->injected || e->page_fail_legal ? "vm.skipped-fallback"
+							 : "vm.spurious-enomem";
 	case AS_BAD_PLACEMENT:
 		return "vm.bad-placement";
+	case AS_PLACEMENT_RULE:
+		return "vm.placement-rule";
 	default:
 		return "vm.result";
 	}
@@ -37,7 +41,7 @@ static bool judge(struct exec *e, enum as_status s, const char *what, long ret, 
 	digest_add(e, (uint64_t)ret);
 	if (s == AS_OK)
 		return true;
-	diverge(e, status_check(s), "%s: %ld (model)", what, expect);
+	diverge(e, status_check(e, s), "%s: %ld (model)", what, expect);
 	diverge_actual(e, "%ld (%s)", ret, asm_status_name(s));
 	return false;
 }
@@ -191,7 +195,8 @@ static void do_mmap_op(struct exec *e, const struct op *op)
 	int id = op->src;
 	bool fixed = op->mflags & OPM_FIXED;
 	bool shared = op->mflags & OPM_SHARED;
-	uintptr_t addr = fixed ? MMAP_MIN_ADDR + ((uintptr_t)op->pgoff << PAGE_SHIFT) : 0;
+	uintptr_t addr = op->mflags & OPM_ADDR ? MMAP_MIN_ADDR + ((uintptr_t)op->pgoff << PAGE_SHIFT)
+					       : 0;
 	int flags = MAP_ANONYMOUS | (shared ? MAP_SHARED : MAP_PRIVATE) | (fixed ? MAP_FIXED : 0);
 	int64_t expect = 0;
 

@@ -30,11 +30,78 @@ static bool is_pow2(size_t x)
 	return x && !(x & (x - 1));
 }
 
-/* What a failed allocation may blame: an injected fault, the buddy
- * allocator legally running dry, or a request no block can hold. */
+/* kmalloc's size classes, as the kernel documents them: a request takes
+ * the smallest that fits; above the last one it takes a buddy block of
+ * the smallest order that fits. */
+static const size_t kmalloc_classes[] = {
+	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
+};
+
+static size_t kmalloc_class(size_t size)
+{
+	for (size_t i = 0; i < sizeof(kmalloc_classes) / sizeof(kmalloc_classes[0]); i++)
+		if (size <= kmalloc_classes[i])
+			return kmalloc_classes[i];
+	return 0;
+}
+
+static unsigned int large_order(size_t size)
+{
+	unsigned int order = 0;
+
+	while (((size_t)PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+/* A cache may fail an allocation only when it has no free object and
+ * growing it failed: an injected fault, or the buddy allocator legally
+ * out of the slab's block. */
+static bool cache_failure_legal(struct exec *e, long free_objects)
+{
+	return e->injected || (free_objects == 0 && e->page_fail_legal);
+}
+
+/* What a failed kmalloc may blame: a request no block can hold, an
+ * injected fault, and otherwise its own class cache or, for a large
+ * request, the smallest fitting buddy block being unavailable (not the
+ * order the kernel happened to ask for). */
 static bool failure_legal(struct exec *e, size_t size)
 {
-	return e->injected || e->page_fail_legal || size > KMALLOC_MAX_SIZE;
+	char name[32];
+
+	if (size > KMALLOC_MAX_SIZE || e->injected)
+		return true;
+	if (size > KMALLOC_MAX_CACHE_SIZE)
+		return !page_model_could(e, large_order(size));
+	snprintf(name, sizeof(name), "kmalloc-%zu", kmalloc_class(size));
+	return cache_failure_legal(e, slab_model_free_named(e, name));
+}
+
+/* The object kmalloc returned is of its size's class: the smallest
+ * class cache that fits, or the smallest buddy block above them. */
+static bool check_class(struct exec *e, int slot, const void *p, size_t size)
+{
+	const struct kmem_cache *owner = slab_model_owner(e, p);
+	unsigned long head;
+	unsigned int order, cls;
+	char want[32];
+
+	if (size > KMALLOC_MAX_CACHE_SIZE) {
+		if (bm_find_allocated(e->model, pfn_of(p), &head, &order, &cls) &&
+		    order == large_order(size))
+			return true;
+		diverge(e, "slab.large-order", "o%d (%zu bytes) a block of order %u", slot, size,
+			large_order(size));
+		diverge_actual(e, "order %u", order);
+		return false;
+	}
+	snprintf(want, sizeof(want), "kmalloc-%zu", kmalloc_class(size));
+	if (owner && !strcmp(kmem_cache_name(owner), want))
+		return true;
+	diverge(e, "slab.size-class", "o%d (%zu bytes) from %s", slot, size, want);
+	diverge_actual(e, "%s", owner ? kmem_cache_name(owner) : "no slab");
+	return false;
 }
 
 /* kmalloc promises natural alignment for power-of-two sizes; krealloc
@@ -128,9 +195,12 @@ static void adopt(struct exec *e, int slot, void *p, size_t size, bool zero, int
 	int rank = 0;
 
 	if (!p) {
-		if (!failure_legal(e, size)) {
+		bool legal = cache < 0 ? failure_legal(e, size) :
+			     cache_failure_legal(e, slab_model_free_objects(e, e->caches[cache].cache));
+
+		if (!legal) {
 			diverge(e, "slab.spurious-failure", "a %zu-byte object: no fault was "
-				"injected and the buddy allocator did not run out", size);
+				"injected, and a free object or block that fits was there", size);
 			diverge_actual(e, "NULL");
 		}
 		return;
@@ -155,6 +225,7 @@ static void adopt(struct exec *e, int slot, void *p, size_t size, bool zero, int
 			return;
 		}
 		if (!check_placement(e, slot, p, size, cache, &rank) ||
+		    (cache == -1 && !check_class(e, slot, p, size)) ||
 		    !check_contents(e, slot, p, size, zero, cache))
 			return;
 	}
@@ -270,10 +341,15 @@ static void do_krealloc(struct exec *e, const struct op *op)
 	if (!verify_object(e, op->src))
 		return;
 	struct obj_slot old = *src;
+	size_t old_usable = ksize(old.ptr);
 	void *p = krealloc(old.ptr, op->size, GFP_KERNEL);
 
 	if (!p && op->size) {
-		if (!failure_legal(e, op->size)) {
+		if (op->size <= ksize(old.ptr)) {
+			diverge(e, "slab.realloc-moved", "krealloc to %u bytes in place: the object "
+				"has room", op->size);
+			diverge_actual(e, "NULL");
+		} else if (!failure_legal(e, op->size)) {
 			diverge(e, "slab.spurious-failure", "krealloc to %u bytes to succeed",
 				op->size);
 			diverge_actual(e, "NULL");
@@ -290,6 +366,12 @@ static void do_krealloc(struct exec *e, const struct op *op)
 		}
 		return;
 	}
+	if (p != old.ptr && op->size <= old_usable) {
+		diverge(e, "slab.realloc-moved", "krealloc to %u bytes in place: the object "
+			"has %zu usable bytes", op->size, old_usable);
+		diverge_actual(e, "it moved");
+		return;
+	}
 	keep = old.size < op->size ? old.size : op->size;
 	long off = tag_verify(p, old.size, old.seed, keep);
 	if (off >= 0) {
@@ -297,7 +379,8 @@ static void do_krealloc(struct exec *e, const struct op *op)
 		diverge_actual(e, "byte %ld differs", off);
 		return;
 	}
-	adopt(e, op->dst, p, op->size, false, REALLOC_CACHE);
+	/* A moved object is a new kmalloc of the new size, class and all. */
+	adopt(e, op->dst, p, op->size, false, p == old.ptr ? REALLOC_CACHE : -1);
 }
 
 static void do_cache_create(struct exec *e, const struct op *op)

@@ -92,6 +92,10 @@ struct exec {
 	unsigned int fail_in;
 	bool injected;        /* an injected failure fired during this op */
 	bool page_fail_legal; /* the buddy legally ran out during this op */
+	/* An allocation below superpage size failed (injected or legally) in
+	 * this op. Every superpage attempt of the VM layer has a 4 KiB
+	 * fallback, so only such a failure may end a VM op with -ENOMEM. */
+	bool small_fail;
 	uint64_t digest;      /* of the run's results: see exec_digest() */
 
 	/* The last harness-class block the tracepoints reported in this op:
@@ -102,6 +106,7 @@ struct exec {
 	bool traced_free;
 
 	unsigned char *walk_seen; /* scratch for the free-list walk, one byte a page */
+	struct slab_model *slabs; /* the kernel's slabs, from its tracepoints */
 	struct pt_tally *pt_tally; /* scratch for the page-table walk */
 
 	uint64_t generation;  /* makes every tag distinct */
@@ -192,6 +197,16 @@ long first_nonzero(const void *p, size_t len);
 void tag_stamp_block(void *p, size_t len, uint64_t seed);
 long tag_verify_block(const void *p, size_t len, uint64_t seed);
 uint64_t tag_seed(struct exec *e, unsigned int slot);
+
+/* slabs.c: the slab model */
+struct slab_model;
+struct slab_model *slab_model_create(unsigned long nr_pfns);
+void slab_model_destroy(struct slab_model *s);
+void slab_model_reset(struct slab_model *s);
+void slab_model_hooks(struct host_hooks *h);
+long slab_model_free_objects(struct exec *e, const struct kmem_cache *c);
+long slab_model_free_named(struct exec *e, const char *name);
+const struct kmem_cache *slab_model_owner(struct exec *e, const void *p);
 
 /* crash.c: prints the context of a kernel panic before the arch aborts */
 void crash_on_panic(void *ctx, const char *check, const char *func, const char *msg);

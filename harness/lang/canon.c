@@ -51,7 +51,9 @@ void op_canon(const struct op *in, struct op *out)
 			op.prot = in->prot % 8;
 			break;
 		case F_MFLAGS:
-			op.mflags = in->mflags % 4;
+			op.mflags = in->mflags % 8;
+			if (op.mflags & OPM_FIXED)
+				op.mflags &= (uint8_t)~OPM_HINT;
 			break;
 		case F_PGOFF:
 			op.pgoff = in->pgoff;
@@ -62,8 +64,8 @@ void op_canon(const struct op *in, struct op *out)
 			break;
 		}
 	}
-	/* mmap's pgoff is its fixed address: 0 unless OPM_FIXED */
-	if (op_has_field(d, F_MFLAGS) && !(op.mflags & OPM_FIXED))
+	/* mmap's pgoff is its fixed or hinted address: 0 without one */
+	if (op_has_field(d, F_MFLAGS) && !(op.mflags & OPM_ADDR))
 		op.pgoff = 0;
 	*out = op;
 }

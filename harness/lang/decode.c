@@ -58,14 +58,16 @@ static void decode_field(struct reader *r, const struct op_desc *d, int f,
 		op->prot = next(r) % 8;
 		break;
 	case F_MFLAGS:
-		op->mflags = next(r) % 4;
+		op->mflags = next(r) % 8;
+		if (op->mflags & OPM_FIXED)
+			op->mflags &= (uint8_t)~OPM_HINT;
 		break;
 	case F_PGOFF:
 		b0 = next(r);
 		b1 = next(r);
 		op->pgoff = (uint16_t)(b0 | b1 << 8);
-		/* mmap: an address only when fixed (canonical 0 otherwise) */
-		if (op_has_field(d, F_MFLAGS) && !(op->mflags & OPM_FIXED))
+		/* mmap: an address only when fixed or hinted (canonical 0 otherwise) */
+		if (op_has_field(d, F_MFLAGS) && !(op->mflags & OPM_ADDR))
 			op->pgoff = 0;
 		break;
 	case F_WRITEVAL:

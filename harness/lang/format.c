@@ -90,6 +90,8 @@ static void put_field(struct out *o, const struct op_desc *d, int f,
 			put(o, " shared");
 		if (op->mflags & OPM_FIXED) /* at= carries pgoff */
 			put_uint(o, " at=", op->pgoff);
+		else if (op->mflags & OPM_HINT)
+			put_uint(o, " hint=", op->pgoff);
 		break;
 	case F_PGOFF:
 		if (!op_has_field(d, F_MFLAGS) && op->pgoff)

@@ -348,7 +348,7 @@ static int list_options(const struct op_desc *d, char *buf, size_t cap)
 		const char *words;
 	} opts[] = {
 		{ F_GFP, "zero" },	     { F_ALIGN, "align=N" },   { F_FLAGS, "hwalign ctor" },
-		{ F_PROT, "prot=X" },	     { F_MFLAGS, "shared at=N" }, { F_WRITEVAL, "write=V kernel" },
+		{ F_PROT, "prot=X" },	     { F_MFLAGS, "shared at=N hint=N" }, { F_WRITEVAL, "write=V kernel" },
 	};
 	size_t len = 0;
 	int words = 0;
@@ -419,11 +419,21 @@ static int parse_options(struct stmt *st)
 		} else if (has_field(d, F_MFLAGS) && tok_is(t, "shared")) {
 			rc = take_option(st, t, 32);
 			st->op.mflags |= OPM_SHARED;
+		} else if (has_field(d, F_MFLAGS) && ((tok_is(t, "at") && (st->seen & 1024)) ||
+			    (tok_is(t, "hint") && (st->seen & 64)))) {
+			rc = fail_tok(st, t, "at= and hint= exclude each other (a fixed mapping "
+				      "takes no hint)");
 		} else if (has_field(d, F_MFLAGS) && tok_is(t, "at")) {
 			rc = take_option(st, t, 64);
 			if (rc == 0)
 				rc = parse_number_option(st, "at", 0, 65535, &v);
 			st->op.mflags |= OPM_FIXED;
+			st->op.pgoff = (uint16_t)v;
+		} else if (has_field(d, F_MFLAGS) && tok_is(t, "hint")) {
+			rc = take_option(st, t, 1024);
+			if (rc == 0)
+				rc = parse_number_option(st, "hint", 0, 65535, &v);
+			st->op.mflags |= OPM_HINT;
 			st->op.pgoff = (uint16_t)v;
 		} else if (has_field(d, F_PGOFF) && !has_field(d, F_MFLAGS) && tok_is(t, "off")) {
 			rc = take_option(st, t, 128);

@@ -85,6 +85,10 @@ static inline size_t op_wrap_count(uint32_t size, uint8_t n, size_t *each)
 /* mmap flags argument bits (binary: byte % 4) */
 #define OPM_SHARED 0x1u
 #define OPM_FIXED 0x2u /* at MMAP_MIN_ADDR + pgoff pages; pgoff is 0 otherwise */
+#define OPM_HINT 0x4u  /* not fixed: MMAP_MIN_ADDR + pgoff pages is a hint */
+/* Canonical mflags: a fixed mapping has no hint, and only a fixed or
+ * hinted one an address (pgoff). */
+#define OPM_ADDR (OPM_FIXED | OPM_HINT)
 
 /* align argument: index into op_align_values (binary: byte % NR_ALIGNS) */
 #define NR_ALIGNS 8

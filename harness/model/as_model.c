@@ -188,12 +188,22 @@ static bool range_ok(const struct as_layout *l, uint64_t addr, uint64_t len, uin
 	return addr >= l->user_base && addr <= l->user_top && *plen <= l->user_top - addr;
 }
 
-/* Lowest aligned addr >= mmap_base with [addr, addr + plen) free and below
- * user_top, or -ENOMEM. */
-static int64_t lowest_gap(const struct as_model *m, const struct as_mm *mm, uint64_t plen)
+static uint64_t align_up(uint64_t x, uint64_t a)
 {
-	uint64_t cand = m->l.mmap_base;
+	return a ? (x + a - 1) / a * a : x;
+}
 
+/* Where a non-fixed mmap of plen bytes goes (see asm_mmap), or -ENOMEM. */
+static int64_t place(const struct as_model *m, const struct as_mm *mm, uint64_t hint,
+		     uint64_t plen)
+{
+	uint64_t align = m->l.big_align && plen >= m->l.big_align ? m->l.big_align : 0;
+	uint64_t cand = align_up(m->l.mmap_base, align);
+
+	hint = as_page_up(hint);
+	if (hint >= m->l.mmap_base && hint <= m->l.user_top && plen <= m->l.user_top - hint &&
+	    !as_vma_overlaps(mm, hint, hint + plen))
+		return (int64_t)hint;
 	for (size_t i = 0; i < mm->n; i++) {
 		const struct as_area *a = &mm->v[i];
 
@@ -201,7 +211,7 @@ static int64_t lowest_gap(const struct as_model *m, const struct as_mm *mm, uint
 			continue;
 		if (a->start >= cand && a->start - cand >= plen)
 			break;
-		cand = a->end;
+		cand = align_up(a->end, align);
 	}
 	if (cand <= m->l.user_top && plen <= m->l.user_top - cand)
 		return (int64_t)cand;
@@ -242,10 +252,9 @@ enum as_status asm_mmap(struct as_model *m, int id, uint64_t addr, uint64_t len,
 	else if (fixed)
 		want = range_ok(l, addr, len, &plen) ? (int64_t)addr : -AS_EINVAL;
 	else
-		want = lowest_gap(m, mm, plen = as_page_up(len));
+		want = place(m, mm, addr, plen = as_page_up(len));
 
 	if (!fixed && want >= 0) {
-		/* The kernel's choice is validated, not predicted. */
 		if (expect)
 			*expect = want;
 		if (ret == -AS_ENOMEM)
@@ -254,6 +263,8 @@ enum as_status asm_mmap(struct as_model *m, int id, uint64_t addr, uint64_t len,
 			return AS_MISMATCH;
 		if (!placement_ok(m, mm, ret, plen))
 			return AS_BAD_PLACEMENT;
+		if (ret != want)
+			return AS_PLACEMENT_RULE;
 		j = J_APPLY;
 	} else {
 		j = judge(want, ret, alloc_failed, expect, &st);
@@ -648,6 +659,8 @@ const char *asm_status_name(enum as_status s)
 		return "SPURIOUS_NOMEM";
 	case AS_BAD_PLACEMENT:
 		return "BAD_PLACEMENT";
+	case AS_PLACEMENT_RULE:
+		return "PLACEMENT_RULE";
 	case AS_BAD_HANDLE:
 		return "BAD_HANDLE";
 	case AS_MODEL_NOMEM:

@@ -76,6 +76,9 @@ struct as_layout {
 	uint64_t user_base, user_top; /* every mapping lies in [base, top) */
 	uint64_t heap_base;           /* start_brk of every new mm */
 	uint64_t mmap_base;           /* lowest address a non-fixed mmap returns */
+	/* Non-fixed mappings of at least this many bytes start on a multiple
+	 * of it, so their faults can use superpages (0: no such rule). */
+	uint64_t big_align;
 };
 
 enum as_status {
@@ -84,6 +87,8 @@ enum as_status {
 	AS_SPURIOUS_NOMEM, /* -ENOMEM although no allocation failed */
 	AS_BAD_PLACEMENT,  /* non-fixed mmap: address misaligned, below
 			      mmap_base, past user_top or overlapping a VMA */
+	AS_PLACEMENT_RULE, /* non-fixed mmap: a free range, but not the one
+			      the placement rule picks (*expect) */
 	AS_BAD_HANDLE,     /* caller error: id out of range, or an op on a dead
 			      mm / new or fork onto a live one */
 	AS_MODEL_NOMEM,    /* host malloc failed; the model is unchanged */
@@ -122,10 +127,13 @@ enum as_status asm_exit(struct as_model *m, int id);
 /* Checks, first match wins: prot has bits outside AS_PROT_ALL, flags not
  * exactly SHARED or PRIVATE, len == 0 or len > user_top - user_base:
  * -EINVAL. fixed: the range must be valid (-EINVAL); it is unmapped first
- * (MAP_FIXED), ret must be addr. Not fixed: addr is only a hint; ret must
- * be page aligned, in [mmap_base, user_top - len] and overlap no VMA; when
- * no such gap exists the result must be -ENOMEM (*expect is then -ENOMEM,
- * otherwise the lowest legal address, informational). */
+ * (MAP_FIXED), ret must be addr. Not fixed, the placement rule: addr (a
+ * hint, rounded up to a page) when [addr, addr + len) is free and inside
+ * [mmap_base, user_top); else the lowest free range at or above
+ * mmap_base, starting on a multiple of big_align when len is at least
+ * big_align; when there is none, -ENOMEM. ret must be that address
+ * (*expect); a free range elsewhere is AS_PLACEMENT_RULE, anything else
+ * AS_BAD_PLACEMENT. */
 enum as_status asm_mmap(struct as_model *m, int id, uint64_t addr, uint64_t len, int prot,
 			int flags, bool fixed, int64_t ret, bool alloc_failed, int64_t *expect);
 /* addr unaligned, len == 0, or range invalid: -EINVAL. Otherwise 0; holes

@@ -9,6 +9,7 @@
 #include "types.h"
 
 struct page;
+struct kmem_cache;
 
 void arch_console_write(const char *s, size_t n);
 
@@ -42,6 +43,12 @@ void trace_page_free(struct page *page, unsigned int order, unsigned int pgc);
 void trace_page_alloc_fail(unsigned int order, gfp_t gfp);
 /* Consulted once by every page and slab allocation before it does anything. */
 bool should_fail_alloc(gfp_t gfp, size_t size);
+/* A slab of num objects joined its cache (grow) or left it (destroy), and
+ * an object of it was handed out or taken back: enough for a model to
+ * know how many free objects each cache holds and which slab is whose. */
+void trace_slab_grow(const struct kmem_cache *c, struct page *slab, unsigned int num);
+void trace_slab_destroy(const struct kmem_cache *c, struct page *slab, unsigned int num);
+void trace_slab_obj(const struct kmem_cache *c, const void *obj, bool alloc);
 #else
 static inline void arch_poison(const void *a, size_t n) { (void)a; (void)n; }
 static inline void arch_unpoison(const void *a, size_t n) { (void)a; (void)n; }
@@ -51,6 +58,12 @@ static inline void trace_page_free(struct page *p, unsigned int o, unsigned int 
 { (void)p; (void)o; (void)c; }
 static inline void trace_page_alloc_fail(unsigned int o, gfp_t g) { (void)o; (void)g; }
 static inline bool should_fail_alloc(gfp_t g, size_t s) { (void)g; (void)s; return false; }
+static inline void trace_slab_grow(const struct kmem_cache *c, struct page *p, unsigned int n)
+{ (void)c; (void)p; (void)n; }
+static inline void trace_slab_destroy(const struct kmem_cache *c, struct page *p, unsigned int n)
+{ (void)c; (void)p; (void)n; }
+static inline void trace_slab_obj(const struct kmem_cache *c, const void *o, bool a)
+{ (void)c; (void)o; (void)a; }
 #endif
 
 #endif

@@ -190,11 +190,13 @@ static struct page *cache_grow(struct kmem_cache *c, gfp_t gfp)
 
 	list_add(&slab->lru, &c->slabs_free);
 	c->nr_slabs++;
+	trace_slab_grow(c, slab, c->num);
 	return slab;
 }
 
 static void slab_destroy(struct kmem_cache *c, struct page *slab)
 {
+	trace_slab_destroy(c, slab, c->num);
 	list_del(&slab->lru);
 	if (c->off_slab)
 		kfree(slab->freelist);
@@ -243,6 +245,7 @@ void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 	c->nr_active++;
 
 	obj = index_to_obj(c, slab, idx);
+	trace_slab_obj(c, obj, true);
 	arch_unpoison(obj, c->object_size);
 	if (gfp & __GFP_ZERO)
 		memset(obj, 0, c->object_size);
@@ -278,6 +281,7 @@ void slab_free(struct kmem_cache *c, struct page *slab, void *obj)
 	if (!(bitmap[idx / 8] & (1u << (idx % 8))))
 		panic("slab-double-free", "%s: object %u is already free", c->name, idx);
 	bitmap[idx / 8] &= (unsigned char)~(1u << (idx % 8));
+	trace_slab_obj(c, obj, false);
 	arch_poison(obj, c->object_size);
 	slab->freelist[--slab->active] = (unsigned short)idx;
 	if (slab->active == 0)
@@ -305,6 +309,11 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 size_t kmem_cache_size(const struct kmem_cache *c)
 {
 	return c->object_size;
+}
+
+const char *kmem_cache_name(const struct kmem_cache *c)
+{
+	return c->name;
 }
 
 /* ---- caches ---- */

@@ -28,8 +28,9 @@
 /* Ops as a correct kernel performs them. */
 #define MAP_FIXED_OK(m, id, addr, len, prot, flags) \
 	OKS(asm_mmap(m, id, addr, len, prot, flags, true, (int64_t)(addr), false, NULL))
+/* Non-fixed, with addr as the hint: a free hint is where it goes. */
 #define MAP_AT(m, id, addr, len, prot, flags) \
-	OKS(asm_mmap(m, id, 0, len, prot, flags, false, (int64_t)(addr), false, NULL))
+	OKS(asm_mmap(m, id, addr, len, prot, flags, false, (int64_t)(addr), false, NULL))
 #define UNMAP_OK(m, id, addr, len) OKS(asm_munmap(m, id, addr, len, 0, false, NULL))
 #define PROT_OK(m, id, addr, len, prot) OKS(asm_mprotect(m, id, addr, len, prot, 0, false, NULL))
 #define BRK(m, id, nb, res) OKS(asm_brk(m, id, nb, (int64_t)(res), false, NULL))
@@ -166,7 +167,7 @@ static void test_handles(void)
 	done(m);
 
 	/* Layouts: misaligned or inconsistent ones are refused. */
-	struct as_layout l = { P, 64 * P, 8 * P, 16 * P };
+	struct as_layout l = { P, 64 * P, 8 * P, 16 * P, 0 };
 	struct as_model *s = asm_create(&l);
 
 	CHECK(s != NULL);
@@ -218,14 +219,16 @@ static void test_mmap_validation(void)
 	/* A fixed mapping returns its address, nothing else. */
 	ST(asm_mmap(m, 0, A(4), P, RW, PRIV, true, (int64_t)A(5), false, &e), AS_MISMATCH);
 	CHECK_EQ_UL(e, A(4));
-	/* A non-fixed hint may be anything, misaligned included. */
-	OKS(asm_mmap(m, 0, 12345, P, RW, PRIV, false, (int64_t)A(7), false, NULL));
+	/* A non-fixed hint may be anything: a misaligned one is rounded up. */
+	OKS(asm_mmap(m, 0, A(7) - 100, P, RW, PRIV, false, (int64_t)A(7), false, NULL));
 	VMAS(m, 0, { AS_USER_BASE, AS_USER_BASE + P, RW, PRIV }, { A(7), A(8), RW, PRIV },
 	     { AS_USER_TOP - P, AS_USER_TOP, R, PRIV });
 	done(m);
 }
 
-/* Non-fixed placement is validated: any free aligned range above mmap_base. */
+/* Non-fixed placement follows the rule exactly: a free hint, else the
+ * lowest fit above mmap_base (big ones aligned); any other free range is
+ * the rule broken, an overlapping or outside one a bad placement. */
 static void test_mmap_placement(void)
 {
 	struct as_model *m = mk(1);
@@ -246,13 +249,42 @@ static void test_mmap_placement(void)
 	ST(asm_mmap(m, 0, 0, P, R, PRIV, false, -AS_EINVAL, false, NULL), AS_MISMATCH);
 	ST(asm_mmap(m, 0, 0, P, R, PRIV, false, -AS_ENOMEM, false, NULL), AS_SPURIOUS_NOMEM);
 	VMAS(m, 0, { A(2), A(4), RW, PRIV });
-	/* Not the lowest gap, still legal: the model has no placement policy. */
-	MAP_AT(m, 0, A(100), 3 * P + 1, R, PRIV); /* 3 pages + 1 byte: 4 pages */
+	/* Free but not the lowest fit, with no hint there: the rule broken. */
+	ST(asm_mmap(m, 0, 0, P, R, PRIV, false, (int64_t)A(100), false, &e), AS_PLACEMENT_RULE);
+	CHECK_EQ_UL(e, A(0));
+	/* A free hint is taken (3 pages + 1 byte: 4 pages) ... */
+	MAP_AT(m, 0, A(100), 3 * P + 1, R, PRIV);
 	VMAS(m, 0, { A(2), A(4), RW, PRIV }, { A(100), A(104), R, PRIV });
+	/* ... a busy one is not: the lowest fit, which is below it. */
+	ST(asm_mmap(m, 0, A(101), P, R, PRIV, false, (int64_t)A(104), false, &e),
+	   AS_PLACEMENT_RULE);
+	CHECK_EQ_UL(e, A(0));
+	/* A hint below mmap_base is no hint. */
+	ST(asm_mmap(m, 0, AS_MMAP_BASE - 4 * P, P, R, PRIV, false,
+		    (int64_t)(AS_MMAP_BASE - 4 * P), false, &e), AS_BAD_PLACEMENT);
+	CHECK_EQ_UL(e, A(0));
+	done(m);
+
+	/* Big mappings are aligned to big_align (4 pages here) from the base up,
+	 * small ones are not. */
+	struct as_layout big = { P, 64 * P, 2 * P, 9 * P, 4 * P };
+
+	m = asm_create(&big);
+	OKS(asm_new(m, 0, 0, false));
+	OKS(asm_mmap(m, 0, 0, P, R, PRIV, false, (int64_t)(9 * P), false, &e)); /* [9, 10) */
+	ST(asm_mmap(m, 0, 0, 4 * P, RW, PRIV, false, (int64_t)(10 * P), false, &e),
+	   AS_PLACEMENT_RULE);
+	CHECK_EQ_UL(e, 12 * P);
+	OKS(asm_mmap(m, 0, 0, 4 * P, RW, PRIV, false, (int64_t)(12 * P), false, &e));
+	OKS(asm_mmap(m, 0, 0, 2 * P, X, PRIV, false, (int64_t)(10 * P), false, &e));
+	/* A free hint wins over alignment. */
+	OKS(asm_mmap(m, 0, 17 * P, 4 * P, R, PRIV, false, (int64_t)(17 * P), false, &e));
+	VMAS(m, 0, { 9 * P, 10 * P, R, PRIV }, { 10 * P, 12 * P, X, PRIV },
+	     { 12 * P, 16 * P, RW, PRIV }, { 17 * P, 21 * P, R, PRIV });
 	done(m);
 
 	/* No room at all: a 16-page space with mmap_base at page 8. */
-	struct as_layout l = { P, 16 * P, 2 * P, 8 * P };
+	struct as_layout l = { P, 16 * P, 2 * P, 8 * P, 0 };
 
 	m = asm_create(&l);
 	OKS(asm_new(m, 0, 0, false));
@@ -263,11 +295,11 @@ static void test_mmap_placement(void)
 	ST(asm_mmap(m, 0, 0, 5 * P, RW, PRIV, false, (int64_t)(2 * P), false, NULL),
 	   AS_BAD_PLACEMENT);
 	/* 2 pages: lowest is 8. */
-	OKS(asm_mmap(m, 0, 0, 2 * P, RW, PRIV, false, (int64_t)(14 * P), false, &e));
+	OKS(asm_mmap(m, 0, 0, 2 * P, RW, PRIV, false, (int64_t)(8 * P), false, &e));
 	CHECK_EQ_UL(e, 8 * P);
 	/* len larger than the whole user range is an argument error. */
 	OKS(asm_mmap(m, 0, 0, 16 * P, RW, PRIV, false, -AS_EINVAL, false, NULL));
-	VMAS(m, 0, { 10 * P, 14 * P, RW, SH }, { 14 * P, 16 * P, RW, PRIV });
+	VMAS(m, 0, { 8 * P, 10 * P, RW, PRIV }, { 10 * P, 14 * P, RW, SH });
 	done(m);
 }
 
@@ -952,8 +984,9 @@ static void rnd_mmap(struct as_model *m, int id)
 	if (fixed) {
 		ret = (int64_t)addr;
 	} else {
-		/* Any legal place, chosen at random: the model must not care. */
-		uint64_t cand[NPG];
+		/* The rule: the hint rounded up when it is free, else the lowest
+		 * fit (no big alignment in this layout). */
+		uint64_t cand[NPG], hint = (addr + P - 1) / P * P;
 		int n = 0;
 
 		for (uint64_t a = MB; a + plen <= UT; a += P)
@@ -965,7 +998,18 @@ static void rnd_mmap(struct as_model *m, int id)
 			   AS_BAD_PLACEMENT);
 			return;
 		}
-		ret = (int64_t)cand[rnd((uint64_t)n)];
+		ret = hint >= MB && hint <= UT && plen <= UT - hint &&
+				      o_free(o, hint, hint + plen)
+			      ? (int64_t)hint : (int64_t)cand[0];
+		uint64_t other = cand[rnd((uint64_t)n)];
+
+		if (other != (uint64_t)ret && rnd(5) == 0) {
+			/* Free, but not the rule's choice. */
+			ST(asm_mmap(m, id, addr, len, prot, flags, false, (int64_t)other, false,
+				    NULL),
+			   AS_PLACEMENT_RULE);
+			return;
+		}
 		if (rnd(10) == 0) {
 			/* Wrong placements: overlapping, or below mmap_base. */
 			uint64_t bad = rnd(2) ? HB : MB - P;
@@ -1108,7 +1152,7 @@ static void rnd_lifecycle(struct as_model *m)
 
 static void test_random_crosscheck(void)
 {
-	const struct as_layout l = { UB, UT, HB, MB };
+	const struct as_layout l = { UB, UT, HB, MB, 0 };
 	struct as_model *m = asm_create(&l);
 	int fails = 0;
 

@@ -121,12 +121,15 @@ static const struct {
 	{ "r0 = mmap m0 4K prot=r shared shared", 1, 31, "duplicate option 'shared'" },
 	{ "r0 = mmap m0 4K prot=r at=1 at=2", 1, 29, "duplicate option 'at'" },
 	{ "r0 = mmap m0 2M prot=r at=65536", 1, 27, "at out of range: '65536' (must be 0..65535)" },
+	{ "r0 = mmap m0 4K prot=r at=1 hint=2", 1, 29, "at= and hint= exclude each other" },
+	{ "r0 = mmap m0 4K prot=r hint=1 at=2", 1, 31, "at= and hint= exclude each other" },
+	{ "r0 = mmap m0 4K prot=r hint=1 hint=2", 1, 31, "duplicate option 'hint'" },
 	{ "r0 = mmap m0 2M prot=r at=0x10000", 1, 27, "at out of range" },
 	{ "r0 = mmap m0 2M prot=r at=99999999999", 1, 27, "at out of range" },
 	{ "r0 = mmap m0 2M prot=r at=-1", 1, 27, "expected at= a number, got '-1'" },
 	{ "r0 = mmap m0 2M prot=r at=", 1, 27, "missing argument: at= needs a value" },
 	{ "r0 = mmap m0 2M prot=r off=1", 1, 24,
-	  "extra argument 'off' (mmap takes the options: prot=X shared at=N)" },
+	  "extra argument 'off' (mmap takes the options: prot=X shared at=N hint=N)" },
 	{ "r0 = mmap m0 2M prot=r zero", 1, 24, "extra argument 'zero' (mmap takes" },
 	{ "r0 = mmap m0 2M 4K prot=r", 1, 17, "extra argument '4K'" },
 	{ "munmap m0 r0 8K at=1", 1, 17, "extra argument 'at' (munmap takes the option: off=N)" },
@@ -202,6 +205,7 @@ static void test_accepted(void)
 		"p0 = alloc_pages 011",
 		"r0 = mmap m0 4K prot = rw at = 0x10 shared",
 		"r0=mmap m0 4K at=0 prot=none",
+		"r1=mmap m0 4K hint=7 prot=r shared",
 		"touch m0 r0 0 write=0xFF",
 		"mprotect m0 r0 0 off=0 prot=x",
 	};
@@ -216,6 +220,8 @@ static void test_accepted(void)
 	CHECK(parse_str("c0 = kmem_cache_create 64 ctor align=4096 hwalign", &prog, NULL) == 0);
 	CHECK(prog.ops[0].align == 7 && prog.ops[0].flags == (OPC_CTOR | OPC_HWALIGN));
 	CHECK(parse_str("p0 = alloc_pages 011", &prog, NULL) == 0 && prog.ops[0].order == 11);
+	CHECK(parse_str("r1 = mmap m0 8K prot=r hint=7", &prog, NULL) == 0);
+	CHECK(prog.ops[0].mflags == OPM_HINT && prog.ops[0].pgoff == 7);
 	CHECK(parse_str("r3 = mmap m2 4K shared prot=wx at=0x10", &prog, NULL) == 0);
 	CHECK(prog.ops[0].kind == OP_MMAP && prog.ops[0].dst == 3 && prog.ops[0].src == 2);
 	CHECK(prog.ops[0].size == 4096 && prog.ops[0].prot == (OPP_WRITE | OPP_EXEC));

@@ -42,6 +42,24 @@ bool should_fail_alloc(gfp_t gfp, size_t size)
 	return hooks.should_fail && hooks.should_fail(hooks.ctx, gfp, size);
 }
 
+void trace_slab_grow(const struct kmem_cache *c, struct page *slab, unsigned int num)
+{
+	if (hooks.slab_grow)
+		hooks.slab_grow(hooks.ctx, c, page_to_pfn(slab), slab->order, num);
+}
+
+void trace_slab_destroy(const struct kmem_cache *c, struct page *slab, unsigned int num)
+{
+	if (hooks.slab_destroy)
+		hooks.slab_destroy(hooks.ctx, c, page_to_pfn(slab), num);
+}
+
+void trace_slab_obj(const struct kmem_cache *c, const void *obj, bool alloc)
+{
+	if (hooks.slab_obj)
+		hooks.slab_obj(hooks.ctx, c, obj, alloc);
+}
+
 void host_call_panic_hook(const char *check, const char *func, const char *msg)
 {
 	if (hooks.panic)

@@ -6,6 +6,8 @@
 
 #include "mm/page.h"
 
+struct kmem_cache;
+
 /* HOST_ASAN: built with AddressSanitizer (clang spells it one way, gcc the
  * other); poisoning and crash reports depend on it. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -25,6 +27,11 @@ struct host_hooks {
 	void (*page_free)(void *ctx, unsigned long pfn, unsigned int order, unsigned int pgc);
 	void (*page_alloc_fail)(void *ctx, unsigned int order, gfp_t gfp);
 	bool (*should_fail)(void *ctx, gfp_t gfp, size_t size);
+	void (*slab_grow)(void *ctx, const struct kmem_cache *c, unsigned long pfn,
+			  unsigned int order, unsigned int num);
+	void (*slab_destroy)(void *ctx, const struct kmem_cache *c, unsigned long pfn,
+			     unsigned int num);
+	void (*slab_obj)(void *ctx, const struct kmem_cache *c, const void *obj, bool alloc);
 	/* Prints the harness's side of a panic report; the arch then aborts. */
 	void (*panic)(void *ctx, const char *check, const char *func, const char *msg);
 };

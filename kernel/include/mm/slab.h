@@ -28,6 +28,8 @@ void kmem_cache_free(struct kmem_cache *cache, void *obj);
 int kmem_cache_shrink(struct kmem_cache *cache); /* returns pages released */
 void kmem_cache_destroy(struct kmem_cache *cache);
 size_t kmem_cache_size(const struct kmem_cache *cache); /* usable bytes per object */
+/* As /proc/slabinfo names it: kmalloc's caches are "kmalloc-SIZE". */
+const char *kmem_cache_name(const struct kmem_cache *cache);
 void kmem_cache_shrink_all(void); /* shrink every cache, kmalloc's included */
 
 void *kmalloc(size_t size, gfp_t gfp);

@@ -1,0 +1,200 @@
+/* The slab model: which slab belongs to which cache, how many objects of
+ * each slab are live, and so how many free objects each cache holds. The
+ * slab tracepoints feed it, and it judges the slab layer's policy: a cache
+ * grows only when it has no free object, a slab is destroyed only when
+ * empty, and an object comes from a slab of the cache it was asked of.
+ * The object ops then judge a failed allocation against it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "world.h"
+
+/* kmalloc's classes and the kernel's internal caches fit with room for
+ * user caches destroyed and recreated at new addresses. */
+#define MAX_SLAB_CACHES 64
+
+struct cache_rec {
+	const struct kmem_cache *c;
+	long free;  /* free objects in its slabs */
+	long slabs;
+};
+
+struct slab_model {
+	struct cache_rec recs[MAX_SLAB_CACHES];
+	int nr;
+	unsigned long nr_pfns;
+	/* per pfn offset, for every page of a slab: its head's offset + 1 */
+	uint32_t *head;
+	/* per head pfn offset: the cache record + 1, live objects, capacity */
+	uint8_t *owner;
+	uint16_t *live, *num;
+};
+
+struct slab_model *slab_model_create(unsigned long nr_pfns)
+{
+	struct slab_model *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->nr_pfns = nr_pfns;
+	s->head = calloc(nr_pfns, sizeof(*s->head));
+	s->owner = calloc(nr_pfns, sizeof(*s->owner));
+	s->live = calloc(nr_pfns, sizeof(*s->live));
+	s->num = calloc(nr_pfns, sizeof(*s->num));
+	if (!s->head || !s->owner || !s->live || !s->num) {
+		slab_model_destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+void slab_model_destroy(struct slab_model *s)
+{
+	if (!s)
+		return;
+	free(s->head);
+	free(s->owner);
+	free(s->live);
+	free(s->num);
+	free(s);
+}
+
+/* Boot: the kernel forgets its slabs, and so does the model. */
+void slab_model_reset(struct slab_model *s)
+{
+	memset(s->recs, 0, sizeof(s->recs));
+	s->nr = 0;
+	memset(s->head, 0, s->nr_pfns * sizeof(*s->head));
+	memset(s->owner, 0, s->nr_pfns * sizeof(*s->owner));
+}
+
+static struct cache_rec *rec_of(struct slab_model *s, const struct kmem_cache *c, bool add)
+{
+	int spare = -1;
+
+	for (int i = 0; i < s->nr; i++) {
+		if (s->recs[i].c == c)
+			return &s->recs[i];
+		if (spare < 0 && !s->recs[i].slabs && !s->recs[i].free)
+			spare = i;
+	}
+	if (!add)
+		return NULL;
+	/* A cache with no slab left is forgotten: its address may come
+	 * back as another cache. */
+	if (spare < 0 && s->nr < MAX_SLAB_CACHES)
+		spare = s->nr++;
+	if (spare < 0)
+		return NULL;
+	s->recs[spare] = (struct cache_rec){ .c = c };
+	return &s->recs[spare];
+}
+
+long slab_model_free_objects(struct exec *e, const struct kmem_cache *c)
+{
+	struct cache_rec *r = rec_of(e->slabs, c, false);
+
+	return r ? r->free : 0;
+}
+
+/* The cache whose slab holds p, or NULL when p is in no slab. */
+const struct kmem_cache *slab_model_owner(struct exec *e, const void *p)
+{
+	struct slab_model *s = e->slabs;
+	unsigned long off = pfn_of(p) - e->arena.base_pfn;
+
+	if (off >= s->nr_pfns || !s->head[off])
+		return NULL;
+	return s->recs[s->owner[s->head[off] - 1] - 1].c;
+}
+
+static void on_slab_grow(void *ctx, const struct kmem_cache *c, unsigned long pfn,
+			 unsigned int order, unsigned int num)
+{
+	struct exec *e = ctx;
+	struct slab_model *s = e->slabs;
+	unsigned long off = pfn - e->arena.base_pfn;
+	struct cache_rec *r = rec_of(s, c, true);
+
+	if (!r || off + (1ul << order) > s->nr_pfns)
+		return; /* the buddy oracles report a block outside the arena */
+	if (r->free > 0) {
+		diverge(e, "slab.grow-with-free", "%s to use one of its %ld free objects before "
+			"growing", kmem_cache_name(c), r->free);
+		diverge_actual(e, "a new slab of order %u", order);
+	}
+	r->free += num;
+	r->slabs++;
+	for (unsigned long i = 0; i < (1ul << order); i++)
+		s->head[off + i] = (uint32_t)off + 1;
+	s->owner[off] = (uint8_t)(r - s->recs + 1);
+	s->live[off] = 0;
+	s->num[off] = (uint16_t)num;
+}
+
+static void on_slab_destroy(void *ctx, const struct kmem_cache *c, unsigned long pfn,
+			    unsigned int num)
+{
+	struct exec *e = ctx;
+	struct slab_model *s = e->slabs;
+	unsigned long off = pfn - e->arena.base_pfn;
+	struct cache_rec *r = rec_of(s, c, false);
+
+	(void)num;
+	if (off >= s->nr_pfns || s->head[off] != off + 1 || !r ||
+	    s->owner[off] != (uint8_t)(r - s->recs + 1))
+		return; /* not a slab the model saw grow: the buddy oracles judge the free */
+	if (s->live[off]) {
+		diverge(e, "slab.destroy-live", "an empty slab of %s destroyed",
+			kmem_cache_name(c));
+		diverge_actual(e, "it held %u live objects", s->live[off]);
+	}
+	r->free -= s->num[off] - s->live[off];
+	r->slabs--;
+	for (unsigned long i = off; i < s->nr_pfns && s->head[i] == off + 1; i++)
+		s->head[i] = 0;
+	s->owner[off] = 0;
+}
+
+static void on_slab_obj(void *ctx, const struct kmem_cache *c, const void *obj, bool alloc)
+{
+	struct exec *e = ctx;
+	struct slab_model *s = e->slabs;
+	unsigned long off = pfn_of(obj) - e->arena.base_pfn;
+	struct cache_rec *r = rec_of(s, c, false);
+	unsigned long head;
+
+	if (off >= s->nr_pfns || !s->head[off] || !r ||
+	    s->owner[head = s->head[off] - 1] != (uint8_t)(r - s->recs + 1)) {
+		diverge(e, "slab.wrong-slab", "an object of %s inside one of its slabs",
+			kmem_cache_name(c));
+		diverge_actual(e, "%s", off < s->nr_pfns && s->head[off]
+			       ? "it is in another cache's slab" : "it is in no slab");
+		return;
+	}
+	if (alloc) {
+		r->free--;
+		s->live[head]++;
+	} else {
+		r->free++;
+		s->live[head]--;
+	}
+}
+
+void slab_model_hooks(struct host_hooks *h)
+{
+	h->slab_grow = on_slab_grow;
+	h->slab_destroy = on_slab_destroy;
+	h->slab_obj = on_slab_obj;
+}
+
+long slab_model_free_named(struct exec *e, const char *name)
+{
+	struct slab_model *s = e->slabs;
+
+	for (int i = 0; i < s->nr; i++)
+		if ((s->recs[i].slabs || s->recs[i].free) &&
+		    !strcmp(kmem_cache_name(s->recs[i].c), name))
+			return s->recs[i].free;
+	return 0;
+}
