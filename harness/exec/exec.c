@@ -58,13 +58,15 @@ struct exec *exec_create(const struct exec_config *cfg)
 	e->walk_seen = malloc(e->arena.nr_pfns);
 	e->pt_tally = pt_tally_alloc(e->arena.nr_pfns);
 	e->slabs = slab_model_create(e->arena.nr_pfns);
+	e->touch_buf = malloc(op_touch_lens_max());
 	/* The kernel's user layout: mappings in [0x1000, 2^38), heap and
 	 * mmap bases as in mm/mm.h. */
 	struct as_layout layout = { .user_base = PAGE_SIZE, .user_top = 1ull << 38,
 				    .heap_base = MM_BRK_BASE, .mmap_base = MMAP_MIN_ADDR,
 				    .big_align = SUPERPGSIZE };
 	e->as = asm_create(&layout);
-	if (!e->model || !e->walk_seen || !e->pt_tally || !e->as || !e->slabs) {
+	if (!e->model || !e->walk_seen || !e->pt_tally || !e->as || !e->slabs || !e->touch_buf) {
+		free(e->touch_buf);
 		slab_model_destroy(e->slabs);
 		free(e->walk_seen);
 		free(e);
@@ -264,6 +266,7 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 		e->op_index = (long)i;
 		publish((long)i, p->ops[i].kind);
 		e->injected = false;
+		e->injected_grow = false;
 		e->page_fail_legal = false;
 		e->small_fail = false;
 		run_op(e, &p->ops[i]);

@@ -84,6 +84,7 @@ static bool on_should_fail(void *ctx, gfp_t gfp, size_t size)
 	if (e->fail_in == 0 || --e->fail_in > 0)
 		return false;
 	e->injected = true;
+	e->injected_grow = gfp_class(gfp) == PGC_SLAB;
 	if (size < SUPERPGSIZE)
 		e->small_fail = true;
 	return true;

@@ -195,8 +195,8 @@ static void do_mmap_op(struct exec *e, const struct op *op)
 	int id = op->src;
 	bool fixed = op->mflags & OPM_FIXED;
 	bool shared = op->mflags & OPM_SHARED;
-	uintptr_t addr = op->mflags & OPM_ADDR ? MMAP_MIN_ADDR + ((uintptr_t)op->pgoff << PAGE_SHIFT)
-					       : 0;
+	uintptr_t base = op->mflags & OPM_HEAP ? MM_BRK_BASE : MMAP_MIN_ADDR;
+	uintptr_t addr = op->mflags & OPM_ADDR ? base + ((uintptr_t)op->pgoff << PAGE_SHIFT) : 0;
 	int flags = MAP_ANONYMOUS | (shared ? MAP_SHARED : MAP_PRIVATE) | (fixed ? MAP_FIXED : 0);
 	int64_t expect = 0;
 
@@ -307,20 +307,19 @@ static const char *fault_name(enum mmu_fault f)
 	return "unknown";
 }
 
-/* One user-mode access of one byte: translate, fault into the kernel,
- * retry. Returns the byte read, 0 for a write, -EFAULT or -ENOMEM. */
-static long user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, bool write,
-			uint8_t value)
+/* One user-mode access of n bytes inside one page: translate, fault
+ * into the kernel, retry. Returns 0 (buf holds what was read, or was
+ * written), -EFAULT or -ENOMEM. */
+static long user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, size_t n,
+			bool write, uint8_t *buf)
 {
 	enum mmu_fault f = MMU_OK;
 
 	for (int tries = 0; tries < TOUCH_TRIES; tries++) {
-		unsigned char b = value;
-
-		f = write ? mmu_copy_out(mm->pgd, va, &b, 1, MMU_USER, NULL) :
-			    mmu_copy_in(mm->pgd, &b, va, 1, MMU_USER, NULL);
+		f = write ? mmu_copy_out(mm->pgd, va, buf, n, MMU_USER, NULL) :
+			    mmu_copy_in(mm->pgd, buf, va, n, MMU_USER, NULL);
 		if (f == MMU_OK)
-			return write ? 0 : b;
+			return 0;
 		if (f == MMU_FAULT_BADPTE) {
 			diverge(e, "vm.bad-pte", "well-formed page-table entries for %#lx",
 				(unsigned long)va);
@@ -340,31 +339,75 @@ static long user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, bool
 
 long (*exec_user_touch)(struct mm_struct *mm, uintptr_t va, bool write, uint8_t value);
 
-/* The arch's runner instead of the software MMU: the same result, and a
- * fault loop reported the same way (the signature is the check's). */
-static long arch_user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, bool write,
-			     uint8_t value)
+/* The arch's runner instead of the software MMU, a byte at a time: the
+ * same result, and a fault loop reported the same way (the signature is
+ * the check's). */
+static long arch_user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, size_t n,
+			     bool write, uint8_t *buf)
 {
-	long ret = exec_user_touch(mm, va, write, value);
+	for (size_t i = 0; i < n; i++) {
+		long ret = exec_user_touch(mm, va + i, write, buf[i]);
 
-	if (ret != EXEC_TOUCH_LOOP)
-		return ret;
-	diverge(e, "vm.fault-loop", "the access to %#lx to succeed once the kernel resolved "
-		"its fault", (unsigned long)va);
-	diverge_actual(e, "it faulted %d times in U-mode (a missing TLB flush?)", TOUCH_TRIES);
-	return -EFAULT;
+		if (ret == EXEC_TOUCH_LOOP) {
+			diverge(e, "vm.fault-loop", "the access to %#lx to succeed once the "
+				"kernel resolved its fault", (unsigned long)(va + i));
+			diverge_actual(e, "it faulted %d times in U-mode (a missing TLB flush?)",
+				       TOUCH_TRIES);
+			return -EFAULT;
+		}
+		if (ret < 0)
+			return ret;
+		if (!write)
+			buf[i] = (uint8_t)ret;
+	}
+	return 0;
 }
 
-/* The same byte through the kernel's copyout/copyin: the model cannot
- * tell the two paths apart, so neither may the result. */
-static long kernel_access(struct mm_struct *mm, uintptr_t va, bool write, uint8_t value)
+static size_t page_chunk(uintptr_t va, size_t left)
 {
-	uint8_t b = value;
-	int r = write ? copyout(mm, va, &b, 1) : copyin(mm, &b, va, 1);
+	size_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1));
 
-	if (r)
-		return r;
-	return write ? 0 : b;
+	return n < left ? n : left;
+}
+
+/* A user access of len bytes stops at the first page that faults for
+ * good; *done is how many bytes went through before it. */
+static long user_range(struct exec *e, struct mm_struct *mm, uintptr_t va, size_t len,
+		       bool write, uint8_t *buf, size_t *done)
+{
+	for (*done = 0; *done < len;) {
+		size_t n = page_chunk(va + *done, len - *done);
+		long r = exec_user_touch ? arch_user_access(e, mm, va + *done, n, write, buf + *done)
+					 : user_access(e, mm, va + *done, n, write, buf + *done);
+
+		if (r)
+			return r;
+		*done += n;
+	}
+	return 0;
+}
+
+/* The same bytes through the kernel's copyout/copyin, one call (its loop
+ * crosses the pages): the model cannot tell the two paths apart, so
+ * neither may the result. On an error the copy stopped at the first page
+ * it could not access; every page before that one it faulted in, so that
+ * page is the first that still does not translate for the access. */
+static long kernel_range(struct mm_struct *mm, uintptr_t va, size_t len, bool write,
+			 uint8_t *buf, size_t *done)
+{
+	int r = write ? copyout(mm, va, buf, len) : copyin(mm, buf, va, len);
+	unsigned int access = MMU_USER | (write ? MMU_WRITE : MMU_READ);
+
+	*done = len;
+	if (!r)
+		return 0;
+	for (size_t at = 0, n; at < len; at += n) {
+		n = page_chunk(va + at, len - at);
+		*done = at; /* none stopped it: the error is judged at the last page */
+		if (mmu_translate(mm->pgd, va + at, access).fault != MMU_OK)
+			break;
+	}
+	return r;
 }
 
 static void do_touch(struct exec *e, const struct op *op)
@@ -372,25 +415,33 @@ static void do_touch(struct exec *e, const struct op *op)
 	static const char *const what[4] = { "touch (read)", "touch (write)",
 					     "touch (kernel read)", "touch (kernel write)" };
 	struct region_slot *r = &e->regions[op->src];
+	struct mm_struct *mm = e->mms[op->dst].mm;
 	int id = op->dst;
 	bool write = op->gfp & OPT_WRITE;
+	size_t len = op_touch_len(op->gfp), done;
+	uint8_t *buf = e->touch_buf;
 	int64_t expect = 0;
 	long ret;
 
 	if (!r->live || !e->mms[id].live)
 		return;
 	uintptr_t va = r->addr + op->size % (r->len + PAGE_SIZE);
-	if (op->gfp & OPT_KERNEL)
-		ret = kernel_access(e->mms[id].mm, va, write, op->n);
-	else if (exec_user_touch)
-		ret = arch_user_access(e, e->mms[id].mm, va, write, op->n);
-	else
-		ret = user_access(e, e->mms[id].mm, va, write, op->n);
-
+	memset(buf, op->n, len);
+	ret = op->gfp & OPT_KERNEL ? kernel_range(mm, va, len, write, buf, &done)
+				   : user_range(e, mm, va, len, write, buf, &done);
 	if (diverged(e))
 		return;
-	judge(e, asm_touch(e->as, id, va, write, op->n, ret, alloc_failed(e), &expect),
-	      what[op->gfp % 4], ret, (long)expect);
+	/* Byte by byte, as the model knows them: the ones that went
+	 * through, then the error where the access stopped. */
+	for (size_t i = 0; i < done; i++)
+		if (!judge(e, asm_touch(e->as, id, va + i, write, op->n, write ? 0 : buf[i],
+					alloc_failed(e), &expect),
+			   what[op->gfp % 4], write ? 0 : buf[i], (long)expect))
+			return;
+	if (ret)
+		judge(e, asm_touch(e->as, id, va + done, write, op->n, ret, alloc_failed(e),
+				   &expect),
+		      what[op->gfp % 4], ret, (long)expect);
 }
 
 void op_mm(struct exec *e, const struct op *op)

@@ -54,12 +54,16 @@ static unsigned int large_order(size_t size)
 	return order;
 }
 
-/* A cache may fail an allocation only when it has no free object and
- * growing it failed: an injected fault, or the buddy allocator legally
- * out of the slab's block. */
+/* A cache may fail an allocation when the fault was injected into the
+ * allocation itself, or when it has no free object and growing it failed
+ * (injected, or the buddy allocator legally out of the slab's block). A
+ * grow's failure excuses nothing while a free object was there: that
+ * grow should not have happened. */
 static bool cache_failure_legal(struct exec *e, long free_objects)
 {
-	return e->injected || (free_objects == 0 && e->page_fail_legal);
+	if (free_objects)
+		return e->injected && !e->injected_grow;
+	return e->injected || e->page_fail_legal;
 }
 
 /* What a failed kmalloc may blame: a request no block can hold, an
@@ -70,10 +74,10 @@ static bool failure_legal(struct exec *e, size_t size)
 {
 	char name[32];
 
-	if (size > KMALLOC_MAX_SIZE || e->injected)
+	if (size > KMALLOC_MAX_SIZE)
 		return true;
 	if (size > KMALLOC_MAX_CACHE_SIZE)
-		return !page_model_could(e, large_order(size));
+		return e->injected || !page_model_could(e, large_order(size));
 	snprintf(name, sizeof(name), "kmalloc-%zu", kmalloc_class(size));
 	return cache_failure_legal(e, slab_model_free_named(e, name));
 }

@@ -166,7 +166,7 @@ static void on_slab_obj(void *ctx, const struct kmem_cache *c, const void *obj, 
 
 	if (off >= s->nr_pfns || !s->head[off] || !r ||
 	    s->owner[head = s->head[off] - 1] != (uint8_t)(r - s->recs + 1)) {
-		diverge(e, "slab.wrong-slab", "an object of %s inside one of its slabs",
+		diverge(e, "slab.outside-slab", "an object of %s inside one of its slabs",
 			kmem_cache_name(c));
 		diverge_actual(e, "%s", off < s->nr_pfns && s->head[off]
 			       ? "it is in another cache's slab" : "it is in no slab");

@@ -91,6 +91,7 @@ struct exec {
 	/* fault injection: fail the fail_in-th allocation from now (0: off) */
 	unsigned int fail_in;
 	bool injected;        /* an injected failure fired during this op */
+	bool injected_grow;   /* ... and it was a slab page's allocation */
 	bool page_fail_legal; /* the buddy legally ran out during this op */
 	/* An allocation below superpage size failed (injected or legally) in
 	 * this op. Every superpage attempt of the VM layer has a 4 KiB
@@ -107,6 +108,7 @@ struct exec {
 
 	unsigned char *walk_seen; /* scratch for the free-list walk, one byte a page */
 	struct slab_model *slabs; /* the kernel's slabs, from its tracepoints */
+	uint8_t *touch_buf; /* the bytes of one touch, up to the longest */
 	struct pt_tally *pt_tally; /* scratch for the page-table walk */
 
 	uint64_t generation;  /* makes every tag distinct */

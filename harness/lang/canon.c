@@ -51,15 +51,13 @@ void op_canon(const struct op *in, struct op *out)
 			op.prot = in->prot % 8;
 			break;
 		case F_MFLAGS:
-			op.mflags = in->mflags % 8;
-			if (op.mflags & OPM_FIXED)
-				op.mflags &= (uint8_t)~OPM_HINT;
+			op.mflags = op_mflags_canon(in->mflags);
 			break;
 		case F_PGOFF:
 			op.pgoff = in->pgoff;
 			break;
 		case F_WRITEVAL:
-			op.gfp = in->gfp % 4;
+			op.gfp = op_touch_gfp_canon(in->gfp);
 			op.n = (op.gfp & OPT_WRITE) ? in->n : 0;
 			break;
 		}

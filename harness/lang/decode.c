@@ -58,9 +58,7 @@ static void decode_field(struct reader *r, const struct op_desc *d, int f,
 		op->prot = next(r) % 8;
 		break;
 	case F_MFLAGS:
-		op->mflags = next(r) % 8;
-		if (op->mflags & OPM_FIXED)
-			op->mflags &= (uint8_t)~OPM_HINT;
+		op->mflags = op_mflags_canon(next(r));
 		break;
 	case F_PGOFF:
 		b0 = next(r);
@@ -71,7 +69,7 @@ static void decode_field(struct reader *r, const struct op_desc *d, int f,
 			op->pgoff = 0;
 		break;
 	case F_WRITEVAL:
-		op->gfp = next(r) % 4;
+		op->gfp = op_touch_gfp_canon(next(r));
 		op->n = next(r);
 		if (!(op->gfp & OPT_WRITE)) /* a read has no value */
 			op->n = 0;

@@ -92,6 +92,8 @@ static void put_field(struct out *o, const struct op_desc *d, int f,
 			put_uint(o, " at=", op->pgoff);
 		else if (op->mflags & OPM_HINT)
 			put_uint(o, " hint=", op->pgoff);
+		if (op->mflags & OPM_HEAP)
+			put(o, " heap");
 		break;
 	case F_PGOFF:
 		if (!op_has_field(d, F_MFLAGS) && op->pgoff)
@@ -100,6 +102,8 @@ static void put_field(struct out *o, const struct op_desc *d, int f,
 	case F_WRITEVAL:
 		if (op->gfp & OPT_WRITE)
 			put_uint(o, " write=", op->n);
+		if (op_touch_len(op->gfp) != 1)
+			put_uint(o, " len=", op_touch_len(op->gfp));
 		if (op->gfp & OPT_KERNEL)
 			put(o, " kernel");
 		break;

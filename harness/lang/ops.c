@@ -17,6 +17,11 @@ const uint32_t size_table[SIZE_TABLE_LEN] = {
 };
 
 const uint32_t op_align_values[NR_ALIGNS] = { 0, 8, 16, 32, 64, 128, 256, 4096 };
+const uint32_t op_touch_lens[NR_TOUCH_LENS] = {
+	1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 63, 64, 65, 100, 255, 256, 257, 511, 512, 513,
+	1000, 1023, 1024, 1025, 2047, 2048, 2049, 4095, 4096, 4097, 5000, 8191, 8192,
+	8193, 12287, 12288, 12289, 16383, 16384, 16385,
+};
 
 #define FIELDS(...) { __VA_ARGS__, F_END }
 
@@ -139,6 +144,24 @@ int prot_format(unsigned int prot, char *buf, size_t cap)
 		s[n++] = 'x';
 	s[n] = '\0';
 	return snprintf(buf, cap, "%s", n ? s : "none");
+}
+
+uint32_t op_touch_lens_max(void)
+{
+	uint32_t m = 0;
+
+	for (int i = 0; i < NR_TOUCH_LENS; i++)
+		if (op_touch_lens[i] > m)
+			m = op_touch_lens[i];
+	return m;
+}
+
+int touch_len_index(uint32_t value)
+{
+	for (int i = 0; i < NR_TOUCH_LENS; i++)
+		if (op_touch_lens[i] == value)
+			return i;
+	return -1;
 }
 
 int align_index(uint32_t value)

@@ -293,6 +293,33 @@ static int parse_align(struct stmt *st)
 	return 0;
 }
 
+static int parse_touch_len(struct stmt *st)
+{
+	const struct tok *t = NULL;
+	uint32_t v = 0;
+	enum num_status ns;
+	int idx;
+
+	if (option_value(st, "len", &t) < 0)
+		return -1;
+	ns = num_parse(t->s, (size_t)t->len, &v);
+	if (ns == NUM_BAD)
+		return fail_tok(st, t, "expected a length (a number), got '%.*s'", TOK(t));
+	idx = ns == NUM_OK ? touch_len_index(v) : -1;
+	if (idx < 0) {
+		char list[NR_TOUCH_LENS * 7] = "";
+		size_t at = 0;
+
+		for (int i = 0; i < NR_TOUCH_LENS && at < sizeof(list); i++)
+			at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%u", i ? " " : "",
+					       op_touch_lens[i]);
+		return fail_tok(st, t, "len out of range: '%.*s' (must be one of %s)", TOK(t),
+				list);
+	}
+	st->op.gfp = (uint8_t)((st->op.gfp & (OPT_WRITE | OPT_KERNEL)) | idx << OPT_LEN_SHIFT);
+	return 0;
+}
+
 /* "KEY=N" with N in lo..hi (decimal or 0x hex). */
 static int parse_number_option(struct stmt *st, const char *key, uint32_t lo, uint32_t hi,
 			       uint32_t *out)
@@ -348,7 +375,7 @@ static int list_options(const struct op_desc *d, char *buf, size_t cap)
 		const char *words;
 	} opts[] = {
 		{ F_GFP, "zero" },	     { F_ALIGN, "align=N" },   { F_FLAGS, "hwalign ctor" },
-		{ F_PROT, "prot=X" },	     { F_MFLAGS, "shared at=N hint=N" }, { F_WRITEVAL, "write=V kernel" },
+		{ F_PROT, "prot=X" },	     { F_MFLAGS, "shared at=N hint=N heap" }, { F_WRITEVAL, "write=V kernel len=N" },
 	};
 	size_t len = 0;
 	int words = 0;
@@ -449,12 +476,22 @@ static int parse_options(struct stmt *st)
 		} else if (has_field(d, F_WRITEVAL) && tok_is(t, "kernel")) {
 			rc = take_option(st, t, 512);
 			st->op.gfp |= OPT_KERNEL;
+		} else if (has_field(d, F_WRITEVAL) && tok_is(t, "len")) {
+			rc = take_option(st, t, 2048);
+			if (rc == 0)
+				rc = parse_touch_len(st);
+		} else if (has_field(d, F_MFLAGS) && tok_is(t, "heap")) {
+			rc = take_option(st, t, 4096);
+			st->op.mflags |= OPM_HEAP;
 		} else {
 			rc = extra_argument(st, t);
 		}
 		if (rc < 0)
 			return rc;
 	}
+	if ((st->op.mflags & OPM_HEAP) && !(st->op.mflags & OPM_ADDR))
+		return fail_tok(st, NULL, "heap needs at=N or hint=N: it says where they count "
+				"from");
 	/* prot is the main argument of mmap and mprotect: never implied */
 	if (has_field(d, F_PROT) && !(st->seen & OPT_PROT))
 		return fail_tok(st, NULL, "missing option: %s needs prot=X (none, r, w, rw, x, "

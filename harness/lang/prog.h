@@ -68,10 +68,21 @@ static inline size_t op_wrap_count(uint32_t size, uint8_t n, size_t *each)
 /* gfp argument bits (binary: gfp byte % 2) */
 #define OPG_ZERO 0x1u
 
-/* touch argument bits (binary: byte % 4): a write (else a read) of n;
- * by the kernel through copyout/copyin (else a user access via the MMU) */
+/* touch argument bits (binary: the gfp byte): a write (else a read) of n;
+ * by the kernel through copyout/copyin (else a user access via the MMU);
+ * bits 2.. index op_touch_lens (modulo NR_TOUCH_LENS), how many bytes. */
 #define OPT_WRITE 0x1u
 #define OPT_KERNEL 0x2u
+#define OPT_LEN_SHIFT 2
+/* Lengths around powers of two up to 4 pages and 1: with any offset they
+ * cross 4 KiB and 2 MiB boundaries, and stay cheap for the byte model. */
+#define NR_TOUCH_LENS 40
+extern const uint32_t op_touch_lens[NR_TOUCH_LENS];
+uint32_t op_touch_lens_max(void);
+static inline uint32_t op_touch_len(uint8_t gfp)
+{
+	return op_touch_lens[(gfp >> OPT_LEN_SHIFT) % NR_TOUCH_LENS];
+}
 
 /* cache flags argument bits (binary: flags byte % 4) */
 #define OPC_HWALIGN 0x1u
@@ -82,17 +93,38 @@ static inline size_t op_wrap_count(uint32_t size, uint8_t n, size_t *each)
 #define OPP_WRITE 0x2u
 #define OPP_EXEC 0x4u
 
-/* mmap flags argument bits (binary: byte % 4) */
+/* mmap flags argument bits (binary: byte % 16) */
 #define OPM_SHARED 0x1u
 #define OPM_FIXED 0x2u /* at MMAP_MIN_ADDR + pgoff pages; pgoff is 0 otherwise */
 #define OPM_HINT 0x4u  /* not fixed: MMAP_MIN_ADDR + pgoff pages is a hint */
 /* Canonical mflags: a fixed mapping has no hint, and only a fixed or
  * hinted one an address (pgoff). */
 #define OPM_ADDR (OPM_FIXED | OPM_HINT)
+/* with an address: it counts from the heap base (MM_BRK_BASE) instead,
+ * where mappings meet the break */
+#define OPM_HEAP 0x8u
 
 /* align argument: index into op_align_values (binary: byte % NR_ALIGNS) */
 #define NR_ALIGNS 8
 extern const uint32_t op_align_values[NR_ALIGNS]; /* 0 8 16 32 64 128 256 4096 */
+
+/* The canonical value of an mflags or a touch gfp byte, for decode and
+ * canon alike. */
+static inline uint8_t op_mflags_canon(uint8_t b)
+{
+	b %= 16;
+	if (b & OPM_FIXED)
+		b &= (uint8_t)~OPM_HINT;
+	if (!(b & OPM_ADDR))
+		b &= (uint8_t)~OPM_HEAP;
+	return b;
+}
+
+static inline uint8_t op_touch_gfp_canon(uint8_t b)
+{
+	return (uint8_t)((b & (OPT_WRITE | OPT_KERNEL)) |
+			 (((b >> OPT_LEN_SHIFT) % NR_TOUCH_LENS) << OPT_LEN_SHIFT));
+}
 
 struct op {
 	uint8_t kind;
@@ -151,7 +183,7 @@ void prog_print(const struct program *p, FILE *out);
 
 struct parse_error {
 	int line, col; /* 1-based */
-	char msg[160];
+	char msg[384];
 };
 /* Returns 0, or -1 with err filled in. text need not be NUL-terminated. */
 int prog_parse(const char *text, size_t len, struct program *p, struct parse_error *err);

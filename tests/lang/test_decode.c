@@ -69,8 +69,8 @@ static const uint8_t sample[] = {
 	0x14, 0x01, 0x03, 0x0d, 0x00, 0x00, 0x03, 0x00, /* munmap m1 r3 8K off 3 */
 	0x15, 0x02, 0x04, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, /* mprotect m2 r4 0 prot r off 257 */
 	0x16, 0x0f, 0x10, 0x00, 0x00,       /* brk m7 64K */
-	0x17, 0x03, 0x05, 0x0c, 0x01, 0x00, 0x04, 0x99, /* touch m3 r5 4K+1, read: n -> 0 */
-	0x17, 0x04, 0x26, 0x80, 0x13, 0x88, 0x05, 0x5a, /* touch m4 r6 5000 write 0x5a */
+	0x17, 0x03, 0x05, 0x0c, 0x01, 0x00, 0x04, 0x99, /* touch m3 r5 4K+1 len=2, read: n -> 0 */
+	0x17, 0x04, 0x26, 0x80, 0x13, 0x88, 0x05, 0x5a, /* touch m4 r6 5000 write 0x5a len=2 */
 	0x17, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x7e, /* touch m0 r0 0 write 0x7e kernel */
 	0x18, 0x16, 0x00, 0x00, 0x10, 0x02, /* kvmmake 4M off=528 */
 	0x09, 0x01, 0x18,                   /* cache_create cut after the size's b0 */
@@ -131,9 +131,9 @@ static void test_sample_values(void)
 	CHECK(o[24].prot == OPP_READ && o[24].pgoff == 257);
 	CHECK(o[25].kind == OP_BRK && o[25].dst == 7 && o[25].size == 65536);
 	CHECK(o[26].kind == OP_TOUCH && o[26].dst == 3 && o[26].src == 5 && o[26].size == 4097);
-	CHECK(o[26].gfp == 0 && o[26].n == 0);
+	CHECK(o[26].gfp == 1 << OPT_LEN_SHIFT && o[26].n == 0 && op_touch_len(o[26].gfp) == 2);
 	CHECK(o[27].kind == OP_TOUCH && o[27].dst == 4 && o[27].src == 6 && o[27].size == 5000);
-	CHECK(o[27].gfp == 1 && o[27].n == 0x5a);
+	CHECK(o[27].gfp == (OPT_WRITE | 1 << OPT_LEN_SHIFT) && o[27].n == 0x5a);
 	CHECK(o[28].kind == OP_TOUCH && o[28].gfp == (OPT_WRITE | OPT_KERNEL) && o[28].n == 0x7e);
 	CHECK(o[29].kind == OP_KVMMAKE && o[29].size == 4194304 && o[29].pgoff == 528);
 	/* the cut op: missing bytes read as 0 */
