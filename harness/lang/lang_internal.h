@@ -49,8 +49,6 @@ char slot_prefix(int slot_kind);       /* 'p', 'o', 'c', 'm', 'r' */
 int op_has_field(const struct op_desc *d, int field);
 int prot_format(unsigned int prot, char *buf, size_t cap); /* "rw", "none" */
 int op_lookup(const char *s, size_t len); /* kind, or -1 */
-int align_index(uint32_t value);       /* index, or -1 */
-int touch_len_index(uint32_t value);   /* index, or -1 */
 
 /* size.c: the 3-byte size field. */
 uint32_t size_decode(uint8_t b0, uint8_t b1, uint8_t b2);

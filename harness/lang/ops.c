@@ -155,19 +155,3 @@ uint32_t op_touch_lens_max(void)
 			m = op_touch_lens[i];
 	return m;
 }
-
-int touch_len_index(uint32_t value)
-{
-	for (int i = 0; i < NR_TOUCH_LENS; i++)
-		if (op_touch_lens[i] == value)
-			return i;
-	return -1;
-}
-
-int align_index(uint32_t value)
-{
-	for (int i = 0; i < NR_ALIGNS; i++)
-		if (op_align_values[i] == value)
-			return i;
-	return -1;
-}

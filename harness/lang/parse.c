@@ -270,52 +270,47 @@ static int option_value(struct stmt *st, const char *key, const struct tok **out
 	return 0;
 }
 
-/* "align=N": N must be one of the values. */
-static int parse_align(struct stmt *st)
+/* "KEY=N" where N must be one of the n values: its index, or -1 after
+ * an error that lists them. */
+static int parse_listed(struct stmt *st, const char *key, const char *what,
+			const uint32_t *values, int n)
 {
 	const struct tok *t = NULL;
 	uint32_t v = 0;
 	enum num_status ns;
-	int idx;
+	char list[64 * 7] = "";
+	size_t at = 0;
 
-	if (option_value(st, "align", &t) < 0)
+	if (option_value(st, key, &t) < 0)
 		return -1;
 	ns = num_parse(t->s, (size_t)t->len, &v);
 	if (ns == NUM_BAD)
-		return fail_tok(st, t, "expected an alignment (a number), got '%.*s'", TOK(t));
-	idx = ns == NUM_OK ? align_index(v) : -1;
+		return fail_tok(st, t, "expected %s (a number), got '%.*s'", what, TOK(t));
+	for (int i = 0; ns == NUM_OK && i < n; i++)
+		if (values[i] == v)
+			return i;
+	for (int i = 0; i < n && at < sizeof(list); i++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%u", i ? " " : "",
+				       values[i]);
+	return fail_tok(st, t, "%s out of range: '%.*s' (must be one of %s)", key, TOK(t), list);
+}
+
+static int parse_align(struct stmt *st)
+{
+	int idx = parse_listed(st, "align", "an alignment", op_align_values, NR_ALIGNS);
+
 	if (idx < 0)
-		return fail_tok(st, t,
-				"align out of range: '%.*s' (must be one of 0 8 16 32 64 "
-				"128 256 4096)",
-				TOK(t));
+		return -1;
 	st->op.align = (uint8_t)idx;
 	return 0;
 }
 
 static int parse_touch_len(struct stmt *st)
 {
-	const struct tok *t = NULL;
-	uint32_t v = 0;
-	enum num_status ns;
-	int idx;
+	int idx = parse_listed(st, "len", "a length", op_touch_lens, NR_TOUCH_LENS);
 
-	if (option_value(st, "len", &t) < 0)
+	if (idx < 0)
 		return -1;
-	ns = num_parse(t->s, (size_t)t->len, &v);
-	if (ns == NUM_BAD)
-		return fail_tok(st, t, "expected a length (a number), got '%.*s'", TOK(t));
-	idx = ns == NUM_OK ? touch_len_index(v) : -1;
-	if (idx < 0) {
-		char list[NR_TOUCH_LENS * 7] = "";
-		size_t at = 0;
-
-		for (int i = 0; i < NR_TOUCH_LENS && at < sizeof(list); i++)
-			at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%u", i ? " " : "",
-					       op_touch_lens[i]);
-		return fail_tok(st, t, "len out of range: '%.*s' (must be one of %s)", TOK(t),
-				list);
-	}
 	st->op.gfp = (uint8_t)((st->op.gfp & (OPT_WRITE | OPT_KERNEL)) | idx << OPT_LEN_SHIFT);
 	return 0;
 }
