@@ -32,8 +32,9 @@ static void usage(FILE *out)
 		"                     kbuddy, the kernel); a program with an op it cannot\n"
 		"                     run is N/A, not PASS\n"
 		"  --list-allocators  list the allocators built in: name, grain, summary\n"
-		"  --list-checks[=plugged]  every check (or those judged on plugged\n"
-		"                     allocators) as the rows of a Markdown table\n"
+		"  --list-checks[=plugged|=families]  every check (or those judged on\n"
+		"                     plugged allocators, or the oracles with their\n"
+		"                     checks) as the rows of a Markdown table\n"
 		"  --arena-mb N       physical memory size (default %d)\n"
 		"  --timeout SECS     per-program wall-time limit (default 30): \"timeout in OP\"\n"
 		"  --rss-mb N         per-program resident-memory limit (default 2048, 0: none):\n"
@@ -180,6 +181,28 @@ static int replay_path(const char *path, struct replay_results *res, bool top)
 	return rc;
 }
 
+/* README's table: each oracle with the checks it records (a signature
+ * family with none shows its prefix). */
+static void list_families(void)
+{
+	size_t nf, n;
+	const struct check_family *f = check_families(&nf);
+	const struct check_info *c = check_list(&n);
+
+	printf("| oracle | what must hold | checks |\n|---|---|---|\n");
+	for (size_t i = 0; i < nf; i++) {
+		size_t len = strlen(f[i].prefix), shown = 0;
+
+		printf("| %s | %s | ", f[i].oracle, f[i].holds);
+		for (size_t k = 0; k < n; k++)
+			if (!strncmp(c[k].name, f[i].prefix, len))
+				printf("%s`%s`", shown++ ? " " : "", c[k].name);
+		if (!shown)
+			printf("`%s*`", f[i].prefix);
+		printf(" |\n");
+	}
+}
+
 static void list_checks(bool plugged_only)
 {
 	size_t n;
@@ -234,8 +257,13 @@ int main(int argc, char **argv)
 				       (*a)->summary);
 			return 0;
 		case 'c':
+			if (optarg && !strcmp(optarg, "families")) {
+				list_families();
+				return 0;
+			}
 			if (optarg && strcmp(optarg, "plugged")) {
-				fprintf(stderr, "mmrig-replay: --list-checks: nothing or =plugged\n");
+				fprintf(stderr, "mmrig-replay: --list-checks: nothing, =plugged or "
+					"=families\n");
 				return 2;
 			}
 			list_checks(optarg != NULL);

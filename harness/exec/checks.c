@@ -159,6 +159,39 @@ static const struct check_info checks[] = {
 	  "not a finding: the program has an op the allocator cannot run (mmrig-replay prints N/A)" },
 };
 
+static const struct check_family families[] = {
+	{ "buddy.", "buddy model",
+	  "every block handed out was entirely free and aligned; a failure only when no free block of that order exists or a fault was injected; per-order free counts equal the canonical structure after every op; at `check` and at the end the free lists equal the model exactly" },
+	{ "page.", "page contents",
+	  "a block keeps what was written into it while it is live; `zero` blocks are zeroed" },
+	{ "slab.", "object and slab models",
+	  "live objects are disjoint, inside their own cache's slabs (or their own large-kmalloc block), aligned, zeroed and constructed as asked, with contents preserved; `kmalloc` takes the smallest class or buddy order that fits; a cache grows only with no free object, destroys only empty slabs, and fails only when no free object exists and growing failed (docs/oracles.md)" },
+	{ "leak.", "leak oracle",
+	  "when the program ends everything is released and the free structure is the boot one; page-table, user and COW pages are accounted after every mm release, at `check` and after every failed allocation" },
+	{ "vm.", "address-space model",
+	  "every mm op's result, VMA list and break equal the reference model's, mmap placement included; every user or kernel access of 1 to 16385 bytes reads what the model expects or faults where it does; -ENOMEM only when an allocation without a fallback failed; at `check` every mapped byte, refcount and sharing equals the model's" },
+	{ "kvm.", "kernel page table",
+	  "`kvmmake` maps every region as the identity with its bits, superpages wherever they fit, and `kvmfree` gives back every table page" },
+	{ "byte.", "byte-allocator model",
+	  "(plugged byte allocators) objects disjoint, inside the page source, aligned, usable size honoured, realloc and calloc semantics, no spurious failure" },
+	{ "alloc.", "allocator's own report",
+	  "(plugged allocators) the allocator called `MMRIG_ALLOC_ERROR`, or its claims overlap" },
+	{ "harness.", "harness",
+	  "not a bug in the allocator: init failed, an unknown check name, or an op the allocator cannot run" },
+	{ "panic.", "kernel checks",
+	  "the kernel's own assertions: double or bad free, wrong order, refcount underflow, slab double or bad free, a cache destroyed with live objects, the address-space walk at `check`" },
+	{ "asan.", "sanitizers",
+	  "ASan (free memory is poisoned by the kernel's own hooks) and UBSan (`ubsan`)" },
+	{ "crash.", "crashes",
+	  "a signal or an exit no oracle explained, a timeout or the memory limit (`timeout`, `oom`)" },
+};
+
+const struct check_family *check_families(size_t *n)
+{
+	*n = sizeof(families) / sizeof(families[0]);
+	return families;
+}
+
 const struct check_info *check_list(size_t *n)
 {
 	*n = sizeof(checks) / sizeof(checks[0]);

@@ -24,6 +24,15 @@ struct check_info {
 	const char *meaning; /* Markdown, one line: the docs' tables */
 };
 const struct check_info *check_list(size_t *n);
+/* The oracles the checks come from, by name prefix: README's table. The
+ * last families name signatures no oracle records (kernel panics,
+ * sanitizers, crashes), with no check of their own in the list. */
+struct check_family {
+	const char *prefix;  /* "buddy." */
+	const char *oracle;  /* "buddy model" */
+	const char *holds;   /* Markdown, one line: what must hold */
+};
+const struct check_family *check_families(size_t *n);
 /* The entry a recorded name belongs to, or NULL. */
 const struct check_info *check_find(const char *name);
 
