@@ -401,9 +401,10 @@ static void do_cache_create(struct exec *e, const struct op *op)
 						 hw ? SLAB_HWCACHE_ALIGN : 0,
 						 ctor ? ctors[op->dst] : NULL);
 	if (!k) {
-		/* Sizes no slab can hold may be refused; others only fail when
-		 * an allocation failed legally. */
-		if (op->size && op->size <= KMALLOC_MAX_CACHE_SIZE && !failure_legal(e, 0)) {
+		/* Sizes no slab can hold may be refused; others only fail as an
+		 * allocation from the cache of cache descriptors may. */
+		if (op->size && op->size <= KMALLOC_MAX_CACHE_SIZE &&
+		    !cache_failure_legal(e, slab_model_free_named(e, "kmem_cache"))) {
 			diverge(e, "slab.spurious-failure", "kmem_cache_create(%u bytes) to succeed",
 				op->size);
 			diverge_actual(e, "NULL");
