@@ -1,16 +1,16 @@
-/* When the run does not return - a kernel panic, an ASan or UBSan report -
- * this prints the op context and a SIGNATURE:
+/* When the run does not return - a kernel panic, an ASan or UBSan report,
+ * a fatal signal - this prints the op context and a SIGNATURE:
  *
  *     <class> in <innermost in-project function>
  *
- * Only the innermost function: callers further out come and go with
- * inlining, tail calls and the optimisation level, and a build without a
- * symbolizer knows only the function that panicked. No op kind either:
- * one bug is reached from many ops (a double free from kfree, krealloc
- * and the final release), and triage should see it once; the report's
- * op context still says where this run hit it. Nothing in
- * it is an address, a line or a file name, so the same bug keeps its
- * signature across rebuilds and between the hosted and in-kernel replay
+ * (for a fatal signal without sanitizers, the frames the watching parent
+ * turns into that line). Only the innermost function: callers further out
+ * come and go with inlining, tail calls and the optimisation level. No op
+ * kind either: one bug is reached from many ops (a double free from kfree,
+ * krealloc and the final release), and triage should see it once; the
+ * report's op context still says where this run hit it. Nothing in it is
+ * an address, a line or a file name, so the same bug keeps its signature
+ * across rebuilds and between the hosted and in-kernel replay
  * (kernel/arch/riscv/replay/crash.c prints the same). */
 #include <execinfo.h>
 #include <link.h>
@@ -30,8 +30,8 @@
 #include <sanitizer/common_interface_defs.h>
 #define symbolize_pc __sanitizer_symbolize_pc
 #else
-/* Without a symbolizer there is no sanitizer report either: a crash is a
- * panic, and the panicking function is the innermost one. */
+/* No symbolizer in the process: a panic names its own function, and a
+ * fatal signal's frames are symbolized by the parent. */
 #define symbolize_pc NULL
 #endif
 
@@ -142,7 +142,6 @@ static void print_crash(const char *cls, const char *panic_func)
 	char fn[256] = "?";
 
 	crash_reported = 1;
-
 	fprintf(stderr, "==== mmrig: crash ====\n");
 	fprintf(stderr, "check:     %s\n", cls);
 	if (exec_now.allocator)

@@ -18,19 +18,15 @@ tree. Checks, each able to fail:
           report says it does not fail under the sanitizer build
 """
 import argparse
-import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 
-
-def fail(msg, p=None):
-    if p is not None:
-        print(p.stdout)
-        print(p.stderr, file=sys.stderr)
-    sys.exit(f"FAIL: {msg}")
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_triage import fail, load, tree  # noqa: E402
 
 
 def spec_of(path):
@@ -41,21 +37,6 @@ def spec_of(path):
             if sep and not line.startswith("#"):
                 spec[key] = val
     return spec
-
-
-def tree(d):
-    out = {}
-    for base, _, files in os.walk(d):
-        for n in files:
-            p = os.path.join(base, n)
-            with open(p, "rb") as f:
-                out[os.path.relpath(p, d)] = hashlib.sha256(f.read()).hexdigest()
-    return out
-
-
-def load(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
 
 
 def read(path):
