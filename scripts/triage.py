@@ -328,7 +328,7 @@ class Runner:
         builds = {}
         for build, tool in self.alias_builds:
             other, err = self.attempts_in(d, name, tool)
-            builds[build] = other if err is None else [f"ERROR {err}"]
+            builds[build] = other if err is None else [f"ERROR {_scrub(err)}"]
         return {"results": results, "builds": builds}
 
     def text_form(self, d, name):
