@@ -7,7 +7,10 @@
 # REPLACE swaps a source for a mutant (planted-bug self-tests);
 # INCLUDE_FIRST puts a directory of mutant kernel headers in front of
 # kernel/include for the kernel's objects only (the harness and the
-# software MMU keep the real headers, as they keep their own code).
+# software MMU keep the real headers, as they keep their own code);
+# UNSANITIZED builds it without MMRIG_SAN_FLAGS in a sanitizer build, so
+# one tree holds both kinds of a planted bug (a REUSEd core must be
+# UNSANITIZED too).
 file(GLOB MMRIG_KERNEL_MM_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kernel/mm/*.c)
 # string.c is the freestanding libc subset; the hosted build uses the host libc.
 file(GLOB MMRIG_KERNEL_LIB_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kernel/lib/*.c)
@@ -38,7 +41,7 @@ set(MMRIG_CORE_INCLUDES
     ${CMAKE_SOURCE_DIR}/harness/exec)
 
 function(mmrig_core name)
-  cmake_parse_arguments(A "" "REUSE;INCLUDE_FIRST" "FLAGS;LAUNCHER;REPLACE" ${ARGN})
+  cmake_parse_arguments(A "UNSANITIZED" "REUSE;INCLUDE_FIRST" "FLAGS;LAUNCHER;REPLACE" ${ARGN})
   set(kernel_srcs ${MMRIG_KERNEL_MM_SRCS} ${MMRIG_KERNEL_LIB_SRCS})
   foreach(r IN LISTS A_REPLACE)
     string(REPLACE "=" ";" pair "${r}")
@@ -82,4 +85,31 @@ function(mmrig_core name)
   if(A_LAUNCHER)
     set_target_properties(${targets} PROPERTIES C_COMPILER_LAUNCHER "${A_LAUNCHER}")
   endif()
+  if(A_UNSANITIZED)
+    if(NOT A_REUSE)
+      # The plugged allocators and adapter directories built for REST.
+      if(TARGET ${rest}_plugs)
+        list(APPEND targets ${rest}_plugs)
+      endif()
+      set(i 0)
+      while(TARGET ${rest}_adapter_${i})
+        list(APPEND targets ${rest}_adapter_${i})
+        math(EXPR i "${i} + 1")
+      endwhile()
+    endif()
+    mmrig_unsanitized(${targets})
+  endif()
+endfunction()
+
+# The targets without the sanitizer flags the whole build is given.
+function(mmrig_unsanitized)
+  foreach(t IN LISTS ARGN)
+    foreach(prop COMPILE_OPTIONS LINK_OPTIONS)
+      get_target_property(opts ${t} ${prop})
+      if(opts)
+        list(REMOVE_ITEM opts ${MMRIG_SAN_FLAGS})
+        set_target_properties(${t} PROPERTIES ${prop} "${opts}")
+      endif()
+    endforeach()
+  endforeach()
 endfunction()

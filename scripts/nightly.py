@@ -200,6 +200,8 @@ def step_build(night, logs):
     if night.doc["engine"] in ("afl", "both"):
         wanted.append(("afl", list(AFL_BINS)))
     wanted.append(("coverage", ["mmrig-replay"]))
+    # Triage's other build: its signatures become aliases of host-asan's.
+    wanted.append(("host-release", ["mmrig-replay"]))
     for preset, targets in wanted:
         say(f"  building {preset} in {tree(preset)} ({', '.join(targets)})")
         build(preset, log_dir=logs, targets=targets)

@@ -209,7 +209,8 @@ def time_series(fuzz):
 
 def store_entries(store):
     """The triage store's signatures as dicts with: signature, slug, count,
-    reproducible, ops_before, ops_after. Reads STORE/summary.json (or
+    reproducible, ops_before, ops_after, aliases (what builds other than
+    the sanitizer one call the same bug). Reads STORE/summary.json (or
     index.json) and falls back to each slug's report.json."""
     entries = []
     for name in ("summary.json", "index.json"):
@@ -265,6 +266,8 @@ def normalize_entry(store, e):
         "reproducible": repro,
         "ops_before": ops_b,
         "ops_after": ops_a,
+        "aliases": [a if isinstance(a, str) else str(a.get("signature", ""))
+                    for a in (e.get("aliases") or []) if a],
     }
 
 
@@ -479,6 +482,7 @@ def collect(nightdir, store=None):
                   "reproducible": s.get("reproducible", e.get("reproducible")),
                   "ops_before": s.get("ops_before", e.get("ops_before")),
                   "ops_after": s.get("ops_after", e.get("ops_after")),
+                  "aliases": s.get("aliases", e.get("aliases", [])),
                   "slug": s.get("slug", e.get("slug", ""))}
         slug = merged["slug"]
         merged["report"] = None
@@ -642,7 +646,8 @@ def render_md(d):
                 "|---|---|---|---|---|---|"]
         for s in d["signatures"]:
             rep = f"[report]({s['report']})" if s["report"] else ""
-            out.append(f"| {md_code(s['signature'])} | {s['status']} | {s['count']} | "
+            alias = "".join(f" (alias {md_code(x)})" for x in s.get("aliases") or [])
+            out.append(f"| {md_code(s['signature'])}{alias} | {s['status']} | {s['count']} | "
                        f"{md_cell(s['reproducible'] if s['reproducible'] is not None else '?')} | "
                        f"{ops_text(s)} | {rep} |")
         for s in d["signatures"]:
@@ -716,7 +721,9 @@ def render_html(d):
             cls = ' class="new"' if s["status"] == "NEW" else ""
             rep = f'<a href="{e(s["report"])}">report</a>' if s["report"] else ""
             repro = "?" if s["reproducible"] is None else s["reproducible"]
-            out.append(f'<tr><td><code class="signature">{e(s["signature"])}</code></td>'
+            alias = "".join(f'<br><span class="alias">alias <code>{e(x)}</code></span>'
+                            for x in s.get("aliases") or [])
+            out.append(f'<tr><td><code class="signature">{e(s["signature"])}</code>{alias}</td>'
                        f"<td{cls}>{e(s['status'])}</td><td>{e(str(s['count']))}</td>"
                        f"<td>{e(str(repro))}</td><td>{e(ops_text(s))}</td><td>{rep}</td></tr>")
         out.append("</table>")

@@ -5,8 +5,16 @@ report. See docs/man/mmrig-triage.md for the whole contract; in short:
 
 - every artifact (deduplicated by content) is replayed in fresh
   `mmrig-replay --json` processes, a few attempts, symbolized;
-- artifacts are grouped by the SIGNATURE they fail with; the first one (in
-  sorted path order) of a new signature is minimized with mmrig-min;
+- artifacts are grouped by the SIGNATURE they fail with under the
+  sanitizer build (--replay, default host-asan): that one is canonical.
+  Every artifact is also replayed by the other builds (--alias-replay,
+  default the plain host-release build), and what they say differently
+  (`crash.signal-11 in list_del` for `ubsan in list_del`) is recorded as
+  the group's aliases. An artifact that passes under the sanitizer build
+  but fails in another keeps that build's signature, and its report says
+  so;
+- the first artifact (in sorted path order) of a new signature is
+  minimized with mmrig-min;
 - STORE/index.json remembers every artifact by sha256, so triaging the same
   files again adds nothing and new ones join the existing groups;
 - everything written to the store is a function of the inputs (no times,
@@ -248,6 +256,8 @@ def inside(path, d):
 class Runner:
     def __init__(self, a, work):
         self.replay, self.min = a.replay, a.min
+        # (name, mmrig-replay) of the other builds: their signatures are aliases.
+        self.alias_builds = a.alias_builds
         self.allocator = a.allocator
         self.timeout, self.attempts = a.timeout, a.attempts
         self.min_runs, self.work = a.min_runs, work
@@ -271,16 +281,17 @@ class Runner:
             f.write(data)
         return d, name
 
-    def replay_once(self, d, name, timeout):
+    def replay_once(self, d, name, timeout, tool=None):
         """('PASS'|'FAIL'|'ERROR', signature or message, report)."""
-        cmd = [self.replay, "--json", "--timeout", str(timeout), *self.alloc_args, *self.limits, name]
+        tool = tool or self.replay
+        cmd = [tool, "--json", "--timeout", str(timeout), *self.alloc_args, *self.limits, name]
         try:
             p = subprocess.run(cmd, cwd=d, env=self.env, capture_output=True,
                                timeout=timeout + 60)
         except subprocess.TimeoutExpired:
             return "FAIL", "timeout", "mmrig-replay did not return\n"
         except OSError as e:
-            return "ERROR", f"cannot run {self.replay}: {e.strerror}", ""
+            return "ERROR", f"cannot run {tool}: {e.strerror}", ""
         out = p.stdout.decode("utf-8", "replace")
         try:
             r = json.loads(out)["results"][0]
@@ -296,33 +307,50 @@ class Runner:
         report = r.get("report", "").strip()
         return "ERROR", (report.splitlines() or ["unreadable input"])[0], report
 
-    def triage(self, sha, data, form):
-        """Runs the attempts of one artifact: the index entry's results."""
-        d, name = self.stage(sha, data, form)
+    def attempts_in(self, d, name, tool):
+        """The results of the attempts in one build, or the error."""
         results = []
         for _ in range(self.attempts):
-            verdict, what, _report = self.replay_once(d, name, self.timeout)
+            verdict, what, _report = self.replay_once(d, name, self.timeout, tool)
             if verdict == "ERROR":
                 # Reading and parsing are deterministic: no second attempt.
-                return {"error": what, "name": name}
+                return None, what
             results.append("PASS" if verdict == "PASS" else f"FAIL {what}")
-        return {"results": results}
+        return results, None
+
+    def triage(self, sha, data, form):
+        """Runs the attempts of one artifact in every build: the index
+        entry's results (the sanitizer build's) and each other build's."""
+        d, name = self.stage(sha, data, form)
+        results, err = self.attempts_in(d, name, self.replay)
+        if err is not None:
+            return {"error": err, "name": name}
+        builds = {}
+        for build, tool in self.alias_builds:
+            other, err = self.attempts_in(d, name, tool)
+            builds[build] = other if err is None else [f"ERROR {_scrub(err)}"]
+        return {"results": results, "builds": builds}
 
     def text_form(self, d, name):
         p = subprocess.run([self.replay, "--text", *self.alloc_args, name], cwd=d, env=self.env,
                            capture_output=True, timeout=120)
         return p.stdout.decode("utf-8", "replace") if p.returncode == 0 else None
 
-    def reproduce(self, sha, data, form, signature, first_path, minimize):
+    def reproduce(self, sha, data, form, signature, first_path, minimize, signed_by=None):
         """Minimizes the first reproducer of a new signature; the fields
-        of the signature's index entry."""
+        of the signature's index entry. signed_by: the other build whose
+        signature it is (the sanitizer build's mmrig-min cannot see it)."""
         d, name = self.stage(sha, data, form)
+        tool = dict(self.alias_builds).get(signed_by) if signed_by else None
         text = self.text_form(d, name)
         entry = {"ops_before": count_ops(text) if text is not None else None,
                  "minimized": False, "minimize_note": None}
         repro = None
         kind = kind_of(signature)
-        if minimize:
+        if signed_by:
+            entry["minimize_note"] = (f"not minimized: it fails only in the {signed_by} build, "
+                                      "and mmrig-min is the sanitizer build's")
+        elif minimize:
             secs, runs = self.timeout, self.min_runs
             if kind == "timeout":
                 secs, runs = min(secs, TIMEOUT_MIN_SECS), min(runs, TIMEOUT_MIN_RUNS)
@@ -351,7 +379,7 @@ class Runner:
                      f"# not minimized: the text form of {first_path}\n") + (text or "")
         with open(os.path.join(d, "reproducer.mmr"), "w", encoding="utf-8") as f:
             f.write(repro)
-        verdict, what, report = self.replay_once(d, "reproducer.mmr", self.timeout)
+        verdict, what, report = self.replay_once(d, "reproducer.mmr", self.timeout, tool)
         entry.update({
             "reproducer": repro,
             "ops_after": count_ops(repro),
@@ -370,6 +398,28 @@ def outcome(results):
     sig = min(s for s, n in fails.items() if n == top)
     others = sorted(set(results) - {f"FAIL {sig}"})
     return "failed", sig, bool(others), others
+
+
+def canonical(results, builds):
+    """The sanitizer build's outcome, else the first other build (in name
+    order) the artifact fails in: (status, signature, flaky, others,
+    signed_by, results it was judged on) and the aliases, the other
+    builds' signatures that differ from it, as [{"build", "signature"}]."""
+    status, sig, flaky, others = outcome(results)
+    signed_by, judged = None, results
+    if status != "failed":
+        for build in sorted(builds):
+            st, sg, fl, ot = outcome(builds[build])
+            if st == "failed":
+                status, sig, flaky, others = st, sg, fl, ot
+                signed_by, judged = build, builds[build]
+                break
+    aliases = []
+    for build in sorted(builds):
+        st, sg, _, _ = outcome(builds[build])
+        if st == "failed" and sg != sig:
+            aliases.append({"build": build, "signature": sg})
+    return (status, sig, flaky, others, signed_by, judged), aliases
 
 
 # ---------------------------------------------------------------- store
@@ -422,12 +472,18 @@ class Store:
 
     def group_info(self, sig, shas):
         arts = self.index["artifacts"]
-        hits = sum(arts[s]["results"].count(f"FAIL {sig}") for s in shas)
-        runs = sum(len(arts[s]["results"]) for s in shas)
+        judged = {s: judged_results(arts[s]) for s in shas}
+        hits = sum(judged[s].count(f"FAIL {sig}") for s in shas)
+        runs = sum(len(judged[s]) for s in shas)
         paths = sorted({p for s in shas for p in arts[s]["paths"]})
         others = sorted({o for s in shas for o in arts[s]["others"]})
+        aliases = sorted({(x["signature"], x["build"]) for s in shas
+                          for x in arts[s].get("aliases", [])})
+        signed_by = sorted({arts[s]["signed_by"] for s in shas if arts[s].get("signed_by")})
         return {"count": len(shas), "reproducibility": f"{hits}/{runs}", "paths": paths,
-                "flaky": any(arts[s]["flaky"] for s in shas), "other_outcomes": others}
+                "flaky": any(arts[s]["flaky"] for s in shas), "other_outcomes": others,
+                "aliases": [{"signature": sg, "build": b} for sg, b in aliases],
+                "signed_by": signed_by}
 
     def render(self):
         """Every report and the summary, from the index alone."""
@@ -443,7 +499,8 @@ class Store:
             rows.append({"signature": sig, "kind": s["kind"], "slug": s["slug"],
                          "allocator": sig_allocator(sig, s),
                          "count": info["count"], "reproducibility": info["reproducibility"],
-                         "flaky": info["flaky"], "ops_before": s["ops_before"],
+                         "flaky": info["flaky"], "aliases": [x["signature"] for x in info["aliases"]],
+                         "signed_by": info["signed_by"], "ops_before": s["ops_before"],
                          "ops_after": s["ops_after"], "minimized": s["minimized"]})
         rows.sort(key=lambda r: (-r["count"], r["signature"]))
         arts = self.index["artifacts"]
@@ -460,6 +517,26 @@ class Store:
         self.write("index.json", dump_json(self.index))
 
 
+def judged_results(art):
+    """The results an artifact's status was judged on: the sanitizer
+    build's, or those of the build that signed it."""
+    if art.get("signed_by"):
+        return art.get("builds", {}).get(art["signed_by"], art["results"])
+    return art["results"]
+
+
+def alias_text(info):
+    return ", ".join(f"{x['signature']} ({x['build']})" for x in info["aliases"])
+
+
+def signed_text(info):
+    """Which build's signature this is, in words."""
+    if info["signed_by"]:
+        return (f"the {', '.join(info['signed_by'])} build's: the artifacts do not fail "
+                "under the sanitizer build")
+    return "the sanitizer build's (canonical)"
+
+
 def replay_command(slug, alloc=allocator.DEFAULT):
     opt = "" if alloc == allocator.DEFAULT else f"--allocator {alloc} "
     return f"scripts/mmrig replay {opt}$STORE/{slug}/reproducer.mmr"
@@ -471,8 +548,10 @@ def report_json(sig, s, info, shas, arts):
         "signature": sig, "kind": s["kind"], "slug": s["slug"], "allocator": alloc,
         "count": info["count"], "reproducibility": info["reproducibility"],
         "flaky": info["flaky"], "other_outcomes": info["other_outcomes"],
+        "aliases": info["aliases"], "signed_by": info["signed_by"],
         "paths": info["paths"],
         "artifacts": [{"sha256": sha_of(x), "paths": arts[x]["paths"], "results": arts[x]["results"],
+                       "builds": arts[x].get("builds", {}),
                        "reproducibility": arts[x]["reproducibility"]} for x in shas],
         "first_reproducer": {"path": s["first_path"], "sha256": sha_of(s["first_sha256"]),
                              "copy": s["original"]},
@@ -503,6 +582,8 @@ def report_md(sig, s, info, shas, arts):
         f"- allocator: {alloc}",
         f"- artifacts: {info['count']}, reproduced in {info['reproducibility']} attempts"
         + (" (flaky: also " + ", ".join(info["other_outcomes"]) + ")" if info["flaky"] else ""),
+        f"- signature: {signed_text(info)}",
+        *([f"- aliases (other builds): {md_text(alias_text(info))}"] if info["aliases"] else []),
         f"- first reproducer: `{s['first_path']}` (copied as `{s['original']}`)",
         f"- reproducer: `reproducer.mmr`, "
         + (f"minimized {ops}" if s["minimized"] else f"{ops}, {s['minimize_note']}"),
@@ -530,6 +611,10 @@ def summary_md(summary):
              "|---|---|---|---|---|---|"]
     for r in summary["signatures"]:
         sig = md_text(r["signature"])
+        if r.get("aliases"):
+            sig += " (alias: " + ", ".join(md_text(x) for x in r["aliases"]) + ")"
+        if r.get("signed_by"):
+            sig += " (not under the sanitizer build)"
         flaky = " (flaky)" if r["flaky"] else ""
         lines.append(f"| {sig} | {r['kind']} | {r['count']} | {r['reproducibility']}{flaky} "
                      f"| {r['ops_before']} -> {r['ops_after']} | [{r['slug']}]({r['slug']}/report.md) |")
@@ -563,6 +648,12 @@ def parse_args(argv):
                     help="physical memory of the hosted kernel (default: the build's)")
     ap.add_argument("--replay", help="mmrig-replay to use (default: host-asan build)")
     ap.add_argument("--min", help="mmrig-min to use (default: host-asan build)")
+    ap.add_argument("--alias-replay", action="append", default=None, metavar="[NAME=]PATH",
+                    help="another build's mmrig-replay (repeatable): what it says of each "
+                         "artifact is recorded as an alias of the canonical signature "
+                         "(default: the host-release build's, unless --replay is given)")
+    ap.add_argument("--no-aliases", action="store_true",
+                    help="replay under the sanitizer build only")
     ap.add_argument("--no-minimize", action="store_true")
     ap.add_argument("--min-runs", type=int, default=2000, help="mmrig-min --max-runs")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -644,6 +735,19 @@ def resolve_tools(a):
         common.build("host-asan", targets=["mmrig-replay", "mmrig-min"])
         a.replay = common.tool("host-asan", "mmrig-replay")
         a.min = common.tool("host-asan", "mmrig-min")
+        if a.alias_replay is None and not a.no_aliases:
+            common.build("host-release", targets=["mmrig-replay"])
+            a.alias_replay = ["host-release=" + common.tool("host-release", "mmrig-replay")]
+    a.alias_builds = []
+    for spec in ([] if a.no_aliases else a.alias_replay or []):
+        name, sep, path = spec.partition("=")
+        if not sep:
+            name, path = os.path.basename(spec), spec
+        if not os.access(path, os.X_OK):
+            raise Usage(f"--alias-replay {spec}: not an executable")
+        if name in dict(a.alias_builds):
+            raise Usage(f"--alias-replay: two builds named {name}")
+        a.alias_builds.append((name, os.path.abspath(path)))
     for t in (a.replay, a.min):
         if t and not os.access(t, os.X_OK):
             raise Usage(f"{t}: not an executable")
@@ -737,12 +841,16 @@ def run(a, store, runner, arts, sigs, idx):
                     msg = f"{p}: {msg}"
                 errors[p] = {"error": msg, "sha256": sha_of(sha)}
             continue
-        status, sig, flaky, others = outcome(r["results"])
-        hits = r["results"].count(f"FAIL {sig}") if sig else 0
+        (status, sig, flaky, others, signed_by, judged), aliases = canonical(
+            r["results"], r["builds"])
+        hits = judged.count(f"FAIL {sig}") if sig else 0
         arts[sha] = {"first_path": ps[0], "paths": sorted(ps), "form": form_of[sha],
                      **({} if a.allocator == allocator.DEFAULT else {"allocator": a.allocator}),
                      "status": status, "signature": sig, "results": r["results"],
-                     "reproducibility": f"{hits}/{len(r['results'])}",
+                     **({"builds": r["builds"]} if r["builds"] else {}),
+                     **({"aliases": aliases} if aliases else {}),
+                     **({"signed_by": signed_by} if signed_by else {}),
+                     "reproducibility": f"{hits}/{len(judged)}",
                      "flaky": flaky, "others": others}
         for p in ps:
             idx["errors"].pop(p, None)
@@ -759,7 +867,8 @@ def run(a, store, runner, arts, sigs, idx):
     def make(sig):
         sha = firsts[sig]
         return runner.reproduce(sha, data_of[sha], form_of[sha], sig,
-                                arts[sha]["first_path"], not a.no_minimize)
+                                arts[sha]["first_path"], not a.no_minimize,
+                                arts[sha].get("signed_by"))
     order = sorted(firsts)
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
         made = dict(zip(order, pool.map(make, order)))
@@ -789,7 +898,9 @@ def run(a, store, runner, arts, sigs, idx):
         info = store.group_info(sig, groups[sig])
         print(f"{'NEW  ' if sig in firsts else 'known'}  {info['count']:3d}  "
               f"{info['reproducibility']:>6}{' flaky' if info['flaky'] else ''}  "
-              f"{s['ops_before']} -> {s['ops_after']} ops  {sig}  [{s['slug']}]")
+              f"{s['ops_before']} -> {s['ops_after']} ops  {sig}  [{s['slug']}]"
+              + (f"  alias: {alias_text(info)}" if info["aliases"] else "")
+              + (f"  (only in {', '.join(info['signed_by'])})" if info["signed_by"] else ""))
     for sha in seen:
         if sha in arts and arts[sha]["status"] == "not-reproducible":
             print(f"not reproducible  {seen[sha][0]}  ({arts[sha]['reproducibility']} failed)")

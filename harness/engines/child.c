@@ -96,9 +96,128 @@ static void name_stop(struct child_result *res, const char *what,
 
 	if (pg && pg->op_kind >= 0)
 		op = op_name((unsigned int)pg->op_kind);
+	else if (pg && exec_phase(pg->op_index))
+		op = exec_phase(pg->op_index);
 	else if (pg && pg->op_index >= 0)
 		op = "end";
 	signature_format(res->stop_signature, sizeof(res->stop_signature), what, op, allocator);
+}
+
+/* The class a child's end gives it when nothing else names it. */
+static void end_class(int status, char *cls, size_t cap)
+{
+	if (status >= 128)
+		snprintf(cls, cap, CRASH_SIGNAL_CLASS "%d", status - 128);
+	else
+		snprintf(cls, cap, "crash.exit-%d", status);
+}
+
+#define MAX_FRAMES 64
+
+struct symbolizer_run {
+	const char *tool, *exe;
+	char **addrs;
+	int n;
+};
+
+/* In the child: llvm-symbolizer or binutils' addr2line on the executable. */
+static int exec_symbolizer(void *arg)
+{
+	const struct symbolizer_run *r = arg;
+	bool llvm = !strstr(r->tool, "addr2line");
+	char obj[4200], *argv[MAX_FRAMES + 8];
+	int argc = 0;
+
+	argv[argc++] = (char *)r->tool;
+	if (llvm) {
+		snprintf(obj, sizeof(obj), "--obj=%s", r->exe);
+		argv[argc++] = obj;
+		argv[argc++] = "--inlines";
+		argv[argc++] = "--functions=linkage";
+	} else {
+		argv[argc++] = "-f";
+		argv[argc++] = "-i";
+		argv[argc++] = "-e";
+		argv[argc++] = (char *)r->exe;
+	}
+	for (int i = 0; i < r->n; i++)
+		argv[argc++] = r->addrs[i];
+	argv[argc] = NULL;
+	/* Only the frames are read back: a warning would shift the pairs. */
+	int devnull = open("/dev/null", O_WRONLY);
+	if (devnull >= 0)
+		dup2(devnull, STDERR_FILENO);
+	execvp(argv[0], argv);
+	return 127;
+}
+
+/* The function a crashed child's "frames:" line credits (crash.c's rule),
+ * symbolized from this executable, which the child was a fork of. Tried
+ * in order: the symbolizer the sanitizers are given, llvm-symbolizer,
+ * addr2line; each prints, per address, a function line and a
+ * FILE:LINE[:COL] line for every inlined frame, innermost first
+ * (llvm-symbolizer adds a blank line per address). */
+static bool frames_function(const char *output, char *fn, size_t cap)
+{
+	static const char key[] = "\nframes:   ";
+	const char *line = strstr(output, key), *env = getenv("ASAN_SYMBOLIZER_PATH");
+	const char *tools[] = { env && *env ? env : "llvm-symbolizer", "llvm-symbolizer",
+				"addr2line" };
+	char exe[4096], frames[MAX_FRAMES * 20], *addrs[MAX_FRAMES], *save = NULL;
+	struct symbolizer_run run = { .exe = exe, .addrs = addrs };
+	struct child_limits lim = { .timeout_s = 60 };
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (!line || len <= 0)
+		return false;
+	exe[len] = '\0';
+	line += strlen(key);
+	snprintf(frames, sizeof(frames), "%.*s", (int)strcspn(line, "\n"), line);
+	for (char *a = strtok_r(frames, " ", &save); a && run.n < MAX_FRAMES;
+	     a = strtok_r(NULL, " ", &save))
+		addrs[run.n++] = a;
+	for (size_t t = 0; run.n && t < sizeof(tools) / sizeof(tools[0]); t++) {
+		struct child_result res;
+		const char *func = NULL;
+		bool found = false;
+
+		run.tool = tools[t];
+		if (child_run(&lim, exec_symbolizer, &run, &res))
+			return false;
+		if (res.end != CHILD_EXITED || res.status != 0) {
+			free(res.output);
+			continue;
+		}
+		for (char *l = strtok_r(res.output, "\n", &save); l && !found;
+		     l = strtok_r(NULL, "\n", &save)) {
+			if (!func)
+				func = l;
+			else if (crash_credited(func, l, fn, cap))
+				found = true;
+			else
+				func = NULL;
+		}
+		free(res.output);
+		return found;
+	}
+	return false;
+}
+
+/* A child of a build without sanitizers reports a fatal signal with its
+ * frames but cannot name the function (symbolizing is no work for a
+ * signal handler): the parent, the same executable, does, and completes
+ * the report with the SIGNATURE line the child would have printed. */
+static void name_signal_crash(struct sink *out, int status, const char *allocator)
+{
+	char cls[32], fn[256], sig[512], line[600];
+
+	if (!out->buf || strstr(out->buf, "SIGNATURE: ") ||
+	    !frames_function(out->buf, fn, sizeof(fn)))
+		return;
+	end_class(status, cls, sizeof(cls));
+	signature_format(sig, sizeof(sig), cls, fn, allocator);
+	snprintf(line, sizeof(line), "SIGNATURE: %s\n", sig);
+	sink_add(out, line, strlen(line));
 }
 
 int child_run(const struct child_limits *lim, int (*fn)(void *), void *arg,
@@ -186,6 +305,8 @@ int child_run(const struct child_limits *lim, int (*fn)(void *), void *arg,
 		}
 	}
 	close(pipefd[0]);
+	if (stopped == CHILD_EXITED && WIFSIGNALED(ws))
+		name_signal_crash(&out, 128 + WTERMSIG(ws), lim->allocator);
 	res->output = out.buf ? out.buf : strdup("");
 	res->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	if (stopped != CHILD_EXITED)
@@ -207,8 +328,7 @@ void child_signature(const char *stop, const char *output, int status,
 		line += strlen("SIGNATURE: ");
 		snprintf(buf, cap, "%.*s", (int)strcspn(line, "\n"), line);
 	} else {
-		snprintf(cls, sizeof(cls), status >= 128 ? "crash.signal-%d" : "crash.exit-%d",
-			 status >= 128 ? status - 128 : status);
+		end_class(status, cls, sizeof(cls));
 		signature_format(buf, cap, cls, NULL, allocator);
 	}
 }

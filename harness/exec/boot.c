@@ -160,16 +160,25 @@ static int boot_page_allocator(struct exec *e)
 	return 0;
 }
 
+void allocator_reset(struct exec *e)
+{
+	hooks_detach();
+	if (e->al->kind == ALLOC_PAGE)
+		return;
+	host_mm_reset(&e->arena);
+	bm_reset(e->model, e->usable, e->nr_usable);
+	slab_model_reset(e->slabs);
+}
+
 int allocator_boot(struct exec *e)
 {
 	struct adapter_sink sink = { e, NULL, on_error };
 
-	hooks_detach();
-	if (e->al->kind == ALLOC_PAGE)
+	if (e->al->kind == ALLOC_PAGE) {
+		hooks_detach();
 		return boot_page_allocator(e);
-	host_mm_reset(&e->arena);
-	bm_reset(e->model, e->usable, e->nr_usable);
-	slab_model_reset(e->slabs);
+	}
+	allocator_reset(e);
 	hooks_attach(e);
 	adapter_sink_set(&sink);
 	if (e->al->kind == ALLOC_BYTE && e->ba->init && e->ba->init())

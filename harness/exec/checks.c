@@ -183,7 +183,7 @@ static const struct check_family families[] = {
 	{ "asan.", "sanitizers",
 	  "ASan (free memory is poisoned by the kernel's own hooks) and UBSan (`ubsan`)" },
 	{ "crash.", "crashes",
-	  "a signal or an exit no oracle explained, a timeout or the memory limit (`timeout`, `oom`)" },
+	  "a signal or an exit no oracle explained (without sanitizers, `crash.signal-N in FUNC`: the child's faulting frames, symbolized by the parent; triage keeps the sanitizer build's signature and lists this one as its alias), a timeout or the memory limit (`timeout`, `oom`)" },
 };
 
 const struct check_family *check_families(size_t *n)

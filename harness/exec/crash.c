@@ -1,19 +1,23 @@
-/* When the run does not return - a kernel panic, an ASan or UBSan report -
- * this prints the op context and a SIGNATURE:
+/* When the run does not return - a kernel panic, an ASan or UBSan report,
+ * a fatal signal - this prints the op context and a SIGNATURE:
  *
  *     <class> in <innermost in-project function>
  *
- * Only the innermost function: callers further out come and go with
- * inlining, tail calls and the optimisation level, and a build without a
- * symbolizer knows only the function that panicked. No op kind either:
- * one bug is reached from many ops (a double free from kfree, krealloc
- * and the final release), and triage should see it once; the report's
- * op context still says where this run hit it. Nothing in
- * it is an address, a line or a file name, so the same bug keeps its
- * signature across rebuilds and between the hosted and in-kernel replay
+ * (for a fatal signal without sanitizers, the frames the watching parent
+ * turns into that line). Only the innermost function: callers further out
+ * come and go with inlining, tail calls and the optimisation level. No op
+ * kind either: one bug is reached from many ops (a double free from kfree,
+ * krealloc and the final release), and triage should see it once; the
+ * report's op context still says where this run hit it. Nothing in it is
+ * an address, a line or a file name, so the same bug keeps its signature
+ * across rebuilds and between the hosted and in-kernel replay
  * (kernel/arch/riscv/replay/crash.c prints the same). */
 #include <execinfo.h>
+#include <link.h>
+#include <signal.h>
 #include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
 
 #include "exec.h"
 #include "world.h"
@@ -26,8 +30,8 @@
 #include <sanitizer/common_interface_defs.h>
 #define symbolize_pc __sanitizer_symbolize_pc
 #else
-/* Without a symbolizer there is no sanitizer report either: a crash is a
- * panic, and the panicking function is the innermost one. */
+/* No symbolizer in the process: a panic names its own function, and a
+ * fatal signal's frames are symbolized by the parent. */
 #define symbolize_pc NULL
 #endif
 
@@ -87,10 +91,21 @@ static bool skipped_file(const char *file)
 	return false;
 }
 
-/* The innermost in-project function of this stack into fn; false when
- * there is none or nothing to symbolize with. Inlined frames come back
- * one per line, innermost first, so a function inlined at -O2 is named
+/* The crediting rule, one for every way frames are symbolized: the first
+ * frame, innermost first with inlined frames before the function they
+ * were inlined into, whose file (FILE or FILE:LINE:COL) is the project's
+ * and not the crash machinery's. A function inlined at -O2 is then named
  * as at -O0. */
+bool crash_credited(const char *func, const char *file, char *fn, size_t cap)
+{
+	if (!func[0] || !strcmp(func, "??") || skipped_file(file))
+		return false;
+	snprintf(fn, cap, "%s", func);
+	return true;
+}
+
+/* The innermost in-project function of this stack into fn; false when
+ * there is none or nothing to symbolize with. */
 static bool innermost_frame(char *fn, size_t cap)
 {
 	void *pcs[MAX_FRAMES];
@@ -108,20 +123,25 @@ static bool innermost_frame(char *fn, size_t cap)
 			if (next)
 				*next++ = '\0';
 			char *space = strchr(line, ' ');
-			if (!space || skipped_file(space + 1))
+			if (!space)
 				continue;
 			*space = '\0';
-			snprintf(fn, cap, "%s", line);
-			return true;
+			if (crash_credited(line, space + 1, fn, cap))
+				return true;
 		}
 	}
 	return false;
 }
 
+/* Set once a report is out: the abort() after a panic's report is not a
+ * second crash. */
+static volatile sig_atomic_t crash_reported;
+
 static void print_crash(const char *cls, const char *panic_func)
 {
 	char fn[256] = "?";
 
+	crash_reported = 1;
 	fprintf(stderr, "==== mmrig: crash ====\n");
 	fprintf(stderr, "check:     %s\n", cls);
 	if (exec_now.allocator)
@@ -161,11 +181,162 @@ static void on_death(void)
 	print_crash(cls, NULL);
 }
 
+/* ---- a fatal signal in a build without sanitizers ----
+ *
+ * Nothing reports the crash but the signal, so the handler names where it
+ * happened: the op context, and the faulting frames as offsets into the
+ * executable, which the watching parent symbolizes from the binary's debug
+ * info (harness/engines/child.c). Taking the frames is async-signal-safe
+ * (the unwinder is loaded at install, the offsets are formatted by hand);
+ * the op context goes through stdio, as the sanitizer death callback's
+ * does. */
+
+#ifndef HOST_ASAN
+static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+
+/* The executable's load bias and the span of its loaded segments: a PC
+ * minus the bias is the address its debug info knows. */
+static uintptr_t exe_bias, exe_lo, exe_hi;
+static char alt_stack[1 << 16];
+
+static int find_exe(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	(void)arg;
+	exe_bias = info->dlpi_addr;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (!exe_lo || lo < exe_lo)
+			exe_lo = lo;
+		if (lo + ph->p_memsz > exe_hi)
+			exe_hi = lo + ph->p_memsz;
+	}
+	return 1; /* the first object is the executable */
+}
+
+static void put(const char *s)
+{
+	ssize_t r = write(STDERR_FILENO, s, strlen(s));
+
+	(void)r;
+}
+
+/* Number formatting without stdio: base 10 or 16. */
+static void put_num(uintptr_t v, unsigned int base)
+{
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	buf[--i] = '\0';
+	do
+		buf[--i] = "0123456789abcdef"[v % base];
+	while ((v /= base) && i > 2);
+	if (base == 16) {
+		buf[--i] = 'x';
+		buf[--i] = '0';
+	}
+	put(buf + i);
+}
+
+static uintptr_t fault_pc(const void *ucv)
+{
+	const ucontext_t *uc = ucv;
+
+#if defined(__x86_64__)
+	return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__riscv)
+	return (uintptr_t)uc->uc_mcontext.__gregs[REG_PC];
+#elif defined(__aarch64__)
+	return (uintptr_t)uc->uc_mcontext.pc;
+#else
+	(void)uc;
+	return 0;
+#endif
+}
+
+/* "frames: " and the executable's addresses, innermost first: the
+ * faulting instruction itself, then each caller's call (its return
+ * address minus one, so a call that ends a function is not credited to
+ * the next). The handler's own frames and libc's are not in it. */
+static void put_frames(uintptr_t pc)
+{
+	void *pcs[MAX_FRAMES];
+	int n = backtrace(pcs, MAX_FRAMES), first = 0;
+
+	for (int i = 0; i < n; i++)
+		if ((uintptr_t)pcs[i] == pc)
+			first = i;
+	put("frames:   ");
+	for (int i = first; i < n; i++) {
+		uintptr_t a = (uintptr_t)pcs[i];
+
+		if (!(i == first && a == pc))
+			a--;
+		if (a < exe_lo || a >= exe_hi)
+			continue;
+		put(" ");
+		put_num(a - exe_bias, 16);
+	}
+	put("\n");
+}
+
+static void on_fatal_signal(int sig, siginfo_t *si, void *ucv)
+{
+	(void)si;
+	if (!crash_reported) {
+		crash_reported = 1;
+		put("==== mmrig: crash ====\ncheck:     " CRASH_SIGNAL_CLASS);
+		put_num((uintptr_t)sig, 10);
+		put("\n");
+		if (exec_now.allocator) {
+			put("allocator: ");
+			put(exec_now.allocator);
+			put("\n");
+		}
+		report_context(exec_now.prog, exec_now.op_index, stderr);
+		fflush(stderr);
+		put_frames(fault_pc(ucv));
+	}
+	/* SA_RESETHAND made the action the default: the signal, raised again
+	 * or the fault taken again on return, ends the process with its own
+	 * status. */
+	raise(sig);
+}
+
+static void fatal_signals_install(void)
+{
+	void *warm[2];
+	stack_t ss = { .ss_sp = alt_stack, .ss_size = sizeof(alt_stack) };
+
+	dl_iterate_phdr(find_exe, NULL);
+	/* The unwinder is loaded now, not in the handler. */
+	backtrace(warm, 2);
+	if (sigaltstack(&ss, NULL))
+		return;
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++) {
+		struct sigaction old, sa = { .sa_sigaction = on_fatal_signal,
+					     .sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND };
+
+		/* An engine's own handler (libFuzzer's) stays: it saves the
+		 * input, which matters more than a name. */
+		if (sigaction(fatal_signals[i], NULL, &old) || old.sa_handler != SIG_DFL)
+			continue;
+		sigemptyset(&sa.sa_mask);
+		sigaction(fatal_signals[i], &sa, NULL);
+	}
+}
+#endif
+
 void crash_handlers_install(void)
 {
 #ifdef HOST_ASAN
 	__sanitizer_set_death_callback(on_death);
 #else
 	(void)on_death;
+	fatal_signals_install();
 #endif
 }

@@ -255,7 +255,7 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 		return EXEC_NOT_APPLICABLE;
 	}
 	exec_now.prog = p;
-	publish(-1, -1);
+	publish(EXEC_AT_BOOT, -1);
 	if (boot(e) && !diverged(e)) {
 		diverge(e, "harness.init", "allocator %s initialises", e->al->name);
 		diverge_actual(e, "init failed");
@@ -297,6 +297,16 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 		release_all(e);
 		if (!diverged(e))
 			oracle_leaks(e);
+	}
+	/* The reset a fuzzer would do before the next input, done now: a
+	 * crash in it is this program's (the state it resets is this
+	 * program's), signed "in reset". The boot of the next program resets
+	 * again, which costs little with nothing dirty. */
+	if (!diverged(e) && e->al->kind != ALLOC_PAGE) {
+		e->op_index = EXEC_AT_RESET;
+		publish(EXEC_AT_RESET, -1);
+		allocator_reset(e);
+		oracle_free_counts(e);
 	}
 out:
 	hooks_detach();

@@ -89,6 +89,11 @@ void exec_report(const struct program *p, const struct divergence *d, FILE *out)
  * lines. signature_format is the rule itself, for crash reports too
  * (where NULL: a crash with no place, "crash.signal-11 [allocator]"). */
 #define EXEC_AT_BOOT (-2)
+/* The per-program reset after the last op (and the final release): the
+ * kernel back to its boot state, as a fuzzer does between inputs. */
+#define EXEC_AT_RESET (-3)
+/* "boot" or "reset" for a position outside the ops, else NULL. */
+const char *exec_phase(long op_index);
 void signature_format(char *buf, size_t cap, const char *check, const char *where,
 		      const char *allocator);
 void exec_signature(const struct program *p, const struct divergence *d, char *buf,
@@ -109,7 +114,9 @@ extern long (*exec_user_touch)(struct mm_struct *mm, uintptr_t va, bool write,
 struct exec_position {
 	const struct program *prog;
 	const char *allocator; /* NULL: the kernel */
-	long op_index; /* -1 before the first op, p->n during the final release */
+	/* -1 before boot, EXEC_AT_BOOT, the op's index, p->n during the final
+	 * release, EXEC_AT_RESET */
+	long op_index;
 };
 extern struct exec_position exec_now;
 
@@ -123,8 +130,20 @@ struct exec_progress {
 extern struct exec_progress *exec_progress;
 
 /* Installs the sanitizer death callback and the panic reporter so a crash
- * prints the op context and a SIGNATURE line. */
+ * prints the op context and a SIGNATURE line. In a build without
+ * sanitizers a fatal signal prints the op context and a "frames:" line
+ * instead, for the watching parent to name the function (child_run). */
 void crash_handlers_install(void);
+
+/* The class of a crash nothing but its signal names: CRASH_SIGNAL_CLASS
+ * and the signal number. */
+#define CRASH_SIGNAL_CLASS "crash.signal-"
+
+/* The crediting rule of every crash signature: true (and func copied into
+ * fn) when a symbolized frame, FILE being "path" or "path:line:col", is
+ * the project's and not the crash machinery's. Frames are offered
+ * innermost first, inlined ones before their caller. */
+bool crash_credited(const char *func, const char *file, char *fn, size_t cap);
 
 /* The op being run and up to 8 before it (op_index -1 or past the end:
  * the final release). */

@@ -7,10 +7,19 @@
 
 #define CONTEXT_OPS 8
 
-static const char *where(const struct program *p, long op_index)
+const char *exec_phase(long op_index)
 {
 	if (op_index == EXEC_AT_BOOT)
 		return "boot";
+	if (op_index == EXEC_AT_RESET)
+		return "reset";
+	return NULL;
+}
+
+static const char *where(const struct program *p, long op_index)
+{
+	if (exec_phase(op_index))
+		return exec_phase(op_index);
 	if (op_index < 0 || (size_t)op_index >= p->n)
 		return "end";
 	return op_name(p->ops[op_index].kind);
@@ -43,6 +52,13 @@ void report_context(const struct program *p, long op_index, FILE *out)
 		return;
 	if (op_index == EXEC_AT_BOOT) {
 		fprintf(out, "op:        boot (the allocator's init, before the first op)\n");
+		return;
+	}
+	/* The whole program ran and was released: no op is nearer than any
+	 * other, so none is listed. */
+	if (op_index == EXEC_AT_RESET) {
+		fprintf(out, "op:        reset (the kernel back to its boot state, after all %zu "
+			"ops and the final release)\n", p->n);
 		return;
 	}
 	if (op_index < 0 || (size_t)op_index >= p->n) {

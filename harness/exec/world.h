@@ -155,6 +155,10 @@ bool bytes_verify_all(struct exec *e);
 /* boot.c: fresh state before every program, per kind of allocator, and
  * the ops each kind can run */
 int allocator_boot(struct exec *e);
+/* The kernel (the kernel's allocators, a byte allocator's page source)
+ * back to its boot state and the model with it; a plugged page allocator
+ * has no kernel state to reset. */
+void allocator_reset(struct exec *e);
 
 /* ops_page.c / ops_slab.c */
 void op_page(struct exec *e, const struct op *op);

@@ -3,23 +3,28 @@
 
 Runs PROGRAM with the replay tool that carries the bug and checks it FAILs
 with exactly SIGNATURE; runs it with the clean tool (or clean allocator) and
-checks it PASSes, so the finding is the bug's and not the program's.
+checks it PASSes, so the finding is the bug's and not the program's. With
+--op, the report's `op:` line must say where the run stopped: the op
+(`#3  kmem_cache_shrink c0`) or the phase (`reset`), which a crash's
+signature does not name.
 """
 import argparse
 import subprocess
 import sys
 
 
+def first_value(text, key):
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith(key):
+            return line[len(key):].strip()
+    return None
+
+
 def replay(tool, args, program):
     cmd = [tool, *args, program]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    sig = None
-    for line in p.stdout.splitlines():
-        line = line.strip()
-        if line.startswith("SIGNATURE: "):
-            sig = line[len("SIGNATURE: "):]
-            break
-    return p.returncode, sig, p.stdout + p.stderr
+    return p.returncode, first_value(p.stdout, "SIGNATURE: "), p.stdout + p.stderr
 
 
 def main():
@@ -30,6 +35,7 @@ def main():
     ap.add_argument("--clean-args", default="")
     ap.add_argument("--program", required=True)
     ap.add_argument("--signature", required=True)
+    ap.add_argument("--op", help="what the report's op: line must start with")
     a = ap.parse_args()
 
     rc, sig, out = replay(a.clean, a.clean_args.split(), a.program)
@@ -42,7 +48,10 @@ def main():
         sys.exit(f"FAIL: planted bug not caught (exit {rc}, want 1)")
     if sig != a.signature:
         sys.exit(f"FAIL: signature {sig!r}, want {a.signature!r}")
-    print(f"caught: {sig}")
+    op = first_value(out, "op: ")
+    if a.op is not None and not (op or "").startswith(a.op):
+        sys.exit(f"FAIL: the report's op is {op!r}, want {a.op!r}")
+    print(f"caught: {sig}" + (f" at {op}" if a.op is not None else ""))
 
 
 if __name__ == "__main__":
