@@ -178,7 +178,13 @@ int allocator_boot(struct exec *e)
 		hooks_detach();
 		return boot_page_allocator(e);
 	}
-	allocator_reset(e);
+	/* The last run ended with a clean reset and nothing ran since: the
+	 * state is already the boot state, byte for byte. */
+	if (e->fresh)
+		hooks_detach();
+	else
+		allocator_reset(e);
+	e->fresh = false;
 	hooks_attach(e);
 	adapter_sink_set(&sink);
 	if (e->al->kind == ALLOC_BYTE && e->ba->init && e->ba->init())

@@ -300,13 +300,14 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 	}
 	/* The reset a fuzzer would do before the next input, done now: a
 	 * crash in it is this program's (the state it resets is this
-	 * program's), signed "in reset". The boot of the next program resets
-	 * again, which costs little with nothing dirty. */
+	 * program's), signed "in reset". The next boot then skips its own
+	 * reset (e->fresh): one reset per program, as before. */
 	if (!diverged(e) && e->al->kind != ALLOC_PAGE) {
 		e->op_index = EXEC_AT_RESET;
 		publish(EXEC_AT_RESET, -1);
 		allocator_reset(e);
 		oracle_free_counts(e);
+		e->fresh = !diverged(e);
 	}
 out:
 	hooks_detach();

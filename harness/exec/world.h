@@ -109,6 +109,7 @@ struct exec {
 	unsigned char *walk_seen; /* scratch for the free-list walk, one byte a page */
 	struct slab_model *slabs; /* the kernel's slabs, from its tracepoints */
 	uint8_t *touch_buf; /* the bytes of one touch, up to the longest */
+	bool fresh; /* the last run ended with a clean reset: boot need not redo it */
 	struct pt_tally *pt_tally; /* scratch for the page-table walk */
 
 	uint64_t generation;  /* makes every tag distinct */
