@@ -25,8 +25,8 @@ after it:
 Lines are counted as llvm-cov counts them for its per-file summary (a
 line's count is the largest of the regions starting on it and the one
 wrapping into it; only lines inside a function's body), so the totals
-equal report.txt's; a mismatch is an error (exit 2), never a silent
-difference. See docs/man/mmrig-coverage.md.
+equal report.txt's; a mismatch fails `check` (exit 2) and is a warning
+for `lines`, never a silent difference. See docs/man/mmrig-coverage.md.
 """
 import argparse
 import collections
@@ -92,33 +92,35 @@ def function_spans(data):
     return spans
 
 
-def unreached(export_path, root):
+def unreached(export_path, root, strict):
     """Every unreached line of the exported files, as Lines sorted by file
-    and line, with the reported files' relative paths."""
+    and line (paths relative to root). Counts that disagree with llvm-cov's
+    summary are exit 2 when strict, else a warning."""
     with open(export_path) as f:
         data = json.load(f)["data"][0]
     spans = function_spans(data)
     root = os.path.abspath(root).rstrip("/") + "/"
-    out, files = [], []
+    out = []
     for f in data["files"]:
         path = f["filename"]
         rel = path[len(root):] if path.startswith(root) else path
-        files.append(rel)
         body = sorted(spans.get(path, ()))
         counts = {n: c for n, c in line_counts(f["segments"]).items()
                   if any(a <= n <= b for a, b, _ in body)}
         want = f["summary"]["lines"]
         if (len(counts), sum(1 for c in counts.values() if c)) != (want["count"], want["covered"]):
-            common.die(f"reach: {rel}: {len(counts)} lines, "
-                       f"{sum(1 for c in counts.values() if c)} covered; llvm-cov says "
-                       f"{want['count']}, {want['covered']}")
+            msg = (f"reach: {rel}: {len(counts)} lines, {sum(1 for c in counts.values() if c)} "
+                   f"covered; llvm-cov says {want['count']}, {want['covered']}")
+            if strict:
+                common.die(msg)
+            print(f"mmrig: warning: {msg}", file=sys.stderr)
         with open(path, errors="replace") as src:
             text = src.read().split("\n")
         for n in sorted(n for n, c in counts.items() if c == 0):
             # The innermost body holding the line names it.
             func = min((b - a, name) for a, b, name in body if a <= n <= b)[1]
             out.append(Line(rel, n, func, text[n - 1].strip() if n <= len(text) else ""))
-    return out, files
+    return out
 
 
 def parse_allowlist(path, root):
@@ -212,7 +214,7 @@ def main(argv):
             return 2
     if a.action == "lint":
         return 0
-    lines, _ = unreached(os.path.join(a.path, "export.json"), a.root)
+    lines = unreached(os.path.join(a.path, "export.json"), a.root, a.action == "check")
     write_lines(a.path, lines)
     if a.action == "lines":
         return 0

@@ -126,6 +126,9 @@ check("0 unlisted, 2 stale" in r.stdout, f"stale count: {r.stdout}")
 export(os.path.join(out, "export.json"), covered=5)
 r = reach("check", "--allowlist", allowlist("complete.txt", COMPLETE), out)
 check(r.returncode == 2 and "llvm-cov says 8, 5" in r.stderr, f"mismatch: exit {r.returncode}: {r.stderr}")
+r = reach("lines", out)
+check(r.returncode == 0 and "warning: reach: kernel/mm/x.c" in r.stderr,
+      f"mismatch, lines only: exit {r.returncode}: {r.stderr}")
 
 # Malformed: exit 2, FILE:LINE:COL of the first error.
 BAD = [
