@@ -3,22 +3,27 @@
 # of a source-coverage build and reports functions, lines and branches per
 # kernel file, plus every kernel function no program entered. Used after a
 # campaign to show what its corpus exercised. Inputs are only read.
-# usage: coverage.sh [--allocator NAME] [--adapter DIR]... OUTDIR PATH...
+# usage: coverage.sh [--allocator NAME] [--adapter DIR]... [--check-reach ALLOWLIST]
+#                    OUTDIR PATH...
 # (--allocator: the replay's page allocator; --adapter: out-of-tree adapters
-# compiled in, the build going to a tree of its own, see scripts/rig/tree.py)
-# Writes into OUTDIR: report.txt (per file), export.json, unreached.txt,
-# html/index.html (annotated sources of the same files), summary.json
-# (totals), replay.txt; the last line printed is the one-line summary
+# compiled in, the build going to a tree of its own, see scripts/rig/tree.py;
+# --check-reach: exit 1 unless every unreached line of kernel/mm is in the
+# allowlist and every entry still matches one, see scripts/rig/reach.py)
+# Writes into OUTDIR: report.txt (per file), export.json, unreached.txt
+# (functions), unreached-lines.txt, html/index.html (annotated sources of
+# the same files), summary.json (totals), replay.txt; the last line printed
+# is the one-line summary
 #   coverage: lines L%, functions F%, branches B% (N programs)
 # $MMRIG_BUILD moves the build tree (default ROOT/build), as in
 # scripts/rig/common.py. See docs/man/mmrig-coverage.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-usage="usage: coverage.sh [--allocator NAME] [--adapter DIR]... OUTDIR PATH..."
-adapters=() alloc=()
+usage="usage: coverage.sh [--allocator NAME] [--adapter DIR]... [--check-reach ALLOWLIST] OUTDIR PATH..."
+adapters=() alloc=() allowlist=
 while [ $# -gt 0 ]; do
 	case $1 in
+	--check-reach) [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }; allowlist=$2; shift 2 ;;
 	--allocator) [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }; alloc=(--allocator "$2"); shift 2 ;;
 	--adapter) [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }; adapters+=(--adapter "$2"); shift 2 ;;
 	-*) echo "coverage.sh: unknown option $1; $usage" >&2; exit 2 ;;
@@ -29,6 +34,10 @@ done
 out=$1
 shift
 [ $# -ge 1 ] || { echo "coverage.sh: no programs given" >&2; exit 2; }
+# A malformed allowlist is exit 2 before anything is built.
+if [ -n "$allowlist" ]; then
+	python3 "$ROOT/scripts/rig/reach.py" lint "$allowlist"
+fi
 # The tree first (a missing adapter directory: exit 2 before anything is
 # written), then the build, logged in OUTDIR.
 python3 "$ROOT/scripts/rig/tree.py" path coverage ${adapters[@]+"${adapters[@]}"} >/dev/null
@@ -83,6 +92,16 @@ else
 	echo "every function of these files was entered"
 fi
 
+# Every unreached line (unreached-lines.txt), and with --check-reach the
+# allowlist judged; its exit status is the script's, given after the
+# summary so that stays the last line.
+reach=0
+if [ -n "$allowlist" ]; then
+	python3 "$ROOT/scripts/rig/reach.py" check --allowlist "$allowlist" "$out" || reach=$?
+else
+	python3 "$ROOT/scripts/rig/reach.py" lines "$out"
+fi
+
 # The totals of the same files, for nightly reports: summary.json and the
 # one-line summary (always the last line). Programs counted from the
 # replay's own summary lines.
@@ -110,3 +129,4 @@ with open(f"{out}/summary.json", "w") as f:
 print(f"coverage: lines {summary['lines']:.2f}%, functions {summary['functions']:.2f}%, "
       f"branches {summary['branches']:.2f}% ({programs} programs)")
 PY
+exit "$reach"
