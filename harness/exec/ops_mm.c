@@ -311,13 +311,13 @@ static const char *fault_name(enum mmu_fault f)
  * into the kernel, retry. Returns 0 (buf holds what was read, or was
  * written), -EFAULT or -ENOMEM. */
 static long user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, size_t n,
-			bool write, uint8_t *buf)
+			unsigned int access, uint8_t *buf)
 {
 	enum mmu_fault f = MMU_OK;
 
 	for (int tries = 0; tries < TOUCH_TRIES; tries++) {
-		f = write ? mmu_copy_out(mm->pgd, va, buf, n, MMU_USER, NULL) :
-			    mmu_copy_in(mm->pgd, buf, va, n, MMU_USER, NULL);
+		f = access == MMU_WRITE ? mmu_copy_out(mm->pgd, va, buf, n, MMU_USER, NULL) :
+			mmu_copy_in(mm->pgd, buf, va, n, MMU_USER | (access & MMU_EXEC), NULL);
 		if (f == MMU_OK)
 			return 0;
 		if (f == MMU_FAULT_BADPTE) {
@@ -326,7 +326,7 @@ static long user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, size
 			diverge_actual(e, "the MMU found a malformed PTE");
 			return -EFAULT;
 		}
-		int r = handle_mm_fault(mm, va, write ? MMU_WRITE : MMU_READ);
+		int r = handle_mm_fault(mm, va, access);
 		if (r)
 			return r;
 	}
@@ -371,14 +371,17 @@ static size_t page_chunk(uintptr_t va, size_t left)
 }
 
 /* A user access of len bytes stops at the first page that faults for
- * good; *done is how many bytes went through before it. */
+ * good; *done is how many bytes went through before it. Fetches always
+ * go through the software MMU: the arch's runner only loads and stores. */
 static long user_range(struct exec *e, struct mm_struct *mm, uintptr_t va, size_t len,
-		       bool write, uint8_t *buf, size_t *done)
+		       unsigned int access, uint8_t *buf, size_t *done)
 {
 	for (*done = 0; *done < len;) {
 		size_t n = page_chunk(va + *done, len - *done);
-		long r = exec_user_touch ? arch_user_access(e, mm, va + *done, n, write, buf + *done)
-					 : user_access(e, mm, va + *done, n, write, buf + *done);
+		long r = exec_user_touch && access != MMU_EXEC
+				 ? arch_user_access(e, mm, va + *done, n, access == MMU_WRITE,
+						    buf + *done)
+				 : user_access(e, mm, va + *done, n, access, buf + *done);
 
 		if (r)
 			return r;
@@ -412,12 +415,15 @@ static long kernel_range(struct mm_struct *mm, uintptr_t va, size_t len, bool wr
 
 static void do_touch(struct exec *e, const struct op *op)
 {
-	static const char *const what[4] = { "touch (read)", "touch (write)",
-					     "touch (kernel read)", "touch (kernel write)" };
+	static const char *const what[5] = { "touch (read)", "touch (write)",
+					     "touch (kernel read)", "touch (kernel write)",
+					     "touch (exec)" };
 	struct region_slot *r = &e->regions[op->src];
 	struct mm_struct *mm = e->mms[op->dst].mm;
 	int id = op->dst;
-	bool write = op->gfp & OPT_WRITE;
+	bool write = op->gfp & OPT_WRITE, fetch = op->gfp & OPT_EXEC;
+	unsigned int access = fetch ? MMU_EXEC : write ? MMU_WRITE : MMU_READ;
+	const char *how = what[fetch ? 4 : op->gfp % 4];
 	size_t len = op_touch_len(op->gfp), done;
 	uint8_t *buf = e->touch_buf;
 	int64_t expect = 0;
@@ -428,20 +434,23 @@ static void do_touch(struct exec *e, const struct op *op)
 	uintptr_t va = r->addr + op->size % (r->len + PAGE_SIZE);
 	memset(buf, op->n, len);
 	ret = op->gfp & OPT_KERNEL ? kernel_range(mm, va, len, write, buf, &done)
-				   : user_range(e, mm, va, len, write, buf, &done);
+				   : user_range(e, mm, va, len, access, buf, &done);
 	if (diverged(e))
 		return;
 	/* Byte by byte, as the model knows them: the ones that went
 	 * through, then the error where the access stopped. */
-	for (size_t i = 0; i < done; i++)
-		if (!judge(e, asm_touch(e->as, id, va + i, write, op->n, write ? 0 : buf[i],
-					alloc_failed(e), &expect),
-			   what[op->gfp % 4], write ? 0 : buf[i], (long)expect))
+	for (size_t i = 0; i < done; i++) {
+		long got = write ? 0 : buf[i];
+		enum as_status s = fetch ? asm_fetch(e->as, id, va + i, got, alloc_failed(e), &expect)
+			: asm_touch(e->as, id, va + i, write, op->n, got, alloc_failed(e), &expect);
+
+		if (!judge(e, s, how, got, (long)expect))
 			return;
+	}
 	if (ret)
-		judge(e, asm_touch(e->as, id, va + done, write, op->n, ret, alloc_failed(e),
-				   &expect),
-		      what[op->gfp % 4], ret, (long)expect);
+		judge(e, fetch ? asm_fetch(e->as, id, va + done, ret, alloc_failed(e), &expect)
+		      : asm_touch(e->as, id, va + done, write, op->n, ret, alloc_failed(e), &expect),
+		      how, ret, (long)expect);
 }
 
 void op_mm(struct exec *e, const struct op *op)

@@ -104,6 +104,8 @@ static void put_field(struct out *o, const struct op_desc *d, int f,
 			put_uint(o, " write=", op->n);
 		if (op_touch_len(op->gfp) != 1)
 			put_uint(o, " len=", op_touch_len(op->gfp));
+		if (op->gfp & OPT_EXEC)
+			put(o, " exec");
 		if (op->gfp & OPT_KERNEL)
 			put(o, " kernel");
 		break;

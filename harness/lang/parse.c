@@ -311,7 +311,8 @@ static int parse_touch_len(struct stmt *st)
 
 	if (idx < 0)
 		return -1;
-	st->op.gfp = (uint8_t)((st->op.gfp & (OPT_WRITE | OPT_KERNEL)) | idx << OPT_LEN_SHIFT);
+	st->op.gfp = (uint8_t)((st->op.gfp & (OPT_WRITE | OPT_KERNEL | OPT_EXEC)) |
+			       idx << OPT_LEN_SHIFT);
 	return 0;
 }
 
@@ -370,7 +371,7 @@ static int list_options(const struct op_desc *d, char *buf, size_t cap)
 		const char *words;
 	} opts[] = {
 		{ F_GFP, "zero" },	     { F_ALIGN, "align=N" },   { F_FLAGS, "hwalign ctor" },
-		{ F_PROT, "prot=X" },	     { F_MFLAGS, "shared at=N hint=N heap" }, { F_WRITEVAL, "write=V kernel len=N" },
+		{ F_PROT, "prot=X" },	     { F_MFLAGS, "shared at=N hint=N heap" }, { F_WRITEVAL, "write=V kernel exec len=N" },
 	};
 	size_t len = 0;
 	int words = 0;
@@ -471,6 +472,9 @@ static int parse_options(struct stmt *st)
 		} else if (has_field(d, F_WRITEVAL) && tok_is(t, "kernel")) {
 			rc = take_option(st, t, 512);
 			st->op.gfp |= OPT_KERNEL;
+		} else if (has_field(d, F_WRITEVAL) && tok_is(t, "exec")) {
+			rc = take_option(st, t, 8192);
+			st->op.gfp |= OPT_EXEC;
 		} else if (has_field(d, F_WRITEVAL) && tok_is(t, "len")) {
 			rc = take_option(st, t, 2048);
 			if (rc == 0)
@@ -484,6 +488,10 @@ static int parse_options(struct stmt *st)
 		if (rc < 0)
 			return rc;
 	}
+	if ((st->op.gfp & OPT_EXEC) && has_field(d, F_WRITEVAL) &&
+	    (st->op.gfp & (OPT_WRITE | OPT_KERNEL)))
+		return fail_tok(st, NULL, "exec is the user's instruction fetch: it takes no "
+				"write= and no kernel");
 	if ((st->op.mflags & OPM_HEAP) && !(st->op.mflags & OPM_ADDR))
 		return fail_tok(st, NULL, "heap needs at=N or hint=N: it says where they count "
 				"from");

@@ -70,13 +70,15 @@ static inline size_t op_wrap_count(uint32_t size, uint8_t n, size_t *each)
 
 /* touch argument bits (binary: the gfp byte): a write (else a read) of n;
  * by the kernel through copyout/copyin (else a user access via the MMU);
- * bits 2.. index op_touch_lens (modulo NR_TOUCH_LENS), how many bytes. */
+ * an instruction fetch by the user (exec: neither write nor kernel);
+ * bits 3.. index op_touch_lens (modulo NR_TOUCH_LENS), how many bytes. */
 #define OPT_WRITE 0x1u
 #define OPT_KERNEL 0x2u
-#define OPT_LEN_SHIFT 2
+#define OPT_EXEC 0x4u
+#define OPT_LEN_SHIFT 3
 /* Lengths around powers of two up to 4 pages and 1: with any offset they
  * cross 4 KiB and 2 MiB boundaries, and stay cheap for the byte model. */
-#define NR_TOUCH_LENS 40
+#define NR_TOUCH_LENS 32
 extern const uint32_t op_touch_lens[NR_TOUCH_LENS];
 uint32_t op_touch_lens_max(void);
 static inline uint32_t op_touch_len(uint8_t gfp)
@@ -122,8 +124,11 @@ static inline uint8_t op_mflags_canon(uint8_t b)
 
 static inline uint8_t op_touch_gfp_canon(uint8_t b)
 {
-	return (uint8_t)((b & (OPT_WRITE | OPT_KERNEL)) |
-			 (((b >> OPT_LEN_SHIFT) % NR_TOUCH_LENS) << OPT_LEN_SHIFT));
+	uint8_t mode = b & (OPT_WRITE | OPT_KERNEL | OPT_EXEC);
+
+	if (mode & OPT_EXEC)
+		mode = OPT_EXEC; /* a fetch is the user's, and reads */
+	return (uint8_t)(mode | (((b >> OPT_LEN_SHIFT) % NR_TOUCH_LENS) << OPT_LEN_SHIFT));
 }
 
 struct op {

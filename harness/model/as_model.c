@@ -397,8 +397,10 @@ static struct as_store *byte_home(struct as_mm *mm, struct as_area *a, uint64_t 
 	return &mm->priv;
 }
 
-enum as_status asm_touch(struct as_model *m, int id, uint64_t addr, bool write, uint8_t value,
-			 int64_t ret, bool alloc_failed, int64_t *expect)
+/* One byte accessed: need is the prot bits any one of which allows it. */
+static enum as_status access_byte(struct as_model *m, int id, uint64_t addr, int need,
+				  bool write, uint8_t value, int64_t ret, bool alloc_failed,
+				  int64_t *expect)
 {
 	struct as_mm *mm = live_mm(m, id);
 	struct as_store *s = NULL;
@@ -414,8 +416,6 @@ enum as_status asm_touch(struct as_model *m, int id, uint64_t addr, bool write, 
 		want = -AS_EFAULT;
 	} else {
 		struct as_area *a = &mm->v[i];
-		/* W implies R; X alone does not allow loads. */
-		int need = write ? AS_PROT_WRITE : AS_PROT_READ | AS_PROT_WRITE;
 
 		s = byte_home(mm, a, addr, &key);
 		if (!(a->prot & need))
@@ -428,6 +428,21 @@ enum as_status asm_touch(struct as_model *m, int id, uint64_t addr, bool write, 
 	if (!as_store_set(s, key, value))
 		return AS_MODEL_NOMEM;
 	return AS_OK;
+}
+
+enum as_status asm_touch(struct as_model *m, int id, uint64_t addr, bool write, uint8_t value,
+			 int64_t ret, bool alloc_failed, int64_t *expect)
+{
+	/* W implies R; X alone does not allow loads. */
+	int need = write ? AS_PROT_WRITE : AS_PROT_READ | AS_PROT_WRITE;
+
+	return access_byte(m, id, addr, need, write, value, ret, alloc_failed, expect);
+}
+
+enum as_status asm_fetch(struct as_model *m, int id, uint64_t addr, int64_t ret,
+			 bool alloc_failed, int64_t *expect)
+{
+	return access_byte(m, id, addr, AS_PROT_EXEC, false, 0, ret, alloc_failed, expect);
 }
 
 bool asm_alive(const struct as_model *m, int id)

@@ -160,6 +160,10 @@ enum as_status asm_brk(struct as_model *m, int id, uint64_t new_brk, int64_t ret
  * SEGV: no VMA covers addr, or its prot forbids the access. */
 enum as_status asm_touch(struct as_model *m, int id, uint64_t addr, bool write, uint8_t value,
 			 int64_t ret, bool alloc_failed, int64_t *expect);
+/* One user instruction fetch of one byte: as a read, but only PROT_EXEC
+ * allows it (X alone does; R and W do not). */
+enum as_status asm_fetch(struct as_model *m, int id, uint64_t addr, int64_t ret,
+			 bool alloc_failed, int64_t *expect);
 
 /* --- queries for oracles; none changes the model. --- */
 

@@ -69,8 +69,8 @@ static const uint8_t sample[] = {
 	0x14, 0x01, 0x03, 0x0d, 0x00, 0x00, 0x03, 0x00, /* munmap m1 r3 8K off 3 */
 	0x15, 0x02, 0x04, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, /* mprotect m2 r4 0 prot r off 257 */
 	0x16, 0x0f, 0x10, 0x00, 0x00,       /* brk m7 64K */
-	0x17, 0x03, 0x05, 0x0c, 0x01, 0x00, 0x04, 0x99, /* touch m3 r5 4K+1 len=2, read: n -> 0 */
-	0x17, 0x04, 0x26, 0x80, 0x13, 0x88, 0x05, 0x5a, /* touch m4 r6 5000 write 0x5a len=2 */
+	0x17, 0x03, 0x05, 0x0c, 0x01, 0x00, 0x08, 0x99, /* touch m3 r5 4K+1 len=2, read: n -> 0 */
+	0x17, 0x04, 0x26, 0x80, 0x13, 0x88, 0x09, 0x5a, /* touch m4 r6 5000 write 0x5a len=2 */
 	0x17, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x7e, /* touch m0 r0 0 write 0x7e kernel */
 	0x18, 0x16, 0x00, 0x00, 0x10, 0x02, /* kvmmake 4M off=528 */
 	0x09, 0x01, 0x18,                   /* cache_create cut after the size's b0 */
@@ -155,6 +155,18 @@ static void test_lone_opcode(void)
 	CHECK(p.ops[0].kind == OP_KREALLOC && p.ops[0].dst == 0 && p.ops[0].size == 0);
 	prog_decode(NULL, 0, &p);
 	CHECK_EQ_UL(p.n, 0);
+}
+
+/* A fetch is the user's read: exec drops write, kernel and the value. */
+static void test_touch_exec(void)
+{
+	static struct program p;
+	const uint8_t b[] = { 0x17, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07 | 1 << OPT_LEN_SHIFT, 0x7e };
+
+	prog_decode(b, sizeof(b), &p);
+	CHECK_EQ_UL(p.n, 1);
+	CHECK(p.ops[0].gfp == (OPT_EXEC | 1 << OPT_LEN_SHIFT) && p.ops[0].n == 0);
+	CHECK_EQ_UL(op_touch_len(p.ops[0].gfp), op_touch_lens[1]);
 }
 
 static void test_max_ops(void)
@@ -266,6 +278,7 @@ int main(void)
 	test_sample_values();
 	test_truncations(sample, sizeof sample);
 	test_lone_opcode();
+	test_touch_exec();
 	test_max_ops();
 	test_encode_cap();
 	test_random_bytes();

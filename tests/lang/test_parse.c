@@ -127,6 +127,8 @@ static const struct {
 	{ "r0 = mmap m0 4K prot=r heap", 1, 28, "heap needs at=N or hint=N" },
 	{ "touch m0 r0 0 len=5", 1, 19, "len out of range: '5' (must be one of 1 2 3 4 7 8" },
 	{ "touch m0 r0 0 len=1 len=2", 1, 21, "duplicate option 'len'" },
+	{ "touch m0 r0 0 exec kernel", 1, 26, "exec is the user's instruction fetch" },
+	{ "touch m0 r0 0 write=3 exec", 1, 27, "exec is the user's instruction fetch" },
 	{ "r0 = mmap m0 2M prot=r at=0x10000", 1, 27, "at out of range" },
 	{ "r0 = mmap m0 2M prot=r at=99999999999", 1, 27, "at out of range" },
 	{ "r0 = mmap m0 2M prot=r at=-1", 1, 27, "expected at= a number, got '-1'" },
@@ -148,7 +150,7 @@ static const struct {
 	{ "touch m0 r0 1 write=x", 1, 21, "expected write= a number, got 'x'" },
 	{ "touch m0 r0 1 write=1 write=2", 1, 23, "duplicate option 'write'" },
 	{ "touch m0 r0 1 write", 1, 20, "missing '=' after write" },
-	{ "touch m0 r0 1 zero", 1, 15, "extra argument 'zero' (touch takes the options: write=V kernel len=N)" },
+	{ "touch m0 r0 1 zero", 1, 15, "extra argument 'zero' (touch takes the options: write=V kernel exec len=N)" },
 	{ "touch m0 r0 9M", 1, 13, "size '9M' not encodable" },
 	{ "brk m0 4K zero", 1, 11, "extra argument 'zero'" },
 	{ "mm_exit m8", 1, 9, "'m8' is not a slot (p0..p63, o0..o63, c0..c7, m0..m7, r0..r31, no "
@@ -223,6 +225,8 @@ static void test_accepted(void)
 	CHECK(parse_str("c0 = kmem_cache_create 64 ctor align=4096 hwalign", &prog, NULL) == 0);
 	CHECK(prog.ops[0].align == 7 && prog.ops[0].flags == (OPC_CTOR | OPC_HWALIGN));
 	CHECK(parse_str("p0 = alloc_pages 011", &prog, NULL) == 0 && prog.ops[0].order == 11);
+	CHECK(parse_str("touch m0 r0 4090 len=16 exec", &prog, NULL) == 0);
+	CHECK(prog.ops[0].gfp == (OPT_EXEC | 7 << OPT_LEN_SHIFT) && op_touch_len(prog.ops[0].gfp) == 16);
 	CHECK(parse_str("touch m0 r0 4090 len=8193 write=3 kernel", &prog, NULL) == 0);
 	CHECK(op_touch_len(prog.ops[0].gfp) == 8193 && prog.ops[0].n == 3 &&
 	      (prog.ops[0].gfp & (OPT_WRITE | OPT_KERNEL)) == (OPT_WRITE | OPT_KERNEL));

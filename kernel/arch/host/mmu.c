@@ -216,7 +216,10 @@ static enum mmu_fault copy(pagetable_t pt, uintptr_t va, void *buf, size_t n,
 enum mmu_fault mmu_copy_in(pagetable_t pt, void *dst, uintptr_t va, size_t n,
 			   unsigned int mode, size_t *done)
 {
-	return copy(pt, va, dst, n, MMU_READ | (mode & MMU_USER), false, done);
+	/* An instruction fetch needs X where a load needs R. */
+	unsigned int access = (mode & MMU_EXEC) ? MMU_EXEC : MMU_READ;
+
+	return copy(pt, va, dst, n, access | (mode & MMU_USER), false, done);
 }
 
 enum mmu_fault mmu_copy_out(pagetable_t pt, uintptr_t va, const void *src, size_t n,

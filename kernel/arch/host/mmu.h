@@ -44,7 +44,9 @@ struct mmu_stats {
 struct mmu_result mmu_translate(pagetable_t pt, uintptr_t va, unsigned int access);
 
 /* Copy between a host buffer and the address space, page by page, as one
- * access each. Returns MMU_OK or the first fault (*done bytes were done). */
+ * access each. Returns MMU_OK or the first fault (*done bytes were done).
+ * mode: MMU_USER for U-mode; MMU_EXEC makes mmu_copy_in an instruction
+ * fetch (the leaf needs X, not R). */
 enum mmu_fault mmu_copy_in(pagetable_t pt, void *dst, uintptr_t va, size_t n,
 			   unsigned int mode, size_t *done);
 enum mmu_fault mmu_copy_out(pagetable_t pt, uintptr_t va, const void *src, size_t n,
