@@ -12,7 +12,13 @@
 
 struct exec_config {
 	const struct allocator *allocator;      /* NULL: the kernel */
-	size_t arena_size;                      /* 0: MMRIG_ARENA_MB */
+	/* Every program runs on this geometry instead of its own (a replay
+	 * under a geometry matrix); NULL: the program's. */
+	const struct prog_geometry *geometry;
+	/* Every program runs on an arena of this many bytes, laid out as
+	 * arenas were before geometries (host_arena_layout_default), which
+	 * may be larger than any geometry; 0: the program's geometry. */
+	size_t arena_size;
 };
 
 #define DIV_TEXT 320

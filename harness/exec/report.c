@@ -41,6 +41,11 @@ void report_context(const struct program *p, long op_index, FILE *out)
 
 	if (!p)
 		return;
+	/* What the finding needs besides the ops: the machine it ran on. */
+	if (!geom_is_default(&p->geom)) {
+		geom_format(&p->geom, line, sizeof(line));
+		fprintf(out, "geometry:  %s\n", line);
+	}
 	if (op_index == EXEC_AT_BOOT) {
 		fprintf(out, "op:        boot (the allocator's init, before the first op)\n");
 		return;

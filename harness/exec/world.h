@@ -71,6 +71,12 @@ struct exec {
 	bool traced;
 	struct op_set ops; /* what the allocator can run */
 	struct host_arena arena;
+	/* The geometry the arena and the model are laid out for, resolved
+	 * (pages 0: none yet); a config's geometry overrides the program's,
+	 * and a config's arena size fixes one layout for every program. */
+	struct prog_geometry geom;
+	struct prog_geometry override;
+	bool has_override, fixed_layout;
 	struct buddy_model *model;
 	struct bm_range usable[HOST_MAX_RANGES]; /* what the model starts free */
 	int nr_usable;

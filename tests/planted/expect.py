@@ -30,6 +30,9 @@ def main():
     ap.add_argument("--clean-args", default="")
     ap.add_argument("--program", required=True)
     ap.add_argument("--signature", required=True)
+    ap.add_argument("--default-geometry-passes", action="store_true",
+                    help="the bug hides on the default geometry: the buggy tool must pass "
+                         "the program there (--geometry with the default spelled out)")
     a = ap.parse_args()
 
     rc, sig, out = replay(a.clean, a.clean_args.split(), a.program)
@@ -43,6 +46,13 @@ def main():
     if sig != a.signature:
         sys.exit(f"FAIL: signature {sig!r}, want {a.signature!r}")
     print(f"caught: {sig}")
+    if a.default_geometry_passes:
+        rc, sig, out = replay(a.buggy, a.buggy_args.split() + [
+            "--geometry", "pages=4096 hole=2061+7"], a.program)
+        if rc != 0:
+            print(out)
+            sys.exit(f"FAIL: the bug shows on the default geometry too (exit {rc}, {sig})")
+        print("passes on the default geometry, as the bug needs another one")
 
 
 if __name__ == "__main__":
