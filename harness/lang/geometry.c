@@ -4,6 +4,7 @@
  * byte string decodes to a valid geometry (fields modulo their ranges,
  * then canon), and the text form is checked with line:column errors. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -209,9 +210,12 @@ static int parse_words(const struct line *ln, int i, struct prog_geometry *out,
 	for (; i < ln->ntok; i += 3) {
 		const struct tok *k = &ln->tok[i], *val = i + 2 < ln->ntok ? &ln->tok[i + 2] : NULL;
 
-		if (i + 1 >= ln->ntok || !tok_is(&ln->tok[i + 1], "=") || !val ||
-		    tok_is(val, "="))
-			return gfail(err, ln, i + 1 < ln->ntok ? ln->tok[i + 1].col : ln->end_col,
+		bool has_eq = i + 1 < ln->ntok && tok_is(&ln->tok[i + 1], "=");
+
+		if (!has_eq || !val || tok_is(val, "="))
+			return gfail(err, ln, !has_eq ? (i + 1 < ln->ntok ? ln->tok[i + 1].col :
+							     ln->end_col) :
+					      val ? val->col : ln->end_col,
 				     "geometry: expected KEY=VALUE (pages=, align=, hole=) after '%.*s'",
 				     SHOW(k));
 		if (tok_is(k, "pages")) {
