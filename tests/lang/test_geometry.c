@@ -6,20 +6,12 @@
 #include <string.h>
 
 #include "check.h"
+#include "lang_test.h"
 #include "prog.h"
 
 static struct program prog, prog2;
 
-static int parse_str(const char *s, struct program *p, struct parse_error *err)
-{
-	return prog_parse(s, strlen(s), p, err);
-}
-
-static const struct {
-	const char *text;
-	int line, col;
-	const char *msg;
-} bad[] = {
+static const struct parse_case bad[] = {
 	{ "check\ngeometry pages=8192", 2, 1, "geometry must be the program's first statement" },
 	{ "geometry pages=8192\ngeometry pages=8192", 2, 1, "must be the program's first" },
 	{ "geometry pages=511", 1, 16, "pages out of range: '511' (must be 512..16384)" },
@@ -42,17 +34,7 @@ static const struct {
 
 static void test_errors(void)
 {
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		struct parse_error err;
-		int rc = parse_str(bad[i].text, &prog, &err);
-		int ok = rc == -1 && err.line == bad[i].line && err.col == bad[i].col &&
-			 strstr(err.msg, bad[i].msg) != NULL;
-
-		CHECK(ok);
-		if (!ok)
-			fprintf(stderr, "  input %zu: rc %d, %d:%d: %s (want %d:%d: %s)\n", i, rc,
-				err.line, err.col, err.msg, bad[i].line, bad[i].col, bad[i].msg);
-	}
+	check_parse_errors(bad, sizeof bad / sizeof bad[0]);
 }
 
 static void print_to(const struct program *p, char *buf, size_t cap)
@@ -86,12 +68,12 @@ static void test_canonical(void)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct parse_error err;
 
-		CHECK(parse_str(cases[i].in, &prog, &err) == 0);
+		CHECK(prog_parse(cases[i].in, strlen(cases[i].in), &prog, &err) == 0);
 		print_to(&prog, out, sizeof out);
 		if (strcmp(out, cases[i].out))
 			fprintf(stderr, "  case %zu: printed '%s', want '%s'\n", i, out, cases[i].out);
 		CHECK(strcmp(out, cases[i].out) == 0);
-		CHECK(parse_str(out, &prog2, &err) == 0);
+		CHECK(prog_parse(out, strlen(out), &prog2, &err) == 0);
 		print_to(&prog2, again, sizeof again);
 		CHECK(strcmp(out, again) == 0);
 		size_t n = prog_encode(&prog, bin, sizeof bin);
