@@ -83,8 +83,8 @@ static int run_one(const char *path, FILE *out)
 	int failed = exec_run(exec, &prog, &d);
 
 	if (failed == EXEC_NOT_APPLICABLE && d.op_index < 0) {
-		fprintf(out, "op:        boot (%s)\nthe arena cannot hold it: expected %s\n",
-			d.actual, d.expected);
+		fprintf(out, "op:        boot (%s)\nnot applicable here: it needs %s\n", d.actual,
+			d.expected);
 		return REPLAY_NOT_APPLICABLE;
 	}
 	if (failed == EXEC_NOT_APPLICABLE) {

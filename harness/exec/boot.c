@@ -160,6 +160,18 @@ static int boot_page_allocator(struct exec *e)
 	return 0;
 }
 
+/* A byte allocator's declared need against the geometry's boot memory. */
+static bool source_fits(struct exec *e)
+{
+	unsigned int order = 0;
+
+	if (!e->ba->min_source_block)
+		return true;
+	while (order <= MAX_ORDER && ((size_t)PAGE_SIZE << order) < e->ba->min_source_block)
+		order++;
+	return bm_max_free_order(e->model) >= (int)order;
+}
+
 int allocator_boot(struct exec *e)
 {
 	struct adapter_sink sink = { e, NULL, on_error };
@@ -169,6 +181,8 @@ int allocator_boot(struct exec *e)
 		return boot_page_allocator(e);
 	host_mm_reset(&e->arena);
 	bm_reset(e->model, e->usable, e->nr_usable);
+	if (e->al->kind == ALLOC_BYTE && !source_fits(e))
+		return BOOT_TOO_SMALL;
 	hooks_attach(e);
 	adapter_sink_set(&sink);
 	if (e->al->kind == ALLOC_BYTE && e->ba->init && e->ba->init())

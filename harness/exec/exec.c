@@ -190,10 +190,13 @@ static void world_reset(struct exec *e)
  * first op's. */
 static int boot(struct exec *e)
 {
+	int rc;
+
 	e->op_index = OP_AT_BOOT;
 	world_reset(e);
-	if (allocator_boot(e))
-		return -1;
+	rc = allocator_boot(e);
+	if (rc)
+		return rc;
 	if (!diverged(e))
 		oracle_free_counts(e);
 	/* The whole structure, the kernel's too: a boot free path or a
@@ -295,6 +298,7 @@ static void digest_op(struct exec *e)
 int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 {
 	long na = inapplicable(e, p);
+	char g[160];
 
 	memset(d, 0, sizeof(*d));
 	e->digest = 0xcbf29ce484222325ULL;
@@ -309,8 +313,6 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 		return EXEC_NOT_APPLICABLE;
 	}
 	if (geometry_layout(e, &p->geom)) {
-		char g[160];
-
 		e->op_index = OP_AT_BOOT;
 		geom_format(e->has_override ? &e->override : &p->geom, g, sizeof g);
 		diverge(e, NOT_APPLICABLE_CHECK, "a geometry of at most %lu pages",
@@ -321,7 +323,18 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 	exec_now.prog = p;
 	/* A crash while the allocator boots is the boot's, not the end's. */
 	publish(OP_AT_BOOT, -1);
-	if (boot(e) && !diverged(e)) {
+	int booted = boot(e);
+	if (booted == BOOT_TOO_SMALL) {
+		geom_format(&e->geom, g, sizeof g);
+		diverge(e, NOT_APPLICABLE_CHECK, "allocator %s: a geometry with a free block of "
+			"%zu bytes at boot", e->al->name, e->ba->min_source_block);
+		diverge_actual(e, "geometry %s", g);
+		hooks_detach();
+		adapter_sink_set(NULL);
+		exec_now.op_index = -1;
+		return EXEC_NOT_APPLICABLE;
+	}
+	if (booted && !diverged(e)) {
 		diverge(e, "harness.init", "allocator %s initialises", e->al->name);
 		diverge_actual(e, "init failed");
 	}

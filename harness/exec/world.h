@@ -152,7 +152,9 @@ void byte_slot_release(struct exec *e, int slot);
 bool bytes_verify_all(struct exec *e);
 
 /* boot.c: fresh state before every program, per kind of allocator, and
- * the ops each kind can run */
+ * the ops each kind can run. 0, -1 (init failed), or BOOT_TOO_SMALL: the
+ * geometry lacks the block a byte allocator declared it needs. */
+#define BOOT_TOO_SMALL 1
 int allocator_boot(struct exec *e);
 
 /* ops_page.c / ops_slab.c */

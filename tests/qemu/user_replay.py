@@ -9,9 +9,10 @@ Every program runs on its own geometry in both builds, so nothing may
 differ: there is no expected difference.
 
 --selftest proves the comparison can fail: it compares the host build with
-OTHER_REPLAY, the same build with a planted bug that only a geometry with
-several MAX_ORDER blocks shows (buddy-top-merge; the seeds have such a
-program), and passes only if differences are reported.
+OTHER_REPLAY, the same build with a planted bug that only a non-default
+geometry shows (buddy-tail-rounded: an arena that ends inside a MAX_ORDER
+block, as tests/planted/programs/geometry-partial-top.mmr has), and passes
+only if differences are reported.
 Exit 0 on agreement, 1 on any difference or failure, 77 (ctest SKIP) when
 the cross compiler or qemu-user is not installed.
 """
@@ -66,7 +67,7 @@ def main():
         diff = differences(host, other)
         for d in diff[:5]:
             print(d)
-        print(f"{len(diff)} of {len(host)} programs differ with a planted top-order merge bug")
+        print(f"{len(diff)} of {len(host)} programs differ with a planted geometry bug")
         sys.exit(0 if diff else 1)
     rv_replay = build_riscv(root)
     t = time.monotonic()

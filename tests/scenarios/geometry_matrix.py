@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
 """The regression corpus and the seeds replayed under a geometry matrix.
 
-usage: geometry_matrix.py SOURCE_DIR REPLAY DOUBLES [--buggy TOOL]
+usage: geometry_matrix.py SOURCE_DIR REPLAY DOUBLES [--also NAME...] [--buggy TOOL]
 
 Every program runs on its own geometry and then on each geometry below
 (mmrig-replay --geometry), on the kernel; the seeds also on the plugged
-page and byte doubles. Every verdict must be PASS. N/A is accepted only
-for an op the allocator cannot run, and only where the program is N/A on
-its own geometry too: nothing that differs between geometries is
+page and byte doubles, and the allocators named after --also (the
+third-party ones built in). Every verdict must be PASS. N/A is accepted
+only for an op the allocator cannot run, where the program is N/A on its
+own geometry too, or for a geometry without the page-source block a
+byte allocator declares its init needs (min_source_block: jemalloc's 2
+MiB on the 2 MiB arena): nothing that differs between geometries is
 expected.
 
 --buggy TOOL is the self-test: TOOL carries a bug that only a geometry
 with several MAX_ORDER blocks shows, so the matrix must report a failure
 with it, and none on the default geometry. Exit 0 when it does.
 """
+import argparse
 import json
 import subprocess
 import sys
@@ -42,20 +46,26 @@ def replay(cmd, root):
     return {r["file"]: r for r in json.loads(p.stdout)["results"]}
 
 
-def runs(replay_tool, doubles):
+def runs(replay_tool, doubles, also=()):
     """(label, command) for every cell of the matrix."""
     for g in [None] + GEOMETRIES:
         geo = ["--geometry", g] if g else []
         name = g or "own geometry"
         yield f"kbuddy / {name}", [replay_tool, *geo, *KERNEL_DIRS]
         if doubles:
-            for a in DOUBLES:
+            for a in DOUBLES + list(also):
                 yield f"{a} / {name}", [doubles, "--allocator", a, *geo, "corpus/seeds"]
 
 
 def main():
-    root, replay_tool, doubles = sys.argv[1:4]
-    buggy = sys.argv[sys.argv.index("--buggy") + 1] if "--buggy" in sys.argv else None
+    ap = argparse.ArgumentParser()
+    ap.add_argument("root")
+    ap.add_argument("replay")
+    ap.add_argument("doubles")
+    ap.add_argument("--also", nargs="*", default=[])
+    ap.add_argument("--buggy")
+    a = ap.parse_args()
+    root, replay_tool, doubles, buggy = a.root, a.replay, a.doubles, a.buggy
     if buggy:
         default = replay([buggy, "--geometry", GEOMETRIES[0], *KERNEL_DIRS], root)
         bad = [f for f, r in default.items() if r["result"] == "FAIL"]
@@ -71,7 +81,7 @@ def main():
 
     own_na = {}
     bad, cells = [], 0
-    for label, cmd in runs(replay_tool, doubles):
+    for label, cmd in runs(replay_tool, doubles, a.also):
         res = replay(cmd, root)
         key = label.split(" / ")[0]
         if key not in own_na:
@@ -83,6 +93,8 @@ def main():
                 passed += 1
             elif r["result"] == "N/A" and f in own_na[key] and \
                     not r.get("not_applicable", "").startswith("boot"):
+                pass
+            elif r["result"] == "N/A" and "a free block of" in r.get("report", ""):
                 pass
             else:
                 bad.append(f"{label}: {f}: {r['result']} {r.get('signature', '')}"
