@@ -154,11 +154,14 @@ static void scrub_dirty(struct host_arena *a)
 	}
 }
 
-void host_arena_forget(struct host_arena *a)
+void host_arena_forget(struct host_arena *a, unsigned long next_pfns)
 {
+	/* Past both layouts the pages stay poisoned: no reset touches them. */
+	unsigned long span = next_pfns > a->nr_pfns ? next_pfns : a->nr_pfns;
+
 	scrub_dirty(a);
 	memset(a->dirty, 0, BITS_TO_LONGS(a->nr_pfns) * sizeof(unsigned long));
-	asan_unpoison(a->base, a->cap_pfns << PAGE_SHIFT);
+	asan_unpoison(a->base, span << PAGE_SHIFT);
 	memset(a->base, 0, a->nr_meta_pfns << PAGE_SHIFT);
 	a->poisoned = false;
 }

@@ -71,7 +71,7 @@ int host_arena_layout(struct host_arena *a, unsigned long nr, unsigned int align
 	    !memcmp(a->usable, next.usable, sizeof(next.usable)))
 		return 0;
 	if (a->nr_pfns)
-		host_arena_forget(a);
+		host_arena_forget(a, nr);
 	next.poisoned = a->poisoned;
 	*a = next;
 	return 0;
