@@ -12,7 +12,7 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-struct exec_position exec_now = { NULL, NULL, -1 };
+struct exec_position exec_now = { NULL, NULL, NULL, -1 };
 struct exec_progress *exec_progress;
 
 static void publish(long op_index, int op_kind)
@@ -65,6 +65,7 @@ static int geometry_layout(struct exec *e, const struct prog_geometry *own)
 		return -1;
 	}
 	e->geom = g;
+	exec_now.geom = &e->geom;
 	return model_layout(e);
 }
 

@@ -106,6 +106,9 @@ extern long (*exec_user_touch)(struct mm_struct *mm, uintptr_t va, bool write,
 struct exec_position {
 	const struct program *prog;
 	const char *allocator; /* NULL: the kernel */
+	/* The geometry the program ran on: its own, or mmrig-replay
+	 * --geometry's (NULL: not yet laid out). */
+	const struct prog_geometry *geom;
 	long op_index; /* -1 before the first op, p->n during the final release */
 };
 extern struct exec_position exec_now;
