@@ -357,6 +357,9 @@ MMRIG_BYTE_ALLOCATOR(mmrig_byte_jemalloc) = {
 	 * max_align_t. */
 	.min_align = 8,
 	.max_size = JE_MAX_SIZE,
+	/* arenas.create takes a 2 MiB chunk for the arena's base (metadata):
+	 * a geometry without one (pages=512) cannot start it. */
+	.min_source_block = 2UL << 20,
 	.zero_size = MMRIG_ZERO_UNIQUE,
 	.confined = true,
 	.init = je_init,

@@ -50,6 +50,11 @@ struct mmrig_byte_allocator {
 	void *(*realloc)(void *p, size_t size);
 	void *(*aligned_alloc)(size_t align, size_t size);
 	size_t (*usable_size)(void *p);
+	/* The largest page-source block init needs, in bytes (0: none). On a
+	 * geometry whose boot free memory holds no block that large the
+	 * allocator cannot start: its programs are N/A there, not failures
+	 * (docs/op-language.md#geometry). */
+	size_t min_source_block;
 };
 
 #define MMRIG_BYTE_ALLOCATOR(var) \

@@ -35,14 +35,16 @@ static void usage(FILE *out)
 		"  --list-checks[=plugged|=families]  every check (or those judged on\n"
 		"                     plugged allocators, or the oracles with their\n"
 		"                     checks) as the rows of a Markdown table\n"
-		"  --arena-mb N       physical memory size (default %d)\n"
+		"  --geometry G       run every program on geometry G (\"pages=N [align=A]\n"
+		"                     [hole=START+LEN]...\", docs/op-language.md), not its own\n"
+		"  --arena-mb N       run every program on an N MiB arena laid out as before\n"
+		"                     geometries (a hole half-way in), N up to 4096\n"
 		"  --timeout SECS     per-program wall-time limit (default 30): \"timeout in OP\"\n"
 		"  --rss-mb N         per-program resident-memory limit (default 2048, 0: none):\n"
 		"                     \"oom in OP\"\n"
 		"  --no-fork          run in this process (a crash ends the replay)\n"
 		"  --quiet            no report text for failures, just the lines\n"
-		"exit: 0 all passed, 1 a program failed, 2 bad usage or unreadable input\n",
-		MMRIG_ARENA_MB);
+		"exit: 0 all passed, 1 a program failed, 2 bad usage or unreadable input\n");
 }
 
 /* Loads and runs one program; the verdict is the exit status. */
@@ -72,6 +74,7 @@ static int run_one(const char *path, FILE *out)
 	}
 	if (!exec) {
 		struct exec_config cfg = { .allocator = opts.allocator,
+					   .geometry = opts.has_geometry ? &opts.geometry : NULL,
 					   .arena_size = opts.arena_mb << 20 };
 		exec = exec_create(&cfg);
 		if (!exec)
@@ -80,6 +83,11 @@ static int run_one(const char *path, FILE *out)
 	}
 	int failed = exec_run(exec, &prog, &d);
 
+	if (failed == EXEC_NOT_APPLICABLE && d.op_index < 0) {
+		fprintf(out, "op:        boot (%s)\nnot applicable here: it needs %s\n", d.actual,
+			d.expected);
+		return REPLAY_NOT_APPLICABLE;
+	}
 	if (failed == EXEC_NOT_APPLICABLE) {
 		char line[160];
 
@@ -224,6 +232,7 @@ int main(int argc, char **argv)
 		{ "list-allocators", no_argument, NULL, 'l' },
 		{ "list-checks", optional_argument, NULL, 'c' },
 		{ "arena-mb", required_argument, NULL, 'm' },
+		{ "geometry", required_argument, NULL, 'g' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "rss-mb", required_argument, NULL, 'R' },
 		{ "no-fork", no_argument, NULL, 'n' },
@@ -235,7 +244,6 @@ int main(int argc, char **argv)
 	char *end;
 	const char *allocator_name = NULL;
 
-	opts.arena_mb = MMRIG_ARENA_MB;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': opts.json = true; break;
@@ -275,6 +283,17 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'g': {
+			struct parse_error err;
+
+			if (geom_parse(optarg, &opts.geometry, &err)) {
+				fprintf(stderr, "--geometry:%d:%d: error: %s\n", err.line, err.col,
+					err.msg);
+				return 2;
+			}
+			opts.has_geometry = true;
+			break;
+		}
 		case 'T':
 			opts.timeout = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || !opts.timeout) {

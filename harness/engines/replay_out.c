@@ -200,7 +200,8 @@ void replay_results_finish(struct replay_results *res, const struct replay_opts 
 		return;
 	if (!opts->json) {
 		if (res->not_applicable)
-			printf("replay: %lu not applicable (an op the allocator cannot run)\n",
+			printf("replay: %lu not applicable (an op or a geometry the allocator "
+			       "cannot run)\n",
 			       res->not_applicable);
 		printf("replay: %lu passed, %lu failed\n", res->passed, res->failed);
 		if (res->known_open)

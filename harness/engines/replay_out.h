@@ -15,7 +15,9 @@ struct replay_opts {
 	bool json, text_only, no_fork, quiet;
 	enum prog_form form;
 	const struct allocator *allocator;
-	size_t arena_mb;
+	size_t arena_mb;                /* 0: each program's geometry */
+	struct prog_geometry geometry;  /* with has_geometry: every program's */
+	bool has_geometry;
 	unsigned int timeout, rss_mb;
 };
 

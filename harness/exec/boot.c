@@ -167,7 +167,19 @@ void allocator_reset(struct exec *e)
 		return;
 	host_mm_reset(&e->arena);
 	bm_reset(e->model, e->usable, e->nr_usable);
-	slab_model_reset(e->slabs);
+	slab_model_reset(e->slabs, e->arena.nr_pfns);
+}
+
+/* A byte allocator's declared need against the geometry's boot memory. */
+static bool source_fits(struct exec *e)
+{
+	unsigned int order = 0;
+
+	if (!e->ba->min_source_block)
+		return true;
+	while (order <= MAX_ORDER && ((size_t)PAGE_SIZE << order) < e->ba->min_source_block)
+		order++;
+	return bm_max_free_order(e->model) >= (int)order;
 }
 
 int allocator_boot(struct exec *e)
@@ -185,6 +197,8 @@ int allocator_boot(struct exec *e)
 	else
 		allocator_reset(e);
 	e->fresh = false;
+	if (e->al->kind == ALLOC_BYTE && !source_fits(e))
+		return BOOT_TOO_SMALL;
 	hooks_attach(e);
 	adapter_sink_set(&sink);
 	if (e->al->kind == ALLOC_BYTE && e->ba->init && e->ba->init())

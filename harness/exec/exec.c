@@ -12,7 +12,7 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-struct exec_position exec_now = { NULL, NULL, -1 };
+struct exec_position exec_now = { NULL, NULL, NULL, -1 };
 struct exec_progress *exec_progress;
 
 static void publish(long op_index, int op_kind)
@@ -24,10 +24,56 @@ static void publish(long op_index, int op_kind)
 	}
 }
 
+_Static_assert(GEOM_MAX_ALIGN_ORDER == MAX_ORDER, "a geometry's start alignment tops at MAX_ORDER");
+_Static_assert(GEOM_MAX_HOLES <= HOST_MAX_HOLES, "the arena takes every hole a geometry has");
+
+/* The models follow the arena's layout: sized for its pages, starting
+ * from its usable ranges. */
+static int model_layout(struct exec *e)
+{
+	bm_destroy(e->model);
+	e->model = bm_create(e->arena.base_pfn, e->arena.nr_pfns, e->pa->max_order);
+	if (!e->model)
+		return -1;
+	e->nr_usable = e->arena.nr_usable;
+	for (int i = 0; i < e->nr_usable; i++) {
+		e->usable[i].start_pfn = e->arena.usable[i].start_pfn;
+		e->usable[i].end_pfn = e->arena.usable[i].end_pfn;
+	}
+	return 0;
+}
+
+/* Lays out the arena for the geometry a program runs on (the config's,
+ * else its own), unless it already is. Returns -1 when the arena cannot
+ * hold it (the in-kernel replay's arena is only as large as the RAM it
+ * found): the program is then N/A. */
+static int geometry_layout(struct exec *e, const struct prog_geometry *own)
+{
+	struct prog_geometry g;
+	struct mem_range holes[GEOM_MAX_HOLES];
+
+	if (e->fixed_layout)
+		return 0;
+	geom_resolve(e->has_override ? &e->override : own, &g);
+	if (e->geom.pages && !memcmp(&g, &e->geom, sizeof g))
+		return 0;
+	for (unsigned int i = 0; i < g.nr_holes; i++)
+		holes[i] = (struct mem_range){ g.holes[i].start,
+					       (unsigned long)g.holes[i].start + g.holes[i].len };
+	if (host_arena_layout(&e->arena, g.pages, g.align_order, holes, g.nr_holes)) {
+		e->geom.pages = 0;
+		return -1;
+	}
+	e->geom = g;
+	exec_now.geom = &e->geom;
+	e->fresh = false; /* a new layout: the next boot must reset */
+	return model_layout(e);
+}
+
 struct exec *exec_create(const struct exec_config *cfg)
 {
 	struct exec *e = calloc(1, sizeof(*e));
-	size_t size = cfg->arena_size ? cfg->arena_size : (size_t)MMRIG_ARENA_MB << 20;
+	size_t size = cfg->arena_size ? cfg->arena_size : (size_t)GEOM_MAX_PAGES << PAGE_SHIFT;
 
 	if (!e)
 		return NULL;
@@ -43,21 +89,32 @@ struct exec *exec_create(const struct exec_config *cfg)
 		free(e);
 		return NULL;
 	}
-	if (host_arena_create(size, &e->arena)) {
+	if (size < HOST_ARENA_DEFAULT)
+		size = HOST_ARENA_DEFAULT;
+	/* Mapped once, as large as the largest geometry; RAM that short of it
+	 * (the in-kernel replay) still runs the default geometry, and reports
+	 * the larger ones N/A. */
+	if (host_arena_create(size, &e->arena) &&
+	    (cfg->arena_size || host_arena_create(HOST_ARENA_DEFAULT, &e->arena))) {
 		free(e);
 		return NULL;
 	}
-	e->nr_usable = e->arena.nr_usable;
-	for (int i = 0; i < e->nr_usable; i++) {
-		e->usable[i].start_pfn = e->arena.usable[i].start_pfn;
-		e->usable[i].end_pfn = e->arena.usable[i].end_pfn;
+	if (cfg->geometry) {
+		e->has_override = true;
+		e->override = *cfg->geometry;
 	}
+	e->fixed_layout = cfg->arena_size != 0;
 	/* The canonical structure is capped where the allocator's is. */
-	e->model = bm_create(e->arena.base_pfn, e->arena.nr_pfns, e->pa->max_order);
-	/* Fuzz inputs are full of check ops: the walk's scratch is made once. */
-	e->walk_seen = malloc(e->arena.nr_pfns);
-	e->pt_tally = pt_tally_alloc(e->arena.nr_pfns);
-	e->slabs = slab_model_create(e->arena.nr_pfns);
+	static const struct prog_geometry deflt;
+	if (e->fixed_layout ? model_layout(e) : geometry_layout(e, &deflt)) {
+		free(e);
+		return NULL;
+	}
+	/* Fuzz inputs are full of check ops: the walk's scratch is made once,
+	 * for the largest layout. */
+	e->walk_seen = malloc(e->arena.cap_pfns);
+	e->pt_tally = pt_tally_alloc(e->arena.cap_pfns);
+	e->slabs = slab_model_create(e->arena.cap_pfns);
 	e->touch_buf = malloc(op_touch_lens_max());
 	/* The kernel's user layout: mappings in [0x1000, 2^38), heap and
 	 * mmap bases as in mm/mm.h. */
@@ -135,17 +192,24 @@ static void world_reset(struct exec *e)
 }
 
 /* Boot, then the allocator's free structure is judged before any op: a
- * plugged allocator's init may claim pages, and a mismatch then is the
- * boot's fault, not the first op's. */
+ * plugged allocator's init may claim pages, the kernel's buddy frees the
+ * geometry's ranges, and a mismatch then is the boot's fault, not the
+ * first op's. */
 static int boot(struct exec *e)
 {
+	int rc;
+
 	e->op_index = OP_AT_BOOT;
 	world_reset(e);
-	if (allocator_boot(e))
-		return -1;
+	rc = allocator_boot(e);
+	if (rc)
+		return rc;
 	if (!diverged(e))
 		oracle_free_counts(e);
-	if (!diverged(e) && e->al->kind == ALLOC_PAGE)
+	/* The whole structure, the kernel's too: a boot free path or a
+	 * top-order merge that goes wrong on this geometry shows here, as
+	 * "in boot", not at some later op. */
+	if (!diverged(e))
 		oracle_free_lists(e);
 	return 0;
 }
@@ -241,6 +305,7 @@ static void digest_op(struct exec *e)
 int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 {
 	long na = inapplicable(e, p);
+	char g[160];
 
 	memset(d, 0, sizeof(*d));
 	e->digest = 0xcbf29ce484222325ULL;
@@ -254,9 +319,29 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 		diverge_actual(e, "%s", op_name(p->ops[na].kind));
 		return EXEC_NOT_APPLICABLE;
 	}
+	if (geometry_layout(e, &p->geom)) {
+		e->op_index = OP_AT_BOOT;
+		geom_format(e->has_override ? &e->override : &p->geom, g, sizeof g);
+		diverge(e, NOT_APPLICABLE_CHECK, "a geometry of at most %lu pages",
+			e->arena.cap_pfns);
+		diverge_actual(e, "geometry %s", g);
+		return EXEC_NOT_APPLICABLE;
+	}
 	exec_now.prog = p;
+	/* A crash while the allocator boots is the boot's, not the end's. */
 	publish(EXEC_AT_BOOT, -1);
-	if (boot(e) && !diverged(e)) {
+	int booted = boot(e);
+	if (booted == BOOT_TOO_SMALL) {
+		geom_format(&e->geom, g, sizeof g);
+		diverge(e, NOT_APPLICABLE_CHECK, "allocator %s: a geometry with a free block of "
+			"%zu bytes at boot", e->al->name, e->ba->min_source_block);
+		diverge_actual(e, "geometry %s", g);
+		hooks_detach();
+		adapter_sink_set(NULL);
+		exec_now.op_index = -1;
+		return EXEC_NOT_APPLICABLE;
+	}
+	if (booted && !diverged(e)) {
 		diverge(e, "harness.init", "allocator %s initialises", e->al->name);
 		diverge_actual(e, "init failed");
 	}

@@ -12,7 +12,13 @@
 
 struct exec_config {
 	const struct allocator *allocator;      /* NULL: the kernel */
-	size_t arena_size;                      /* 0: MMRIG_ARENA_MB */
+	/* Every program runs on this geometry instead of its own (a replay
+	 * under a geometry matrix); NULL: the program's. */
+	const struct prog_geometry *geometry;
+	/* Every program runs on an arena of this many bytes, laid out as
+	 * arenas were before geometries (host_arena_layout_default), which
+	 * may be larger than any geometry; 0: the program's geometry. */
+	size_t arena_size;
 };
 
 #define DIV_TEXT 320
@@ -114,6 +120,9 @@ extern long (*exec_user_touch)(struct mm_struct *mm, uintptr_t va, bool write,
 struct exec_position {
 	const struct program *prog;
 	const char *allocator; /* NULL: the kernel */
+	/* The geometry the program ran on: its own, or mmrig-replay
+	 * --geometry's (NULL: not yet laid out). */
+	const struct prog_geometry *geom;
 	/* -1 before boot, EXEC_AT_BOOT, the op's index, p->n during the final
 	 * release, EXEC_AT_RESET */
 	long op_index;

@@ -205,12 +205,13 @@ static bool tally_table(struct exec *e, pagetable_t pt, int level)
 static bool tally_all(struct exec *e, bool full)
 {
 	struct pt_tally *t = e->pt_tally;
-	size_t words = (t->nr_pfns + 63) / 64;
+	/* Sized for the largest geometry; only this one's pages are used. */
+	size_t words = (e->arena.nr_pfns + 63) / 64;
 
 	memset(t->table, 0, words * sizeof(uint64_t));
 	memset(t->mapped, 0, words * sizeof(uint64_t));
 	if (full)
-		memset(t->page, 0, t->nr_pfns * sizeof(*t->page));
+		memset(t->page, 0, e->arena.nr_pfns * sizeof(*t->page));
 	t->tables = t->blocks = 0;
 	t->full = full;
 	for (int i = 0; i < NR_MM_SLOTS; i++) {

@@ -50,6 +50,15 @@ void report_context(const struct program *p, long op_index, FILE *out)
 
 	if (!p)
 		return;
+	/* What the finding needs besides the ops: the machine it ran on,
+	 * which a replay's --geometry may have chosen instead of p's. */
+	struct prog_geometry g;
+
+	geom_canon(exec_now.geom ? exec_now.geom : &p->geom, &g);
+	if (!geom_is_default(&g)) {
+		geom_format(&g, line, sizeof(line));
+		fprintf(out, "geometry:  %s\n", line);
+	}
 	if (op_index == EXEC_AT_BOOT) {
 		fprintf(out, "op:        boot (the allocator's init, before the first op)\n");
 		return;

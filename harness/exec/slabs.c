@@ -22,7 +22,7 @@ struct cache_rec {
 struct slab_model {
 	struct cache_rec recs[MAX_SLAB_CACHES];
 	int nr;
-	unsigned long nr_pfns;
+	unsigned long cap_pfns, nr_pfns; /* the largest arena, this one */
 	/* per pfn offset, for every page of a slab: its head's offset + 1 */
 	uint32_t *head;
 	/* per head pfn offset: the cache record + 1, live objects, capacity */
@@ -36,7 +36,7 @@ struct slab_model *slab_model_create(unsigned long nr_pfns)
 
 	if (!s)
 		return NULL;
-	s->nr_pfns = nr_pfns;
+	s->cap_pfns = s->nr_pfns = nr_pfns;
 	s->head = calloc(nr_pfns, sizeof(*s->head));
 	s->owner = calloc(nr_pfns, sizeof(*s->owner));
 	s->live = calloc(nr_pfns, sizeof(*s->live));
@@ -59,11 +59,13 @@ void slab_model_destroy(struct slab_model *s)
 	free(s);
 }
 
-/* Boot: the kernel forgets its slabs, and so does the model. */
-void slab_model_reset(struct slab_model *s)
+/* Boot: the kernel forgets its slabs, and so does the model. Only the
+ * arena's pages are cleared: lookups never go past them. */
+void slab_model_reset(struct slab_model *s, unsigned long nr_pfns)
 {
 	memset(s->recs, 0, sizeof(s->recs));
 	s->nr = 0;
+	s->nr_pfns = nr_pfns < s->cap_pfns ? nr_pfns : s->cap_pfns;
 	memset(s->head, 0, s->nr_pfns * sizeof(*s->head));
 	memset(s->owner, 0, s->nr_pfns * sizeof(*s->owner));
 }

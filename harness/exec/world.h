@@ -71,6 +71,12 @@ struct exec {
 	bool traced;
 	struct op_set ops; /* what the allocator can run */
 	struct host_arena arena;
+	/* The geometry the arena and the model are laid out for, resolved
+	 * (pages 0: none yet); a config's geometry overrides the program's,
+	 * and a config's arena size fixes one layout for every program. */
+	struct prog_geometry geom;
+	struct prog_geometry override;
+	bool has_override, fixed_layout;
 	struct buddy_model *model;
 	struct bm_range usable[HOST_MAX_RANGES]; /* what the model starts free */
 	int nr_usable;
@@ -154,7 +160,9 @@ void byte_slot_release(struct exec *e, int slot);
 bool bytes_verify_all(struct exec *e);
 
 /* boot.c: fresh state before every program, per kind of allocator, and
- * the ops each kind can run */
+ * the ops each kind can run. 0, -1 (init failed), or BOOT_TOO_SMALL: the
+ * geometry lacks the block a byte allocator declared it needs. */
+#define BOOT_TOO_SMALL 1
 int allocator_boot(struct exec *e);
 /* The kernel (the kernel's allocators, a byte allocator's page source)
  * back to its boot state and the model with it; a plugged page allocator
@@ -209,7 +217,7 @@ uint64_t tag_seed(struct exec *e, unsigned int slot);
 struct slab_model;
 struct slab_model *slab_model_create(unsigned long nr_pfns);
 void slab_model_destroy(struct slab_model *s);
-void slab_model_reset(struct slab_model *s);
+void slab_model_reset(struct slab_model *s, unsigned long nr_pfns);
 void slab_model_hooks(struct host_hooks *h);
 long slab_model_free_objects(struct exec *e, const struct kmem_cache *c);
 long slab_model_free_named(struct exec *e, const char *name);

@@ -98,6 +98,9 @@ void prog_decode_set(const uint8_t *data, size_t len, const struct op_set *set,
 	if (set && set->n == 0)
 		set = NULL;
 	p->n = 0;
+	memset(&p->geom, 0, sizeof p->geom);
+	if (len > 0 && data[0] == GEOM_MARK)
+		r.pos = geom_decode(data, len, &p->geom);
 	while (r.pos < r.len && p->n < PROG_MAX_OPS)
 		decode_op(&r, set, &p->ops[p->n++]);
 }

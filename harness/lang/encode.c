@@ -70,6 +70,15 @@ size_t prog_encode_set(const struct program *p, const struct op_set *set, uint8_
 {
 	size_t len = 0;
 	size_t nops = p->n < PROG_MAX_OPS ? p->n : PROG_MAX_OPS;
+	uint8_t head[GEOM_MAX_BYTES];
+	size_t nhead = geom_encode(&p->geom, head);
+
+	/* Without its header the ops would run on another machine: nothing. */
+	if (nhead > cap)
+		return 0;
+	if (nhead)
+		memcpy(out, head, nhead);
+	len = nhead;
 
 	for (size_t i = 0; i < nops; i++) {
 		uint8_t buf[PROG_MAX_OP_BYTES];

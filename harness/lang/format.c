@@ -139,7 +139,13 @@ void prog_print(const struct program *p, FILE *out)
 {
 	char line[LINE_CAP];
 	size_t nops = p->n < PROG_MAX_OPS ? p->n : PROG_MAX_OPS;
+	struct prog_geometry g;
 
+	geom_canon(&p->geom, &g);
+	if (!geom_is_default(&g)) {
+		geom_format(&g, line, sizeof line);
+		fprintf(out, "geometry %s\n", line);
+	}
 	for (size_t i = 0; i < nops; i++) {
 		op_format(&p->ops[i], line, sizeof line);
 		fprintf(out, "%s\n", line);

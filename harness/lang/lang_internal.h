@@ -66,7 +66,7 @@ enum num_status num_parse(const char *s, size_t len, uint32_t *v);
 enum num_status size_parse(const char *s, size_t len, uint32_t *v);
 
 /* lex.c: one text line split into tokens. */
-#define LINE_MAX_TOKS 16
+#define LINE_MAX_TOKS 20 /* a geometry header with every option has 16 */
 struct tok {
 	const char *s;
 	int len, col; /* col is 1-based, in bytes */
@@ -82,6 +82,14 @@ struct line {
 int line_next(const char *text, size_t len, size_t *pos, struct line *ln);
 int line_lex(struct line *ln); /* 0, or the column of a bad character */
 int tok_is(const struct tok *t, const char *word);
+
+/* geometry.c: the program's header, text and binary. */
+int geom_is_header(const struct line *ln);
+int geom_parse_line(const struct line *ln, struct prog_geometry *g, struct parse_error *err);
+/* data[0] is GEOM_MARK: decodes the header, returns the bytes it took. */
+size_t geom_decode(const uint8_t *data, size_t len, struct prog_geometry *g);
+/* Writes the canonical header (at most GEOM_MAX_BYTES); 0 for the default. */
+size_t geom_encode(const struct prog_geometry *g, uint8_t *out);
 
 /* names.c: handle names to slots. */
 /* NAME_NOT_SLOT: p/o/c/m/r and digits that name no slot (p64, o07): most likely

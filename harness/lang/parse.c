@@ -560,13 +560,14 @@ int prog_parse(const char *text, size_t len, struct program *p, struct parse_err
 	struct names nm;
 	struct line ln;
 	size_t pos = 0;
-	int bad;
+	int bad, seen_geometry = 0;
 
 	if (!err)
 		err = &dummy;
 	memset(err, 0, sizeof *err);
 	memset(&ln, 0, sizeof ln);
 	p->n = 0;
+	memset(&p->geom, 0, sizeof p->geom);
 	names_init(&nm);
 	prescan(text, len, &nm);
 	while (line_next(text, len, &pos, &ln)) {
@@ -575,6 +576,16 @@ int prog_parse(const char *text, size_t len, struct program *p, struct parse_err
 			return bad_character(err, &ln, bad);
 		if (ln.ntok == 0)
 			continue;
+		/* The machine comes before anything runs on it. */
+		if (geom_is_header(&ln)) {
+			if (p->n || seen_geometry)
+				return fail(err, ln.lineno, ln.tok[0].col,
+					    "geometry must be the program's first statement");
+			seen_geometry = 1;
+			if (geom_parse_line(&ln, &p->geom, err) < 0)
+				return -1;
+			continue;
+		}
 		if (p->n == PROG_MAX_OPS)
 			return fail(err, ln.lineno, ln.tok[0].col, "more than %d ops",
 				    PROG_MAX_OPS);

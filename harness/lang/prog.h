@@ -146,10 +146,62 @@ struct op {
 	uint32_t size;  /* bytes, 0..PROG_MAX_SIZE */
 };
 
+/* The machine a program runs on: an arena of `pages` pages (its mem_map
+ * at the start), usable memory starting at a pfn aligned to exactly
+ * 1 << align_order pages (MAX_ORDER: at least), and up to GEOM_MAX_HOLES
+ * reserved holes (pfn offsets from the arena's start). The top-order merge
+ * and the boot free path only run where several MAX_ORDER blocks, other
+ * start alignments or other holes exist, so the geometry is part of the
+ * program: fuzzed, replayed and minimized with it. pages == 0 is the
+ * default, today's 16 MiB arena (GEOM_DEFAULT_*): a program without a
+ * header means what it always meant. */
+#define GEOM_MIN_PAGES 512           /* 2 MiB: not even one MAX_ORDER block */
+#define GEOM_MAX_PAGES 16384         /* 64 MiB: sixteen of them */
+#define GEOM_MAX_ALIGN_ORDER 10      /* the kernel's MAX_ORDER (exec checks) */
+#define GEOM_MAX_HOLES 3
+#define GEOM_MAX_HOLE_PAGES 256
+#define GEOM_DEFAULT_PAGES 4096
+#define GEOM_DEFAULT_HOLE_START 2061 /* pages / 2 + 13, 7 pages */
+#define GEOM_DEFAULT_HOLE_PAGES 7
+/* Binary: a program whose first byte is GEOM_MARK starts with a header
+ * (docs/op-language.md); canonical ops never start with it, so canonical
+ * binaries without a header keep their meaning. */
+#define GEOM_MARK 0xffu
+#define GEOM_MAX_BYTES (5 + 3 * GEOM_MAX_HOLES)
+
+struct prog_hole {
+	uint16_t start, len; /* pfn offset, pages (1..GEOM_MAX_HOLE_PAGES) */
+};
+struct prog_geometry {
+	uint16_t pages;       /* GEOM_MIN_PAGES..GEOM_MAX_PAGES; 0: default */
+	uint8_t align_order;  /* 0..GEOM_MAX_ALIGN_ORDER, 2 << it <= pages */
+	uint8_t nr_holes;
+	struct prog_hole holes[GEOM_MAX_HOLES]; /* ascending, apart, inside */
+};
+
 struct program {
 	size_t n;
+	struct prog_geometry geom;
 	struct op ops[PROG_MAX_OPS];
 };
+
+/* geometry.c. canon: in range, holes sorted, clipped to the arena, a hole
+ * overlapping or touching an earlier one dropped, and the default spelled
+ * as pages == 0: what decode gives for encode's bytes. resolve: the
+ * default spelled out (for the executor). */
+void geom_canon(const struct prog_geometry *in, struct prog_geometry *out);
+void geom_resolve(const struct prog_geometry *in, struct prog_geometry *out);
+static inline int geom_is_default(const struct prog_geometry *g)
+{
+	return g->pages == 0;
+}
+/* "pages=N [align=A] [hole=START+LEN]...", the header line without its
+ * keyword; returns the length as snprintf does. */
+int geom_format(const struct prog_geometry *g, char *buf, size_t cap);
+struct parse_error;
+/* The same words (optionally after "geometry"), for a tool's --geometry
+ * option: 0, or -1 with err (line 1, the column in text). */
+int geom_parse(const char *text, struct prog_geometry *g, struct parse_error *err);
 
 const char *op_name(unsigned int kind);
 
@@ -172,6 +224,7 @@ static inline int op_set_has(const struct op_set *s, unsigned int kind)
 /* Binary form. decode never fails; encode writes the canonical bytes and
  * returns their count (at most PROG_MAX_OPS * PROG_MAX_OP_BYTES). */
 #define PROG_MAX_OP_BYTES 10 /* mmap: opcode dst src size(3) prot mflags pgoff(2) */
+#define PROG_MAX_BYTES (GEOM_MAX_BYTES + PROG_MAX_OPS * PROG_MAX_OP_BYTES)
 void prog_decode(const uint8_t *data, size_t len, struct program *p);
 size_t prog_encode(const struct program *p, uint8_t *out, size_t cap);
 /* The same for an allocator's op set (NULL: every op). encode_set

@@ -57,6 +57,7 @@ void min_canon(struct op *op);
 bool min_delete(struct min_state *s); /* drop chunks of ops, halves down to single ops */
 bool min_shrink(struct min_state *s); /* lower each op's arguments */
 bool min_slots(struct min_state *s);  /* move handles to lower slot numbers */
+bool min_geometry(struct min_state *s); /* the geometry toward the default */
 
 /* The slot kind an op's dst or src names (min_slots.c), exported so a
  * test can hold the table against the printer's handle names. */

@@ -36,10 +36,40 @@ static void op_key(const struct op *o, uint32_t k[12])
 	k[11] = o->size;
 }
 
+/* The default geometry is the simplest (all 0); then fewer holes, a size
+ * nearer the default's, a smaller start alignment. */
+#define GEOM_KEYS (5 + 2 * GEOM_MAX_HOLES)
+static void geom_key(const struct prog_geometry *in, uint32_t k[GEOM_KEYS])
+{
+	struct prog_geometry g;
+
+	memset(k, 0, GEOM_KEYS * sizeof(k[0]));
+	geom_canon(in, &g);
+	if (geom_is_default(&g))
+		return;
+	k[0] = 1;
+	k[1] = g.nr_holes;
+	k[2] = g.pages > GEOM_DEFAULT_PAGES ? g.pages - GEOM_DEFAULT_PAGES :
+					      GEOM_DEFAULT_PAGES - g.pages;
+	k[3] = g.align_order;
+	k[4] = g.pages;
+	for (unsigned int i = 0; i < g.nr_holes; i++) {
+		k[5 + 2 * i] = g.holes[i].len;
+		k[6 + 2 * i] = g.holes[i].start;
+	}
+}
+
 bool min_simpler(const struct program *a, const struct program *b)
 {
+	uint32_t ga[GEOM_KEYS], gb[GEOM_KEYS];
+
 	if (a->n != b->n)
 		return a->n < b->n;
+	geom_key(&a->geom, ga);
+	geom_key(&b->geom, gb);
+	for (int f = 0; f < GEOM_KEYS; f++)
+		if (ga[f] != gb[f])
+			return ga[f] < gb[f];
 	for (size_t i = 0; i < a->n; i++) {
 		uint32_t ka[12], kb[12];
 
@@ -56,7 +86,14 @@ bool min_simpler(const struct program *a, const struct program *b)
 static uint64_t prog_hash(const struct program *p)
 {
 	uint64_t h = 1469598103934665603ull;
+	uint32_t g[GEOM_KEYS];
 
+	geom_key(&p->geom, g);
+	for (int f = 0; f < GEOM_KEYS; f++)
+		for (int b = 0; b < 4; b++) {
+			h ^= (g[f] >> (8 * b)) & 0xff;
+			h *= 1099511628211ull;
+		}
 	for (size_t i = 0; i < p->n; i++) {
 		uint32_t k[12];
 

@@ -47,7 +47,7 @@ static int same_file(const char *in, const char *out)
 
 static int write_prog(const struct program *p, int to_text, FILE *f)
 {
-	static uint8_t bin[PROG_MAX_OPS * PROG_MAX_OP_BYTES];
+	static uint8_t bin[PROG_MAX_BYTES];
 	size_t n;
 
 	if (to_text) {
@@ -72,6 +72,31 @@ static void dict_entry(FILE *f, const struct op *op, const char *tag)
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "\\x%02x", bin[i]);
 	fprintf(f, "\"\n");
+}
+
+/* Geometry headers: they only count at the start of an input, where a
+ * mutation can still put them; several MAX_ORDER blocks, every start
+ * alignment, a hole. */
+static void geom_dict(FILE *f)
+{
+	static const struct prog_geometry g[] = {
+		{ .pages = 8192 }, { .pages = GEOM_MAX_PAGES, .align_order = 10 },
+		{ .pages = GEOM_MIN_PAGES }, { .pages = 1024, .align_order = 9 },
+		{ .pages = 6000, .align_order = 3, .nr_holes = 1, .holes = { { 3000, 256 } } },
+	};
+	struct program none = { .n = 0 };
+	uint8_t bin[GEOM_MAX_BYTES];
+
+	for (size_t k = 0; k < sizeof g / sizeof g[0]; k++) {
+		size_t n;
+
+		none.geom = g[k];
+		n = prog_encode_set(&none, &ops, bin, sizeof bin);
+		fprintf(f, "geometry_%u_%u=\"", g[k].pages, g[k].align_order);
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "\\x%02x", bin[i]);
+		fprintf(f, "\"\n");
+	}
 }
 
 static int write_dict(FILE *f)
@@ -102,6 +127,7 @@ static int write_dict(FILE *f)
 			}
 		}
 	}
+	geom_dict(f);
 	return ferror(f) ? -1 : 0;
 }
 

@@ -18,6 +18,8 @@ struct min_opts {
 	struct min_runner runner;
 	const char *allocator;
 	size_t arena_mb;
+	struct prog_geometry geometry;
+	bool has_geometry;
 };
 
 static void usage(FILE *f)
@@ -31,6 +33,8 @@ static void usage(FILE *f)
 	      "  --max-runs N       run budget (default 5000); the best so far is kept\n"
 	      "  --allocator NAME   allocator under test (default $MMRIG_ALLOCATOR, else kbuddy)\n"
 	      "  --arena-mb N       physical memory size, as mmrig-replay's\n"
+	      "  --geometry G       minimize the program as if its header said G (the\n"
+	      "                     result carries it; mmrig-replay --geometry's syntax)\n"
 	      "exit: 0 minimized, 1 FILE does not fail, 2 bad usage or input\n",
 	      f);
 }
@@ -55,6 +59,7 @@ static int parse_opts(int argc, char **argv, struct min_opts *o)
 		{ "rss-mb", required_argument, NULL, 'M' },
 		{ "allocator", required_argument, NULL, 'a' },
 		{ "arena-mb", required_argument, NULL, 'A' },
+		{ "geometry", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -100,6 +105,17 @@ static int parse_opts(int argc, char **argv, struct min_opts *o)
 		case 'a':
 			o->allocator = optarg;
 			break;
+		case 'g': {
+			struct parse_error err;
+
+			if (geom_parse(optarg, &o->geometry, &err)) {
+				fprintf(stderr, "--geometry:%d:%d: error: %s\n", err.line, err.col,
+					err.msg);
+				return 2;
+			}
+			o->has_geometry = true;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -158,6 +174,7 @@ static void minimize(struct min_state *s)
 		changed = min_delete(s);
 		changed |= min_shrink(s);
 		changed |= min_slots(s);
+		changed |= min_geometry(s);
 	}
 }
 
@@ -204,6 +221,8 @@ int main(int argc, char **argv)
 		return 2;
 	if ((rc = load(o.in, cfg.allocator, &cur)))
 		return rc;
+	if (o.has_geometry)
+		cur.geom = o.geometry;
 	o.runner.exec = exec_create(&cfg);
 	s.seen = calloc(MIN_SEEN_SLOTS, sizeof(*s.seen));
 	if (!o.runner.exec || !s.seen) {

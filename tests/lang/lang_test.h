@@ -4,8 +4,10 @@
 #define MMRIG_LANG_TEST_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "prog.h"
 
 /* splitmix64: tiny, and good enough to spread bytes over every opcode. */
@@ -27,10 +29,12 @@ static inline uint32_t rng_below(uint32_t n)
 
 static inline int prog_equal(const struct program *a, const struct program *b)
 {
-	return a->n == b->n && memcmp(a->ops, b->ops, a->n * sizeof a->ops[0]) == 0;
+	return a->n == b->n && memcmp(&a->geom, &b->geom, sizeof a->geom) == 0 &&
+	       memcmp(a->ops, b->ops, a->n * sizeof a->ops[0]) == 0;
 }
 
-/* The canonical text of p, one line per op, into buf (NUL-terminated).
+/* The canonical text of p, its geometry header and one line per op, into
+ * buf (NUL-terminated).
  * Returns the length, or 0 if buf is too small. */
 static inline size_t prog_to_text(const struct program *p, char *buf, size_t cap)
 {
@@ -38,6 +42,16 @@ static inline size_t prog_to_text(const struct program *p, char *buf, size_t cap
 
 	if (cap == 0)
 		return 0;
+	buf[0] = '\0';
+	if (!geom_is_default(&p->geom)) {
+		int n = snprintf(buf, cap, "geometry ");
+
+		n += geom_format(&p->geom, buf + n, cap - (size_t)n);
+		if (n < 0 || (size_t)n + 2 > cap)
+			return 0;
+		len = (size_t)n;
+		buf[len++] = '\n';
+	}
 	for (size_t i = 0; i < p->n; i++) {
 		int n = op_format(&p->ops[i], buf + len, cap - len);
 		if (n < 0 || (size_t)n + 2 > cap - len)
@@ -47,6 +61,30 @@ static inline size_t prog_to_text(const struct program *p, char *buf, size_t cap
 	}
 	buf[len] = '\0';
 	return len;
+}
+
+/* A text the parser must refuse, and where and why. */
+struct parse_case {
+	const char *text;
+	int line, col;
+	const char *msg; /* a part of the message */
+};
+
+static inline void check_parse_errors(const struct parse_case *bad, size_t n)
+{
+	static struct program p;
+
+	for (size_t i = 0; i < n; i++) {
+		struct parse_error err;
+		int rc = prog_parse(bad[i].text, strlen(bad[i].text), &p, &err);
+		int ok = rc == -1 && err.line == bad[i].line && err.col == bad[i].col &&
+			 strstr(err.msg, bad[i].msg) != NULL;
+
+		CHECK(ok);
+		if (!ok)
+			fprintf(stderr, "  input %zu: rc %d, %d:%d: %s (want %d:%d: %s)\n", i, rc,
+				err.line, err.col, err.msg, bad[i].line, bad[i].col, bad[i].msg);
+	}
 }
 
 #endif

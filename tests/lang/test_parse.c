@@ -19,11 +19,7 @@ static int parse_str(const char *s, struct program *p, struct parse_error *err)
 	return prog_parse(s, strlen(s), p, err);
 }
 
-static const struct {
-	const char *text;
-	int line, col;
-	const char *msg;
-} bad[] = {
+static const struct parse_case bad[] = {
 	{ "kmalloc 8", 1, 1, "missing result name" },
 	{ "o0 = frob 8", 1, 6, "unknown op 'frob'" },
 	{ "Check", 1, 1, "unknown op 'Check'" },
@@ -180,17 +176,7 @@ static const struct {
 
 static void test_errors(void)
 {
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		struct parse_error err;
-		int rc = parse_str(bad[i].text, &prog, &err);
-		int ok = rc == -1 && err.line == bad[i].line && err.col == bad[i].col &&
-			 strstr(err.msg, bad[i].msg) != NULL;
-
-		CHECK(ok);
-		if (!ok)
-			fprintf(stderr, "  input %zu: rc %d, %d:%d: %s (want %d:%d: %s)\n", i, rc,
-				err.line, err.col, err.msg, bad[i].line, bad[i].col, bad[i].msg);
-	}
+	check_parse_errors(bad, sizeof bad / sizeof bad[0]);
 }
 
 /* Lines that look odd but are fine. */

@@ -36,6 +36,9 @@ def main():
     ap.add_argument("--program", required=True)
     ap.add_argument("--signature", required=True)
     ap.add_argument("--op", help="what the report's op: line must start with")
+    ap.add_argument("--default-geometry-passes", action="store_true",
+                    help="the bug hides on the default geometry: the buggy tool must pass "
+                         "the program there (--geometry with the default spelled out)")
     a = ap.parse_args()
 
     rc, sig, out = replay(a.clean, a.clean_args.split(), a.program)
@@ -52,6 +55,13 @@ def main():
     if a.op is not None and not (op or "").startswith(a.op):
         sys.exit(f"FAIL: the report's op is {op!r}, want {a.op!r}")
     print(f"caught: {sig}" + (f" at {op}" if a.op is not None else ""))
+    if a.default_geometry_passes:
+        rc, sig, out = replay(a.buggy, a.buggy_args.split() + [
+            "--geometry", "pages=4096 hole=2061+7"], a.program)
+        if rc != 0:
+            print(out)
+            sys.exit(f"FAIL: the bug shows on the default geometry too (exit {rc}, {sig})")
+        print("passes on the default geometry, as the bug needs another one")
 
 
 if __name__ == "__main__":

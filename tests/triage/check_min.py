@@ -36,6 +36,15 @@ def body(text):
     return "".join(l + "\n" for l in text.splitlines() if not l.startswith("#"))
 
 
+def ops(text):
+    """The op lines: a geometry header is no op."""
+    return [l for l in body(text).splitlines() if not l.startswith("geometry")]
+
+
+def geometry_of(text):
+    return next((l for l in body(text).splitlines() if l.startswith("geometry")), "")
+
+
 def signature_of(out):
     for line in out.splitlines():
         line = line.strip()
@@ -58,6 +67,9 @@ def main():
     for opt in ("--min", "--replay", "--conv", "--program", "--signature", "--work"):
         ap.add_argument(opt, required=True)
     ap.add_argument("--max-ops", type=int, required=True)
+    # A bug that needs a geometry: the result's header line, exactly (and
+    # then no op at all may be needed).
+    ap.add_argument("--geometry", default="")
     # A hang needs short limits, or every run waits out the default.
     ap.add_argument("--min-args", default="")
     ap.add_argument("--replay-args", default="")
@@ -73,19 +85,22 @@ def main():
     p = run([a.replay, *a.replay_args.split(), src])
     if p.returncode != 1 or signature_of(p.stdout) != a.signature:
         fail(f"the padded program does not fail with {a.signature!r}", p)
-    n_in = len(run([a.conv, "--to-text", src]).stdout.splitlines())
+    n_in = len(ops(run([a.conv, "--to-text", src]).stdout))
 
     out1 = os.path.join(a.work, "min1.mmr")
     text = minimize(a, src, out1)
     header = [l for l in text.splitlines() if l.startswith("#")]
-    n_out = len(body(text).splitlines())
+    n_out = len(ops(text))
     print(text, end="")
     if f"# signature: {a.signature}" not in header:
         fail(f"header does not name the signature: {header}")
     if f"# minimized by mmrig-min from {n_in} ops to {n_out}" not in header:
         fail(f"header does not give the op counts {n_in} -> {n_out}: {header}")
-    if not 0 < n_out <= a.max_ops or n_out >= n_in:
-        fail(f"{n_out} ops after minimizing {n_in}, want 1..{a.max_ops}")
+    low = 0 if a.geometry else 1
+    if not low <= n_out <= a.max_ops or n_out >= n_in:
+        fail(f"{n_out} ops after minimizing {n_in}, want {low}..{a.max_ops}")
+    if geometry_of(text) != a.geometry:
+        fail(f"geometry {geometry_of(text)!r} after minimizing, want {a.geometry!r}")
 
     p = run([a.replay, *a.replay_args.split(), out1])
     if p.returncode != 1 or signature_of(p.stdout) != a.signature:

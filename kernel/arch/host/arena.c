@@ -1,5 +1,5 @@
 /* The arena: one aligned mapping that plays the machine's physical memory,
- * and the fixed memory map laid over it. */
+ * as large as the largest geometry; layout.c lays each geometry over it. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,13 +10,6 @@
 #include "host_internal.h"
 
 #define ARENA_ALIGN ((size_t)1 << (MAX_ORDER + PAGE_SHIFT))
-
-/* Reserved pages between mem_map and the first usable page: the usable
- * start is then not MAX_ORDER-aligned, as on real machines. */
-#define META_GAP_PFNS 3
-/* A reserved hole in the middle of big arenas (firmware, MMIO...). */
-#define HOLE_PFNS 7
-#define HOLE_OFFSET 13
 
 /* On x86-64 and riscv64 the arena is placed at a fixed address when it is
  * free, so pfns (and any report quoting them) are the same in every
@@ -72,32 +65,6 @@ static void *map_aligned(size_t size)
 	return (void *)base;
 }
 
-static void add_range(struct host_arena *a, unsigned long start, unsigned long end)
-{
-	a->usable[a->nr_usable].start_pfn = a->base_pfn + start;
-	a->usable[a->nr_usable].end_pfn = a->base_pfn + end;
-	a->nr_usable++;
-}
-
-/* mem_map at the start, a small reserved gap, then usable memory with a
- * reserved hole in the middle when the arena is big enough to afford it. */
-static int lay_out(struct host_arena *a)
-{
-	unsigned long first = a->nr_meta_pfns + META_GAP_PFNS;
-
-	if (first >= a->nr_pfns)
-		return -1;
-	if (a->nr_pfns >= (2UL << MAX_ORDER)) {
-		unsigned long hole = a->nr_pfns / 2 + HOLE_OFFSET;
-
-		add_range(a, first, hole);
-		add_range(a, hole + HOLE_PFNS, a->nr_pfns);
-	} else {
-		add_range(a, first, a->nr_pfns);
-	}
-	return 0;
-}
-
 int host_arena_create(size_t size, struct host_arena *out)
 {
 	struct host_arena a;
@@ -115,20 +82,19 @@ int host_arena_create(size_t size, struct host_arena *out)
 		return -1;
 	}
 	a.base_pfn = (uintptr_t)a.base >> PAGE_SHIFT;
-	a.nr_pfns = a.size >> PAGE_SHIFT;
+	a.cap_pfns = a.size >> PAGE_SHIFT;
 	a.mem_map = a.base;
-	a.nr_meta_pfns = (a.nr_pfns * sizeof(struct page) + PAGE_SIZE - 1) / PAGE_SIZE;
-	if (lay_out(&a)) {
-		fprintf(stderr, "mmrig: a %zu-byte arena is too small\n", a.size);
-		munmap(a.base, a.size);
-		return -1;
-	}
 	/* Mapped, not malloc'ed: the arena lives as long as the process, and a
 	 * leak checker must not report it when the harness drops the struct. */
-	a.dirty = mmap(NULL, BITS_TO_LONGS(a.nr_pfns) * sizeof(unsigned long),
+	a.dirty = mmap(NULL, BITS_TO_LONGS(a.cap_pfns) * sizeof(unsigned long),
 		       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (a.dirty == MAP_FAILED) {
 		fprintf(stderr, "mmrig: cannot map the dirty-page bitmap: %s\n", strerror(errno));
+		munmap(a.base, a.size);
+		return -1;
+	}
+	if (host_arena_layout_default(&a, a.cap_pfns)) {
+		fprintf(stderr, "mmrig: a %zu-byte arena is too small\n", a.size);
 		munmap(a.base, a.size);
 		return -1;
 	}

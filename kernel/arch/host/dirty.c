@@ -154,11 +154,26 @@ static void scrub_dirty(struct host_arena *a)
 	}
 }
 
+void host_arena_forget(struct host_arena *a, unsigned long next_pfns)
+{
+	/* Past both layouts the pages stay poisoned: no reset touches them. */
+	unsigned long span = next_pfns > a->nr_pfns ? next_pfns : a->nr_pfns;
+
+	scrub_dirty(a);
+	memset(a->dirty, 0, BITS_TO_LONGS(a->nr_pfns) * sizeof(unsigned long));
+	asan_unpoison(a->base, span << PAGE_SHIFT);
+	memset(a->base, 0, a->nr_meta_pfns << PAGE_SHIFT);
+	a->poisoned = false;
+}
+
 void host_mm_reset(struct host_arena *a)
 {
 	cur = a;
 	scrub_dirty(a);
-	/* The first reset poisons everything; later ones only what was dirty. */
+	/* The first reset poisons everything; later ones only what was dirty.
+	 * Past the layout's end nothing is the kernel's to touch. */
+	if (!a->poisoned && a->cap_pfns > a->nr_pfns)
+		asan_poison(pfn_addr(a, a->nr_pfns), (a->cap_pfns - a->nr_pfns) << PAGE_SHIFT);
 	resetting = a->poisoned;
 	buddy_init(a->mem_map, a->base_pfn, a->nr_pfns, a->usable, a->nr_usable);
 	kmem_cache_init();

@@ -19,7 +19,8 @@ struct kmem_cache;
 #endif
 
 #define HOST_ARENA_DEFAULT (16UL << 20)
-#define HOST_MAX_RANGES 4
+#define HOST_MAX_HOLES 3
+#define HOST_MAX_RANGES (HOST_MAX_HOLES + 1)
 
 struct host_hooks {
 	void *ctx;
@@ -38,9 +39,10 @@ struct host_hooks {
 
 struct host_arena {
 	void *base;               /* aligned to 1 << (MAX_ORDER + PAGE_SHIFT) */
-	size_t size;
+	size_t size;              /* of the current layout: nr_pfns pages */
 	unsigned long base_pfn;
 	unsigned long nr_pfns;
+	unsigned long cap_pfns;   /* mapped: the largest layout it can take */
 	struct page *mem_map;     /* lives in the reserved head of the arena */
 	unsigned long nr_meta_pfns;
 	struct mem_range usable[HOST_MAX_RANGES];
@@ -52,9 +54,26 @@ struct host_arena {
 	bool poisoned;
 };
 
-/* Map the arena once per process. size is rounded up to a MAX_ORDER block;
- * returns 0 or -1 (with a message on stderr). */
+/* Map the arena once per process. size is rounded up to a MAX_ORDER block
+ * and is the largest layout it can take; it starts with the default layout
+ * of that size. Returns 0 or -1 (with a message on stderr). */
 int host_arena_create(size_t size, struct host_arena *out);
+
+/* Lays the arena out for one geometry (layout.c): nr_pfns pages from the
+ * base (at most cap_pfns), mem_map at the start, then a 3-page gap, and
+ * usable memory from the first pfn past them aligned to 1 << align_order
+ * pages and, below MAX_ORDER, to no more, so the start's alignment is
+ * exactly the one asked for (align_order 0: an odd pfn); minus the holes
+ * (pfn offsets, ascending), clipped to leave the first usable page.
+ * Changing the layout scrubs what the old one used, so the next
+ * host_mm_reset starts from the same memory as a fresh arena. Returns 0,
+ * or -1 when the geometry does not fit the mapping. */
+int host_arena_layout(struct host_arena *a, unsigned long nr_pfns, unsigned int align_order,
+		      const struct mem_range *holes, int nr_holes);
+/* The layout every arena of nr_pfns had before geometries: start odd, and
+ * a 7-page hole half-way in (at nr_pfns / 2 + 13) when it holds two
+ * MAX_ORDER blocks. For 16 MiB it is the programs' default geometry. */
+int host_arena_layout_default(struct host_arena *a, unsigned long nr_pfns);
 
 /* Bring the kernel to its boot state: memory the previous run dirtied is
  * zeroed, free memory poisoned, buddy and slab re-initialised. Deterministic:

@@ -5,10 +5,9 @@
  * arena alone, as the hosted build's buddy manages only its arena; the
  * boot kernel's page tables stay where they are, outside it.
  *
- * The arena gets the hosted arena's layout (arena.c): mem_map at its
- * start, a small reserved gap, and a reserved hole in the middle of big
- * arenas. The buddy model's free counts, and so the run digest, depend on
- * that layout, not on where the arena lies. */
+ * The arena is laid out by the hosted arena's code (layout.c), for every
+ * geometry: the buddy model's free counts, and so the run digest, depend
+ * on that layout, not on where the arena lies. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +21,6 @@
 #define BLOCK_PFNS (1UL << BLOCK_ORDER)
 #define BLOCK_BYTES (BLOCK_PFNS << PAGE_SHIFT)
 #define MAX_BLOCKS 512
-
-/* Must match arena.c: the same layout gives the same run. */
-#define META_GAP_PFNS 3
-#define HOLE_PFNS 7
-#define HOLE_OFFSET 13
 
 static unsigned long blocks[MAX_BLOCKS]; /* pfns, ascending */
 static int nr_blocks;
@@ -85,17 +79,9 @@ int replay_memory_init(size_t heap_size)
 	return 0;
 }
 
-static void add_range(struct host_arena *a, unsigned long start, unsigned long end)
-{
-	a->usable[a->nr_usable].start_pfn = a->base_pfn + start;
-	a->usable[a->nr_usable].end_pfn = a->base_pfn + end;
-	a->nr_usable++;
-}
-
 int host_arena_create(size_t size, struct host_arena *out)
 {
 	struct host_arena a = { 0 };
-	unsigned long first;
 
 	a.size = ALIGN_UP(size, BLOCK_BYTES);
 	a.base = size ? take_run(a.size / BLOCK_BYTES) : NULL;
@@ -104,26 +90,16 @@ int host_arena_create(size_t size, struct host_arena *out)
 		return -1;
 	}
 	a.base_pfn = (uintptr_t)a.base >> PAGE_SHIFT;
-	a.nr_pfns = a.size >> PAGE_SHIFT;
+	a.cap_pfns = a.size >> PAGE_SHIFT;
 	a.mem_map = a.base;
-	a.nr_meta_pfns = (a.nr_pfns * sizeof(struct page) + PAGE_SIZE - 1) / PAGE_SIZE;
-	first = a.nr_meta_pfns + META_GAP_PFNS;
-	if (first >= a.nr_pfns)
-		return -1;
-	if (a.nr_pfns >= 2 * BLOCK_PFNS) {
-		unsigned long hole = a.nr_pfns / 2 + HOLE_OFFSET;
-
-		add_range(&a, first, hole);
-		add_range(&a, hole + HOLE_PFNS, a.nr_pfns);
-	} else {
-		add_range(&a, first, a.nr_pfns);
-	}
-	a.dirty = calloc(BITS_TO_LONGS(a.nr_pfns), sizeof(unsigned long));
+	a.dirty = calloc(BITS_TO_LONGS(a.cap_pfns), sizeof(unsigned long));
 	if (!a.dirty)
 		return -1;
 	/* A fresh mapping reads as zeros on the host; this RAM held the boot
 	 * kernel's pages. The resets after this one scrub what was used. */
 	memset(a.base, 0, a.size);
+	if (host_arena_layout_default(&a, a.cap_pfns))
+		return -1;
 	*out = a;
 	return 0;
 }

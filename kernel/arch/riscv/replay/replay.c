@@ -77,8 +77,12 @@ static enum verdict run_one(struct exec *e, const struct corpus_entry *c, bool *
 
 	if (rc == 0)
 		return V_PASS;
-	if (rc == EXEC_NOT_APPLICABLE)
+	if (rc == EXEC_NOT_APPLICABLE) {
+		/* The arena is what RAM gave: a larger geometry is N/A, said so. */
+		if (d.op_index < 0)
+			fprintf(stderr, "N/A-GEOMETRY: %s, expected %s\n", d.actual, d.expected);
 		return V_NA;
+	}
 	if (!*panicked)
 		exec_report(&prog, &d, stderr);
 	return V_FAIL;
