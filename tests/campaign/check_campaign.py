@@ -192,8 +192,14 @@ def test_kill_resume(args, work):
         at = rng.uniform(5, 12)
         if i == 0:
             # Plant the fake crash once the campaign made its directory.
-            while time.monotonic() - t0 < at - 1 and not os.path.isdir(os.path.join(out, "libfuzzer", "crashes")):
+            # Before that it brings its builds up to date, which takes as
+            # long as the machine needs: the kill is timed from here.
+            crashes = os.path.join(out, "libfuzzer", "crashes")
+            while not os.path.isdir(crashes) and proc.poll() is None and time.monotonic() - t0 < 600:
                 time.sleep(0.1)
+            if not check(os.path.isdir(crashes), f"no {crashes} after {time.monotonic() - t0:.0f} s"):
+                break
+            t0 = time.monotonic()
             with open(os.path.join(out, fake_rel), "wb") as f:
                 f.write(fake_data)
         if i == 1:
