@@ -48,7 +48,7 @@ void op_canon(const struct op *in, struct op *out)
 			op.flags = in->flags % 4;
 			break;
 		case F_PROT:
-			op.prot = in->prot % 8;
+			op.prot = in->prot % 16;
 			break;
 		case F_MFLAGS:
 			op.mflags = op_mflags_canon(in->mflags);

@@ -55,7 +55,7 @@ static void decode_field(struct reader *r, const struct op_desc *d, int f,
 		op->flags = next(r) % 4;
 		break;
 	case F_PROT:
-		op->prot = next(r) % 8;
+		op->prot = next(r) % 16;
 		break;
 	case F_MFLAGS:
 		op->mflags = op_mflags_canon(next(r));

@@ -132,7 +132,7 @@ int op_has_field(const struct op_desc *d, int field)
  * order r, w, x. */
 int prot_format(unsigned int prot, char *buf, size_t cap)
 {
-	char s[4];
+	char s[5];
 	size_t n = 0;
 
 	if (prot & OPP_READ)
@@ -141,6 +141,8 @@ int prot_format(unsigned int prot, char *buf, size_t cap)
 		s[n++] = 'w';
 	if (prot & OPP_EXEC)
 		s[n++] = 'x';
+	if (prot & OPP_UNKNOWN)
+		s[n++] = 'u';
 	s[n] = '\0';
 	return snprintf(buf, cap, "%s", n ? s : "none");
 }

@@ -339,7 +339,7 @@ static int parse_number_option(struct stmt *st, const char *key, uint32_t lo, ui
 /* "prot=X": none, or the letters r, w, x in that order, each at most once. */
 static int parse_prot(struct stmt *st)
 {
-	static const char letters[] = "rwx";
+	static const char letters[] = "rwxu";
 	const struct tok *t = NULL;
 	unsigned int prot = 0;
 	int next = 0; /* index in letters of the next allowed letter */
@@ -354,10 +354,11 @@ static int parse_prot(struct stmt *st)
 		const char *c = memchr(letters + next, t->s[i], sizeof letters - 1 - (size_t)next);
 		if (!c || t->s[i] == '\0')
 			return fail_tok(st, t,
-					"bad prot '%.*s' (must be none, r, w, rw, x, rx, wx or rwx)",
+					"bad prot '%.*s' (must be none, or the letters r, w, x, u in "
+					"that order: u is a bit no prot has)",
 					TOK(t));
 		next = (int)(c - letters) + 1;
-		prot |= 1u << (c - letters); /* OPP_READ, OPP_WRITE, OPP_EXEC */
+		prot |= 1u << (c - letters); /* OPP_READ, OPP_WRITE, OPP_EXEC, OPP_UNKNOWN */
 	}
 	st->op.prot = (uint8_t)prot;
 	return 0;

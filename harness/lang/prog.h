@@ -90,10 +90,11 @@ static inline uint32_t op_touch_len(uint8_t gfp)
 #define OPC_HWALIGN 0x1u
 #define OPC_CTOR 0x2u
 
-/* prot argument bits (binary: byte % 8) */
+/* prot argument bits (binary: byte % 16) */
 #define OPP_READ 0x1u
 #define OPP_WRITE 0x2u
 #define OPP_EXEC 0x4u
+#define OPP_UNKNOWN 0x8u /* no such prot: mmap and mprotect must refuse it */
 
 /* mmap flags argument bits (binary: byte % 16) */
 #define OPM_SHARED 0x1u
