@@ -67,6 +67,8 @@ static const struct check_info checks[] = {
 	  "a cache took a new slab while its slabs still held a free object" },
 	{ "slab.destroy-live", false,
 	  "a slab was destroyed while it held live objects" },
+	{ "slab.lists", false,
+	  "at `check`: a slab on the wrong list (full, partial, free) for its live objects, an active count not the model's, or slabs listed that were never grown (or twice, or missing)" },
 	{ "slab.realloc-prefix", false,
 	  "`krealloc` did not keep the first min(old, new) bytes" },
 	{ "leak.page-not-freed", false,

@@ -234,6 +234,8 @@ static void run_op(struct exec *e, const struct op *op)
 		if (e->al->kind == ALLOC_BYTE ? bytes_verify_all(e) :
 		    pages_verify_all(e) && objects_verify_all(e) && mms_check_all(e))
 			oracle_free_lists(e);
+		if (!diverged(e) && e->traced)
+			oracle_slabs(e);
 		break;
 	case OP_MM_NEW:
 	case OP_MM_FORK:

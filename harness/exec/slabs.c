@@ -183,6 +183,70 @@ static void on_slab_obj(void *ctx, const struct kmem_cache *c, const void *obj, 
 	}
 }
 
+/* At check: the kernel's slab lists against the model. */
+struct list_walk {
+	struct exec *e;
+	long walked;
+	bool bad;
+	char why[DIV_TEXT];
+};
+
+static void walk_slab(void *ctx, const struct kmem_cache *c, struct page *slab,
+		      enum slab_list list, unsigned int active)
+{
+	static const char *const names[] = { "full", "partial", "free" };
+	struct list_walk *w = ctx;
+	struct slab_model *s = w->e->slabs;
+	unsigned long off = page_to_pfn(slab) - w->e->arena.base_pfn;
+	struct cache_rec *r = rec_of(s, c, false);
+	enum slab_list want;
+
+	if (w->bad)
+		return;
+	w->walked++;
+	if (off >= s->nr_pfns || s->head[off] != off + 1 || !r ||
+	    s->owner[off] != (uint8_t)(r - s->recs + 1)) {
+		w->bad = true;
+		snprintf(w->why, sizeof(w->why), "%s lists a slab at pfn offset %lu it never "
+			 "grew (or twice)", kmem_cache_name(c), off);
+		return;
+	}
+	s->owner[off] |= 0x80; /* walked: a second listing is a duplicate */
+	want = s->live[off] == 0 ? SLAB_LIST_FREE :
+	       s->live[off] == s->num[off] ? SLAB_LIST_FULL : SLAB_LIST_PARTIAL;
+	if (active != s->live[off] || list != want) {
+		w->bad = true;
+		snprintf(w->why, sizeof(w->why), "%s: the slab at pfn offset %lu is on the %s "
+			 "list with %u active; it has %u of %u objects live", kmem_cache_name(c),
+			 off, (unsigned int)list < 3 ? names[list] : "?", active, s->live[off],
+			 s->num[off]);
+	}
+}
+
+void oracle_slabs(struct exec *e)
+{
+	struct slab_model *s = e->slabs;
+	struct list_walk w = { .e = e };
+	long slabs = 0;
+
+	kmem_cache_walk(walk_slab, &w);
+	for (unsigned long off = 0; off < s->nr_pfns; off++)
+		if (s->head[off] == off + 1)
+			s->owner[off] &= 0x7f;
+	for (int i = 0; i < s->nr; i++)
+		slabs += s->recs[i].slabs;
+	if (!w.bad && w.walked != slabs) {
+		w.bad = true;
+		snprintf(w.why, sizeof(w.why), "the caches list %ld slabs; %ld were grown and not "
+			 "destroyed", w.walked, slabs);
+	}
+	if (w.bad) {
+		diverge(e, "slab.lists", "each slab on the list its live objects say, with "
+			"them as its active count");
+		diverge_actual(e, "%s", w.why);
+	}
+}
+
 void slab_model_hooks(struct host_hooks *h)
 {
 	h->slab_grow = on_slab_grow;

@@ -222,6 +222,7 @@ void slab_model_hooks(struct host_hooks *h);
 long slab_model_free_objects(struct exec *e, const struct kmem_cache *c);
 long slab_model_free_named(struct exec *e, const char *name);
 const struct kmem_cache *slab_model_owner(struct exec *e, const void *p);
+void oracle_slabs(struct exec *e);
 
 /* crash.c: prints the context of a kernel panic before the arch aborts */
 void crash_on_panic(void *ctx, const char *check, const char *func, const char *msg);

@@ -377,6 +377,35 @@ void kmem_cache_shrink_all(void)
 	kmem_cache_shrink(&cache_cache);
 }
 
+static void walk_list(struct kmem_cache *c, struct list_head *head, enum slab_list list,
+		      void (*fn)(void *, const struct kmem_cache *, struct page *, enum slab_list,
+				 unsigned int),
+		      void *ctx)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, head) {
+		struct page *slab = list_entry(pos, struct page, lru);
+
+		fn(ctx, c, slab, list, slab->active);
+	}
+}
+
+void kmem_cache_walk(void (*fn)(void *ctx, const struct kmem_cache *c, struct page *slab,
+				enum slab_list list, unsigned int active),
+		     void *ctx)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &cache_chain) {
+		struct kmem_cache *c = list_entry(pos, struct kmem_cache, next);
+
+		walk_list(c, &c->slabs_full, SLAB_LIST_FULL, fn, ctx);
+		walk_list(c, &c->slabs_partial, SLAB_LIST_PARTIAL, fn, ctx);
+		walk_list(c, &c->slabs_free, SLAB_LIST_FREE, fn, ctx);
+	}
+}
+
 /* Boot state: no slabs anywhere. Slab pages of a previous run are simply
  * forgotten; buddy_init() has already taken the memory back. */
 void kmem_cache_init(void)

@@ -32,6 +32,14 @@ size_t kmem_cache_size(const struct kmem_cache *cache); /* usable bytes per obje
 const char *kmem_cache_name(const struct kmem_cache *cache);
 void kmem_cache_shrink_all(void); /* shrink every cache, kmalloc's included */
 
+/* Which list a slab is on: full, partial (some objects live) or free. */
+enum slab_list { SLAB_LIST_FULL, SLAB_LIST_PARTIAL, SLAB_LIST_FREE };
+/* Every slab of every cache, with its list and live objects: for the
+ * oracles, which compare it with what the slab tracepoints said. */
+void kmem_cache_walk(void (*fn)(void *ctx, const struct kmem_cache *c, struct page *slab,
+				enum slab_list list, unsigned int active),
+		     void *ctx);
+
 void *kmalloc(size_t size, gfp_t gfp);
 void *kzalloc(size_t size, gfp_t gfp);
 void *kcalloc(size_t n, size_t size, gfp_t gfp);
