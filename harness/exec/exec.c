@@ -236,6 +236,8 @@ static void run_op(struct exec *e, const struct op *op)
 			oracle_free_lists(e);
 		if (!diverged(e) && e->traced)
 			oracle_slabs(e);
+		if (!diverged(e) && e->traced)
+			oracle_page_state(e);
 		break;
 	case OP_MM_NEW:
 	case OP_MM_FORK:

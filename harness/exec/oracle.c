@@ -150,6 +150,80 @@ void oracle_free_lists(struct exec *e)
 	}
 }
 
+/* At check: every struct page as the model's blocks say it must be. A
+ * free page carries nothing of its last owner (no class, reference, slab
+ * pointer or stray flag), a free block's head alone says PG_buddy and its
+ * order; an allocated block's head says PG_head, its order, its class and
+ * a reference, its tails nothing but (when compound) PG_tail and the way
+ * home. Metadata left stale shows here,
+ * before some later allocation trips on it. */
+struct state_walk {
+	struct exec *e;
+	bool bad;
+	char why[DIV_TEXT];
+};
+
+static void state_bad(struct state_walk *w, unsigned long pfn, const char *what)
+{
+	if (w->bad)
+		return;
+	w->bad = true;
+	snprintf(w->why, sizeof(w->why), "pfn offset %lu: %s", pfn - w->e->arena.base_pfn, what);
+}
+
+static void free_state(void *arg, unsigned long pfn, unsigned int order)
+{
+	struct state_walk *w = arg;
+
+	for (unsigned long i = 0; i < (1ul << order) && !w->bad; i++) {
+		const struct page *p = pfn_to_page(pfn + i);
+
+		if (p->flags != (i ? 0u : PG_buddy))
+			state_bad(w, pfn + i, i ? "a free tail page has flags" :
+				  "a free block's head is not (only) PG_buddy");
+		else if (p->order != (i ? 0u : order))
+			state_bad(w, pfn + i, "a free page with the wrong order");
+		else if (p->_refcount || p->pgclass)
+			state_bad(w, pfn + i, "a free page keeps a reference or a class");
+		else if (p->slab_cache || p->s_mem || p->freelist)
+			state_bad(w, pfn + i, "a free page keeps its slab fields");
+	}
+}
+
+static void allocated_state(void *arg, unsigned long pfn, unsigned int order, unsigned int cls)
+{
+	struct state_walk *w = arg;
+	const struct page *h = pfn_to_page(pfn);
+
+	if (!(h->flags & PG_head) || (h->flags & (PG_buddy | PG_tail)))
+		state_bad(w, pfn, "an allocated block's head is not PG_head alone");
+	else if (h->order != order || h->pgclass != cls || h->_refcount < 1)
+		state_bad(w, pfn, "an allocated block's head has the wrong order, class or "
+			  "no reference");
+	for (unsigned long i = 1; i < (1ul << order) && !w->bad; i++) {
+		const struct page *p = pfn_to_page(pfn + i);
+
+		/* Tails are marked only in compound blocks, and then point home. */
+		if ((p->flags & ~PG_tail) || ((p->flags & PG_tail) && p->head != h))
+			state_bad(w, pfn + i, "a tail page of an allocated block has a flag "
+				  "other than PG_tail, or points at another head");
+	}
+}
+
+void oracle_page_state(struct exec *e)
+{
+	struct state_walk w = { .e = e };
+
+	bm_for_each_free(e->model, free_state, &w);
+	if (!w.bad)
+		bm_for_each_allocated(e->model, allocated_state, &w);
+	if (w.bad) {
+		diverge(e, "buddy.page-state", "every struct page as its block (free or "
+			"allocated) says");
+		diverge_actual(e, "%s", w.why);
+	}
+}
+
 struct leak_state {
 	struct exec *e;
 	unsigned long count, claimed;

@@ -199,6 +199,7 @@ bool page_model_could(struct exec *e, unsigned int order);
 void oracle_free_counts(struct exec *e);
 void oracle_free_lists(struct exec *e);
 void oracle_leaks(struct exec *e);
+void oracle_page_state(struct exec *e);
 bool alloc_failure_legal(struct exec *e, unsigned int order);
 
 /* tags.c: content stamps written on allocation and verified later. Small
