@@ -504,10 +504,12 @@ def make_report(muts, done, equivalent, sel, out):
         for k in total:
             total[k] += c[k]
     stale = stale_equivalent(equivalent, sel)
+    wrong = sorted(m.id for m in muts if m.id in equivalent and m.id in done
+                   and done[m.id]["status"] in KILLED)
     doc = {"selection": sel, "total": dict(total, score=score_of(total)),
            "files": {k: dict(v, score=score_of(v)) for k, v in by_file.items()},
            "operators": {k: dict(v, score=score_of(v)) for k, v in by_op.items()},
-           "stale_equivalent": stale, "results": rows}
+           "stale_equivalent": stale, "killed_equivalent": wrong, "results": rows}
     atomic_write(os.path.join(out, "report.json"), json.dumps(doc, indent=1) + "\n")
     atomic_write(os.path.join(out, "report.md"), markdown(doc, survivors, rows))
     return doc
@@ -533,7 +535,8 @@ def markdown(doc, survivors, rows):
     sel = doc["selection"]
     run = t["total"] - t["pending"]
     lines = ["# Mutation report", "",
-             f"Selection: files {', '.join(sel['files']) or 'all of kernel/mm'}; operators "
+             f"Selection: files {', '.join(sel['files']) or 'all of kernel/mm'}; "
+             + (f"ids {', '.join(sel['ids'])}; " if sel.get("ids") else "") + "operators "
              f"{', '.join(sel['operators']) or 'all'}; "
              + (f"sample {sel['sample']} (seed {sel['seed']}); " if sel["sample"] else "")
              + ("seeds + regression only" if sel["no_fuzz"] else f"survivors fuzzed {sel['fuzz_time']} s each")
@@ -548,6 +551,9 @@ def markdown(doc, survivors, rows):
     if doc["stale_equivalent"]:
         lines += ["", "Listed as equivalent but no longer generated: "
                   + ", ".join(f"`{i}`" for i in doc["stale_equivalent"])]
+    if doc["killed_equivalent"]:
+        lines += ["", "Listed as equivalent but killed (the entry is wrong): "
+                  + ", ".join(f"`{i}`" for i in doc["killed_equivalent"])]
     lines += ["", f"## Survivors ({len(survivors)})", ""]
     for s in survivors:
         lines += [f"### `{s['id']}`", "", f"{s['file']}:{s['line']}, {s['func']}: `{s['change']}`"
@@ -562,6 +568,8 @@ def markdown(doc, survivors, rows):
 
 def print_summary(doc):
     t = doc["total"]
+    for i in doc["killed_equivalent"]:
+        print(f"mutate: warning: {i} is listed as equivalent but was killed", file=sys.stderr)
     for name, c in sorted(doc["files"].items()):
         say(f"{os.path.basename(name):12} killed {c['killed'] + c['killed-fuzz']:4}  timed out {c['timeout']:3}  "
             f"survived {c['survived'] + c['awaiting-fuzz']:4}  unviable {c['unviable']:4}  equivalent {c['equivalent']:3}  "
@@ -603,12 +611,15 @@ def main(argv):
                 print(m.diff(texts[m.file], m.file))
         return 0
     os.makedirs(a.out, exist_ok=True)
-    _lock = lock_dir(a.out, "mutation run")  # noqa: F841
     done = load_journal(journal)
     if a.report:
+        # No lock: a report of a run still going is a snapshot of its
+        # journal (the files are replaced whole).
         doc = make_report(muts, done, equivalent, sel, a.out)
         print_summary(doc)
         return 0
+    _lock = lock_dir(a.out, "mutation run")  # noqa: F841
+    done = load_journal(journal)
     if done and not a.resume:
         die(f"mutate: {a.out} holds a run already: --resume it, or name another --out")
     atomic_write(cfg_path, json.dumps({"selection": sel}, indent=1) + "\n")
