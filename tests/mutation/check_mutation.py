@@ -9,6 +9,8 @@
   runner      a real run of two mutants with seeds + regression: one the
               buddy oracles kill, one equivalent (it survives; listed, it
               counts as equivalent), and --resume runs nothing twice
+  fuzz        stage two alone (libFuzzer on a mutant): a kill, its crash
+              file kept, the oracle's signature
   sample      the CI sample: a deterministic sample, seeds + regression
               only, prints a score
 
@@ -175,6 +177,32 @@ class Runner(unittest.TestCase):
         self.assertIn("--resume it", r.stderr)
 
 
+class Fuzz(unittest.TestCase):
+    def test_fuzz_stage_kills_and_keeps_the_crash(self):
+        # Stage two on its own, for a mutant the seeds kill at once: the
+        # libFuzzer tree builds with the mutant, the run stops at the first
+        # crash, the crash file is kept and the signature is the oracle's.
+        sys.path.insert(0, os.path.join(A.root, "scripts"))
+        import mutate
+        trees = os.path.join(A.build, "mutate-test")
+        w = mutate.Worker(trees, 0, True)
+        mut = [m for m in mutate.all_mutants(["kernel/mm/buddy.c"], []) if m.id == KILLABLE][0]
+        w.place(None)
+        w.configure("libfuzzer", w.libfuzzer)
+        for target in ("mmrig-fuzz-libfuzzer", "seeds"):
+            rc, _ = w.build(w.libfuzzer, target, os.path.join(w.log, "build-libfuzzer.log"), jobs=2)
+            self.assertEqual(rc, 0, mutate.tail(os.path.join(w.log, "build-libfuzzer.log")))
+        out = os.path.join(A.work, "fuzz")
+        shutil.rmtree(out, ignore_errors=True)
+        rec = mutate.fuzz_mutant(w, mut, {"out": out, "fuzz_time": 60, "seed": 1, "timeout": 5},
+                                 {"id": mut.id, "status": "survived", "fuzzed": False})
+        self.assertEqual(rec["status"], "killed-fuzz", rec)
+        self.assertTrue(rec["signature"].startswith("buddy."), rec)
+        crashes = os.listdir(os.path.join(out, "crashes", mut.id.replace(":", "_")))
+        self.assertTrue(any(c.startswith("crash-") for c in crashes), crashes)
+        w.place(None)
+
+
 class Sample(unittest.TestCase):
     def test_ci_sample(self):
         out = os.path.join(A.work, "sample")
@@ -194,7 +222,7 @@ class Sample(unittest.TestCase):
 def main():
     global A
     p = argparse.ArgumentParser()
-    p.add_argument("test", choices=("generator", "equivalent", "runner", "sample"))
+    p.add_argument("test", choices=("generator", "equivalent", "runner", "fuzz", "sample"))
     p.add_argument("--root", required=True)
     p.add_argument("--work", required=True)
     p.add_argument("--build", help="MMRIG_BUILD for the runner tests (the mutation trees)")
@@ -202,7 +230,8 @@ def main():
     A.root, A.work = os.path.abspath(A.root), os.path.abspath(os.path.join(A.work, A.test))
     A.build = os.path.abspath(A.build or os.path.join(A.work, "build"))
     os.makedirs(A.work, exist_ok=True)
-    cls = {"generator": Generator, "equivalent": Equivalent, "runner": Runner, "sample": Sample}[A.test]
+    cls = {"generator": Generator, "equivalent": Equivalent, "runner": Runner, "fuzz": Fuzz,
+           "sample": Sample}[A.test]
     res = unittest.TextTestRunner(verbosity=2).run(unittest.defaultTestLoader.loadTestsFromTestCase(cls))
     return 0 if res.wasSuccessful() else 1
 
