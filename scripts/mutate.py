@@ -251,8 +251,9 @@ class Worker:
         self.libfuzzer = os.path.join(self.dir, "libfuzzer")
         self.log = os.path.join(self.dir, "log")
         self.fuzz = fuzz
-        self.originals = {rel: read(rel) for rel in sorted(
-            os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, KERNEL_DIR, "*.c")))}
+        # Every kernel/mm file, not only the selected ones: the tree
+        # compiles them all from src.
+        self.originals = {rel: read(rel) for rel in kernel_files([])}
         os.makedirs(self.src, exist_ok=True)
         os.makedirs(self.log, exist_ok=True)
         self.lock = lock_dir(self.dir, "mutation run with these trees")
@@ -352,7 +353,7 @@ def replay(tool, programs, timeout, log):
     return {"program": programs[0], "status": "killed", "signature": f"exit {rc}: {tail(log, 3).strip()[:200]}"}
 
 
-def fuzz(worker, mut, seconds, seed, timeout, art_dir):
+def fuzz(worker, seconds, seed, timeout, art_dir):
     """A libFuzzer run of the mutant from the seeds: (status, signature)
     or None when nothing was found. Crash artifacts are kept in art_dir."""
     corpus = os.path.join(worker.dir, "fuzz-corpus")
@@ -418,7 +419,7 @@ def fuzz_mutant(worker, mut, opts, rec):
         rec.update(status="unviable", detail="the libfuzzer build failed where the replay build did not")
         return finish(rec, t0, "fuzz_secs")
     art = os.path.join(opts["out"], "crashes", mut.id.replace(":", "_"))
-    got = fuzz(worker, mut, opts["fuzz_time"], opts["seed"], opts["timeout"], art)
+    got = fuzz(worker, opts["fuzz_time"], opts["seed"], opts["timeout"], art)
     if got:
         rec.update(status=got[0], by="fuzz", signature=got[1])
     return finish(rec, t0, "fuzz_secs")

@@ -410,7 +410,7 @@ def _call_args(toks, match, open_i):
     return args
 
 
-def _site_mutants(text, rel, toks, match, f, errno):
+def _site_mutants(text, toks, match, f, errno):
     """Every (op, start, end, replacement) of one function, in source order."""
     out = []
     hi = f.hi
@@ -486,7 +486,7 @@ def generate(text, rel, operators=None):
     muts = []
     for f in _functions(toks, match):
         seen, results = {}, set()
-        for op, s, e, repl in _site_mutants(text, rel, toks, match, f, errno):
+        for op, s, e, repl in _site_mutants(text, toks, match, f, errno):
             a, b = _lines_of(text, s, e)
             # Two sites can make the same program (`A | B | C` without the
             # B of either `|`; `return 0` as a literal and as a return
