@@ -357,6 +357,11 @@ def _statements(toks, match, f):
         if t.text in ("if", "while", "for", "switch") and toks[i + 1].text == "(":
             i = match[i + 1] + 1
             continue
+        # A loop macro (list_for_each(pos, head) { ... }): its body holds
+        # statements of its own, like a for.
+        if t.kind == "ident" and toks[i + 1].text == "(" and toks[match[i + 1] + 1].text == "{":
+            i = match[i + 1] + 1
+            continue
         if t.text == "case":
             while toks[i].text != ":":
                 i = match.get(i, i) + 1

@@ -26,6 +26,9 @@ int fill(struct pair *p, unsigned int flags)
 		copy(p, s);
 		n++;
 	}
+	list_for_each(pos, &head) {
+		n--;
+	}
 	return 0;
 }
 
