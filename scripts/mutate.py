@@ -646,7 +646,7 @@ def main(argv):
                        and not done[m.id].get("fuzzed") and m.id not in equivalent),
                       key=lambda m: fuzz_order[m.id])
 
-    say(f"{len(muts)} mutants selected, {len(done)} run, {len(todo)} to run; "
+    say(f"{len(muts)} mutants selected, {len(muts) - len(todo)} run, {len(todo)} to run; "
         f"{len(programs)} programs; " + ("no fuzzing" if sel["no_fuzz"] else
                                           f"survivors fuzzed {sel['fuzz_time']} s ({len(fuzz_todo())} waiting)"))
     jobs = min(a.jobs, max(1, len(todo) or len(fuzz_todo())))
