@@ -678,7 +678,7 @@ def main(argv):
             jf.flush()
             os.fsync(jf.fileno())
             done[rec["id"]] = rec
-            n = sum(1 for r in done.values() if stage == 1 or r.get("fuzzed"))
+            n = sum(1 for i, r in done.items() if i in by_id and (stage == 1 or r.get("fuzzed")))
             total = len(muts) if stage == 1 else n + len(fuzz_todo())
             say(f"[{'replay' if stage == 1 else 'fuzz'} {n}/{total}] {classify(rec, equivalent):11} {rec['id']} "
                 f"({rec.get('fuzz_secs', rec['secs']):.1f} s{', ' + rec['signature'] if rec.get('signature') else ''})")
