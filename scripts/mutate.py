@@ -720,6 +720,17 @@ def main(argv):
     return 0
 
 
+def on_term(signum, frame):
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    sys.exit(main(sys.argv[1:]))
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        # Outside the mutant loop (building the unmutated trees): nothing
+        # of the run's is lost, the child is gone (run_quiet).
+        kill_running()
+        print("mutate: interrupted", file=sys.stderr)
+        sys.exit(130)
