@@ -422,7 +422,23 @@ def fuzz_mutant(worker, mut, opts, rec):
     got = fuzz(worker, opts["fuzz_time"], opts["seed"], opts["timeout"], art)
     if got:
         rec.update(status=got[0], by="fuzz", signature=got[1])
+        sig = replay_signature(worker, art, opts["timeout"])
+        if sig:
+            rec["signature"] = sig
     return finish(rec, t0, "fuzz_secs")
+
+
+def replay_signature(worker, art, timeout):
+    """The rig's own signature of a fuzz crash file: libFuzzer prints a
+    sanitizer's first line for a crash, mmrig-replay (rebuilt with the
+    same mutant) the `<class> in <function>` that triage groups by. None
+    when there is no crash file or the replay does not fail with one."""
+    files = [os.path.join(art, f) for f in sorted(os.listdir(art))
+             if f.startswith(("crash-", "timeout-", "oom-", "leak-"))] if os.path.isdir(art) else []
+    if not files or worker.build(worker.asan, "mmrig-replay", os.path.join(worker.log, "build-asan.log"))[0]:
+        return None
+    bad = replay(worker.replay_tool(), files[:1], timeout, os.path.join(worker.log, "replay-crash.log"))
+    return bad["signature"] if bad and not bad["signature"].startswith("exit ") else None
 
 
 def finish(rec, t0, key="secs"):
