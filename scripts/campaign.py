@@ -30,7 +30,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rig import allocator  # noqa: E402
-from rig.common import (REPLAY_SANITIZER_ENV, ROOT, build, build_log, die, files_in,  # noqa: E402
+from rig.common import (REPLAY_SANITIZER_ENV, ROOT, atomic_write, build, build_log, die, files_in,  # noqa: E402
                         lock_dir, parse_duration, tool, tree, use_adapters)  # noqa: E402
 
 TICK = 10.0          # seconds between progress lines and progress.tsv rows
@@ -107,13 +107,6 @@ DEFAULTS = {"time": 300.0, "jobs": os.cpu_count() or 1, "engine": "both",
 
 
 # ---------------------------------------------------------------- small helpers
-
-def atomic_write(path, text):
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
 
 def load_json(path, default):
     try:

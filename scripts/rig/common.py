@@ -111,6 +111,15 @@ def parse_duration(text):
     return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
 
 
+def atomic_write(path, text):
+    """Writes text to path through a temporary file and a rename, so a
+    reader (or an interrupted run) never sees half a file."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def files_in(d):
     """Regular files directly in d (no dot files), sorted by name; none
     when d cannot be listed."""

@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""Tests of `scripts/mmrig mutate` (scripts/mutate.py, scripts/rig/mutants.py).
+
+  generator   the exact mutant list of fixture.c (fixture.expected); ids
+              survive unrelated edits; a planted .mut spec still writes
+              the same two-line header through mutants.py
+  equivalent  malformed equivalent lists exit 2 naming file:line:col; a
+              stale id is warned about
+  runner      a real run of two mutants with seeds + regression: one the
+              buddy oracles kill, one equivalent (it survives; listed, it
+              counts as equivalent), and --resume runs nothing twice
+  fuzz        stage two alone (libFuzzer on a mutant): a kill, its crash
+              file kept, the oracle's signature
+  sample      the CI sample: a deterministic sample, seeds + regression
+              only, prints a score
+
+usage: check_mutation.py TEST --root SRC --work DIR
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+
+A = None
+KILLABLE = "buddy.c:add_to_free_area:drop-stmt:24d97bab"      # free_area[order].nr_free++ dropped
+EQUIVALENT = "buddy.c:reserve_holes:relational:d58e2fed"      # if (end_pfn >= pfn) pfn = end_pfn
+
+
+def run(*args, env=None):
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env)
+
+
+def mutate(*args, env=None):
+    return run(os.path.join(A.root, "scripts", "mutate.py"), *args, env=env)
+
+
+def gen_list(path):
+    r = run(os.path.join(A.root, "scripts", "rig", "mutants.py"), path)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.splitlines()
+
+
+class Generator(unittest.TestCase):
+    fixture = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fixture = os.path.join(A.root, "tests", "mutation", "fixture.c")
+
+    def test_exact_list(self):
+        with open(os.path.join(A.root, "tests", "mutation", "fixture.expected")) as f:
+            want = f.read().splitlines()
+        self.assertEqual(gen_list(self.fixture), want)
+
+    def test_ids_survive_unrelated_edits(self):
+        with open(self.fixture) as f:
+            text = f.read()
+        before = {line.split("\t")[0] for line in gen_list(self.fixture)}
+        # A function added in front, and a statement added inside fill():
+        # every line moves, no old id may change.
+        edited = text.replace('#include "fixture.h"\n',
+                              '#include "fixture.h"\n\nint other(int x)\n{\n\treturn x < 2;\n}\n')
+        edited = edited.replace("\tint n = 0;\n", "\tint n = 0;\n\n\tsetup(p, flags);\n")
+        self.assertNotEqual(edited, text)
+        os.makedirs(A.work, exist_ok=True)
+        path = os.path.join(A.work, "fixture.c")
+        with open(path, "w") as f:
+            f.write(edited)
+        after = {line.split("\t")[0] for line in gen_list(path)}
+        self.assertLessEqual(before, after, "ids changed: " + ", ".join(sorted(before - after)))
+        self.assertTrue(any(i.startswith("fixture.c:other:") for i in after))
+
+    def test_no_site_outside_code(self):
+        for line in gen_list(self.fixture):
+            ln = int(line.split("\t")[1].split(":")[0])
+            self.assertGreaterEqual(ln, 12, line)  # comments, #define, struct, table are above
+
+    def test_planted_spec_writer(self):
+        out = os.path.join(A.work, "planted.c")
+        os.makedirs(A.work, exist_ok=True)
+        spec = os.path.join(A.root, "tests", "planted", "mutants", "buddy-nr-free.mut")
+        r = run(os.path.join(A.root, "tests", "planted", "mutate.py"), spec, A.root, out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f:
+            head = [f.readline(), f.readline()]
+        self.assertEqual(head, [f"/* MUTANT of kernel/mm/buddy.c from {spec} */\n",
+                                f'#line 1 "{A.root}/kernel/mm/buddy.c"\n'])
+        bad = os.path.join(A.work, "bad.mut")
+        with open(bad, "w") as f:
+            f.write("file: kernel/mm/buddy.c\nfind: no such text anywhere\nreplace: x\n")
+        r = run(os.path.join(A.root, "tests", "planted", "mutate.py"), bad, A.root, out)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("occurs 0 times", r.stderr)
+
+
+class Equivalent(unittest.TestCase):
+    def check_bad(self, text, where, what):
+        os.makedirs(A.work, exist_ok=True)
+        path = os.path.join(A.work, "equivalent.txt")
+        with open(path, "w") as f:
+            f.write(text)
+        r = mutate("--list", "--files", "kvm.c", "--equivalent", path)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn(f"{path}:{where}: error: {what}", r.stderr)
+
+    def test_not_an_id(self):
+        self.check_bad("# ok\n\nbuddy.c:add_to_free_area  reason\n", "3:1", "'buddy.c:add_to_free_area' is not a mutant id")
+
+    def test_no_reason(self):
+        self.check_bad(f"  {KILLABLE}\n", "1:46", "no reason after the id")
+
+    def test_unknown_operator(self):
+        self.check_bad("kvm.c:kvmmake:bogus:01234567  why\n", "1:15", "unknown operator 'bogus'")
+
+    def test_listed_twice(self):
+        self.check_bad(f"{EQUIVALENT}  a\n{EQUIVALENT}  b\n", "2:1", f"{EQUIVALENT} is listed twice")
+
+    def test_stale_warning(self):
+        path = os.path.join(A.work, "stale.txt")
+        with open(path, "w") as f:
+            f.write(f"kvm.c:kvmmake:return:01234567  gone\n{EQUIVALENT}  fine\n")
+        r = mutate("--list", "--files", "kvm.c", "--equivalent", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("kvm.c:kvmmake:return:01234567 is listed as equivalent but no longer generated", r.stderr)
+        self.assertNotIn(EQUIVALENT, r.stderr)
+
+    def test_checked_in_list_is_clean(self):
+        r = mutate("--list")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("warning", r.stderr)
+
+
+def env():
+    return dict(os.environ, MMRIG_BUILD=A.build)
+
+
+class Runner(unittest.TestCase):
+    def test_kill_and_equivalent(self):
+        out = os.path.join(A.work, "run")
+        shutil.rmtree(out, ignore_errors=True)
+        empty = os.path.join(A.work, "none.txt")
+        open(empty, "w").close()
+        args = ["--ids", f"{KILLABLE},{EQUIVALENT}", "--no-fuzz", "--out", out,
+                "--trees", os.path.join(A.build, "mutate-test")]
+        r = mutate(*args, "--equivalent", empty, env=env())
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with open(os.path.join(out, "journal.jsonl")) as f:
+            recs = {json.loads(line)["id"]: json.loads(line) for line in f}
+        self.assertEqual(recs[KILLABLE]["status"], "killed", recs[KILLABLE])
+        self.assertTrue(recs[KILLABLE]["signature"].startswith("buddy."), recs[KILLABLE])
+        self.assertEqual(recs[EQUIVALENT]["status"], "survived", recs[EQUIVALENT])
+        with open(os.path.join(out, "report.md")) as f:
+            md = f.read()
+        self.assertIn("**Score: 50.0%**", md)
+        self.assertIn(f"### `{EQUIVALENT}`", md)
+        self.assertIn("+\t\tif (next->end_pfn >= pfn)", md)
+        # Listed, the survivor is equivalent: the score is over the killable one.
+        listed = os.path.join(A.work, "listed.txt")
+        with open(listed, "w") as f:
+            f.write(f"{EQUIVALENT}  assigning the value pfn has\n")
+        r = mutate("--report", "--out", out, "--equivalent", listed, env=env())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("score 100.0%", r.stdout)
+        with open(os.path.join(out, "report.json")) as f:
+            doc = json.load(f)
+        self.assertEqual(doc["files"]["kernel/mm/buddy.c"]["equivalent"], 1)
+        # Nothing left to run: a resume only reports.
+        r = mutate("--resume", "--out", out, "--trees", os.path.join(A.build, "mutate-test"), env=env())
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("2 run, 0 to run", r.stdout)
+        # A second run into the same directory without --resume is refused.
+        r = mutate(*args, env=env())
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--resume it", r.stderr)
+
+
+class Fuzz(unittest.TestCase):
+    def test_fuzz_stage_kills_and_keeps_the_crash(self):
+        # Stage two on its own, for a mutant the seeds kill at once: the
+        # libFuzzer tree builds with the mutant, the run stops at the first
+        # crash, the crash file is kept and the signature is the oracle's.
+        sys.path.insert(0, os.path.join(A.root, "scripts"))
+        import mutate
+        trees = os.path.join(A.build, "mutate-test")
+        w = mutate.Worker(trees, 0, True)
+        mut = [m for m in mutate.all_mutants(["kernel/mm/buddy.c"], []) if m.id == KILLABLE][0]
+        w.place(None)
+        w.configure("libfuzzer", w.libfuzzer)
+        for target in ("mmrig-fuzz-libfuzzer", "seeds"):
+            rc, _ = w.build(w.libfuzzer, target, os.path.join(w.log, "build-libfuzzer.log"), jobs=2)
+            self.assertEqual(rc, 0, mutate.tail(os.path.join(w.log, "build-libfuzzer.log")))
+        out = os.path.join(A.work, "fuzz")
+        shutil.rmtree(out, ignore_errors=True)
+        rec = mutate.fuzz_mutant(w, mut, {"out": out, "fuzz_time": 60, "seed": 1, "timeout": 5},
+                                 {"id": mut.id, "status": "survived", "fuzzed": False})
+        self.assertEqual(rec["status"], "killed-fuzz", rec)
+        self.assertTrue(rec["signature"].startswith("buddy."), rec)
+        crashes = os.listdir(os.path.join(out, "crashes", mut.id.replace(":", "_")))
+        self.assertTrue(any(c.startswith("crash-") for c in crashes), crashes)
+        w.place(None)
+
+
+class Sample(unittest.TestCase):
+    def test_ci_sample(self):
+        out = os.path.join(A.work, "sample")
+        shutil.rmtree(out, ignore_errors=True)
+        r = mutate("--sample", "12", "--seed", "1", "--no-fuzz", "--out", out,
+                   "--trees", os.path.join(A.build, "mutate-test"), env=env())
+        print(r.stdout)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"mutate: score \d+\.\d%: ")
+        with open(os.path.join(out, "journal.jsonl")) as f:
+            self.assertEqual(len(f.readlines()), 12)
+        # Without fuzzing a survivor is final, not waiting for a fuzz run.
+        with open(os.path.join(out, "report.md")) as f:
+            self.assertNotIn("(not fuzzed yet)", f.read())
+
+
+def main():
+    global A
+    p = argparse.ArgumentParser()
+    p.add_argument("test", choices=("generator", "equivalent", "runner", "fuzz", "sample"))
+    p.add_argument("--root", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--build", help="MMRIG_BUILD for the runner tests (the mutation trees)")
+    A = p.parse_args()
+    A.root, A.work = os.path.abspath(A.root), os.path.abspath(os.path.join(A.work, A.test))
+    A.build = os.path.abspath(A.build or os.path.join(A.work, "build"))
+    os.makedirs(A.work, exist_ok=True)
+    cls = {"generator": Generator, "equivalent": Equivalent, "runner": Runner, "fuzz": Fuzz,
+           "sample": Sample}[A.test]
+    res = unittest.TextTestRunner(verbosity=2).run(unittest.defaultTestLoader.loadTestsFromTestCase(cls))
+    return 0 if res.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
