@@ -44,7 +44,8 @@ MUTANTS = ["slab-use-after-free", "kmalloc-class-overrun", "kfree-large-double-f
            "slab-reset-unchain"]
 
 # What of the tree a build reads (never build/ or .git).
-TREE = ["CMakeLists.txt", "cmake", "kernel", "harness", "allocators", "tests", "corpus"]
+TREE = ["CMakeLists.txt", "cmake", "kernel", "harness", "allocators", "tests", "corpus",
+        "scripts/rig"]  # tests/planted/mutate.py writes mutants through scripts/rig/mutants.py
 
 
 def log(msg):
