@@ -413,20 +413,31 @@ static long kernel_range(struct mm_struct *mm, uintptr_t va, size_t len, bool wr
 	return r;
 }
 
-static void do_touch(struct exec *e, const struct op *op)
+/* The model's verdict on one byte of a touch: got is the byte read, 0
+ * for a write, or the error the access stopped with. */
+static bool judge_byte(struct exec *e, const struct op *op, uintptr_t va, long got)
 {
 	static const char *const what[5] = { "touch (read)", "touch (write)",
 					     "touch (kernel read)", "touch (kernel write)",
 					     "touch (exec)" };
+	bool fetch = op->gfp & OPT_EXEC;
+	int64_t expect = 0;
+	enum as_status s = fetch ? asm_fetch(e->as, op->dst, va, got, alloc_failed(e), &expect)
+		: asm_touch(e->as, op->dst, va, op->gfp & OPT_WRITE, op->n, got, alloc_failed(e),
+			    &expect);
+
+	return judge(e, s, what[fetch ? 4 : op->gfp % 4], got, (long)expect);
+}
+
+static void do_touch(struct exec *e, const struct op *op)
+{
 	struct region_slot *r = &e->regions[op->src];
 	struct mm_struct *mm = e->mms[op->dst].mm;
 	int id = op->dst;
 	bool write = op->gfp & OPT_WRITE, fetch = op->gfp & OPT_EXEC;
 	unsigned int access = fetch ? MMU_EXEC : write ? MMU_WRITE : MMU_READ;
-	const char *how = what[fetch ? 4 : op->gfp % 4];
 	size_t len = op_touch_len(op->gfp), done;
 	uint8_t *buf = e->touch_buf;
-	int64_t expect = 0;
 	long ret;
 
 	if (!r->live || !e->mms[id].live)
@@ -439,18 +450,11 @@ static void do_touch(struct exec *e, const struct op *op)
 		return;
 	/* Byte by byte, as the model knows them: the ones that went
 	 * through, then the error where the access stopped. */
-	for (size_t i = 0; i < done; i++) {
-		long got = write ? 0 : buf[i];
-		enum as_status s = fetch ? asm_fetch(e->as, id, va + i, got, alloc_failed(e), &expect)
-			: asm_touch(e->as, id, va + i, write, op->n, got, alloc_failed(e), &expect);
-
-		if (!judge(e, s, how, got, (long)expect))
+	for (size_t i = 0; i < done; i++)
+		if (!judge_byte(e, op, va + i, write ? 0 : buf[i]))
 			return;
-	}
 	if (ret)
-		judge(e, fetch ? asm_fetch(e->as, id, va + done, ret, alloc_failed(e), &expect)
-		      : asm_touch(e->as, id, va + done, write, op->n, ret, alloc_failed(e), &expect),
-		      how, ret, (long)expect);
+		judge_byte(e, op, va + done, ret);
 }
 
 void op_mm(struct exec *e, const struct op *op)

@@ -49,6 +49,18 @@ CRASH_PROGRAM = "o0 = kmalloc 777\n"
 WANT_CRASH = re.compile(r"^asan\.[a-z-]+ in tb_malloc \[template-byte\]$")
 
 
+
+def plant(src, old, new, what, dry):
+    """Rewrites the one line a plant changes in the user's copy (checked
+    to be there exactly once even when dry)."""
+    with open(src) as f:
+        text = f.read()
+    if text.count(old) != 1:
+        fail(f"the line to plant {what} in is not in {os.path.basename(src)} exactly once")
+    if not dry:
+        with open(src, "w") as f:
+            f.write(text.replace(old, new))
+
 def fail(msg, out=""):
     if out:
         print(out)
@@ -181,14 +193,7 @@ def check(a, repo, tmp):
     if p.returncode:
         fail("the program fails against the unmodified template", p.stdout + p.stderr)
 
-    src = os.path.join(mine, "page_template.c")
-    with open(src) as f:
-        text = f.read()
-    if text.count(PLANT_FROM) != 1:
-        fail("the line to plant the bug in is not in page_template.c exactly once")
-    if not a.no_plant:
-        with open(src, "w") as f:
-            f.write(text.replace(PLANT_FROM, PLANT_TO))
+    plant(os.path.join(mine, "page_template.c"), PLANT_FROM, PLANT_TO, "the bug", a.no_plant)
     rebuilt = build(bdir, a.jobs, ["mmrig-replay"])
     print(f"figures: rebuild after the edit {rebuilt:.1f} s")
     p = run([replay, "--allocator", "template-page", prog])
@@ -204,14 +209,7 @@ def check(a, repo, tmp):
     if p.returncode:
         fail("the bug planted in one version shows in the other", p.stdout + p.stderr)
 
-    src = os.path.join(mine, "byte_template.c")
-    with open(src) as f:
-        text = f.read()
-    if text.count(CRASH_FROM) != 1:
-        fail("the line to plant the crash in is not in byte_template.c exactly once")
-    if not a.no_plant:
-        with open(src, "w") as f:
-            f.write(text.replace(CRASH_FROM, CRASH_TO))
+    plant(os.path.join(mine, "byte_template.c"), CRASH_FROM, CRASH_TO, "the crash", a.no_plant)
     build(bdir, a.jobs, ["mmrig-replay"])
     prog = os.path.join(tmp, "crash.mmr")
     with open(prog, "w") as f:
