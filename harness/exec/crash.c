@@ -137,11 +137,26 @@ static bool innermost_frame(char *fn, size_t cap)
  * second crash. */
 static volatile sig_atomic_t crash_reported;
 
+/* A divergence already recorded in this run is the bug's first sign: an
+ * oracle saw it at the op, and what crashes afterwards depends on the
+ * build (a sanitizer stops an overflowing copy a plain build lets
+ * through). Reported as the divergence, so every build signs it alike. */
+static bool report_pending_divergence(const char *cls)
+{
+	if (!exec_now.div || !exec_now.div->hit || !exec_now.prog)
+		return false;
+	fprintf(stderr, "mmrig: %s after a divergence; the divergence is the finding\n", cls);
+	exec_report(exec_now.prog, exec_now.div, stderr);
+	return true;
+}
+
 static void print_crash(const char *cls, const char *panic_func)
 {
 	char fn[256] = "?";
 
 	crash_reported = 1;
+	if (report_pending_divergence(cls))
+		return;
 	fprintf(stderr, "==== mmrig: crash ====\n");
 	fprintf(stderr, "check:     %s\n", cls);
 	if (exec_now.allocator)
@@ -287,7 +302,9 @@ static void put_frames(uintptr_t pc)
 static void on_fatal_signal(int sig, siginfo_t *si, void *ucv)
 {
 	(void)si;
-	if (!crash_reported) {
+	if (!crash_reported && report_pending_divergence(CRASH_SIGNAL_CLASS)) {
+		crash_reported = 1;
+	} else if (!crash_reported) {
 		crash_reported = 1;
 		put("==== mmrig: crash ====\ncheck:     " CRASH_SIGNAL_CLASS);
 		put_num((uintptr_t)sig, 10);

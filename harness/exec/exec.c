@@ -12,7 +12,7 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-struct exec_position exec_now = { NULL, NULL, NULL, -1 };
+struct exec_position exec_now = { NULL, NULL, NULL, -1, NULL };
 struct exec_progress *exec_progress;
 
 static void publish(long op_index, int op_kind)
@@ -332,6 +332,7 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 		return EXEC_NOT_APPLICABLE;
 	}
 	exec_now.prog = p;
+	exec_now.div = d;
 	/* A crash while the allocator boots is the boot's, not the end's. */
 	publish(EXEC_AT_BOOT, -1);
 	int booted = boot(e);
@@ -358,6 +359,7 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 		e->injected_grow = false;
 		e->page_fail_legal = false;
 		e->small_fail = false;
+		e->big_fail = false;
 		run_op(e, &p->ops[i]);
 		digest_op(e);
 		if (!diverged(e))
@@ -402,5 +404,6 @@ out:
 	hooks_detach();
 	adapter_sink_set(NULL);
 	exec_now.op_index = -1;
+	exec_now.div = NULL;
 	return d->hit ? 1 : 0;
 }

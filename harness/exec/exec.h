@@ -126,6 +126,9 @@ struct exec_position {
 	/* -1 before boot, EXEC_AT_BOOT, the op's index, p->n during the final
 	 * release, EXEC_AT_RESET */
 	long op_index;
+	/* The run's divergence record: a crash after a divergence in the
+	 * same run reports the divergence, the first sign of the bug. */
+	const struct divergence *div;
 };
 extern struct exec_position exec_now;
 

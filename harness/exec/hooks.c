@@ -24,10 +24,26 @@ static const char *status_check(enum bm_status s)
 	}
 }
 
+/* The VM layer maps 4 KiB pages and 2 MiB superpages only, and its
+ * tables are single pages: any other order is memory it cannot map whole
+ * (or a table page that is not one page). */
+static bool vm_order_ok(unsigned int order, unsigned int pgc)
+{
+	if (pgc == PGC_USER || pgc == PGC_COW)
+		return order == 0 || order == SUPERPAGE_ORDER;
+	return pgc != PGC_PGTABLE || order == 0;
+}
+
 static void on_page_alloc(void *ctx, unsigned long pfn, unsigned int order, unsigned int pgc)
 {
 	struct exec *e = ctx;
 	enum bm_status s = bm_alloc(e->model, pfn, order, pgc);
+
+	if (!vm_order_ok(order, pgc)) {
+		diverge(e, "vm.page-order", "a %s block of order 0%s", page_class_name(pgc),
+			pgc == PGC_PGTABLE ? "" : " or 9 (2 MiB)");
+		diverge_actual(e, "order %u", order);
+	}
 
 	if (pgc == PGC_HARNESS && s == BM_OK) {
 		e->traced_alloc_pfn = pfn;
@@ -67,6 +83,8 @@ static void on_page_alloc_fail(void *ctx, unsigned int order, gfp_t gfp)
 		e->page_fail_legal = true;
 		if (order < SUPERPAGE_ORDER)
 			e->small_fail = true;
+		if (order == SUPERPAGE_ORDER)
+			e->big_fail = true;
 		return;
 	}
 	diverge(e, "buddy.spurious-failure", "an order-%u allocation (%s) to succeed: the "
@@ -87,6 +105,8 @@ static bool on_should_fail(void *ctx, gfp_t gfp, size_t size)
 	e->injected_grow = gfp_class(gfp) == PGC_SLAB;
 	if (size < SUPERPGSIZE)
 		e->small_fail = true;
+	if (size == SUPERPGSIZE)
+		e->big_fail = true;
 	return true;
 }
 

@@ -310,10 +310,12 @@ static const char *fault_name(enum mmu_fault f)
 /* One user-mode access of n bytes inside one page: translate, fault
  * into the kernel, retry. Returns 0 (buf holds what was read, or was
  * written), -EFAULT or -ENOMEM. */
-static long user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, size_t n,
-			unsigned int access, uint8_t *buf)
+static long user_access(struct exec *e, int id, uintptr_t va, size_t n, unsigned int access,
+			uint8_t *buf)
 {
+	struct mm_struct *mm = e->mms[id].mm;
 	enum mmu_fault f = MMU_OK;
+	struct fault_before before;
 
 	for (int tries = 0; tries < TOUCH_TRIES; tries++) {
 		f = access == MMU_WRITE ? mmu_copy_out(mm->pgd, va, buf, n, MMU_USER, NULL) :
@@ -326,9 +328,13 @@ static long user_access(struct exec *e, struct mm_struct *mm, uintptr_t va, size
 			diverge_actual(e, "the MMU found a malformed PTE");
 			return -EFAULT;
 		}
+		fault_rule_before(e, id, va, access, &before);
 		int r = handle_mm_fault(mm, va, access);
 		if (r)
 			return r;
+		fault_rule_after(e, id, va, &before);
+		if (diverged(e))
+			return -EFAULT;
 	}
 	diverge(e, "vm.fault-loop", "the access to %#lx to succeed once the kernel resolved "
 		"its fault", (unsigned long)va);
@@ -373,15 +379,17 @@ static size_t page_chunk(uintptr_t va, size_t left)
 /* A user access of len bytes stops at the first page that faults for
  * good; *done is how many bytes went through before it. Fetches always
  * go through the software MMU: the arch's runner only loads and stores. */
-static long user_range(struct exec *e, struct mm_struct *mm, uintptr_t va, size_t len,
-		       unsigned int access, uint8_t *buf, size_t *done)
+static long user_range(struct exec *e, int id, uintptr_t va, size_t len, unsigned int access,
+		       uint8_t *buf, size_t *done)
 {
+	struct mm_struct *mm = e->mms[id].mm;
+
 	for (*done = 0; *done < len;) {
 		size_t n = page_chunk(va + *done, len - *done);
 		long r = exec_user_touch && access != MMU_EXEC
 				 ? arch_user_access(e, mm, va + *done, n, access == MMU_WRITE,
 						    buf + *done)
-				 : user_access(e, mm, va + *done, n, access, buf + *done);
+				 : user_access(e, id, va + *done, n, access, buf + *done);
 
 		if (r)
 			return r;
@@ -445,7 +453,7 @@ static void do_touch(struct exec *e, const struct op *op)
 	uintptr_t va = r->addr + op->size % (r->len + PAGE_SIZE);
 	memset(buf, op->n, len);
 	ret = op->gfp & OPT_KERNEL ? kernel_range(mm, va, len, write, buf, &done)
-				   : user_range(e, mm, va, len, access, buf, &done);
+				   : user_range(e, id, va, len, access, buf, &done);
 	if (diverged(e))
 		return;
 	/* Byte by byte, as the model knows them: the ones that went

@@ -122,6 +122,37 @@ static void describe(const struct exec *e, unsigned long pfn, char *buf, size_t 
 			 pfn - head, page_class_name(cls), order);
 }
 
+/* Whether pa is an allocated order-0 pgtable block: a table the walk may
+ * read without touching freed (poisoned) memory. */
+static bool is_table_block(const struct exec *e, phys_addr_t pa)
+{
+	unsigned long pfn = pa >> PAGE_SHIFT, head, off;
+	unsigned int order, cls;
+
+	return in_arena(e, pfn, 1, &off) && bm_find_allocated(e->model, pfn, &head, &order, &cls) &&
+	       head == pfn && order == 0 && cls == PGC_PGTABLE;
+}
+
+bool pt_probe(const struct exec *e, pagetable_t pgd, uintptr_t va, struct pt_probe *out)
+{
+	pagetable_t pt = pgd;
+
+	if (!is_table_block(e, (phys_addr_t)(uintptr_t)pgd))
+		return false;
+	for (int level = PT_LEVELS - 1; level >= 0; level--) {
+		pte_t pte = pt[PX(level, va)];
+
+		out->level = level;
+		out->pte = pte;
+		if (!(pte & PTE_V) || PTE_LEAF(pte))
+			return true;
+		if (level == 0 || !is_table_block(e, PTE2PA(pte)))
+			return false;
+		pt = (pagetable_t)PTE2PA(pte);
+	}
+	return false;
+}
+
 static bool tally_table_page(struct exec *e, phys_addr_t pa)
 {
 	struct pt_tally *t = e->pt_tally;

@@ -9,6 +9,7 @@
 #include "host.h"
 #include "buddy_model.h"
 #include "exec.h"
+#include "mm/vm.h"
 #include "mm/slab.h"
 
 struct page_slot {
@@ -103,6 +104,9 @@ struct exec {
 	 * this op. Every superpage attempt of the VM layer has a 4 KiB
 	 * fallback, so only such a failure may end a VM op with -ENOMEM. */
 	bool small_fail;
+	/* A 2 MiB (order-9) allocation failed in this op: the one excuse for
+	 * a 4 KiB mapping where the kernel's rule asks for a superpage. */
+	bool big_fail;
 	uint64_t digest;      /* of the run's results: see exec_digest() */
 
 	/* The last harness-class block the tracepoints reported in this op:
@@ -193,6 +197,26 @@ enum vm_when { VM_AT_CHECK, VM_AT_MM_EXIT, VM_AFTER_ALLOC_FAILURE };
 bool oracle_page_tables(struct exec *e);
 bool oracle_vm_leaks(struct exec *e, enum vm_when when);
 struct pt_tally *pt_tally_alloc(unsigned long nr_pfns);
+/* The entry a walk of va ends at: a leaf, or the invalid entry that stops
+ * it, with its level. false when a table on the way is not an allocated
+ * pgtable block (the structure oracles report that; this only declines). */
+struct pt_probe {
+	int level;
+	pte_t pte;
+};
+bool pt_probe(const struct exec *e, pagetable_t pgd, uintptr_t va, struct pt_probe *out);
+
+/* fault_rule.c: the kernel's choices on a user fault, judged around it */
+struct fault_before {
+	bool want_super; /* not present, and a superpage fits */
+	bool cow;        /* a write to a COW leaf */
+	bool cow_super;  /* ... a 2 MiB one */
+	bool one_ref;    /* ... whose block has no other reference */
+	phys_addr_t pa;  /* ... mapping this */
+};
+void fault_rule_before(struct exec *e, int id, uintptr_t va, unsigned int access,
+		       struct fault_before *b);
+void fault_rule_after(struct exec *e, int id, uintptr_t va, const struct fault_before *b);
 
 /* oracle.c */
 bool page_model_could(struct exec *e, unsigned int order);
