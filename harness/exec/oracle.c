@@ -5,6 +5,10 @@
 
 #include "world.h"
 
+#ifdef HOST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 /* Free pages in a row from the model's canonical blocks, in pfn order. */
 struct run_state {
 	unsigned long want, end, len;
@@ -171,6 +175,19 @@ static void state_bad(struct state_walk *w, unsigned long pfn, const char *what)
 	snprintf(w->why, sizeof(w->why), "pfn offset %lu: %s", pfn - w->e->arena.base_pfn, what);
 }
 
+/* Under ASan a free page must be poisoned (arch_poison), or a use after
+ * free reads it silently; the first byte of each page stands for it.
+ * Other builds have no poison to look at. */
+static bool free_page_poisoned(unsigned long pfn)
+{
+#ifdef HOST_ASAN
+	return __asan_address_is_poisoned((const void *)(uintptr_t)(pfn << PAGE_SHIFT));
+#else
+	(void)pfn;
+	return true;
+#endif
+}
+
 static void free_state(void *arg, unsigned long pfn, unsigned int order)
 {
 	struct state_walk *w = arg;
@@ -178,7 +195,12 @@ static void free_state(void *arg, unsigned long pfn, unsigned int order)
 	for (unsigned long i = 0; i < (1ul << order) && !w->bad; i++) {
 		const struct page *p = pfn_to_page(pfn + i);
 
-		if (p->flags != (i ? 0u : PG_buddy))
+		if (p->head)
+			state_bad(w, pfn + i, "a free page still points at a compound head");
+		else if (!free_page_poisoned(pfn + i))
+			state_bad(w, pfn + i, "a free page is not poisoned (a use after free "
+				  "would go unseen)");
+		else if (p->flags != (i ? 0u : PG_buddy))
 			state_bad(w, pfn + i, i ? "a free tail page has flags" :
 				  "a free block's head is not (only) PG_buddy");
 		else if (p->order != (i ? 0u : order))
