@@ -71,6 +71,8 @@ static const struct check_info checks[] = {
 	  "a slab was destroyed while it held live objects" },
 	{ "slab.lists", false,
 	  "at `check`: a slab on the wrong list (full, partial, free) for its live objects, an active count not the model's, or slabs listed that were never grown (or twice, or missing)" },
+	{ "slab.cache-name", false,
+	  "`kmem_cache_name` of a new cache is not the name given, cut to `KMEM_NAME_MAX` - 1 bytes" },
 	{ "slab.realloc-prefix", false,
 	  "`krealloc` did not keep the first min(old, new) bytes" },
 	{ "leak.page-not-freed", false,

@@ -11,8 +11,24 @@
 
 static const char *const cache_names[NR_CACHE_SLOTS] = {
 	"mmrig-c0", "mmrig-c1", "mmrig-c2", "mmrig-c3",
-	"mmrig-c4", "mmrig-c5", "mmrig-c6", "mmrig-c7",
+	"mmrig-c4", "mmrig-c5",
+	/* The longest name a cache keeps whole, and one it must cut. */
+	"mmrig-c6-kept-whole-31-bytes-ok", "mmrig-c7-cut-at-31-bytes-xxxxxxyz",
 };
+_Static_assert(sizeof("mmrig-c6-kept-whole-31-bytes-ok") == KMEM_NAME_MAX,
+	       "slot 6's name is the longest kept whole");
+
+/* The name the kernel must report for a cache of slot i. */
+static bool cache_name_kept(const struct kmem_cache *k, int slot)
+{
+	const char *want = cache_names[slot], *got = kmem_cache_name(k);
+	size_t i = 0;
+
+	for (; i < KMEM_NAME_MAX - 1 && want[i]; i++)
+		if (got[i] != want[i])
+			return false;
+	return got[i] == '\0';
+}
 
 /* A ctor only gets the object; each cache slot has its own so it knows
  * how many bytes to construct. */
@@ -416,6 +432,11 @@ static void do_cache_create(struct exec *e, const struct op *op)
 		diverge_actual(e, "a cache was created");
 		kmem_cache_destroy(k);
 		return;
+	}
+	if (!cache_name_kept(k, op->dst)) {
+		diverge(e, "slab.cache-name", "the cache's name \"%.*s\"", KMEM_NAME_MAX - 1,
+			cache_names[op->dst]);
+		diverge_actual(e, "\"%.*s\"", KMEM_NAME_MAX, kmem_cache_name(k));
 	}
 	c->live = true;
 	c->cache = k;

@@ -5,8 +5,6 @@
 
 #include "mm/slab.h"
 
-#define KMEM_NAME_MAX 32
-
 /* Objects at or above this stride keep their index array off the slab, so
  * a slab of big (naturally aligned) objects is not cut short by it. */
 #define OFF_SLAB_MIN_SIZE 512

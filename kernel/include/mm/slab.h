@@ -12,6 +12,8 @@
 #define ZERO_SIZE_PTR ((void *)16)
 #define ZERO_OR_NULL_PTR(p) ((uintptr_t)(p) <= (uintptr_t)ZERO_SIZE_PTR)
 
+/* A cache keeps the first KMEM_NAME_MAX - 1 bytes of its name. */
+#define KMEM_NAME_MAX 32
 #define KMALLOC_MIN_SIZE 8
 #define KMALLOC_MAX_CACHE_SIZE 8192 /* larger requests go to the buddy allocator */
 #define KMALLOC_MAX_SIZE (PAGE_SIZE << MAX_ORDER)
