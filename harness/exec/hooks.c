@@ -49,6 +49,8 @@ static void on_page_alloc(void *ctx, unsigned long pfn, unsigned int order, unsi
 		e->traced_alloc_pfn = pfn;
 		e->traced_alloc_order = (int)order;
 	}
+	if (pgc == PGC_PGTABLE)
+		e->pgtable_allocs++;
 	if (s != BM_OK) {
 		diverge(e, status_check(s),
 			"an entirely free, aligned block of order %u", order);

@@ -19,12 +19,30 @@
 #define KVM_MAX_RAM (64ul << 20)
 #define KVM_MAX_TEXT_PAGES 2048u
 
-#define NR_KVM_REGIONS 5
+#define NR_KVM_REGIONS 6
 
 struct kvm_layout {
 	struct kvm_region r[NR_KVM_REGIONS];
 	int n;
 	unsigned long pages; /* 4 KiB pages over all regions */
+	bool invalid;        /* the edge region must be refused (-EINVAL) */
+};
+
+/* The edge regions (OPK_*): pa and size, and whether the build must
+ * refuse them. Each is mapped first, so a refusal that comes before any
+ * mapping leaves the root the only table allocated. */
+static const struct {
+	phys_addr_t pa;
+	size_t size;
+	bool invalid;
+} kvm_edges[NR_KVM_EDGES] = {
+	[OPK_EMPTY] = { 0x90000000ul, 0, true },
+	[OPK_UNALIGNED_PA] = { 0x90000001ul, 4ul << 20, true },
+	[OPK_UNALIGNED_SIZE] = { 0x90000000ul - PAGE_SIZE, SUPERPGSIZE + PAGE_SIZE + 1, true },
+	[OPK_WRAP] = { (phys_addr_t)0 - SUPERPGSIZE, 2 * SUPERPGSIZE, true },
+	[OPK_TOP] = { MAXVA - SUPERPGSIZE - PAGE_SIZE, SUPERPGSIZE + PAGE_SIZE, false },
+	[OPK_PAST_TOP] = { MAXVA, SUPERPGSIZE + PAGE_SIZE, true },
+	[OPK_STRADDLE] = { MAXVA - SUPERPGSIZE, 2 * SUPERPGSIZE, true },
 };
 
 static void add_region(struct kvm_layout *l, phys_addr_t pa, size_t size, pte_t perm)
@@ -40,13 +58,26 @@ static void kvm_layout(const struct op *op, struct kvm_layout *l)
 	size_t text = ((size_t)op->pgoff % KVM_MAX_TEXT_PAGES + 1) * PAGE_SIZE;
 	size_t ram = ((size_t)op->size % KVM_MAX_RAM + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1);
 
+	/* gap: RAM a superpage further on, so its first part needs a table
+	 * of its own (the text's does not reach it) */
+	unsigned int edge = op->raw < NR_KVM_EDGES ? op->raw : OPK_NONE;
+	phys_addr_t gap = edge == OPK_GAP ? SUPERPGSIZE : 0;
+
 	*l = (struct kvm_layout){ .n = 0 };
+	if (edge != OPK_NONE && edge != OPK_GAP) {
+		l->invalid = kvm_edges[edge].invalid;
+		/* an empty region too: add_region would drop it */
+		l->r[l->n++] = (struct kvm_region){ .pa = kvm_edges[edge].pa,
+						    .size = kvm_edges[edge].size,
+						    .perm = PTE_R | PTE_W | PTE_G };
+		l->pages += kvm_edges[edge].size / PAGE_SIZE;
+	}
 	add_region(l, VIRT_TEST, PAGE_SIZE, PTE_R | PTE_W | PTE_G);
 	add_region(l, VIRT_PLIC, VIRT_PLIC_SIZE, PTE_R | PTE_W | PTE_G);
 	add_region(l, VIRT_UART, PAGE_SIZE, PTE_R | PTE_W | PTE_G);
 	add_region(l, KERNEL_BASE, text, PTE_R | PTE_X | PTE_G);
 	if (ram > text)
-		add_region(l, KERNEL_BASE + text, ram - text, PTE_R | PTE_W | PTE_G);
+		add_region(l, KERNEL_BASE + text + gap, ram - text, PTE_R | PTE_W | PTE_G);
 }
 
 struct kvm_walk {
@@ -139,14 +170,42 @@ static void kvm_leak_check(struct exec *e, unsigned long before, const char *whe
 	diverge_actual(e, "%lu", now);
 }
 
+/* A region no identity map can hold: the build fails, and checks its
+ * arguments before it maps (the root is allocated first, nothing after). */
+static void kvm_refused(struct exec *e, const struct kvm_region *r, pagetable_t pt,
+			unsigned long tables)
+{
+	if (pt) {
+		diverge(e, "kvm.result", "kvmmake to fail (-EINVAL): region [%#lx, +%#lx) is "
+			"empty, misaligned, wrapping or past MAXVA", (unsigned long)r->pa,
+			(unsigned long)r->size);
+		diverge_actual(e, "a page table");
+	} else if (tables > 1) {
+		diverge(e, "kvm.result", "kvmmake to refuse region [%#lx, +%#lx) before mapping "
+			"it: no page-table page but the root allocated", (unsigned long)r->pa,
+			(unsigned long)r->size);
+		diverge_actual(e, "%lu page-table pages allocated", tables);
+	}
+}
+
 void op_kvmmake(struct exec *e, const struct op *op)
 {
 	struct kvm_layout l;
 	unsigned long before = table_pages(e);
 	pagetable_t pt;
 
+	unsigned long allocs = e->pgtable_allocs;
+
 	kvm_layout(op, &l);
 	pt = kvmmake(l.r, l.n);
+	if (l.invalid) {
+		kvm_refused(e, &l.r[0], pt, e->pgtable_allocs - allocs);
+		if (pt)
+			kvmfree(pt);
+		if (!diverged(e))
+			kvm_leak_check(e, before, "after a refused kvmmake");
+		return;
+	}
 	if (!pt) {
 		if (!e->injected && !e->page_fail_legal) {
 			diverge(e, "kvm.result", "kvmmake to succeed: no allocation failed");

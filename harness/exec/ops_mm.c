@@ -189,6 +189,40 @@ static void do_fork(struct exec *e, int child, int parent)
 	}
 }
 
+/* The raw field (docs/op-language.md): an anchor plus signed pages, one
+ * byte more when unaligned, and LEN read by its mode. Addresses and
+ * lengths are full 64-bit values: whatever they say, the model knows the
+ * one legal result. */
+static uintptr_t anchor_addr(const struct op *op)
+{
+	static const uintptr_t base[NR_ANCHORS] = {
+		[OPA_USER] = USER_BASE, [OPA_HEAP] = MM_BRK_BASE, [OPA_MMAP] = MMAP_MIN_ADDR,
+		[OPA_TOP] = TASK_SIZE,	[OPA_4G] = (uintptr_t)1 << 32,
+		/* OPA_NULL is 0, OPA_MAX 2^64, which wraps to 0 too */
+	};
+
+	return base[op_raw_anchor(op->raw)] +
+	       (uintptr_t)((intptr_t)(int16_t)op->pgoff * (intptr_t)PAGE_SIZE);
+}
+
+static size_t raw_len(const struct op *op, uintptr_t addr)
+{
+	switch (op_raw_len_mode(op->raw)) {
+	case OPL_MIB:
+		return (size_t)op->size << 20;
+	case OPL_PAST_TOP:
+		return TASK_SIZE - addr + op->size;
+	case OPL_NEG:
+		return 0 - (size_t)op->size;
+	}
+	return op->size;
+}
+
+static uintptr_t unaligned(const struct op *op)
+{
+	return op->raw & OPR_UNALIGNED ? 1 : 0;
+}
+
 static void do_mmap_op(struct exec *e, const struct op *op)
 {
 	struct region_slot *r = &e->regions[op->dst];
@@ -196,15 +230,21 @@ static void do_mmap_op(struct exec *e, const struct op *op)
 	bool fixed = op->mflags & OPM_FIXED;
 	bool shared = op->mflags & OPM_SHARED;
 	uintptr_t base = op->mflags & OPM_HEAP ? MM_BRK_BASE : MMAP_MIN_ADDR;
-	uintptr_t addr = op->mflags & OPM_ADDR ? base + ((uintptr_t)op->pgoff << PAGE_SHIFT) : 0;
+	uintptr_t addr = 0;
 	int flags = MAP_ANONYMOUS | (shared ? MAP_SHARED : MAP_PRIVATE) | (fixed ? MAP_FIXED : 0);
 	int64_t expect = 0;
+
+	if (op->mflags & OPM_ADDR)
+		addr = (op_raw_anchor(op->raw) == OPA_DEFAULT
+				? base + ((uintptr_t)op->pgoff << PAGE_SHIFT)
+				: anchor_addr(op)) + unaligned(op);
+	size_t len = raw_len(op, addr);
 
 	if (!e->mms[id].live)
 		return;
 	r->live = false;
-	long ret = do_mmap(e->mms[id].mm, addr, op->size, op->prot, flags);
-	enum as_status s = asm_mmap(e->as, id, addr, op->size, effective_prot(op->prot),
+	long ret = do_mmap(e->mms[id].mm, addr, len, op->prot, flags);
+	enum as_status s = asm_mmap(e->as, id, addr, len, effective_prot(op->prot),
 				    shared ? AS_MAP_SHARED : AS_MAP_PRIVATE, fixed, ret,
 				    alloc_failed(e), &expect);
 	if (!judge(e, s, "mmap", ret, (long)expect))
@@ -215,7 +255,7 @@ static void do_mmap_op(struct exec *e, const struct op *op)
 	if (ret == -ENOMEM && fixed && shared && !compare_layout(e, id, false)) {
 		int64_t ignored;
 
-		asm_munmap(e->as, id, addr, op->size, 0, false, &ignored);
+		asm_munmap(e->as, id, addr, len, 0, false, &ignored);
 	}
 	if (!same_layout(e, id))
 		return;
@@ -223,7 +263,7 @@ static void do_mmap_op(struct exec *e, const struct op *op)
 		r->live = true;
 		r->mm = id;
 		r->addr = (uintptr_t)ret;
-		r->len = ALIGN_UP((size_t)op->size, PAGE_SIZE);
+		r->len = ALIGN_UP(len, PAGE_SIZE);
 	}
 }
 
@@ -235,13 +275,24 @@ static bool region_range(struct exec *e, const struct op *op, uintptr_t *addr, s
 {
 	struct region_slot *r = &e->regions[op->src];
 
-	if (!r->live || !e->mms[op->dst].live)
+	if (!e->mms[op->dst].live)
+		return false;
+	if (op_raw_anchor(op->raw) != OPA_DEFAULT) {
+		/* an absolute address: no region involved */
+		*addr = anchor_addr(op) + unaligned(op);
+		*len = raw_len(op, *addr);
+		return true;
+	}
+	if (!r->live)
 		return false;
 	size_t pages = r->len >> PAGE_SHIFT;
 	size_t off = ((size_t)op->pgoff % (pages + 1)) << PAGE_SHIFT;
 
-	*addr = r->addr + off;
-	*len = op->size ? op->size : (r->len > off ? r->len - off : PAGE_SIZE);
+	*addr = r->addr + off + unaligned(op);
+	if (op_raw_len_mode(op->raw) != OPL_BYTES)
+		*len = raw_len(op, *addr);
+	else
+		*len = op->size ? op->size : (r->len > off ? r->len - off : PAGE_SIZE);
 	return true;
 }
 
@@ -284,7 +335,8 @@ static void do_brk_op(struct exec *e, const struct op *op)
 	if (!e->mms[id].live)
 		return;
 	struct mm_struct *mm = e->mms[id].mm;
-	uintptr_t old = mm->brk, want = MM_BRK_BASE + op->size;
+	uintptr_t base = op_raw_anchor(op->raw) == OPA_DEFAULT ? MM_BRK_BASE : anchor_addr(op);
+	uintptr_t old = mm->brk, want = base + raw_len(op, base) + unaligned(op);
 	long ret = do_brk(mm, want) ? (long)old : (long)want; /* as Linux sys_brk */
 
 	if (judge(e, asm_brk(e->as, id, want, ret, alloc_failed(e), &expect), "brk", ret,

@@ -403,32 +403,43 @@ static void do_krealloc(struct exec *e, const struct op *op)
 	adopt(e, op->dst, p, op->size, false, p == old.ptr ? REALLOC_CACHE : -1);
 }
 
+/* The kernel's argument rule for a cache: 1 byte to KMALLOC_MAX_SIZE
+ * (the largest slab holds one such object), aligned to 0 or a power of
+ * two up to KMALLOC_MAX_SIZE. Exactly these are created. */
+static bool cache_args_ok(size_t size, size_t align)
+{
+	return size && size <= KMALLOC_MAX_SIZE && !(align & (align - 1)) &&
+	       align <= KMALLOC_MAX_SIZE;
+}
+
 static void do_cache_create(struct exec *e, const struct op *op)
 {
 	struct cache_slot *c = &e->caches[op->dst];
 	bool ctor = op->flags & OPC_CTOR, hw = op->flags & OPC_HWALIGN;
+	size_t align = op_align(op);
 
 	cache_slot_release(e, op->dst);
 	if (diverged(e))
 		return;
 	ctor_size[op->dst] = op->size;
-	struct kmem_cache *k = kmem_cache_create(cache_names[op->dst], op->size,
-						 op_align_values[op->align],
+	struct kmem_cache *k = kmem_cache_create(cache_names[op->dst], op->size, align,
 						 hw ? SLAB_HWCACHE_ALIGN : 0,
 						 ctor ? ctors[op->dst] : NULL);
 	if (!k) {
-		/* Sizes no slab can hold may be refused; others only fail as an
-		 * allocation from the cache of cache descriptors may. */
-		if (op->size && op->size <= KMALLOC_MAX_CACHE_SIZE &&
+		/* A valid cache only fails as an allocation from the cache of
+		 * cache descriptors may. */
+		if (cache_args_ok(op->size, align) &&
 		    !cache_failure_legal(e, slab_model_free_named(e, "kmem_cache"))) {
-			diverge(e, "slab.spurious-failure", "kmem_cache_create(%u bytes) to succeed",
-				op->size);
+			diverge(e, "slab.spurious-failure", "kmem_cache_create(%u bytes, align %zu) "
+				"to succeed", op->size, align);
 			diverge_actual(e, "NULL");
 		}
 		return;
 	}
-	if (op->size == 0) {
-		diverge(e, "slab.bad-result", "kmem_cache_create of 0-byte objects to fail");
+	if (!cache_args_ok(op->size, align)) {
+		diverge(e, "slab.bad-result", "kmem_cache_create(%u bytes, align %zu) to fail: "
+			"0 bytes, over %lu, or an alignment that is no power of two or over it",
+			op->size, align, (unsigned long)KMALLOC_MAX_SIZE);
 		diverge_actual(e, "a cache was created");
 		kmem_cache_destroy(k);
 		return;
@@ -441,7 +452,7 @@ static void do_cache_create(struct exec *e, const struct op *op)
 	c->live = true;
 	c->cache = k;
 	c->size = op->size;
-	c->align = op_align_values[op->align];
+	c->align = (unsigned int)align;
 	c->hwalign = hw;
 	c->ctor = ctor;
 }

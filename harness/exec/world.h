@@ -115,6 +115,9 @@ struct exec {
 	unsigned long traced_alloc_pfn, traced_free_pfn;
 	int traced_alloc_order; /* -1: none this op */
 	bool traced_free;
+	/* Page-table blocks the kernel has allocated since boot: a refused
+	 * kvmmake may have taken the root and nothing more. */
+	unsigned long pgtable_allocs;
 
 	unsigned char *walk_seen; /* scratch for the free-list walk, one byte a page */
 	struct slab_model *slabs; /* the kernel's slabs, from its tracepoints */

@@ -45,7 +45,7 @@ void op_canon(const struct op *in, struct op *out)
 			op.align = in->align % NR_ALIGNS;
 			break;
 		case F_FLAGS:
-			op.flags = in->flags % 4;
+			op.flags = in->flags % 8;
 			break;
 		case F_PROT:
 			op.prot = in->prot % 16;
@@ -60,10 +60,39 @@ void op_canon(const struct op *in, struct op *out)
 			op.gfp = op_touch_gfp_canon(in->gfp);
 			op.n = (op.gfp & OPT_WRITE) ? in->n : 0;
 			break;
+		case F_RAW:
+			op.raw = in->raw & OPR_BITS;
+			break;
+		case F_KVMEDGE:
+			op.raw = op_kvm_edge_canon(in->raw);
+			break;
 		}
 	}
+	op_raw_fixup(d, &op);
 	/* mmap's pgoff is its fixed or hinted address: 0 without one */
 	if (op_has_field(d, F_MFLAGS) && !(op.mflags & OPM_ADDR))
 		op.pgoff = 0;
 	*out = op;
+}
+
+uint8_t op_kvm_edge_canon(uint8_t v)
+{
+	return v % 16 < NR_KVM_EDGES ? v % 16 : OPK_NONE;
+}
+
+/* An mmap without an address has no anchor to move and no byte to add;
+ * an anchor replaces mmap's heap base, and munmap's and mprotect's
+ * region, whose slot is then 0. */
+void op_raw_fixup(const struct op_desc *d, struct op *op)
+{
+	if (!op_has_field(d, F_RAW))
+		return;
+	if (op_has_field(d, F_MFLAGS)) {
+		if (!(op->mflags & OPM_ADDR))
+			op->raw &= (uint8_t)~(OPR_ANCHOR | OPR_UNALIGNED);
+		if (op_raw_anchor(op->raw) != OPA_DEFAULT)
+			op->mflags &= (uint8_t)~OPM_HEAP;
+	} else if (d->src_kind == SLOT_REGION && op_raw_anchor(op->raw) != OPA_DEFAULT) {
+		op->src = 0;
+	}
 }

@@ -52,7 +52,7 @@ static void decode_field(struct reader *r, const struct op_desc *d, int f,
 		op->align = next(r) % NR_ALIGNS;
 		break;
 	case F_FLAGS:
-		op->flags = next(r) % 4;
+		op->flags = next(r) % 8;
 		break;
 	case F_PROT:
 		op->prot = next(r) % 16;
@@ -74,6 +74,12 @@ static void decode_field(struct reader *r, const struct op_desc *d, int f,
 		if (!(op->gfp & OPT_WRITE)) /* a read has no value */
 			op->n = 0;
 		break;
+	case F_RAW:
+		op->raw = op_raw_from_byte(next(r));
+		break;
+	case F_KVMEDGE:
+		op->raw = op_kvm_edge_canon(next(r));
+		break;
 	}
 }
 
@@ -88,6 +94,7 @@ static void decode_op(struct reader *r, const struct op_set *set, struct op *op)
 	d = &op_descs[op->kind];
 	for (const uint8_t *f = d->fields; *f != F_END; f++)
 		decode_field(r, d, *f, op);
+	op_raw_fixup(d, op);
 }
 
 void prog_decode_set(const uint8_t *data, size_t len, const struct op_set *set,

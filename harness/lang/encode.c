@@ -58,6 +58,12 @@ static size_t encode_op(const struct op *in, const struct op_set *set, uint8_t *
 			out[n++] = op.gfp;
 			out[n++] = op.n;
 			break;
+		case F_RAW:
+			out[n++] = op.raw ? (uint8_t)(OPR_MARK | op.raw) : 0;
+			break;
+		case F_KVMEDGE:
+			out[n++] = op.raw;
+			break;
 		}
 	}
 	return n;

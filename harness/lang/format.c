@@ -32,6 +32,18 @@ static void put_uint(struct out *o, const char *prefix, unsigned int v)
 	put(o, s);
 }
 
+/* A page count: signed once an anchor moves the address (off=-1). */
+static void put_pages(struct out *o, const char *prefix, const struct op *op)
+{
+	char s[32];
+
+	if (op_raw_anchor(op->raw) != OPA_DEFAULT)
+		snprintf(s, sizeof s, "%s%d", prefix, (int16_t)op->pgoff);
+	else
+		snprintf(s, sizeof s, "%s%u", prefix, op->pgoff);
+	put(o, s);
+}
+
 static void put_slot(struct out *o, const char *before, int kind,
 		     unsigned int slot)
 {
@@ -71,8 +83,8 @@ static void put_field(struct out *o, const struct op_desc *d, int f,
 			put(o, " zero");
 		break;
 	case F_ALIGN:
-		if (op->align)
-			put_uint(o, " align=", op_align_values[op->align]);
+		if (op->align || (op->flags & OPC_EDGE_ALIGN))
+			put_uint(o, " align=", op_align(op));
 		break;
 	case F_FLAGS:
 		if (op->flags & OPC_HWALIGN)
@@ -89,15 +101,33 @@ static void put_field(struct out *o, const struct op_desc *d, int f,
 		if (op->mflags & OPM_SHARED)
 			put(o, " shared");
 		if (op->mflags & OPM_FIXED) /* at= carries pgoff */
-			put_uint(o, " at=", op->pgoff);
+			put_pages(o, " at=", op);
 		else if (op->mflags & OPM_HINT)
-			put_uint(o, " hint=", op->pgoff);
+			put_pages(o, " hint=", op);
 		if (op->mflags & OPM_HEAP)
 			put(o, " heap");
 		break;
 	case F_PGOFF:
 		if (!op_has_field(d, F_MFLAGS) && op->pgoff)
-			put_uint(o, " off=", op->pgoff);
+			put_pages(o, " off=", op);
+		break;
+	case F_RAW:
+		if (op_raw_anchor(op->raw) != OPA_DEFAULT) {
+			put(o, " from=");
+			put(o, op_anchor_names[op_raw_anchor(op->raw)]);
+		}
+		if (op->raw & OPR_UNALIGNED)
+			put(o, " unaligned");
+		if (op_raw_len_mode(op->raw) != OPL_BYTES) {
+			put(o, " ");
+			put(o, op_len_mode_names[op_raw_len_mode(op->raw)]);
+		}
+		break;
+	case F_KVMEDGE:
+		if (op->raw) {
+			put(o, " edge=");
+			put(o, op_kvm_edge_names[op->raw]);
+		}
 		break;
 	case F_WRITEVAL:
 		if (op->gfp & OPT_WRITE)

@@ -29,9 +29,12 @@ enum field {
 	F_PGOFF, /* 2 bytes LE, pages; 0 unless OPM_FIXED when F_MFLAGS is there;
 		  * text off=N unless F_MFLAGS carries it */
 	F_WRITEVAL, /* gfp byte % 4 (OPT_*), then n (0 unless a write); write=V kernel */
+	F_RAW,   /* op.raw, OPR_* bits (byte: OPR_MARK | bits, else 0); from=A unaligned
+		  * mib past-top neg */
+	F_KVMEDGE, /* op.raw, OPK_* (byte % 16, past the last 0); edge=E */
 };
 
-#define OP_MAX_FIELDS 6
+#define OP_MAX_FIELDS 7
 
 struct op_desc {
 	const char *name;
@@ -59,6 +62,15 @@ int size_format(uint32_t size, char *buf, size_t cap);
 
 /* canon.c: every field in range, unused fields 0 - what encode writes. */
 void op_canon(const struct op *in, struct op *out);
+/* The rules between the raw field and the others (decode and canon). */
+void op_raw_fixup(const struct op_desc *d, struct op *op);
+uint8_t op_kvm_edge_canon(uint8_t v);
+
+/* ops.c: the words of the raw field and kvmmake's edge, index = value. */
+extern const char *const op_anchor_names[NR_ANCHORS];
+extern const char *const op_len_mode_names[4]; /* [OPL_BYTES] = "" */
+extern const char *const op_kvm_edge_names[NR_KVM_EDGES];
+int op_word_index(const char *const *words, int n, const char *s, size_t len);
 
 /* numbers.c: whole-token number syntax. */
 enum num_status { NUM_OK, NUM_BAD, NUM_RANGE };

@@ -17,6 +17,40 @@ const uint32_t size_table[SIZE_TABLE_LEN] = {
 };
 
 const uint32_t op_align_values[NR_ALIGNS] = { 0, 8, 16, 32, 64, 128, 256, 4096 };
+/* 1 (a power of two below the 8-byte minimum), not powers of two (even,
+ * odd), a big one, the largest a cache takes (KMALLOC_MAX_SIZE), the
+ * next power, and two far past it. */
+const uint32_t op_edge_aligns[NR_ALIGNS] = {
+	1, 24, 4097, 1u << 20, 4u << 20, 8u << 20, 1u << 31, 0xffffffffu,
+};
+
+const char *const op_anchor_names[NR_ANCHORS] = {
+	[OPA_DEFAULT] = "", [OPA_NULL] = "0",  [OPA_USER] = "user", [OPA_HEAP] = "heap",
+	[OPA_MMAP] = "mmap", [OPA_TOP] = "top", [OPA_MAX] = "max",   [OPA_4G] = "4G",
+};
+const char *const op_len_mode_names[4] = {
+	[OPL_BYTES] = "", [OPL_MIB] = "mib", [OPL_PAST_TOP] = "past-top", [OPL_NEG] = "neg",
+};
+const char *const op_kvm_edge_names[NR_KVM_EDGES] = {
+	[OPK_NONE] = "",
+	[OPK_EMPTY] = "empty",
+	[OPK_UNALIGNED_PA] = "unaligned-pa",
+	[OPK_UNALIGNED_SIZE] = "unaligned-size",
+	[OPK_WRAP] = "wrap",
+	[OPK_TOP] = "top",
+	[OPK_PAST_TOP] = "past-top",
+	[OPK_STRADDLE] = "straddle",
+	[OPK_GAP] = "gap",
+};
+
+/* The index of the token among words (empty words never match), or -1. */
+int op_word_index(const char *const *words, int n, const char *s, size_t len)
+{
+	for (int i = 0; i < n; i++)
+		if (words[i][0] && strlen(words[i]) == len && memcmp(words[i], s, len) == 0)
+			return i;
+	return -1;
+}
 const uint32_t op_touch_lens[NR_TOUCH_LENS] = {
 	1, 2, 3, 4, 7, 8, 15, 16, 17, 63, 64, 65, 255, 256, 257, 511, 512, 513, 1023,
 	1024, 1025, 2047, 2048, 2049, 4095, 4096, 4097, 8192, 8193, 12288, 16384, 16385,
@@ -46,13 +80,14 @@ const struct op_desc op_descs[NR_OPS] = {
 	[OP_MM_FORK] = { "fork", 1, SLOT_MM, SLOT_MM, FIELDS(F_DST, F_SRC) },
 	[OP_MM_EXIT] = { "mm_exit", 0, SLOT_MM, SLOT_NONE, FIELDS(F_DST) },
 	[OP_MMAP] = { "mmap", 1, SLOT_REGION, SLOT_MM,
-		      FIELDS(F_DST, F_SRC, F_SIZE, F_PROT, F_MFLAGS, F_PGOFF) },
-	[OP_MUNMAP] = { "munmap", 0, SLOT_MM, SLOT_REGION, FIELDS(F_DST, F_SRC, F_SIZE, F_PGOFF) },
+		      FIELDS(F_DST, F_SRC, F_SIZE, F_PROT, F_MFLAGS, F_PGOFF, F_RAW) },
+	[OP_MUNMAP] = { "munmap", 0, SLOT_MM, SLOT_REGION,
+			FIELDS(F_DST, F_SRC, F_SIZE, F_PGOFF, F_RAW) },
 	[OP_MPROTECT] = { "mprotect", 0, SLOT_MM, SLOT_REGION,
-			  FIELDS(F_DST, F_SRC, F_SIZE, F_PROT, F_PGOFF) },
-	[OP_BRK] = { "brk", 0, SLOT_MM, SLOT_NONE, FIELDS(F_DST, F_SIZE) },
+			  FIELDS(F_DST, F_SRC, F_SIZE, F_PROT, F_PGOFF, F_RAW) },
+	[OP_BRK] = { "brk", 0, SLOT_MM, SLOT_NONE, FIELDS(F_DST, F_SIZE, F_RAW) },
 	[OP_TOUCH] = { "touch", 0, SLOT_MM, SLOT_REGION, FIELDS(F_DST, F_SRC, F_SIZE, F_WRITEVAL) },
-	[OP_KVMMAKE] = { "kvmmake", 0, SLOT_NONE, SLOT_NONE, FIELDS(F_SIZE, F_PGOFF) },
+	[OP_KVMMAKE] = { "kvmmake", 0, SLOT_NONE, SLOT_NONE, FIELDS(F_SIZE, F_PGOFF, F_KVMEDGE) },
 	[OP_KCALLOC_WRAP] = { "kcalloc_wrap", 1, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST, F_COUNT, F_SIZE) },
 	[OP_ALIGNED_ALLOC] = { "aligned_alloc", 1, SLOT_OBJ, SLOT_NONE,
 			       FIELDS(F_DST, F_SIZE, F_ALIGN) },

@@ -25,6 +25,8 @@ struct stmt {
 	const struct tok *result; /* NAME of "NAME = op", or NULL */
 	struct op op;
 	unsigned int seen; /* options already given: bits from take_option */
+	const struct tok *pages_tok; /* the at=, hint= or off= value, for messages */
+	int pages_neg;
 };
 
 __attribute__((format(printf, 4, 0))) static int
@@ -74,7 +76,8 @@ static int has_field(const struct op_desc *d, int field)
 static int is_option(int field)
 {
 	return field == F_GFP || field == F_ALIGN || field == F_FLAGS || field == F_PROT ||
-	       field == F_MFLAGS || field == F_PGOFF || field == F_WRITEVAL;
+	       field == F_MFLAGS || field == F_PGOFF || field == F_WRITEVAL || field == F_RAW ||
+	       field == F_KVMEDGE;
 }
 
 /* "[NAME =] OPNAME": finds the op and checks that a result name is given
@@ -297,11 +300,21 @@ static int parse_listed(struct stmt *st, const char *key, const char *what,
 
 static int parse_align(struct stmt *st)
 {
-	int idx = parse_listed(st, "align", "an alignment", op_align_values, NR_ALIGNS);
+	uint32_t values[2 * NR_ALIGNS];
+	int n = NR_ALIGNS, idx;
 
+	/* A cache also takes the edge list, the values its check refuses. */
+	memcpy(values, op_align_values, sizeof op_align_values);
+	if (has_field(st->d, F_FLAGS)) {
+		memcpy(values + NR_ALIGNS, op_edge_aligns, sizeof op_edge_aligns);
+		n += NR_ALIGNS;
+	}
+	idx = parse_listed(st, "align", "an alignment", values, n);
 	if (idx < 0)
 		return -1;
-	st->op.align = (uint8_t)idx;
+	st->op.align = (uint8_t)(idx % NR_ALIGNS);
+	if (idx >= NR_ALIGNS)
+		st->op.flags |= OPC_EDGE_ALIGN;
 	return 0;
 }
 
@@ -334,6 +347,51 @@ static int parse_number_option(struct stmt *st, const char *key, uint32_t lo, ui
 				(unsigned int)lo, (unsigned int)hi);
 	*out = v;
 	return 0;
+}
+
+/* "KEY=N" in pages, -32768..65535: negative only from an anchor, which
+ * the caller checks once every option is read. */
+static int parse_pages_option(struct stmt *st, const char *key)
+{
+	const struct tok *t = NULL;
+	uint32_t v = 0;
+	int neg;
+	enum num_status ns;
+
+	if (option_value(st, key, &t) < 0)
+		return -1;
+	neg = t->len > 1 && t->s[0] == '-';
+	ns = num_parse(t->s + neg, (size_t)(t->len - neg), &v);
+	if (ns == NUM_BAD)
+		return fail_tok(st, t, "expected %s= a number of pages, got '%.*s'", key, TOK(t));
+	if (ns == NUM_RANGE || v > (neg ? 32768u : 65535u))
+		return fail_tok(st, t, "%s out of range: '%.*s' (must be 0..65535, or "
+				"-32768..32767 with from=)", key, TOK(t));
+	st->op.pgoff = (uint16_t)(neg ? 0u - v : v);
+	st->pages_tok = t;
+	st->pages_neg = neg;
+	return 0;
+}
+
+/* "KEY=WORD" with WORD one of words (empty ones skipped): its index. */
+static int parse_word_option(struct stmt *st, const char *key, const char *const *words,
+			     int n)
+{
+	const struct tok *t = NULL;
+	char list[160] = "";
+	size_t at = 0;
+	int idx;
+
+	if (option_value(st, key, &t) < 0)
+		return -1;
+	idx = op_word_index(words, n, t->s, (size_t)t->len);
+	if (idx >= 0)
+		return idx;
+	for (int i = 0; i < n && at < sizeof(list); i++)
+		if (words[i][0])
+			at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", at ? " " : "",
+					       words[i]);
+	return fail_tok(st, t, "bad %s '%.*s' (must be one of %s)", key, TOK(t), list);
 }
 
 /* "prot=X": none, or the letters r, w, x in that order, each at most once. */
@@ -373,6 +431,7 @@ static int list_options(const struct op_desc *d, char *buf, size_t cap)
 	} opts[] = {
 		{ F_GFP, "zero" },	     { F_ALIGN, "align=N" },   { F_FLAGS, "hwalign ctor" },
 		{ F_PROT, "prot=X" },	     { F_MFLAGS, "shared at=N hint=N heap" }, { F_WRITEVAL, "write=V kernel exec len=N" },
+		{ F_RAW, "from=A unaligned mib past-top neg" }, { F_KVMEDGE, "edge=E" },
 	};
 	size_t len = 0;
 	int words = 0;
@@ -394,7 +453,7 @@ static int list_options(const struct op_desc *d, char *buf, size_t cap)
 
 static int extra_argument(struct stmt *st, const struct tok *t)
 {
-	char opts[64];
+	char opts[128];
 	int n = list_options(st->d, opts, sizeof opts);
 
 	if (n > 0)
@@ -450,20 +509,17 @@ static int parse_options(struct stmt *st)
 		} else if (has_field(d, F_MFLAGS) && tok_is(t, "at")) {
 			rc = take_option(st, t, 64);
 			if (rc == 0)
-				rc = parse_number_option(st, "at", 0, 65535, &v);
+				rc = parse_pages_option(st, "at");
 			st->op.mflags |= OPM_FIXED;
-			st->op.pgoff = (uint16_t)v;
 		} else if (has_field(d, F_MFLAGS) && tok_is(t, "hint")) {
 			rc = take_option(st, t, 1024);
 			if (rc == 0)
-				rc = parse_number_option(st, "hint", 0, 65535, &v);
+				rc = parse_pages_option(st, "hint");
 			st->op.mflags |= OPM_HINT;
-			st->op.pgoff = (uint16_t)v;
 		} else if (has_field(d, F_PGOFF) && !has_field(d, F_MFLAGS) && tok_is(t, "off")) {
 			rc = take_option(st, t, 128);
 			if (rc == 0)
-				rc = parse_number_option(st, "off", 0, 65535, &v);
-			st->op.pgoff = (uint16_t)v;
+				rc = parse_pages_option(st, "off");
 		} else if (has_field(d, F_WRITEVAL) && tok_is(t, "write")) {
 			rc = take_option(st, t, 256);
 			if (rc == 0)
@@ -483,6 +539,31 @@ static int parse_options(struct stmt *st)
 		} else if (has_field(d, F_MFLAGS) && tok_is(t, "heap")) {
 			rc = take_option(st, t, 4096);
 			st->op.mflags |= OPM_HEAP;
+		} else if (has_field(d, F_RAW) && tok_is(t, "from")) {
+			rc = take_option(st, t, 16384);
+			if (rc == 0)
+				rc = parse_word_option(st, "from", op_anchor_names, NR_ANCHORS);
+			if (rc > 0)
+				st->op.raw |= (uint8_t)rc;
+		} else if (has_field(d, F_RAW) && tok_is(t, "unaligned")) {
+			rc = take_option(st, t, 32768);
+			st->op.raw |= OPR_UNALIGNED;
+		} else if (has_field(d, F_RAW) &&
+			   (rc = op_word_index(op_len_mode_names, 4, t->s, (size_t)t->len)) > 0) {
+			int mode = rc;
+
+			if (st->seen & 65536)
+				rc = fail_tok(st, t, "mib, past-top and neg exclude each other (one "
+					      "way to read LEN)");
+			else
+				rc = take_option(st, t, 65536);
+			st->op.raw |= (uint8_t)(mode << OPR_LEN_SHIFT);
+		} else if (has_field(d, F_KVMEDGE) && tok_is(t, "edge")) {
+			rc = take_option(st, t, 131072);
+			if (rc == 0)
+				rc = parse_word_option(st, "edge", op_kvm_edge_names, NR_KVM_EDGES);
+			if (rc > 0)
+				st->op.raw = (uint8_t)rc;
 		} else {
 			rc = extra_argument(st, t);
 		}
@@ -496,6 +577,20 @@ static int parse_options(struct stmt *st)
 	if ((st->op.mflags & OPM_HEAP) && !(st->op.mflags & OPM_ADDR))
 		return fail_tok(st, NULL, "heap needs at=N or hint=N: it says where they count "
 				"from");
+	if (has_field(d, F_MFLAGS) && (st->op.raw & (OPR_ANCHOR | OPR_UNALIGNED)) &&
+	    !(st->op.mflags & OPM_ADDR))
+		return fail_tok(st, NULL, "from= and unaligned need at=N or hint=N: they move "
+				"the address");
+	if ((st->op.mflags & OPM_HEAP) && op_raw_anchor(st->op.raw) != OPA_DEFAULT)
+		return fail_tok(st, NULL, "heap and from= exclude each other (from=heap counts "
+				"signed pages)");
+	if (st->pages_tok && op_raw_anchor(st->op.raw) == OPA_DEFAULT && st->pages_neg)
+		return fail_tok(st, st->pages_tok, "negative pages need from=ANCHOR: a region "
+				"or a base counts up");
+	if (st->pages_tok && op_raw_anchor(st->op.raw) != OPA_DEFAULT && !st->pages_neg &&
+	    st->op.pgoff > 32767)
+		return fail_tok(st, st->pages_tok, "pages from an anchor must be -32768..32767, "
+				"got '%.*s'", TOK(st->pages_tok));
 	/* prot is the main argument of mmap and mprotect: never implied */
 	if (has_field(d, F_PROT) && !(st->seen & OPT_PROT))
 		return fail_tok(st, NULL, "missing option: %s needs prot=X (none, r, w, rw, x, "

@@ -45,12 +45,15 @@ enum op_kind {
 	OP_MM_NEW,        /* dst=mm slot */
 	OP_MM_FORK,       /* dst=child mm slot, src=parent mm slot */
 	OP_MM_EXIT,       /* dst=mm slot */
-	OP_MMAP,          /* dst=region slot, src=mm slot, size=len, prot, mflags, pgoff (fixed) */
-	OP_MUNMAP,        /* dst=mm slot, src=region slot, size=len (0: to the end), pgoff=offset */
-	OP_MPROTECT,      /* dst=mm slot, src=region slot, size=len (0: to the end), prot, pgoff */
-	OP_BRK,           /* dst=mm slot, size=heap size (brk = heap base + size) */
+	OP_MMAP,          /* dst=region slot, src=mm slot, size=len, prot, mflags, pgoff (fixed),
+			   * raw */
+	OP_MUNMAP,        /* dst=mm slot, src=region slot, size=len (0: to the end), pgoff=offset,
+			   * raw */
+	OP_MPROTECT,      /* dst=mm slot, src=region slot, size=len (0: to the end), prot, pgoff,
+			   * raw */
+	OP_BRK,           /* dst=mm slot, size=heap size (brk = heap base + size), raw */
 	OP_TOUCH,         /* dst=mm slot, src=region slot, size=byte offset, gfp=OPT_*, n=value */
-	OP_KVMMAKE,       /* size=RAM size, pgoff=kernel text pages - 1 */
+	OP_KVMMAKE,       /* size=RAM size, pgoff=kernel text pages - 1, raw=OPK_* edge */
 	OP_KCALLOC_WRAP,  /* dst=obj slot, n, size: count SIZE_MAX / size + 1 + n, so
 			   * count * size wraps (to n * size) and the call must fail */
 	OP_ALIGNED_ALLOC, /* dst=obj slot, size, align (0: 1); byte allocators */
@@ -86,9 +89,10 @@ static inline uint32_t op_touch_len(uint8_t gfp)
 	return op_touch_lens[(gfp >> OPT_LEN_SHIFT) % NR_TOUCH_LENS];
 }
 
-/* cache flags argument bits (binary: flags byte % 4) */
+/* cache flags argument bits (binary: flags byte % 8) */
 #define OPC_HWALIGN 0x1u
 #define OPC_CTOR 0x2u
+#define OPC_EDGE_ALIGN 0x4u /* align indexes op_edge_aligns: values to refuse */
 
 /* prot argument bits (binary: byte % 16) */
 #define OPP_READ 0x1u
@@ -107,9 +111,70 @@ static inline uint32_t op_touch_len(uint8_t gfp)
  * where mappings meet the break */
 #define OPM_HEAP 0x8u
 
-/* align argument: index into op_align_values (binary: byte % NR_ALIGNS) */
+/* align argument: index into op_align_values (binary: byte % NR_ALIGNS),
+ * or with OPC_EDGE_ALIGN into op_edge_aligns: the alignments a cache's
+ * argument check must refuse or take at its limit. */
 #define NR_ALIGNS 8
 extern const uint32_t op_align_values[NR_ALIGNS]; /* 0 8 16 32 64 128 256 4096 */
+extern const uint32_t op_edge_aligns[NR_ALIGNS];  /* 1 24 4097 1M 4M 8M 2G 4G-1 */
+
+/* The raw argument of munmap, mprotect, mmap and brk (binary: one byte,
+ * OPR_MARK | bits; any byte below OPR_MARK is 0, the plain form, so a
+ * fuzzer's ops stay mostly well-formed): where the address counts from,
+ * one byte past it, and how LEN is read. Arguments the language could not
+ * say otherwise - out of range, unaligned, overflowing - so the kernel's
+ * argument checks are reached and judged. */
+#define OPR_MARK 0xc0u
+#define OPR_ANCHOR 0x7u     /* OPA_* */
+#define OPR_UNALIGNED 0x8u  /* the address plus one byte */
+#define OPR_LEN_SHIFT 4     /* OPL_*, two bits */
+#define OPR_BITS 0x3fu
+enum op_anchor {
+	OPA_DEFAULT, /* the op's own: the region (+ off pages), mmap's base, the heap base */
+	OPA_NULL,    /* 0 */
+	OPA_USER,    /* USER_BASE: the first user page */
+	OPA_HEAP,    /* MM_BRK_BASE */
+	OPA_MMAP,    /* MMAP_MIN_ADDR */
+	OPA_TOP,     /* TASK_SIZE */
+	OPA_MAX,     /* 2^64: off=-N is N pages below the wrap */
+	OPA_4G,      /* 2^32: where a 32-bit truncation shows */
+	NR_ANCHORS
+};
+enum op_len_mode {
+	OPL_BYTES,    /* LEN bytes (0: to the region's end, for a region) */
+	OPL_MIB,      /* LEN MiB: lengths up to 16 TiB */
+	OPL_PAST_TOP, /* TASK_SIZE - address + LEN: 0 ends exactly at the top */
+	OPL_NEG,      /* 2^64 - LEN: overflowing lengths; 0 is a length of 0 */
+};
+static inline uint8_t op_raw_anchor(uint8_t raw)
+{
+	return raw & OPR_ANCHOR;
+}
+static inline uint8_t op_raw_len_mode(uint8_t raw)
+{
+	return (raw >> OPR_LEN_SHIFT) & 3u;
+}
+/* The raw field from its byte (decode): bits, 0 below the mark. */
+static inline uint8_t op_raw_from_byte(uint8_t b)
+{
+	return b >= OPR_MARK ? (uint8_t)(b & OPR_BITS) : 0;
+}
+
+/* kvmmake's edge region (binary: byte % 16, values past the last one 0):
+ * one more region, mapped first, that the build must refuse (-EINVAL, and
+ * before allocating more than the root) or map at a limit. */
+enum op_kvm_edge {
+	OPK_NONE,
+	OPK_EMPTY,          /* size 0 */
+	OPK_UNALIGNED_PA,   /* pa one byte past a page */
+	OPK_UNALIGNED_SIZE, /* a page, a superpage, then one byte */
+	OPK_WRAP,           /* pa + size wraps past 2^64 */
+	OPK_TOP,            /* ends exactly at MAXVA: valid */
+	OPK_PAST_TOP,       /* starts at MAXVA */
+	OPK_STRADDLE,       /* a superpage each side of MAXVA */
+	OPK_GAP,            /* no extra region: RAM starts 2 MiB past the text */
+	NR_KVM_EDGES
+};
 
 /* The canonical value of an mflags or a touch gfp byte, for decode and
  * canon alike. */
@@ -143,9 +208,17 @@ struct op {
 	uint8_t flags;  /* OPC_* */
 	uint8_t prot;   /* OPP_* */
 	uint8_t mflags; /* OPM_* */
-	uint16_t pgoff; /* pages: mmap's fixed address, munmap/mprotect offset */
+	uint16_t pgoff; /* pages: mmap's fixed address, munmap/mprotect offset;
+			 * signed (int16_t) from an anchor other than OPA_DEFAULT */
+	uint8_t raw;    /* OPR_* bits (mm ops), OPK_* (kvmmake) */
 	uint32_t size;  /* bytes, 0..PROG_MAX_SIZE */
 };
+
+/* A cache's align= value, from whichever list its flags select. */
+static inline uint32_t op_align(const struct op *op)
+{
+	return (op->flags & OPC_EDGE_ALIGN ? op_edge_aligns : op_align_values)[op->align % NR_ALIGNS];
+}
 
 /* The machine a program runs on: an arena of `pages` pages (its mem_map
  * at the start), usable memory starting at a pfn aligned to exactly
@@ -224,7 +297,7 @@ static inline int op_set_has(const struct op_set *s, unsigned int kind)
 
 /* Binary form. decode never fails; encode writes the canonical bytes and
  * returns their count (at most PROG_MAX_OPS * PROG_MAX_OP_BYTES). */
-#define PROG_MAX_OP_BYTES 10 /* mmap: opcode dst src size(3) prot mflags pgoff(2) */
+#define PROG_MAX_OP_BYTES 11 /* mmap: opcode dst src size(3) prot mflags pgoff(2) raw */
 #define PROG_MAX_BYTES (GEOM_MAX_BYTES + PROG_MAX_OPS * PROG_MAX_OP_BYTES)
 void prog_decode(const uint8_t *data, size_t len, struct program *p);
 size_t prog_encode(const struct program *p, uint8_t *out, size_t cap);

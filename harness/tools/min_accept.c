@@ -20,7 +20,7 @@ void min_canon(struct op *op)
 }
 
 /* The fields in a fixed order; struct op's layout is not relied on. */
-static void op_key(const struct op *o, uint32_t k[12])
+static void op_key(const struct op *o, uint32_t k[13])
 {
 	k[0] = o->kind;
 	k[1] = o->dst;
@@ -33,7 +33,8 @@ static void op_key(const struct op *o, uint32_t k[12])
 	k[8] = o->prot;
 	k[9] = o->mflags;
 	k[10] = o->pgoff;
-	k[11] = o->size;
+	k[11] = o->raw;
+	k[12] = o->size;
 }
 
 /* The default geometry is the simplest (all 0); then fewer holes, a size
@@ -71,11 +72,11 @@ bool min_simpler(const struct program *a, const struct program *b)
 		if (ga[f] != gb[f])
 			return ga[f] < gb[f];
 	for (size_t i = 0; i < a->n; i++) {
-		uint32_t ka[12], kb[12];
+		uint32_t ka[13], kb[13];
 
 		op_key(&a->ops[i], ka);
 		op_key(&b->ops[i], kb);
-		for (int f = 0; f < 12; f++)
+		for (int f = 0; f < 13; f++)
 			if (ka[f] != kb[f])
 				return ka[f] < kb[f];
 	}
@@ -95,10 +96,10 @@ static uint64_t prog_hash(const struct program *p)
 			h *= 1099511628211ull;
 		}
 	for (size_t i = 0; i < p->n; i++) {
-		uint32_t k[12];
+		uint32_t k[13];
 
 		op_key(&p->ops[i], k);
-		for (int f = 0; f < 12; f++)
+		for (int f = 0; f < 13; f++)
 			for (int b = 0; b < 4; b++) {
 				h ^= (k[f] >> (8 * b)) & 0xff;
 				h *= 1099511628211ull;

@@ -7,7 +7,7 @@
 
 #include "min.h"
 
-enum arg { A_ORDER, A_GFP, A_N, A_ALIGN, A_FLAGS, A_PROT, A_MFLAGS, A_PGOFF, A_SIZE, NR_ARGS };
+enum arg { A_ORDER, A_GFP, A_N, A_ALIGN, A_FLAGS, A_PROT, A_MFLAGS, A_PGOFF, A_RAW, A_SIZE, NR_ARGS };
 
 static uint32_t get(const struct op *o, int a)
 {
@@ -20,6 +20,7 @@ static uint32_t get(const struct op *o, int a)
 	case A_PROT: return o->prot;
 	case A_MFLAGS: return o->mflags;
 	case A_PGOFF: return o->pgoff;
+	case A_RAW: return o->raw;
 	default: return o->size;
 	}
 }
@@ -35,6 +36,7 @@ static void set(struct op *o, int a, uint32_t v)
 	case A_PROT: o->prot = (uint8_t)v; break;
 	case A_MFLAGS: o->mflags = (uint8_t)v; break;
 	case A_PGOFF: o->pgoff = (uint16_t)v; break;
+	case A_RAW: o->raw = (uint8_t)v; break;
 	default: o->size = v; break;
 	}
 }
