@@ -35,6 +35,8 @@ static const struct check_info checks[] = {
 	  "`walk_free` listed a block that is not free (or not canonical), twice, or missed one, or reported damage" },
 	{ "buddy.page-state", false,
 	  "at `check`: a `struct page` not as its block says (a free page with a stray flag, order, reference, class, head pointer or slab field, or, under ASan, not poisoned; an allocated head without `PG_head`, its order, class or a reference; a tail not pointing at its head)" },
+	{ "buddy.hook-args", false,
+	  "a page allocation did not consult the fault injector (`should_fail_alloc`) just before, with its block's size in bytes and its own gfp and class" },
 	{ "page.corrupted", true,
 	  "a live page block's contents changed" },
 	{ "page.not-zeroed", true,

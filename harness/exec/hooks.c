@@ -24,6 +24,32 @@ static const char *status_check(enum bm_status s)
 	}
 }
 
+/* Every page allocation consults the fault injector first, once, with
+ * the block's size in bytes (saturated for an order no size_t holds) and
+ * the gfp it allocates with: the injector's verdict - and the legality
+ * the harness derives from the size - is only as right as that. */
+static void judge_consult(struct exec *e, unsigned int order, unsigned int pgc,
+			  const gfp_t *gfp)
+{
+	size_t bytes = order >= sizeof(size_t) * 8 - PAGE_SHIFT ? SIZE_MAX
+								: (size_t)PAGE_SIZE << order;
+	bool ok = e->consulted && e->consult_size == bytes &&
+		  gfp_class(e->consult_gfp) == pgc && (!gfp || *gfp == e->consult_gfp);
+
+	if (!ok && !diverged(e)) {
+		diverge(e, "buddy.hook-args", "the order-%u %s allocation to consult the fault "
+			"injector with %zu bytes and its own gfp", order, page_class_name(pgc),
+			bytes);
+		if (e->consulted)
+			diverge_actual(e, "the last consultation: %zu bytes, gfp %#lx (class %s)",
+				       e->consult_size, (unsigned long)e->consult_gfp,
+				       page_class_name(gfp_class(e->consult_gfp)));
+		else
+			diverge_actual(e, "no consultation since the last allocation");
+	}
+	e->consulted = false;
+}
+
 /* The VM layer maps 4 KiB pages and 2 MiB superpages only, and its
  * tables are single pages: any other order is memory it cannot map whole
  * (or a table page that is not one page). */
@@ -39,6 +65,7 @@ static void on_page_alloc(void *ctx, unsigned long pfn, unsigned int order, unsi
 	struct exec *e = ctx;
 	enum bm_status s = bm_alloc(e->model, pfn, order, pgc);
 
+	judge_consult(e, order, pgc, NULL);
 	if (!vm_order_ok(order, pgc)) {
 		diverge(e, "vm.page-order", "a %s block of order 0%s", page_class_name(pgc),
 			pgc == PGC_PGTABLE ? "" : " or 9 (2 MiB)");
@@ -81,6 +108,7 @@ static void on_page_alloc_fail(void *ctx, unsigned int order, gfp_t gfp)
 {
 	struct exec *e = ctx;
 
+	judge_consult(e, order, gfp_class(gfp), &gfp);
 	if (alloc_failure_legal(e, order)) {
 		e->page_fail_legal = true;
 		if (order < SUPERPAGE_ORDER)
@@ -95,12 +123,8 @@ static void on_page_alloc_fail(void *ctx, unsigned int order, gfp_t gfp)
 	diverge_actual(e, "the buddy allocator failed it");
 }
 
-static bool on_should_fail(void *ctx, gfp_t gfp, size_t size)
+static bool should_fail(struct exec *e, gfp_t gfp, size_t size)
 {
-	struct exec *e = ctx;
-
-	(void)gfp;
-	(void)size;
 	if (e->fail_in == 0 || --e->fail_in > 0)
 		return false;
 	e->injected = true;
@@ -110,6 +134,18 @@ static bool on_should_fail(void *ctx, gfp_t gfp, size_t size)
 	if (size == SUPERPGSIZE)
 		e->big_fail = true;
 	return true;
+}
+
+static bool on_should_fail(void *ctx, gfp_t gfp, size_t size)
+{
+	struct exec *e = ctx;
+	bool fail = should_fail(e, gfp, size);
+
+	/* An injected failure ends the allocation: nothing will trace it. */
+	e->consulted = !fail;
+	e->consult_gfp = gfp;
+	e->consult_size = size;
+	return fail;
 }
 
 static struct host_hooks hooks;
@@ -137,5 +173,5 @@ void hooks_detach(void)
 
 bool inject_now(struct exec *e)
 {
-	return on_should_fail(e, 0, 0);
+	return should_fail(e, 0, 0);
 }

@@ -107,6 +107,11 @@ struct exec {
 	/* A 2 MiB (order-9) allocation failed in this op: the one excuse for
 	 * a 4 KiB mapping where the kernel's rule asks for a superpage. */
 	bool big_fail;
+	/* The fault injector's last consultation, until an allocation's
+	 * tracepoint takes it (hooks.c: judge_consult). */
+	bool consulted;
+	gfp_t consult_gfp;
+	size_t consult_size;
 	uint64_t digest;      /* of the run's results: see exec_digest() */
 
 	/* The last harness-class block the tracepoints reported in this op:
