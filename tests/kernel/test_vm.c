@@ -39,6 +39,9 @@ static void test_map_small(void)
 	CHECK(walk(pt, 0x2000, 0) == pte);
 	CHECK_EQ_UL(walkaddr(pt, 0x2345), FAKE_PA + 0x1345);
 	CHECK_EQ_UL(walkaddr(pt, 0x4000), 0);
+	/* A lookup makes no tables. */
+	CHECK_EQ_UL(walkaddr(pt, SZ_1G + 0x1000), 0);
+	CHECK_EQ_UL(nr_free_pages(), free0 - 2);
 
 	/* In the same level-0 table but unmapped: the empty slot. */
 	pte = walk_level(pt, 0x4000, 0, 0, &level);
@@ -67,6 +70,11 @@ static void test_map_small(void)
 	CHECK_EQ_UL(uvmunmap(pt, MAXVA - PAGE_SIZE, PAGE_SIZE, 0), 0);
 	CHECK_EQ_UL(uvmunmap(pt, MAXVA - PAGE_SIZE, 2 * PAGE_SIZE, 0), -EINVAL);
 	CHECK_EQ_UL(uvmunmap(pt, 0x1800, PAGE_SIZE, 0), -EINVAL);
+	CHECK_EQ_UL(uvmprotect(pt, 0x1800, PAGE_SIZE, PTE_R), -EINVAL);
+	CHECK_EQ_UL(uvmprotect(pt, 0x1000, 0, PTE_R), -EINVAL);
+	CHECK_EQ_UL(uvmprotect(pt, 0x1000, PAGE_SIZE, PTE_R | PTE_G), -EINVAL);
+	CHECK_EQ_UL(uvmprotect(pt, 0x1000, PAGE_SIZE, PTE_U), -EINVAL);
+	CHECK_EQ_UL(PTE_FLAGS(*walk(pt, 0x1000, 0)), PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D);
 	CHECK_EQ_UL(nr_free_pages(), free0 - 2);
 
 	/* Unmapping everything frees the tables at once (no empty tables). */
