@@ -4,7 +4,9 @@
 Generates the mutants of kernel/mm/*.c (scripts/rig/mutants.py), builds
 each in a mutation tree of its own and runs it against corpus/seeds and
 corpus/regression (mmrig-replay, one program at a time, the first failure
-kills), then gives each survivor a short libFuzzer run from the seeds.
+kills), then runs each survivor's kernel unit tests (the tests/kernel
+binaries, linked against the mutant: the first failing one kills), then
+gives each survivor left a short libFuzzer run from the seeds.
 Every result is appended to OUT/journal.jsonl as it comes, so --resume
 continues an interrupted run; the report (OUT/report.md, OUT/report.json)
 is written at the end, on Ctrl-C, and by --report alone.
@@ -44,10 +46,16 @@ EQUIVALENT = os.path.join(ROOT, "tests", "mutation", "equivalent.txt")
 # Program order: the seeds are short and cover every op kind, so most
 # mutants die on one of the first few.
 PROGRAM_DIRS = [os.path.join(ROOT, "corpus", "seeds"), os.path.join(ROOT, "corpus", "regression")]
-KILLED = ("killed", "killed-fuzz", "timeout")
-# awaiting-fuzz: survived the replay, its fuzz run still to come (a
-# partial run); counted as surviving until then.
-STATUSES = ("killed", "killed-fuzz", "timeout", "survived", "awaiting-fuzz", "unviable", "equivalent")
+# The unit stage's binaries: every mmrig_test() of tests/kernel (the
+# programs linked against the kernel core; the freestanding and include
+# checks are cmake scripts and see no mutant).
+UNIT_CMAKELISTS = os.path.join(ROOT, "tests", "kernel", "CMakeLists.txt")
+KILLED = ("killed", "killed-unit", "killed-fuzz", "timeout")
+# awaiting-unit / awaiting-fuzz: survived the stages so far, a later one
+# still to come (a partial run); counted as surviving until then.
+STATUSES = ("killed", "killed-unit", "killed-fuzz", "timeout", "survived", "awaiting-unit",
+            "awaiting-fuzz", "unviable", "equivalent")
+STAGES = ("replay", "unit", "fuzz")
 
 INTERRUPTED = threading.Event()
 
@@ -74,7 +82,11 @@ def parse_args(argv):
                    help="sample and libFuzzer seed (default 1)")
     p.add_argument("--fuzz-time", type=int, default=60, metavar="SECS",
                    help="libFuzzer time per survivor of the replay (default 60)")
-    p.add_argument("--no-fuzz", action="store_true", help="seeds + regression only")
+    p.add_argument("--no-fuzz", action="store_true", help="no fuzz stage (the unit stage still runs)")
+    p.add_argument("--no-unit", action="store_true",
+                   help="no unit stage (the tests/kernel binaries against each replay survivor)")
+    p.add_argument("--unit-timeout", type=int, default=30, metavar="SECS",
+                   help="limit per unit-test binary; past it the mutant timed out (default 30)")
     p.add_argument("--timeout", type=int, default=5, metavar="SECS",
                    help="per-program replay limit; past it the mutant timed out (default 5)")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
@@ -93,8 +105,8 @@ def parse_args(argv):
     a = p.parse_args(argv)
     if a.sample is not None and a.sample < 1:
         p.error("--sample must be at least 1")
-    if a.jobs < 1 or a.fuzz_time < 1 or a.timeout < 1:
-        p.error("--jobs, --fuzz-time and --timeout must be at least 1")
+    if a.jobs < 1 or a.fuzz_time < 1 or a.timeout < 1 or a.unit_timeout < 1:
+        p.error("--jobs, --fuzz-time, --timeout and --unit-timeout must be at least 1")
     a.files = [x for v in a.files for x in v.split(",") if x]
     a.operators = [x for v in a.operators for x in v.split(",") if x]
     a.ids = [x for v in a.ids for x in v.split(",") if x]
@@ -116,6 +128,18 @@ def kernel_files(names):
         if rel not in out:
             out.append(rel)
     return sorted(out)
+
+
+def unit_tests():
+    """The unit stage's binaries, in their CMakeLists order."""
+    try:
+        with open(UNIT_CMAKELISTS, encoding="utf-8") as f:
+            names = re.findall(r"^mmrig_test\((\w+)\s", f.read(), re.M)
+    except OSError as e:
+        die(f"mutate: {UNIT_CMAKELISTS}: {e.strerror}")
+    if not names:
+        die(f"mutate: {UNIT_CMAKELISTS}: no mmrig_test() to run in the unit stage")
+    return names
 
 
 def read(rel):
@@ -244,13 +268,14 @@ class Worker:
     """One slot of --jobs: a mutant source directory and the two trees
     compiled from it."""
 
-    def __init__(self, trees, k, fuzz):
+    def __init__(self, trees, k, fuzz, unit=()):
         self.dir = os.path.join(trees, f"w{k}")
         self.src = os.path.join(self.dir, "src")
         self.asan = os.path.join(self.dir, "asan")
         self.libfuzzer = os.path.join(self.dir, "libfuzzer")
         self.log = os.path.join(self.dir, "log")
         self.fuzz = fuzz
+        self.unit = list(unit)
         # Every kernel/mm file, not only the selected ones: the tree
         # compiles them all from src.
         self.originals = {rel: read(rel) for rel in kernel_files([])}
@@ -285,18 +310,24 @@ class Worker:
             sys.stderr.write(tail(log))
             die(f"mutate: configuring the {preset} mutation tree failed (log: {log})")
 
-    def build(self, tree, target, log, jobs=1):
-        return run_quiet(["cmake", "--build", tree, "--target", target, "-j", str(jobs)], log, cwd=ROOT)
+    def build(self, tree, targets, log, jobs=1):
+        """One build of a target or a list of them (one make for all)."""
+        targets = [targets] if isinstance(targets, str) else targets
+        return run_quiet(["cmake", "--build", tree, "--target", *targets, "-j", str(jobs)], log, cwd=ROOT)
 
     def replay_tool(self):
         return os.path.join(self.asan, "harness", "engines", "mmrig-replay")
 
+    def unit_tool(self, name):
+        return os.path.join(self.asan, "tests", "kernel", name)
+
     def fuzz_tool(self):
         return os.path.join(self.libfuzzer, "harness", "engines", "mmrig-fuzz-libfuzzer")
 
-    def setup(self, programs, timeout):
+    def setup(self, programs, timeout, unit_timeout):
         """Configures and builds the unmutated trees; the unmutated kernel
-        must pass every program, or no mutant's result would mean a thing."""
+        must pass every program and unit test, or no mutant's result would
+        mean a thing."""
         self.place(None)
         self.configure("host-asan", self.asan)
         log = os.path.join(self.log, "build-asan.log")
@@ -308,6 +339,15 @@ class Worker:
         if bad:
             die(f"mutate: the unmutated kernel fails {os.path.relpath(bad['program'], ROOT)} "
                 f"({bad['signature']}): fix that first")
+        if self.unit:
+            log = os.path.join(self.log, "build-unit.log")
+            if self.build(self.asan, self.unit, log, jobs=2)[0]:
+                sys.stderr.write(tail(log))
+                die(f"mutate: the unit tests of the unmutated mutation tree do not build (log: {log})")
+            bad = run_unit(self, unit_timeout)
+            if bad:
+                die(f"mutate: the unmutated kernel fails tests/kernel/{bad['test']} "
+                    f"({bad['signature']}): fix that first")
         if self.fuzz:
             self.configure("libfuzzer", self.libfuzzer)
             log = os.path.join(self.log, "build-libfuzzer.log")
@@ -401,11 +441,63 @@ def run_mutant(worker, mut, opts, programs):
     bad = replay(worker.replay_tool(), programs, opts["timeout"], os.path.join(worker.log, "replay.log"))
     rec["replay_secs"] = round(time.monotonic() - t1, 2)
     if bad:
-        rec.update(status=bad["status"], by=os.path.relpath(bad["program"], ROOT), signature=bad["signature"])
+        rec.update(status=bad["status"], stage="replay", by=os.path.relpath(bad["program"], ROOT),
+                   signature=bad["signature"])
     else:
-        # fuzzed: False marks the survivor for stage two.
-        rec.update(status="survived", **({} if opts["no_fuzz"] else {"fuzzed": False}))
+        # unit / fuzzed: False mark the survivor for the later stages.
+        rec.update(status="survived", **({} if opts["no_unit"] else {"unit": False}),
+                   **({} if opts["no_fuzz"] else {"fuzzed": False}))
     return finish(rec, t0)
+
+
+# The line that names a unit test's failure: a failed CHECK, a panic or a
+# sanitizer report outside a death test's child, whichever comes first.
+_UNIT_FAILURE = re.compile(r"CHECK failed: |KERNEL PANIC: |^SUMMARY: |runtime error: ", re.M)
+
+
+def run_unit(worker, timeout):
+    """The first unit test (in order) that fails against the worker's
+    tree, as {test, status, signature}; None when all pass."""
+    for name in worker.unit:
+        log = os.path.join(worker.log, "unit.log")
+        rc, _ = run_quiet([worker.unit_tool(name)], log, timeout=timeout, env=replay_env(),
+                          cwd=worker.dir)
+        if rc == 0:
+            continue
+        if rc is None:
+            return {"test": name, "status": "timeout", "signature": f"timeout in {name} ({timeout} s)"}
+        with open(log, errors="replace") as f:
+            text = f.read()
+        m = _UNIT_FAILURE.search(text)
+        if m:
+            sig = text[text.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0].strip()
+        else:
+            sig = f"signal {-rc}" if rc < 0 else f"exit {rc}"
+        return {"test": name, "status": "killed-unit", "signature": sig.replace(ROOT + "/", "")[:200]}
+    return None
+
+
+def unit_mutant(worker, mut, opts, rec):
+    """The unit stage, for a survivor of the replay: the tests/kernel
+    binaries rebuilt against the mutant (one build for all of them), run
+    in order; the first failure kills."""
+    t0 = time.monotonic()
+    rec = dict(rec, unit=True)
+    worker.place(mut)
+    log = os.path.join(worker.log, "build-unit.log")
+    rc, secs = worker.build(worker.asan, worker.unit, log)
+    rec["unit_build_secs"] = round(secs, 2)
+    if rc:
+        rec.update(status="unviable", detail="the unit-test build failed where the replay build did not")
+        return finish(rec, t0, "unit_secs")
+    bad = run_unit(worker, opts["unit_timeout"])
+    if bad:
+        rec.update(status=bad["status"], stage="unit", by=f"tests/kernel/{bad['test']}",
+                   signature=bad["signature"])
+        # Dead now: no fuzz run to wait for.
+        if rec.get("fuzzed") is False:
+            del rec["fuzzed"]
+    return finish(rec, t0, "unit_secs")
 
 
 def fuzz_mutant(worker, mut, opts, rec):
@@ -421,7 +513,7 @@ def fuzz_mutant(worker, mut, opts, rec):
     art = os.path.join(opts["out"], "crashes", mut.id.replace(":", "_"))
     got = fuzz(worker, opts["fuzz_time"], opts["seed"], opts["timeout"], art)
     if got:
-        rec.update(status=got[0], by="fuzz", signature=got[1])
+        rec.update(status=got[0], stage="fuzz", by="fuzz", signature=got[1])
         sig = replay_signature(worker, art, opts["timeout"])
         if sig:
             rec["signature"] = sig
@@ -479,23 +571,54 @@ def stale_equivalent(equivalent, sel):
     return sorted(i for i in listed if i not in known)
 
 
-def classify(rec, equivalent):
+def needs_unit(rec, sel):
+    """A replay survivor whose unit stage is still to come: marked
+    `unit: false`, or from a journal older than the stage (no mark)."""
+    return rec["status"] == "survived" and not rec.get("unit") and not sel.get("no_unit")
+
+
+def stage_of(rec):
+    """The stage that killed rec; journals older than the `stage` field
+    name the fuzz stage in `by` or the status alone."""
+    if rec.get("stage"):
+        return rec["stage"]
+    return "fuzz" if rec["status"] == "killed-fuzz" or rec.get("by") == "fuzz" else "replay"
+
+
+def classify(rec, equivalent, sel):
     if rec["status"] == "survived" and rec["id"] in equivalent:
         return "equivalent"
+    if needs_unit(rec, sel):
+        return "awaiting-unit"
     if rec["status"] == "survived" and rec.get("fuzzed") is False:
         return "awaiting-fuzz"
     return rec["status"]
 
 
-def score_of(counts):
-    counted = sum(counts[s] for s in KILLED) + counts["survived"] + counts["awaiting-fuzz"]
-    return (100.0 * sum(counts[s] for s in KILLED) / counted) if counted else None
+WAITING = ("awaiting-unit", "awaiting-fuzz")
+
+
+def counted_of(counts):
+    """Viable, non-equivalent mutants with a result: the score's base."""
+    return sum(counts[s] for s in KILLED) + counts["survived"] + sum(counts[s] for s in WAITING)
+
+
+def score_of(counts, stages=STAGES):
+    """Killed by the given stages (timeouts included) over the mutants
+    counted; the replay stage alone is the seeds + regression score."""
+    counted = counted_of(counts)
+    return (100.0 * sum(counts["by-" + st] for st in stages) / counted) if counted else None
+
+
+def with_scores(counts):
+    return dict(counts, score=score_of(counts), replay_score=score_of(counts, ("replay",)))
 
 
 def make_report(muts, done, equivalent, sel, out):
     texts = {}
     rows, by_file, by_op = [], {}, {}
-    blank = lambda: dict({s: 0 for s in STATUSES}, total=0, pending=0)  # noqa: E731
+    blank = lambda: dict({s: 0 for s in STATUSES}, total=0, pending=0,  # noqa: E731
+                         **{"by-" + st: 0 for st in STAGES})
     survivors = []
     for m in muts:
         f = by_file.setdefault(m.file, blank())
@@ -507,11 +630,15 @@ def make_report(muts, done, equivalent, sel, out):
             f["pending"] += 1
             o["pending"] += 1
             continue
-        st = classify(rec, equivalent)
-        f[st] += 1
-        o[st] += 1
+        st = classify(rec, equivalent, sel)
+        for c in (f, o):
+            c[st] += 1
+            if st in KILLED:
+                c["by-" + stage_of(rec)] += 1
         entry = dict(rec, status=st)
-        if st in ("survived", "awaiting-fuzz", "equivalent"):
+        if st in KILLED:
+            entry["stage"] = stage_of(rec)
+        if st in ("survived", "equivalent") + WAITING:
             if m.file not in texts:
                 texts[m.file] = read(m.file)
             entry["diff"] = m.diff(texts[m.file], m.file)
@@ -528,9 +655,9 @@ def make_report(muts, done, equivalent, sel, out):
     stale = stale_equivalent(equivalent, sel)
     wrong = sorted(m.id for m in muts if m.id in equivalent and m.id in done
                    and done[m.id]["status"] in KILLED)
-    doc = {"selection": sel, "total": dict(total, score=score_of(total)),
-           "files": {k: dict(v, score=score_of(v)) for k, v in by_file.items()},
-           "operators": {k: dict(v, score=score_of(v)) for k, v in by_op.items()},
+    doc = {"selection": sel, "total": with_scores(total),
+           "files": {k: with_scores(v) for k, v in by_file.items()},
+           "operators": {k: with_scores(v) for k, v in by_op.items()},
            "stale_equivalent": stale, "killed_equivalent": wrong, "results": rows}
     atomic_write(os.path.join(out, "report.json"), json.dumps(doc, indent=1) + "\n")
     atomic_write(os.path.join(out, "report.md"), markdown(doc, survivors, rows))
@@ -542,14 +669,31 @@ def _pct(v):
 
 
 def _table(title, counts):
-    lines = [f"| {title} | mutants | killed | by fuzz | timed out | survived | not fuzzed yet "
-             "| unviable | equivalent | not run | score |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [f"| {title} | mutants | killed: replay | unit | fuzz | (timed out) | survived "
+             "| not unit-tested yet | not fuzzed yet | unviable | equivalent | not run "
+             "| replay score | score |",
+             "|---|" + "---:|" * 13]
     for name, c in counts:
-        lines.append(f"| {name} | {c['total']} | {c['killed']} | {c['killed-fuzz']} | {c['timeout']} | "
-                     f"{c['survived']} | {c['awaiting-fuzz']} | {c['unviable']} | {c['equivalent']} | "
-                     f"{c['pending']} | {_pct(score_of(c))} |")
+        lines.append(f"| {name} | {c['total']} | {c['by-replay']} | {c['by-unit']} | {c['by-fuzz']} | "
+                     f"{c['timeout']} | {c['survived']} | {c['awaiting-unit']} | {c['awaiting-fuzz']} | "
+                     f"{c['unviable']} | {c['equivalent']} | {c['pending']} | "
+                     f"{_pct(score_of(c, ('replay',)))} | {_pct(score_of(c))} |")
     return lines
+
+
+def _stages(sel):
+    """The selection's stages in words."""
+    return ("seeds + regression, " + ("no unit stage" if sel.get("no_unit") else "then the kernel unit tests")
+            + ", " + ("no fuzzing" if sel["no_fuzz"] else f"then {sel['fuzz_time']} s of fuzzing each"))
+
+
+def _kills(c):
+    """`N killed (R by the replay, U by the unit tests, F by fuzzing; T timed out)`."""
+    return (f"{sum(c['by-' + st] for st in STAGES)} killed ({c['by-replay']} by the replay, "
+            f"{c['by-unit']} by the unit tests, {c['by-fuzz']} by fuzzing; {c['timeout']} timed out)")
+
+
+_WAITING_NOTE = {"awaiting-unit": " (not unit-tested yet)", "awaiting-fuzz": " (not fuzzed yet)"}
 
 
 def markdown(doc, survivors, rows):
@@ -561,11 +705,10 @@ def markdown(doc, survivors, rows):
              + (f"ids {', '.join(sel['ids'])}; " if sel.get("ids") else "") + "operators "
              f"{', '.join(sel['operators']) or 'all'}; "
              + (f"sample {sel['sample']} (seed {sel['seed']}); " if sel["sample"] else "")
-             + ("seeds + regression only" if sel["no_fuzz"] else f"survivors fuzzed {sel['fuzz_time']} s each")
-             + ".", "",
+             + _stages(sel) + ".", "",
              f"**Score: {_pct(t['score'])}** of non-equivalent viable mutants killed "
-             f"({t['killed'] + t['killed-fuzz'] + t['timeout']} of "
-             f"{t['killed'] + t['killed-fuzz'] + t['timeout'] + t['survived'] + t['awaiting-fuzz']}); "
+             f"({_kills(t)} of {counted_of(t)}); the replay stage alone (seeds + regression): "
+             f"**{_pct(t['replay_score'])}**; "
              f"{run} of {t['total']} mutants run" + (" (partial run)" if t["pending"] else "") + ".", ""]
     lines += _table("file", sorted(doc["files"].items()) + [("**all**", t)])
     lines += [""] + _table("operator", [(k, doc["operators"][k]) for k in mutants.OPERATORS
@@ -576,10 +719,15 @@ def markdown(doc, survivors, rows):
     if doc["killed_equivalent"]:
         lines += ["", "Listed as equivalent but killed (the entry is wrong): "
                   + ", ".join(f"`{i}`" for i in doc["killed_equivalent"])]
+    unit = [r for r in rows if r.get("stage") == "unit"]
+    if unit:
+        lines += ["", f"## Killed by the unit stage ({len(unit)})", "",
+                  "| mutant | test | signature |", "|---|---|---|"]
+        lines += [f"| `{r['id']}` | {r['by']} | `{r['signature'].replace('|', '/')}` |" for r in unit]
     lines += ["", f"## Survivors ({len(survivors)})", ""]
     for s in survivors:
         lines += [f"### `{s['id']}`", "", f"{s['file']}:{s['line']}, {s['func']}: `{s['change']}`"
-                  + (" (not fuzzed yet)" if s["status"] == "awaiting-fuzz" else ""), "",
+                  + _WAITING_NOTE.get(s["status"], ""), "",
                   "```diff", s["diff"].rstrip("\n"), "```", ""]
     eq = [r for r in rows if r["status"] == "equivalent"]
     if eq:
@@ -593,18 +741,21 @@ def print_summary(doc):
     for i in doc["killed_equivalent"]:
         print(f"mutate: warning: {i} is listed as equivalent but was killed", file=sys.stderr)
     for name, c in sorted(doc["files"].items()):
-        say(f"{os.path.basename(name):12} killed {c['killed'] + c['killed-fuzz']:4}  timed out {c['timeout']:3}  "
-            f"survived {c['survived'] + c['awaiting-fuzz']:4}  unviable {c['unviable']:4}  equivalent {c['equivalent']:3}  "
-            f"not run {c['pending']:4}  score {_pct(score_of(c))}")
-    say(f"score {_pct(t['score'])}: {t['killed'] + t['killed-fuzz'] + t['timeout']} killed "
-        f"({t['killed-fuzz']} by fuzzing, {t['timeout']} timed out), {t['survived']} survived"
-        + (f" ({t['awaiting-fuzz']} more not fuzzed yet)" if t["awaiting-fuzz"] else "") + ", "
-        f"{t['unviable']} unviable, {t['equivalent']} equivalent, {t['pending']} not run")
+        say(f"{os.path.basename(name):12} killed {c['by-replay']:4} + unit {c['by-unit']:3} + fuzz {c['by-fuzz']:3}  "
+            f"timed out {c['timeout']:3}  survived {c['survived'] + c['awaiting-unit'] + c['awaiting-fuzz']:4}  "
+            f"unviable {c['unviable']:4}  equivalent {c['equivalent']:3}  not run {c['pending']:4}  "
+            f"score {_pct(c['score'])} (replay {_pct(c['replay_score'])})")
+    waiting = [f"{t[s]} {w.strip(' ()')}" for s, w in _WAITING_NOTE.items() if t[s]]
+    say(f"score {_pct(t['score'])}: {_kills(t)}, {t['survived']} survived"
+        + (f" ({', '.join(waiting)})" if waiting else "") + ", "
+        f"{t['unviable']} unviable, {t['equivalent']} equivalent, {t['pending']} not run; "
+        f"replay stage alone {_pct(t['replay_score'])}")
 
 
 # ---------------------------------------------------------------- main
 
-SEL_KEYS = ("files", "operators", "ids", "sample", "seed", "fuzz_time", "no_fuzz", "timeout")
+SEL_KEYS = ("files", "operators", "ids", "sample", "seed", "fuzz_time", "no_fuzz", "timeout",
+            "no_unit", "unit_timeout")
 
 
 def main(argv):
@@ -619,6 +770,9 @@ def main(argv):
                 sel = json.load(f)["selection"]
         except (OSError, ValueError, KeyError):
             die(f"mutate: {a.out} holds no run to {'resume' if a.resume else 'report'} (no config.json)")
+        # A run from before the unit stage gets it, with the default limit.
+        for k in ("no_unit", "unit_timeout"):
+            sel.setdefault(k, getattr(a, k) if k == "unit_timeout" else False)
     sel["files"] = [os.path.basename(f) for f in kernel_files(sel["files"])] if sel["files"] else []
     muts = select(sel)
     for i in stale_equivalent(equivalent, sel):
@@ -655,6 +809,10 @@ def main(argv):
     random.Random(sel["seed"]).shuffle(shuffled)
     fuzz_order = {i: k for k, i in enumerate(shuffled)}
 
+    def unit_todo():
+        # Listed equivalents too: the stage is cheap, and a kill shows the entry is wrong.
+        return [m for m in muts if m.id in done and needs_unit(done[m.id], sel)]
+
     def fuzz_todo():
         if sel["no_fuzz"]:
             return []
@@ -662,14 +820,17 @@ def main(argv):
                        and not done[m.id].get("fuzzed") and m.id not in equivalent),
                       key=lambda m: fuzz_order[m.id])
 
+    tests = [] if sel["no_unit"] else unit_tests()
     say(f"{len(muts)} mutants selected, {len(muts) - len(todo)} run, {len(todo)} to run; "
-        f"{len(programs)} programs; " + ("no fuzzing" if sel["no_fuzz"] else
-                                          f"survivors fuzzed {sel['fuzz_time']} s ({len(fuzz_todo())} waiting)"))
-    jobs = min(a.jobs, max(1, len(todo) or len(fuzz_todo())))
-    workers = [Worker(a.trees, k, not sel["no_fuzz"]) for k in range(jobs)]
+        f"{len(programs)} programs; "
+        + ("no unit stage" if sel["no_unit"] else f"{len(tests)} unit tests ({len(unit_todo())} waiting)") + "; "
+        + ("no fuzzing" if sel["no_fuzz"] else
+           f"survivors fuzzed {sel['fuzz_time']} s ({len(fuzz_todo())} waiting)"))
+    jobs = min(a.jobs, max(1, len(todo) or len(unit_todo()) or len(fuzz_todo())))
+    workers = [Worker(a.trees, k, not sel["no_fuzz"], tests) for k in range(jobs)]
     say("building the unmutated trees (once per tree; later runs reuse them)")
     for w in workers:
-        w.setup(programs, sel["timeout"])
+        w.setup(programs, sel["timeout"], sel["unit_timeout"])
     free = list(workers)
     lock = threading.Lock()
     jf = open(journal, "a", encoding="utf-8")
@@ -681,8 +842,12 @@ def main(argv):
         with lock:
             w = free.pop()
         try:
-            rec = run_mutant(w, mut, opts, programs) if stage == 1 else \
-                fuzz_mutant(w, mut, opts, done[mut.id])
+            if stage == "replay":
+                rec = run_mutant(w, mut, opts, programs)
+            elif stage == "unit":
+                rec = unit_mutant(w, mut, opts, done[mut.id])
+            else:
+                rec = fuzz_mutant(w, mut, opts, done[mut.id])
         finally:
             with lock:
                 free.append(w)
@@ -694,10 +859,13 @@ def main(argv):
             jf.flush()
             os.fsync(jf.fileno())
             done[rec["id"]] = rec
-            n = sum(1 for i, r in done.items() if i in by_id and (stage == 1 or r.get("fuzzed")))
-            total = len(muts) if stage == 1 else n + len(fuzz_todo())
-            say(f"[{'replay' if stage == 1 else 'fuzz'} {n}/{total}] {classify(rec, equivalent):11} {rec['id']} "
-                f"({rec.get('fuzz_secs', rec['secs']):.1f} s{', ' + rec['signature'] if rec.get('signature') else ''})")
+            ran = {"replay": lambda r: True, "unit": lambda r: r.get("unit"), "fuzz": lambda r: r.get("fuzzed")}[stage]
+            n = sum(1 for i, r in done.items() if i in by_id and ran(r))
+            total = {"replay": lambda: len(muts), "unit": lambda: n + len(unit_todo()),
+                     "fuzz": lambda: n + len(fuzz_todo())}[stage]()
+            secs = rec.get({"replay": "secs", "unit": "unit_secs", "fuzz": "fuzz_secs"}[stage], rec["secs"])
+            say(f"[{stage} {n}/{total}] {classify(rec, equivalent, sel):13} {rec['id']} "
+                f"({secs:.1f} s{', ' + rec['signature'] if rec.get('signature') else ''})")
         return rec
 
     interrupted = False
@@ -705,10 +873,13 @@ def main(argv):
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
     try:
         # Every mutant's replay first: the replay-stage score of a long run
-        # is known early, and fuzzing works through the survivors after.
-        for stage, batch in ((1, todo), (2, None)):
-            batch = batch if batch is not None else fuzz_todo()
-            if stage == 2 and batch:
+        # is known early; the unit tests (seconds) then thin the survivors
+        # before fuzzing (a minute each) works through the rest.
+        for stage, batch in (("replay", lambda: todo), ("unit", unit_todo), ("fuzz", fuzz_todo)):
+            batch = batch()
+            if stage == "unit" and batch:
+                say(f"unit stage: {len(tests)} tests of tests/kernel against {len(batch)} survivors")
+            if stage == "fuzz" and batch:
                 say(f"fuzzing {len(batch)} survivors, {sel['fuzz_time']} s each")
             for fut in [pool.submit(task, stage, by_id[m.id]) for m in batch]:
                 fut.result()

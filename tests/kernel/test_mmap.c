@@ -511,30 +511,6 @@ static void test_fault_injection(void)
 	CHECK_EQ_UL(mm_sweep("mm_alloc", setup_none, op_mm_alloc, false), 2);
 }
 
-/* mm_check catches a leaf out of step with its VMA. */
-static void stale_write_bit(void)
-{
-	struct mm_struct *mm = mm_alloc();
-
-	do_mmap(mm, 0x70000000, PAGE_SIZE, RW, PRIV | MAP_FIXED);
-	uput(mm, 0x70000000, 1);
-	mm_check(mm);
-	do_mprotect(mm, 0x70000000, PAGE_SIZE, PROT_READ);
-	*walk(mm->pgd, 0x70000000, 0) |= PTE_W; /* as if mprotect had missed it */
-	mm_check(mm);
-}
-
-static void unmerged_vmas(void)
-{
-	struct mm_struct *mm = mm_alloc();
-
-	do_mmap(mm, 0x70000000, 2 * PAGE_SIZE, RW, PRIV | MAP_FIXED);
-	do_mprotect(mm, 0x70001000, PAGE_SIZE, PROT_READ);
-	mm_check(mm);
-	find_vma(mm, 0x70001000)->vm_flags = find_vma(mm, 0)->vm_flags;
-	mm_check(mm);
-}
-
 int main(void)
 {
 	test_demand_paging();
@@ -545,7 +521,5 @@ int main(void)
 	test_superpages();
 	test_shared_and_brk();
 	test_fault_injection();
-	expect_panic(stale_write_bit, "mm-check");
-	expect_panic(unmerged_vmas, "mm-check");
 	return check_finish("test_mmap");
 }

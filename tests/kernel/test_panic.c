@@ -60,7 +60,11 @@ static void run_child(void (*fn)(void), struct outcome *o)
 	waitpid(pid, &o->status, 0);
 }
 
-static void expect_panic(const char *name, void (*fn)(void), const char *check)
+/* The child must abort with the hook's line, then `KERNEL PANIC: <check>
+ * in <func>: <message>`, the message holding msg (NULL: any): one check
+ * name covers several conditions, msg says which one fired. */
+static void expect_panic_msg(const char *name, void (*fn)(void), const char *check,
+			     const char *msg)
 {
 	struct outcome o;
 	char line[128], hook[128];
@@ -70,12 +74,21 @@ static void expect_panic(const char *name, void (*fn)(void), const char *check)
 	snprintf(hook, sizeof(hook), "HOOK-PANIC %s from ", check);
 	bool aborted = WIFSIGNALED(o.status) && WTERMSIG(o.status) == SIGABRT;
 	const char *l = strstr(o.out, line), *h = strstr(o.out, hook);
+	const char *end = l ? strchr(l, '\n') : NULL, *m = l && msg ? strstr(l, msg) : NULL;
+	bool said = !msg || (m && (!end || m < end));
 
 	CHECK(aborted);
 	CHECK(l != NULL);
 	CHECK(h != NULL && (!l || h < l));
-	if (!aborted || !l || !h)
-		fprintf(stderr, "%s: expected %s; child said:\n%s\n", name, check, o.out);
+	CHECK(said);
+	if (!aborted || !l || !h || !said)
+		fprintf(stderr, "%s: expected %s%s%s; child said:\n%s\n", name, check,
+			msg ? ": " : "", msg ? msg : "", o.out);
+}
+
+static void expect_panic(const char *name, void (*fn)(void), const char *check)
+{
+	expect_panic_msg(name, fn, check, NULL);
 }
 
 /* ---- buddy misuse ---- */
@@ -147,6 +160,72 @@ static void free_wrong_order(void)
 	__free_pages(p, 1);
 }
 
+static void free_order_too_big(void)
+{
+	struct page *p = alloc_pages(GFP_KERNEL, 2);
+	__free_pages(p, 3);
+}
+
+/* Pointers that are not elements of mem_map, at its edges. */
+static void free_misaligned_page_pointer(void)
+{
+	struct page *p = alloc_pages(GFP_KERNEL, 0);
+	__free_pages((struct page *)((char *)p + 1), 0);
+}
+
+static void free_one_past_map(void)
+{
+	__free_pages(pfn_to_page(buddy_base_pfn() + buddy_nr_pfns() - 1) + 1, 0);
+}
+
+static void free_one_before_map(void)
+{
+	__free_pages(pfn_to_page(buddy_base_pfn()) - 1, 0);
+}
+
+/* The last element of mem_map is one (a free page at boot): the checks
+ * after page_in_map judge it. */
+static void free_last_in_map(void)
+{
+	__free_pages(pfn_to_page(buddy_base_pfn() + buddy_nr_pfns() - 1), 0);
+}
+
+/* A block head whose count was lost (a put without the free). */
+static void free_head_refcount_zero(void)
+{
+	struct page *p = alloc_pages(GFP_KERNEL, 0);
+	p->_refcount = 0;
+	__free_pages(p, 0);
+}
+
+/* A page inside a free block that is not the block's head. */
+static void free_inside_free_block(void)
+{
+	struct page *p = alloc_pages(GFP_KERNEL, 3);
+	__free_pages(p, 3);
+	__free_pages(p + 5, 0);
+}
+
+static void get_foreign_page(void)
+{
+	static struct page not_ours;
+	get_page(&not_ours);
+}
+
+static void put_misaligned_page_pointer(void)
+{
+	struct page *p = alloc_pages(GFP_KERNEL, 0);
+	put_page((struct page *)((char *)p + 8));
+}
+
+/* A tail page's reference goes to its head, gone with the last put. */
+static void put_tail_after_free(void)
+{
+	struct page *p = alloc_pages(__GFP_COMP, 2);
+	put_page(p + 1);
+	put_page(p + 3);
+}
+
 /* ---- slab misuse ---- */
 
 static void kfree_twice(void)
@@ -196,6 +275,24 @@ static void kfree_slab_header(void)
 	kfree((void *)((uintptr_t)p & PAGE_MASK));
 }
 
+/* One stride past the last object of a slab, still inside the slab's
+ * pages: not an object. */
+static void kfree_past_last_object(void)
+{
+	struct kmem_cache *c = kmem_cache_create("edge", 40, 0, 0, NULL);
+	char *first = kmem_cache_alloc(c, GFP_KERNEL), *last = first, *p;
+	struct page *slab = compound_head(virt_to_page(first));
+
+	while ((p = kmem_cache_alloc(c, GFP_KERNEL)) && compound_head(virt_to_page(p)) == slab)
+		last = p > last ? p : last;
+	p = last + (last - first) / (slab->active - 1);
+	if (compound_head(virt_to_page(p)) != slab) {
+		fprintf(stderr, "set-up: no room after the last object\n");
+		_exit(3);
+	}
+	kmem_cache_free(c, p);
+}
+
 static void cache_free_other_cache(void)
 {
 	struct kmem_cache *a = kmem_cache_create("a", 64, 0, 0, NULL);
@@ -232,6 +329,21 @@ static void test_panics(void)
 	expect_panic("free foreign", free_foreign_page, "bad-free");
 	expect_panic("free_pages outside", free_pages_outside, "bad-free");
 	expect_panic("wrong order", free_wrong_order, "free-wrong-order");
+	expect_panic("order one too big", free_order_too_big, "free-wrong-order");
+	expect_panic_msg("misaligned struct page", free_misaligned_page_pointer, "bad-free",
+			 "not in mem_map");
+	expect_panic_msg("one past mem_map", free_one_past_map, "bad-free", "not in mem_map");
+	expect_panic_msg("one before mem_map", free_one_before_map, "bad-free", "not in mem_map");
+	expect_panic_msg("last page of mem_map", free_last_in_map, "double-free", "is already free");
+	expect_panic_msg("head with refcount 0", free_head_refcount_zero, "double-free",
+			 "has refcount 0");
+	expect_panic_msg("inside a free block", free_inside_free_block, "double-free",
+			 "is already free");
+	expect_panic_msg("get foreign", get_foreign_page, "bad-page", "not in mem_map");
+	expect_panic_msg("put misaligned", put_misaligned_page_pointer, "bad-page",
+			 "not in mem_map");
+	expect_panic_msg("put tail after free", put_tail_after_free, "refcount-underflow",
+			 "put_page: pfn");
 	expect_panic("kfree twice", kfree_twice, "slab-double-free");
 	expect_panic("cache free twice", cache_free_twice, "slab-double-free");
 	expect_panic("kfree inside", kfree_inside_object, "slab-bad-free");
@@ -239,6 +351,8 @@ static void test_panics(void)
 	expect_panic("kfree page", kfree_page, "slab-bad-free");
 	expect_panic("kfree large middle", kfree_large_middle, "slab-bad-free");
 	expect_panic("kfree slab header", kfree_slab_header, "slab-bad-free");
+	expect_panic_msg("past the last object", kfree_past_last_object, "slab-bad-free",
+			 "not at an object boundary");
 	expect_panic("other cache", cache_free_other_cache, "slab-bad-free");
 	expect_panic("destroy live", destroy_live, "cache-destroy-live-objects");
 

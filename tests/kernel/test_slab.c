@@ -233,6 +233,28 @@ static void test_leak_free_run(void)
 	CHECK(ktest_at_boot("leak-free run"));
 }
 
+/* A cache keeps at most 31 characters of its name, NUL-terminated, and
+ * the fields after the name are untouched by a long one. */
+static void test_names(void)
+{
+	static const char n31[] = "abcdefghijklmnopqrstuvwxyz01234";
+	static const char n40[] = "abcdefghijklmnopqrstuvwxyz0123456789ABCD";
+	struct kmem_cache *a, *b;
+
+	ktest_boot();
+	a = kmem_cache_create(n31, 24, 0, 0, NULL);
+	b = kmem_cache_create(n40, 24, 0, 0, NULL);
+	CHECK(a && b);
+	if (!a || !b)
+		return;
+	CHECK(strcmp(kmem_cache_name(a), n31) == 0);
+	CHECK_EQ_UL(strlen(kmem_cache_name(b)), 31);
+	CHECK(strncmp(kmem_cache_name(b), n40, 31) == 0);
+	CHECK_EQ_UL(kmem_cache_size(b), 24);
+	kmem_cache_destroy(a);
+	kmem_cache_destroy(b);
+}
+
 int main(void)
 {
 	test_alignment();
@@ -241,5 +263,6 @@ int main(void)
 	test_invalid_create();
 	test_reuse_order();
 	test_leak_free_run();
+	test_names();
 	return check_finish("test_slab");
 }

@@ -39,6 +39,9 @@ static void test_map_small(void)
 	CHECK(walk(pt, 0x2000, 0) == pte);
 	CHECK_EQ_UL(walkaddr(pt, 0x2345), FAKE_PA + 0x1345);
 	CHECK_EQ_UL(walkaddr(pt, 0x4000), 0);
+	/* A lookup makes no tables. */
+	CHECK_EQ_UL(walkaddr(pt, SZ_1G + 0x1000), 0);
+	CHECK_EQ_UL(nr_free_pages(), free0 - 2);
 
 	/* In the same level-0 table but unmapped: the empty slot. */
 	pte = walk_level(pt, 0x4000, 0, 0, &level);
@@ -58,6 +61,20 @@ static void test_map_small(void)
 	CHECK_EQ_UL(mappages(pt, 0x8000, PAGE_SIZE, FAKE_PA, 0), -EINVAL);
 	CHECK_EQ_UL(mappages(pt, 0x8000, PAGE_SIZE, FAKE_PA, PTE_R | PTE_V), -EINVAL);
 	CHECK_EQ_UL(mappages(pt, MAXVA - PAGE_SIZE, 2 * PAGE_SIZE, FAKE_PA, PTE_R), -EINVAL);
+	CHECK_EQ_UL(mappages(pt, MAXVA, PAGE_SIZE, FAKE_PA, PTE_R), -EINVAL);
+	CHECK_EQ_UL(mappages(pt, 0x8000, PAGE_SIZE + 8, FAKE_PA, PTE_R), -EINVAL);
+	CHECK_EQ_UL(nr_free_pages(), free0 - 2);
+	/* The last page below MAXVA is mappable (two more tables). */
+	CHECK_EQ_UL(mappages(pt, MAXVA - PAGE_SIZE, PAGE_SIZE, FAKE_PA, PTE_R), 0);
+	CHECK_EQ_UL(nr_free_pages(), free0 - 4);
+	CHECK_EQ_UL(uvmunmap(pt, MAXVA - PAGE_SIZE, PAGE_SIZE, 0), 0);
+	CHECK_EQ_UL(uvmunmap(pt, MAXVA - PAGE_SIZE, 2 * PAGE_SIZE, 0), -EINVAL);
+	CHECK_EQ_UL(uvmunmap(pt, 0x1800, PAGE_SIZE, 0), -EINVAL);
+	CHECK_EQ_UL(uvmprotect(pt, 0x1800, PAGE_SIZE, PTE_R), -EINVAL);
+	CHECK_EQ_UL(uvmprotect(pt, 0x1000, 0, PTE_R), -EINVAL);
+	CHECK_EQ_UL(uvmprotect(pt, 0x1000, PAGE_SIZE, PTE_R | PTE_G), -EINVAL);
+	CHECK_EQ_UL(uvmprotect(pt, 0x1000, PAGE_SIZE, PTE_U), -EINVAL);
+	CHECK_EQ_UL(PTE_FLAGS(*walk(pt, 0x1000, 0)), PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D);
 	CHECK_EQ_UL(nr_free_pages(), free0 - 2);
 
 	/* Unmapping everything frees the tables at once (no empty tables). */
@@ -279,6 +296,26 @@ static void test_kvmmake(void)
 	};
 	CHECK(kvmmake(bad, 2) == NULL);
 	CHECK(ktest_at_boot("kvmmake bad region"));
+	/* Empty, or a size that is not whole pages, at either side of a
+	 * superpage inside the region. */
+	const struct kvm_region empty[] = { { 0x80000000UL, 0, PTE_R } };
+	const struct kvm_region odd_tail[] = { { 0x80000000UL, SZ_2M + 8, PTE_R } };
+	const struct kvm_region odd_small[] = { { 0x80001000UL, PAGE_SIZE + 8, PTE_R } };
+	CHECK(kvmmake(empty, 1) == NULL);
+	CHECK(kvmmake(odd_tail, 1) == NULL);
+	CHECK(kvmmake(odd_small, 1) == NULL);
+	CHECK(ktest_at_boot("kvmmake empty or odd region"));
+	/* A region of whole superpages, ending on a 2 MiB boundary. */
+	const struct kvm_region whole[] = { { 0x80000000UL, 2 * SZ_2M, PTE_R } };
+	kpt = kvmmake(whole, 1);
+	CHECK(kpt != NULL);
+	if (kpt) {
+		CHECK(walk_level(kpt, 0x80000000UL + 2 * SZ_2M - 1, 0, 0, &level) != NULL);
+		CHECK_EQ_UL(level, 1);
+		CHECK(walk_level(kpt, 0x80000000UL + 2 * SZ_2M, 0, 0, &level) == NULL);
+		kvmfree(kpt);
+	}
+	CHECK(ktest_at_boot("kvmmake whole superpages"));
 }
 
 /* ---- fault injection ---- */
@@ -443,6 +480,15 @@ static void remap(void)
 	mappages_huge(pt, 0, SZ_2M, FAKE_PA, PTE_R); /* over a level-0 table */
 }
 
+/* A user leaf's pa must be managed memory when its reference is dropped. */
+static void unmap_unmanaged_pa(void)
+{
+	pagetable_t pt = uvmcreate();
+
+	mappages(pt, 0x1000, PAGE_SIZE, FAKE_PA, PTE_R | PTE_U);
+	uvmunmap(pt, 0x1000, PAGE_SIZE, 1);
+}
+
 static void freewalk_leaf(void)
 {
 	pagetable_t pt = uvmcreate();
@@ -464,5 +510,6 @@ int main(void)
 	test_fault_injection();
 	expect_panic(remap, "vm-remap");
 	expect_panic(freewalk_leaf, "vm-freewalk-leaf");
+	expect_panic(unmap_unmanaged_pa, "vm-bad-pa");
 	return check_finish("test_vm");
 }

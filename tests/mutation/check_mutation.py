@@ -9,10 +9,13 @@
   runner      a real run of two mutants with seeds + regression: one the
               buddy oracles kill, one equivalent (it survives; listed, it
               counts as equivalent), and --resume runs nothing twice
-  fuzz        stage two alone (libFuzzer on a mutant): a kill, its crash
-              file kept, the oracle's signature
+  unit        the unit stage kills an mm_check mutant the replay misses (a
+              death test of tests/kernel/test_mm_check); a journal from
+              before the stage gets it on --resume; the report's columns
+  fuzz        the fuzz stage alone (libFuzzer on a mutant): a kill, its
+              crash file kept, the oracle's signature
   sample      the CI sample: a deterministic sample, seeds + regression
-              only, prints a score
+              then the unit stage, no fuzzing; prints a score
 
 usage: check_mutation.py TEST --root SRC --work DIR
 """
@@ -27,6 +30,9 @@ import unittest
 A = None
 KILLABLE = "buddy.c:add_to_free_area:drop-stmt:24d97bab"      # free_area[order].nr_free++ dropped
 EQUIVALENT = "buddy.c:reserve_holes:relational:d58e2fed"      # if (end_pfn >= pfn) pfn = end_pfn
+# `!(pte & PTE_A)` -> `!(pte | PTE_A)`: mm_check no longer sees a leaf
+# without A. No program makes one; test_mm_check's "leaf without A" does.
+UNIT_ONLY = "mm_check.c:check_leaf:flags:d1fb67e2"
 
 
 def run(*args, env=None):
@@ -177,6 +183,61 @@ class Runner(unittest.TestCase):
         self.assertIn("--resume it", r.stderr)
 
 
+class Unit(unittest.TestCase):
+    def test_unit_stage_kills_what_the_replay_misses(self):
+        out = os.path.join(A.work, "unit")
+        shutil.rmtree(out, ignore_errors=True)
+        trees = os.path.join(A.build, "mutate-test")
+        # Without the stage the mutant survives: the replay cannot see it.
+        r = mutate("--ids", UNIT_ONLY, "--no-fuzz", "--no-unit", "--out", out, "--trees", trees, env=env())
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        journal = os.path.join(out, "journal.jsonl")
+        with open(journal) as f:
+            rec = json.loads(f.read())
+        self.assertEqual(rec["status"], "survived", rec)
+        self.assertNotIn("unit", rec)
+        # That journal and a config without the stage's keys are what a run
+        # from before the stage left: --resume runs the stage on it.
+        cfg = os.path.join(out, "config.json")
+        with open(cfg) as f:
+            doc = json.load(f)
+        for k in ("no_unit", "unit_timeout"):
+            del doc["selection"][k]
+        with open(cfg, "w") as f:
+            json.dump(doc, f)
+        r = mutate("--report", "--out", out, env=env())
+        self.assertIn("(1 not unit-tested yet)", r.stdout)
+        r = mutate("--resume", "--out", out, "--trees", trees, env=env())
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"\d+ unit tests \(1 waiting\)")
+        self.assertIn("killed-unit", r.stdout)
+        recs = {}
+        with open(journal) as f:
+            for line in f:
+                got = json.loads(line)
+                recs[got["id"]] = got
+        rec = recs[UNIT_ONLY]
+        self.assertEqual(rec["status"], "killed-unit", rec)
+        self.assertEqual(rec["stage"], "unit", rec)
+        self.assertEqual(rec["by"], "tests/kernel/test_mm_check", rec)
+        self.assertIn("CHECK failed", rec["signature"])
+        self.assertTrue(rec["unit"])
+        with open(os.path.join(out, "report.md")) as f:
+            md = f.read()
+        self.assertIn("**Score: 100.0%**", md)
+        self.assertIn("the replay stage alone (seeds + regression): **0.0%**", md)
+        self.assertIn("| **all** | 1 | 0 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0.0% | 100.0% |", md)
+        self.assertIn(f"| `{UNIT_ONLY}` | tests/kernel/test_mm_check |", md)
+        with open(os.path.join(out, "report.json")) as f:
+            total = json.load(f)["total"]
+        self.assertEqual((total["by-replay"], total["by-unit"], total["score"], total["replay_score"]),
+                         (0, 1, 100.0, 0.0))
+        # Nothing left: a second resume runs no stage again.
+        r = mutate("--resume", "--out", out, "--trees", trees, env=env())
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertNotIn("[unit", r.stdout)
+
+
 class Fuzz(unittest.TestCase):
     def test_fuzz_stage_kills_and_keeps_the_crash(self):
         # Stage two on its own, for a mutant the seeds kill at once: the
@@ -212,17 +273,31 @@ class Sample(unittest.TestCase):
         print(r.stdout)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertRegex(r.stdout, r"mutate: score \d+\.\d%: ")
+        # A line per result of each stage; the last one of an id counts.
+        # Without fuzzing the unit stage still ran on every replay
+        # survivor, and a survivor is final, not waiting for a later stage.
+        recs = {}
         with open(os.path.join(out, "journal.jsonl")) as f:
-            self.assertEqual(len(f.readlines()), 12)
-        # Without fuzzing a survivor is final, not waiting for a fuzz run.
+            for line in f:
+                rec = json.loads(line)
+                recs[rec["id"]] = rec
+        self.assertEqual(len(recs), 12)
+        recs = list(recs.values())
+        for rec in recs:
+            if rec["status"] == "survived" or rec.get("stage") == "unit":
+                self.assertTrue(rec.get("unit"), rec)
+        self.assertTrue(any(r.get("unit") for r in recs), "no replay survivor in the sample")
         with open(os.path.join(out, "report.md")) as f:
-            self.assertNotIn("(not fuzzed yet)", f.read())
+            md = f.read()
+        self.assertNotIn("(not fuzzed yet)", md)
+        self.assertNotIn("(not unit-tested yet)", md)
+        self.assertIn("| killed: replay | unit | fuzz |", md)
 
 
 def main():
     global A
     p = argparse.ArgumentParser()
-    p.add_argument("test", choices=("generator", "equivalent", "runner", "fuzz", "sample"))
+    p.add_argument("test", choices=("generator", "equivalent", "runner", "unit", "fuzz", "sample"))
     p.add_argument("--root", required=True)
     p.add_argument("--work", required=True)
     p.add_argument("--build", help="MMRIG_BUILD for the runner tests (the mutation trees)")
@@ -230,8 +305,8 @@ def main():
     A.root, A.work = os.path.abspath(A.root), os.path.abspath(os.path.join(A.work, A.test))
     A.build = os.path.abspath(A.build or os.path.join(A.work, "build"))
     os.makedirs(A.work, exist_ok=True)
-    cls = {"generator": Generator, "equivalent": Equivalent, "runner": Runner, "fuzz": Fuzz,
-           "sample": Sample}[A.test]
+    cls = {"generator": Generator, "equivalent": Equivalent, "runner": Runner, "unit": Unit,
+           "fuzz": Fuzz, "sample": Sample}[A.test]
     res = unittest.TextTestRunner(verbosity=2).run(unittest.defaultTestLoader.loadTestsFromTestCase(cls))
     return 0 if res.wasSuccessful() else 1
 
