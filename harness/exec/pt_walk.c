@@ -156,13 +156,10 @@ bool pt_probe(const struct exec *e, pagetable_t pgd, uintptr_t va, struct pt_pro
 static bool tally_table_page(struct exec *e, phys_addr_t pa)
 {
 	struct pt_tally *t = e->pt_tally;
-	unsigned long pfn = pa >> PAGE_SHIFT, head, off;
-	unsigned int order, cls;
+	unsigned long pfn = pa >> PAGE_SHIFT, off = pfn - e->arena.base_pfn;
 	char what[96];
 
-	if (!in_arena(e, pfn, 1, &off) ||
-	    !bm_find_allocated(e->model, pfn, &head, &order, &cls) || head != pfn ||
-	    order != 0 || cls != PGC_PGTABLE) {
+	if (!is_table_block(e, pa)) {
 		describe(e, pfn, what, sizeof(what));
 		diverge(e, "vm.table-page", "every page-table page an allocated order-0 "
 			"pgtable block");
