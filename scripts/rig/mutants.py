@@ -27,6 +27,10 @@ import os
 import re
 import sys
 
+if __package__ in (None, ""):
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from rig.common import atomic_write  # noqa: E402
+
 HEADER = '/* MUTANT of {rel} from {origin} */\n#line 1 "{path}"\n'
 
 
@@ -43,8 +47,8 @@ def write_mutant(text, rel, origin, root, out, only_if_changed=False):
 
 
 def write_file(path, data, only_if_changed=False):
-    """Writes data through a temporary file and a rename (a reader never
-    sees half a file); returns whether it wrote."""
+    """atomic_write, or nothing when only_if_changed and path already holds
+    data; returns whether it wrote."""
     if only_if_changed:
         try:
             with open(path, encoding="utf-8") as f:
@@ -52,10 +56,7 @@ def write_file(path, data, only_if_changed=False):
                     return False
         except OSError:
             pass
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    atomic_write(path, data)
     return True
 
 
