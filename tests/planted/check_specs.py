@@ -22,7 +22,8 @@ sys.dont_write_bytecode = True
 A = None
 DIRS = (("planted", "tests/planted/mutants"), ("robust", "tests/robust"),
         ("riscv", "tests/riscv/mutants"))
-GOOD = "file: kernel/mm/buddy.c\nfind: MAX_ORDER\nreplace: MAX_ORDER\n"
+# A change that applies (the find text of buddy-nr-free.mut).
+GOOD = "file: kernel/mm/buddy.c\nfind: \t\tadd_to_free_area(page + (1UL << o), o);\nreplace: \n"
 HOST = "program: p.mmr\nsignature: s in op\n"
 
 
@@ -82,7 +83,6 @@ class Bad(unittest.TestCase):
         ("half-boot", GOOD + "boot-expect: x\n", "4:1", "boot-exit: and boot-expect: go together"),
         ("boot-needs", GOOD + "needs: sanitizers\nboot-exit: 1\nboot-expect: x\n", "4:1",
          "the riscv kernel has no sanitizers"),
-        ("nothing", GOOD, "1:1", "no expectation"),
         ("semicolon", GOOD + "program: p.mmr\nsignature: a;b\n", "5:13", "';' in signature:"),
         ("not-once", "file: kernel/mm/buddy.c\nfind: no such text\nreplace: x\n" + HOST, "2:7",
          "'no such text' occurs 0 times in kernel/mm/buddy.c"),
@@ -110,6 +110,20 @@ class Bad(unittest.TestCase):
                             A.root, f"t={d}")
                     self.assertEqual(r.returncode, 2, r.stderr)
                     self.assertIn(want, r.stderr)
+
+    def test_no_expectation(self):
+        """A spec with nothing to expect still writes its mutant (the
+        mutation tests use such), but no suite takes it."""
+        with tempfile.TemporaryDirectory() as tmp:
+            spec = os.path.join(tmp, "bare.mut")
+            with open(spec, "w", encoding="utf-8") as f:
+                f.write(GOOD)
+            r = run(os.path.join(A.root, "tests/planted/mutate.py"), spec, A.root,
+                    os.path.join(tmp, "out.c"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = run(os.path.join(A.root, "scripts/rig/plants.py"), "--check", "--root", A.root, f"t={tmp}")
+            self.assertEqual(r.returncode, 2)
+            self.assertIn(f"{spec}:1:1: error: no expectation", r.stderr)
 
     def test_name_taken(self):
         with tempfile.TemporaryDirectory() as tmp:
