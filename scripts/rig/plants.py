@@ -32,6 +32,7 @@ usage: plants.py --cmake OUT TAG=DIR...   the CMake lists of the plants in
                                           one line per plant: where it runs
                                           in such a build, or why not
 """
+import argparse
 import glob
 import os
 import re
@@ -262,47 +263,32 @@ def cmake_text(plants, dirs):
 
 # ---------------------------------------------------------------- command line
 
-def _usage(msg):
-    print(f"plants.py: {msg}\nusage: " + __doc__.split("usage: ")[1].rstrip(), file=sys.stderr)
-    return 2
+def _tag_dir(arg):
+    tag, sep, d = arg.partition("=")
+    if not sep or not re.fullmatch(r"\w+", tag) or not os.path.isdir(d):
+        raise argparse.ArgumentTypeError(f"{arg}: want TAG=DIR, TAG a word and DIR a directory")
+    return tag, d
 
 
 def main(argv):
-    mode, out, root, sanitize, dirs = None, None, ROOT, True, []
-    args = list(argv)
-    while args:
-        a = args.pop(0)
-        if a in ("-h", "--help"):
-            print("usage: " + __doc__.split("usage: ")[1].rstrip())
-            return 0
-        if a in ("--cmake", "--check", "--list"):
-            if mode:
-                return _usage(f"{a} and --{mode} together")
-            mode = a[2:]
-            if a == "--cmake":
-                if not args:
-                    return _usage("--cmake needs OUT")
-                out = args.pop(0)
-        elif a == "--root" and args:
-            root = args.pop(0)
-        elif a == "--sanitize" and args and args[0] in ("on", "off"):
-            sanitize = args.pop(0) == "on"
-        elif "=" in a and not a.startswith("-"):
-            tag, d = a.split("=", 1)
-            if not re.fullmatch(r"\w+", tag) or not os.path.isdir(d):
-                return _usage(f"{a}: want TAG=DIR, TAG a word and DIR a directory")
-            dirs.append((tag, d))
-        else:
-            return _usage(f"bad argument '{a}'")
-    if not mode or not dirs:
-        return _usage("a mode and at least one TAG=DIR")
+    ap = argparse.ArgumentParser(prog="plants.py", description="The .mut specs of TAG=DIR...")
+    mode = ap.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--cmake", metavar="OUT", help="write the CMake lists to OUT")
+    mode.add_argument("--check", action="store_true", help="every spec parses and applies")
+    mode.add_argument("--list", action="store_true", help="where each plant runs, or why not")
+    ap.add_argument("--root", default=ROOT, help="the tree the specs' paths are in")
+    ap.add_argument("--sanitize", choices=("on", "off"), default="on",
+                    help="with --list: the kind of host build")
+    ap.add_argument("dirs", nargs="+", type=_tag_dir, metavar="TAG=DIR")
+    a = ap.parse_args(argv)
+    dirs, root, sanitize, out = a.dirs, a.root, a.sanitize == "on", a.cmake
     try:
         plants = read_dirs(dirs)
-        if mode == "cmake":
+        if out:
             # An unchanged list keeps its mtime: nothing downstream re-runs.
             os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
             mutants.write_file(out, cmake_text(plants, dirs), only_if_changed=True)
-        elif mode == "check":
+        elif a.check:
             for p in plants:
                 apply(p, source_of(p, root))
             print(f"{len(plants)} plants: every spec parses and applies")
