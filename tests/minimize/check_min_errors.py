@@ -2,74 +2,60 @@
 """mmrig-min's exit codes on the clean kernel: 1 for a program that passes
 (and no output written), 2 with file:line:col for a malformed program, 2
 for bad usage and for -o naming the input; inputs are never modified."""
-import argparse
-import hashlib
 import os
 import shutil
-import subprocess
 import sys
 
-failures = []
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
 
 
-def sha(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+def options(ap):
+    for opt in ("--min", "--passing", "--work"):
+        ap.add_argument(opt, required=True)
 
 
-def expect(what, args, rc, stderr_has=None):
-    p = subprocess.run(args, capture_output=True, text=True, timeout=600)
-    ok = p.returncode == rc and (stderr_has is None or stderr_has in p.stderr)
-    print(f"{'ok  ' if ok else 'FAIL'} {what}: exit {p.returncode}, stderr {p.stderr.strip()!r}")
-    if not ok:
-        failures.append(f"{what}: want exit {rc}" + (f" and {stderr_has!r}" if stderr_has else ""))
+class Errors(rigtest.TestCase):
+    def setUp(self):
+        work = self.workdir()
+        self.good = os.path.join(work, "passes.mmr")
+        shutil.copyfile(rigtest.args.passing, self.good)
+        self.bad = rigtest.write(os.path.join(work, "bad.mmr"),
+                                 "# a typo on line 3\nx = kmalloc 64\nkfree x\n  kmallok 64\n")
+        self.pages = rigtest.write(os.path.join(work, "pages.mmr"), "p = alloc_pages 0\n")
+        self.out = os.path.join(work, "out.mmr")
+        self.nope = os.path.join(work, "nope.mmr")
+        self.other_path = os.path.join(work, ".", "passes.mmr")
+        self.sums = {p: rigtest.sha256(p) for p in (self.good, self.bad, self.pages)}
 
+    def expect(self, what, argv, rc, stderr_has=None):
+        with self.subTest(what):
+            p = rigtest.run([rigtest.args.min, *argv])
+            print(f"{what}: exit {p.returncode}, stderr {p.stderr.strip()!r}")
+            self.assertExit(p, rc, what)
+            if stderr_has is not None:
+                self.assertIn(stderr_has, p.stderr, what)
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--min", required=True)
-    ap.add_argument("--passing", required=True)
-    ap.add_argument("--work", required=True)
-    a = ap.parse_args()
-    shutil.rmtree(a.work, ignore_errors=True)
-    os.makedirs(a.work)
-
-    good = os.path.join(a.work, "passes.mmr")
-    shutil.copyfile(a.passing, good)
-    bad = os.path.join(a.work, "bad.mmr")
-    with open(bad, "w") as f:
-        f.write("# a typo on line 3\nx = kmalloc 64\nkfree x\n  kmallok 64\n")
-    sums = {p: sha(p) for p in (good, bad)}
-    out = os.path.join(a.work, "out.mmr")
-
-    expect("passing program", [a.min, "-o", out, good], 1, "nothing to minimize")
-    if os.path.exists(out):
-        failures.append("an output was written for a passing program")
-    expect("malformed program", [a.min, bad], 2, f"{bad}:4:3: error:")
-    expect("missing file", [a.min, os.path.join(a.work, "nope.mmr")], 2, "cannot read")
-    expect("no arguments", [a.min], 2, "usage:")
-    expect("two inputs", [a.min, good, bad], 2, "usage:")
-    expect("unknown option", [a.min, "--bogus", good], 2)
-    expect("zero timeout", [a.min, "--timeout", "0", good], 2, "--timeout")
-    expect("bad run budget", [a.min, "--max-runs", "x", good], 2, "--max-runs")
-    expect("unknown allocator", [a.min, "--allocator", "nope", good], 2, "no allocator")
-    pages = os.path.join(a.work, "pages.mmr")
-    with open(pages, "w") as f:
-        f.write("p = alloc_pages 0\n")
-    sums[pages] = sha(pages)
-    expect("an op the allocator cannot run", [a.min, "--allocator", "kmalloc", pages], 2,
-           "not applicable to allocator kmalloc")
-    expect("-o onto the input", [a.min, "-o", good, good], 2, "refusing")
-    expect("-o onto the input by another path",
-           [a.min, "-o", os.path.join(a.work, ".", "passes.mmr"), good], 2, "refusing")
-
-    for p, s in sums.items():
-        if sha(p) != s:
-            failures.append(f"{p} was modified")
-    if failures:
-        sys.exit("FAIL:\n  " + "\n  ".join(failures))
-    print("ok")
+    def test_exit_codes(self):
+        self.expect("passing program", ["-o", self.out, self.good], 1, "nothing to minimize")
+        self.assertFalse(os.path.exists(self.out), "an output was written for a passing program")
+        self.expect("malformed program", [self.bad], 2, f"{self.bad}:4:3: error:")
+        self.expect("missing file", [self.nope], 2, "cannot read")
+        self.expect("no arguments", [], 2, "usage:")
+        self.expect("two inputs", [self.good, self.bad], 2, "usage:")
+        self.expect("unknown option", ["--bogus", self.good], 2)
+        self.expect("zero timeout", ["--timeout", "0", self.good], 2, "--timeout")
+        self.expect("bad run budget", ["--max-runs", "x", self.good], 2, "--max-runs")
+        self.expect("unknown allocator", ["--allocator", "nope", self.good], 2, "no allocator")
+        self.expect("an op the allocator cannot run", ["--allocator", "kmalloc", self.pages], 2,
+                    "not applicable to allocator kmalloc")
+        self.expect("-o onto the input", ["-o", self.good, self.good], 2, "refusing")
+        self.expect("-o onto the input by another path", ["-o", self.other_path, self.good], 2,
+                    "refusing")
+        for p, s in self.sums.items():
+            self.assertEqual(rigtest.sha256(p), s, f"{p} was modified")
 
 
 if __name__ == "__main__":
-    main()
+    rigtest.main(options)
