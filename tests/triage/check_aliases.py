@@ -17,16 +17,25 @@ tree. Checks, each able to fail:
           there) the artifact keeps the plain build's signature, and its
           report says it does not fail under the sanitizer build
 """
-import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_triage import fail, load, tree  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
+from rigtest import args as A, load_json as load, read, tree  # noqa: E402
+
+
+def options(ap):
+    ap.add_argument("--triage", required=True)
+    ap.add_argument("--mut", required=True, help="the planted bug's .mut")
+    ap.add_argument("--source", required=True, help="the tree its program: is relative to")
+    ap.add_argument("--asan", required=True, help="mmrig-replay with the bug, sanitizer build")
+    ap.add_argument("--plain", required=True, help="mmrig-replay with the bug, no sanitizers")
+    ap.add_argument("--clean", required=True, help="mmrig-replay without the bug, sanitizer build")
+    ap.add_argument("--conv", required=True)
+    ap.add_argument("--work", required=True)
 
 
 def spec_of(path):
@@ -39,109 +48,90 @@ def spec_of(path):
     return spec
 
 
-def read(path):
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+class Aliases(rigtest.TestCase):
+    def setUp(self):
+        spec = spec_of(A.mut)
+        self.spec = spec
+        self.want, self.want_plain = spec["signature"], spec["plain-signature"]
+        self.program = os.path.join(A.source, spec["program"])
+        self.chdir(self.workdir())
+        os.makedirs("in")
 
+    def replay(self, tool):
+        p = rigtest.run([tool, "--json", self.program], timeout=300)
+        try:
+            return json.loads(p.stdout)["results"][0]
+        except (ValueError, KeyError, IndexError):
+            self.fail(f"{tool} gave no result\n{rigtest.output(p)[-4000:]}")
 
-def replay(tool, program):
-    p = subprocess.run([tool, "--json", program], capture_output=True, text=True, timeout=300)
-    try:
-        return json.loads(p.stdout)["results"][0]
-    except (ValueError, KeyError, IndexError):
-        fail(f"{tool} gave no result", p)
+    def triage(self, store, canonical, want):
+        p = rigtest.python(A.triage, "--replay", canonical, "--no-minimize",
+                           "--alias-replay", f"plain={A.plain}", "--attempts", "2", "--store", store, "in")
+        print(f"$ triage --store {store} ({os.path.basename(canonical)})  -> {p.returncode}")
+        print(p.stdout + p.stderr, end="")
+        self.assertExit(p, want, "triage")
+        return p
 
+    def plain_artifact(self):
+        # A binary artifact, as a plain fuzz target would have saved it.
+        self.assertExit(rigtest.run([A.conv, "--to-bin", self.program, "in/crash-plain"]), 0,
+                        "mmrig-conv --to-bin")
 
-def triage(a, store, canonical, *extra, want):
-    cmd = [sys.executable, a.triage, "--replay", canonical, "--no-minimize",
-           "--alias-replay", f"plain={a.plain}", "--attempts", "2", "--store", store,
-           *extra, "in"]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    print(f"$ triage --store {store} ({os.path.basename(canonical)})  -> {p.returncode}")
-    print(p.stdout + p.stderr, end="")
-    if p.returncode != want:
-        fail(f"triage exited {p.returncode}, want {want}", p)
-    return p
+    def test_plain(self):
+        """The plain build names the crash from its frames and its op; the
+        sanitizer build its own way."""
+        want, want_plain, op = self.want, self.want_plain, self.spec["op"]
+        r = self.replay(A.plain)
+        self.assertEqual(r.get("signature"), want_plain, f"the plain build's signature\n{r.get('report')}")
+        self.assertIn(f"op:        {op}", r["report"], "the plain build's report lacks the op")
+        self.assertIn("frames:", r["report"], "the plain build's report lacks the frames")
+        r = self.replay(A.asan)
+        self.assertEqual(r.get("signature"), want, "the sanitizer build's signature")
+        self.assertNotEqual(want, want_plain, "the two builds agree: nothing to alias, the test proves nothing")
+        print(f"ok: plain build {want_plain!r} at {op!r}, sanitizer build {want!r}")
 
+    def test_alias(self):
+        """The sanitizer build canonical, the plain one its alias."""
+        want, want_plain = self.want, self.want_plain
+        self.plain_artifact()
+        self.triage("store", A.asan, want=1)
+        s = load("store/summary.json")
+        rows = [(x["signature"], x["aliases"], x["signed_by"]) for x in s["signatures"]]
+        self.assertEqual(rows, [(want, [want_plain], [])], "summary.json signatures")
+        slug = s["signatures"][0]["slug"]
+        rep = load(f"store/{slug}/report.json")
+        self.assertEqual(rep["aliases"], [{"build": "plain", "signature": want_plain}], "report.json aliases")
+        self.assertFalse(rep["signed_by"], "report.json signed_by")
+        art = next(iter(load("store/index.json")["artifacts"].values()))
+        self.assertEqual(art["builds"], {"plain": [f"FAIL {want_plain}"] * 2}, "index artifact builds")
+        self.assertEqual(art["results"], [f"FAIL {want}"] * 2, "index artifact results")
+        md = read(f"store/{slug}/report.md")
+        self.assertIn(f"aliases (other builds): {want_plain} (plain)", md, "report.md: the alias")
+        self.assertIn("the sanitizer build's (canonical)", md, "report.md: the canonical signature")
+        self.assertIn(f"(alias: {want_plain})", read("store/summary.md"), "summary.md does not show the alias")
+        before = tree("store")
+        self.triage("store", A.asan, want=0)
+        self.assertSameTree(before, tree("store"), "a second triage of the same artifact changed the store")
+        print(f"ok: canonical {want!r}, alias {want_plain!r} (plain)")
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--triage", required=True)
-    ap.add_argument("--mut", required=True, help="the planted bug's .mut")
-    ap.add_argument("--source", required=True, help="the tree its program: is relative to")
-    ap.add_argument("--asan", required=True, help="mmrig-replay with the bug, sanitizer build")
-    ap.add_argument("--plain", required=True, help="mmrig-replay with the bug, no sanitizers")
-    ap.add_argument("--clean", required=True, help="mmrig-replay without the bug, sanitizer build")
-    ap.add_argument("--conv", required=True)
-    ap.add_argument("--work", required=True)
-    a = ap.parse_args()
-    spec = spec_of(a.mut)
-    want, want_plain = spec["signature"], spec["plain-signature"]
-    program = os.path.join(a.source, spec["program"])
-    shutil.rmtree(a.work, ignore_errors=True)
-    os.makedirs(os.path.join(a.work, "in"))
-    os.chdir(a.work)
-
-    # plain
-    r = replay(a.plain, program)
-    if r.get("signature") != want_plain:
-        fail(f"the plain build says {r.get('signature')!r}, want {want_plain!r}\n{r.get('report')}")
-    if f"op:        {spec['op']}" not in r["report"] or "frames:" not in r["report"]:
-        fail(f"the plain build's report lacks the op {spec['op']!r} or the frames:\n{r['report']}")
-    r = replay(a.asan, program)
-    if r.get("signature") != want:
-        fail(f"the sanitizer build says {r.get('signature')!r}, want {want!r}")
-    if want == want_plain:
-        fail("the two builds agree: nothing to alias, the test proves nothing")
-    print(f"ok: plain build {want_plain!r} at {spec['op']!r}, sanitizer build {want!r}")
-
-    # alias: a binary artifact, as a plain fuzz target would have saved it
-    p = subprocess.run([a.conv, "--to-bin", program, "in/crash-plain"], capture_output=True,
-                       text=True)
-    if p.returncode:
-        fail("mmrig-conv --to-bin", p)
-    triage(a, "store", a.asan, want=1)
-    s = load("store/summary.json")
-    rows = [(x["signature"], x["aliases"], x["signed_by"]) for x in s["signatures"]]
-    if rows != [(want, [want_plain], [])]:
-        fail(f"summary.json signatures {rows}, want [({want!r}, [{want_plain!r}], [])]")
-    slug = s["signatures"][0]["slug"]
-    rep = load(f"store/{slug}/report.json")
-    if rep["aliases"] != [{"build": "plain", "signature": want_plain}] or rep["signed_by"]:
-        fail(f"report.json aliases {rep['aliases']}, signed_by {rep['signed_by']}")
-    idx = load("store/index.json")
-    art = next(iter(idx["artifacts"].values()))
-    if art["builds"] != {"plain": [f"FAIL {want_plain}"] * 2} or \
-            art["results"] != [f"FAIL {want}"] * 2:
-        fail(f"index artifact results {art['results']}, builds {art['builds']}")
-    md = read(f"store/{slug}/report.md")
-    if f"aliases (other builds): {want_plain} (plain)" not in md or \
-            "the sanitizer build's (canonical)" not in md:
-        fail(f"report.md does not say the canonical signature and its alias:\n{md}")
-    if f"(alias: {want_plain})" not in read("store/summary.md"):
-        fail("summary.md does not show the alias")
-    before = tree("store")
-    triage(a, "store", a.asan, want=0)
-    if tree("store") != before:
-        fail("a second triage of the same artifact changed the store")
-    print(f"ok: canonical {want!r}, alias {want_plain!r} (plain)")
-
-    # own: the sanitizer build does not reproduce it
-    triage(a, "store-own", a.clean, want=1)
-    s = load("store-own/summary.json")
-    rows = [(x["signature"], x["aliases"], x["signed_by"]) for x in s["signatures"]]
-    if rows != [(want_plain, [], ["plain"])] or s["not_reproducible"]:
-        fail(f"summary.json signatures {rows}, want [({want_plain!r}, [], ['plain'])]")
-    slug = s["signatures"][0]["slug"]
-    md = read(f"store-own/{slug}/report.md")
-    if "do not fail under the sanitizer build" not in md:
-        fail(f"report.md does not say the sanitizer build passes it:\n{md}")
-    rep = load(f"store-own/{slug}/report.json")
-    if rep["replays_as"] != want_plain or rep["reproducibility"] != "2/2":
-        fail(f"report.json replays_as {rep['replays_as']!r}, reproducibility "
-             f"{rep['reproducibility']}: the plain build's, expected")
-    print(f"ok: not under the sanitizer build, kept {want_plain!r}")
+    def test_own(self):
+        """Under a sanitizer build without the bug the artifact keeps the
+        plain build's signature."""
+        want_plain = self.want_plain
+        self.plain_artifact()
+        self.triage("store-own", A.clean, want=1)
+        s = load("store-own/summary.json")
+        rows = [(x["signature"], x["aliases"], x["signed_by"]) for x in s["signatures"]]
+        self.assertEqual(rows, [(want_plain, [], ["plain"])], "summary.json signatures")
+        self.assertEqual(s["not_reproducible"], [], "summary.json not_reproducible")
+        slug = s["signatures"][0]["slug"]
+        self.assertIn("do not fail under the sanitizer build", read(f"store-own/{slug}/report.md"),
+                      "report.md does not say the sanitizer build passes it")
+        rep = load(f"store-own/{slug}/report.json")
+        self.assertEqual((rep["replays_as"], rep["reproducibility"]), (want_plain, "2/2"),
+                         "report.json replays_as, reproducibility: the plain build's, expected")
+        print(f"ok: not under the sanitizer build, kept {want_plain!r}")
 
 
 if __name__ == "__main__":
-    main()
+    rigtest.main(options)
