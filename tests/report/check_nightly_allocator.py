@@ -10,28 +10,30 @@ $MMRIG_BUILD (nothing is built or fuzzed; seconds).
   the report says so and names the allocator;
 - a nightly directory keeps its allocator.
 
-usage: check_nightly_allocator.py --root SRC --work DIR [unittest args]
+usage: check_nightly_allocator.py --root SRC --work DIR [unittest options and test names]
 """
 import os
-import shutil
 import sys
-import unittest
 
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "campaign"))
+import rigtest  # noqa: E402
+from rigtest import args as A  # noqa: E402
 import fake_tool  # noqa: E402
-A, rest = fake_tool.test_setup()
-shutil.rmtree(A.work, ignore_errors=True)
-BUILD = os.path.join(A.work, "build")
-LOG = os.path.join(A.work, "fake.jsonl")
-# The scripts read MMRIG_BUILD when imported.
-os.environ["MMRIG_BUILD"] = BUILD
-os.environ["FAKE_LOG"] = LOG
-import nightly  # noqa: E402
-import report  # noqa: E402
-from rig import common  # noqa: E402
 
-fake_tool.install(BUILD)
+BUILD = LOG = nightly = report = common = None
+
+
+def setUpModule():
+    global BUILD, LOG, nightly, report, common
+    fake = rigtest.shared_workdir("fake")
+    BUILD, LOG = os.path.join(fake, "build"), os.path.join(fake, "fake.jsonl")
+    # The scripts read MMRIG_BUILD when imported.
+    os.environ["MMRIG_BUILD"] = BUILD
+    os.environ["FAKE_LOG"] = LOG
+    nightly, report, common = (rigtest.script(n) for n in ("nightly", "report", "rig.common"))
+    fake_tool.install(BUILD)
 
 
 class Night:
@@ -54,11 +56,9 @@ def seeds_with(word, present):
     return out
 
 
-class Steps(unittest.TestCase):
+class Steps(rigtest.TestCase):
     def setUp(self):
-        self.dir = os.path.join(A.work, self.id().rsplit(".", 1)[-1])
-        shutil.rmtree(self.dir, ignore_errors=True)
-        os.makedirs(self.dir)
+        self.dir = self.workdir()
         if os.path.exists(LOG):
             os.unlink(LOG)
 
@@ -189,4 +189,4 @@ class Steps(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    rigtest.main(rigtest.root_and_work)
