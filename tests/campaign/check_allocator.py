@@ -22,6 +22,7 @@ usage: check_allocator.py --root SRC --work DIR [unittest options and test names
 import os
 import shutil
 import sys
+from unittest import mock
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
@@ -243,15 +244,8 @@ class Engines(Work):
         campaign = rigtest.script("campaign")
         opts = dict(campaign.DEFAULTS, engine="both", jobs=4, allocator="firstfit")
         bins = {n: "/bin/true" for n in list(campaign.AFL_TARGETS.values()) + [campaign.LF_TARGET]}
-        old = os.environ.get("MMRIG_ALLOCATOR")
-        os.environ["MMRIG_ALLOCATOR"] = "kbuddy"
-        try:
+        with mock.patch.dict(os.environ, MMRIG_ALLOCATOR="kbuddy"):
             engines = campaign.make_engines(opts, self.dir, "/seeds", bins, 60, "/x.dict")
-        finally:
-            if old is None:
-                del os.environ["MMRIG_ALLOCATOR"]
-            else:
-                os.environ["MMRIG_ALLOCATOR"] = old
         self.assertEqual(len(engines), 1 + 2)  # libFuzzer, AFL++ main and asan
         for e in engines:
             self.assertEqual(e.env.get("MMRIG_ALLOCATOR"), "firstfit", e.name)

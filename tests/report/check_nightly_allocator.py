@@ -14,6 +14,7 @@ usage: check_nightly_allocator.py --root SRC --work DIR [unittest options and te
 """
 import os
 import sys
+from unittest import mock
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
@@ -67,16 +68,12 @@ class Steps(rigtest.TestCase):
         os.makedirs(adapter)
         night = Night(self.dir, "firstfit", [adapter])
         cmds = []
-        real = nightly.run_logged
-        nightly.run_logged = lambda cmd, log, **kw: cmds.append(cmd) or 0
-        try:
-            class Args:
-                time, jobs, engine = 10, 1, "libfuzzer"
+        class Args:
+            time, jobs, engine = 10, 1, "libfuzzer"
+        with mock.patch.object(nightly, "run_logged", lambda cmd, log, **kw: cmds.append(cmd) or 0):
             nightly.step_campaign(night, Args)
             nightly.step_triage(night)
             nightly.step_coverage(night)
-        finally:
-            nightly.run_logged = real
         self.assertEqual(len(cmds), 3)
         for cmd in cmds:
             i = cmd.index("--allocator")
@@ -99,11 +96,8 @@ class Steps(rigtest.TestCase):
 
     def test_regression_other_allocator(self):
         night = Night(self.dir, "firstfit")
-        os.environ["FAKE_REPLAY_PASS"] = "1"
-        try:
+        with mock.patch.dict(os.environ, FAKE_REPLAY_PASS="1"):
             status, detail = nightly.step_regression(night)
-        finally:
-            del os.environ["FAKE_REPLAY_PASS"]
         self.assertEqual(status, "ok", detail)
         runnable, not_runnable = seeds_with("kmem_cache", False), seeds_with("kmem_cache", True)
         self.assertTrue(runnable and not_runnable)
@@ -131,11 +125,8 @@ class Steps(rigtest.TestCase):
 
     def test_regression_conv_fails(self):
         night = Night(self.dir, "firstfit")
-        os.environ["FAKE_CONV_FAIL"] = "1"
-        try:
+        with mock.patch.dict(os.environ, FAKE_CONV_FAIL="1"):
             status, detail = nightly.step_regression(night)
-        finally:
-            del os.environ["FAKE_CONV_FAIL"]
         self.assertEqual(status, "failed")
         self.assertIn("mmrig-conv", detail)
         self.assertTrue(night.doc["errors"])
@@ -169,11 +160,8 @@ class Steps(rigtest.TestCase):
         self.assertEqual(got, sorted(n[:-4] + ".bin" for n in seeds_with("kmem_cache", False)))
         top2 = os.path.join(self.dir, "night2")
         os.makedirs(top2)
-        os.environ["FAKE_CONV_NONE"] = "1"
-        try:
+        with mock.patch.dict(os.environ, FAKE_CONV_NONE="1"):
             nightly.init_corpus(top2, "firstfit")
-        finally:
-            del os.environ["FAKE_CONV_NONE"]
         self.assertEqual(os.listdir(os.path.join(top2, "corpus")), ["empty"])
 
     def test_adapter_tree_for_tools(self):

@@ -6,6 +6,7 @@ exit status."""
 import os
 import shutil
 import sys
+from unittest import mock
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
@@ -93,11 +94,11 @@ class NightDoc:
 
 class Judge(rigtest.TestCase):
     def setUp(self):
-        saved = nightly.known_open, nightly.store_signatures
-        self.addCleanup(lambda: (setattr(nightly, "known_open", saved[0]),
-                                 setattr(nightly, "store_signatures", saved[1])))
-        nightly.known_open = lambda: {"panic.x in y"}
-        nightly.store_signatures = lambda store: {"vm.result in touch", "old.sig in z"}
+        for name, fake in (("known_open", lambda: {"panic.x in y"}),
+                           ("store_signatures", lambda store: {"vm.result in touch", "old.sig in z"})):
+            patch = mock.patch.object(nightly, name, fake)
+            patch.start()
+            self.addCleanup(patch.stop)
 
     def test_new_signatures(self):
         # New = store after - before - known open; the campaign's list when
