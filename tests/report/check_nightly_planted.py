@@ -16,7 +16,6 @@ Registered only with -DMMRIG_NIGHTLY_TEST=ON (it takes 15 min or more)."""
 import html
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
