@@ -91,6 +91,22 @@ def _mutants(root):
     return mutants
 
 
+def macro_panic(rel, text):
+    """A panic inside a macro would be credited to each function that
+    expands it, so no table could list it: refuse it."""
+    directive = False
+    for m in re.finditer(r"^.*$", text, re.M):
+        line = m.group()
+        if not directive and not line.lstrip().startswith("#"):
+            continue
+        call = re.search(r"\bpanic\s*\(", line)
+        if call and not re.match(r"\s*#\s*define\s+panic\s*\(", line):
+            raise InputError(f"{where(rel, text, m.start() + call.start())}: error: panic() "
+                             "inside a macro; call it from a function, so the inventory can "
+                             "list its signature")
+        directive = line.endswith("\\")
+
+
 def panic_sites(root):
     """(name, function, file, message) for every panic call under kernel/.
     Comments and preprocessor lines are not code and are skipped; a call
@@ -113,6 +129,7 @@ def panic_sites(root):
             except ValueError as e:
                 raise InputError(f"{rel}:1:1: error: cannot read: {e}")
             funcs = mutants._functions(toks, match)
+            macro_panic(rel, text)
             for i, t in enumerate(toks):
                 if t.kind != "ident" or t.text != "panic" or i + 1 >= len(toks) \
                         or toks[i + 1].text != "(":

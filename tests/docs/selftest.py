@@ -83,6 +83,14 @@ class Inventories(unittest.TestCase):
         self.assertEqual(rc, 2, out)
         self.assertRegex(out, r"kernel/mm/buddy\.c:\d+:\d+: error: .*string literal")
 
+    def test_panic_in_macro(self):
+        self.edit("kernel/mm/buddy.c", "void __free_pages(",
+                  "#define SELFTEST_PANIC() \\\n\tpanic(\"selftest-macro\", \"x\")\n\n"
+                  "void __free_pages(")
+        rc, out = self.run_inv("panics")
+        self.assertEqual(rc, 2, out)
+        self.assertRegex(out, r"kernel/mm/buddy\.c:\d+:2: error: panic\(\) inside a macro")
+
     def test_new_plant(self):
         shutil.copy(os.path.join(self.tree, "tests/planted/mutants/buddy-nr-free.mut"),
                     os.path.join(self.tree, "tests/planted/mutants/selftest-plant.mut"))
