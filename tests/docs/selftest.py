@@ -50,6 +50,10 @@ class Inventories(unittest.TestCase):
         with open(path, "w") as f:
             f.write(text.replace(old, new, 1))
 
+    def add_kernel_code(self, code):
+        """code goes into buddy.c, at file level."""
+        self.edit("kernel/mm/buddy.c", "void __free_pages(", code + "\n\nvoid __free_pages(")
+
     def write(self, rel, text):
         os.makedirs(os.path.dirname(os.path.join(self.tree, rel)), exist_ok=True)
         with open(os.path.join(self.tree, rel), "w") as f:
@@ -61,9 +65,7 @@ class Inventories(unittest.TestCase):
             self.assertEqual(rc, 0, out)
 
     def test_new_panic(self):
-        self.edit("kernel/mm/buddy.c", "void __free_pages(",
-                  "static void selftest_panic(void)\n{\n\tpanic(\"selftest-new\", \"x\");\n}\n\n"
-                  "void __free_pages(")
+        self.add_kernel_code("static void selftest_panic(void)\n{\n\tpanic(\"selftest-new\", \"x\");\n}")
         rc, out = self.run_inv("panics")
         self.assertEqual(rc, 1, out)
         self.assertIn("panics table differs", out)
@@ -76,17 +78,13 @@ class Inventories(unittest.TestCase):
         self.assertEqual(rc, 0, out)
 
     def test_panic_name_not_literal(self):
-        self.edit("kernel/mm/buddy.c", "void __free_pages(",
-                  "static void selftest_panic(const char *name)\n{\n\tpanic(name, \"x\");\n}\n\n"
-                  "void __free_pages(")
+        self.add_kernel_code("static void selftest_panic(const char *name)\n{\n\tpanic(name, \"x\");\n}")
         rc, out = self.run_inv("panics")
         self.assertEqual(rc, 2, out)
         self.assertRegex(out, r"kernel/mm/buddy\.c:\d+:\d+: error: .*string literal")
 
     def test_panic_in_macro(self):
-        self.edit("kernel/mm/buddy.c", "void __free_pages(",
-                  "#define SELFTEST_PANIC() \\\n\tpanic(\"selftest-macro\", \"x\")\n\n"
-                  "void __free_pages(")
+        self.add_kernel_code("#define SELFTEST_PANIC() \\\n\tpanic(\"selftest-macro\", \"x\")")
         rc, out = self.run_inv("panics")
         self.assertEqual(rc, 2, out)
         self.assertRegex(out, r"kernel/mm/buddy\.c:\d+:2: error: panic\(\) inside a macro")
