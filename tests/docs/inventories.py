@@ -7,7 +7,7 @@ and every generated block must equal what its generator prints now:
           of harness/exec/boot.c)
   panics  every panic("NAME", ...) call in kernel/, with the function that
           makes its signature `panic.NAME in FUNC`
-  plants  every .mut spec, read by scripts/rig/mutants.py
+  plants  every .mut spec, read by scripts/rig/plants.py
   suites  tests/*/CMakeLists.txt: the first sentence of its leading comment,
           and the ctest labels of the tests it adds
 
@@ -165,11 +165,28 @@ def gen_panics(args, variant):
     return "\n".join(out) + "\n"
 
 
-def gen_plants(args, variant):
-    mutants = _mutants(args.source)
-    out = ["| plant | suite | kernel file | signature | program |", "|---|---|---|---|---|"]
+def read_plants(root):
+    """Every plant as (name, suite, kernel file, signature, plain
+    signature, needs, program, boot exit), in PLANT_DIRS order. The reader
+    is scripts/rig/plants.py; on a tree from before it, mutants.py's."""
+    sys.path.insert(0, os.path.join(root, "scripts"))
+    try:
+        from rig import plants
+    except ImportError:
+        plants = None
+    out = []
     for d in PLANT_DIRS:
-        full = os.path.join(args.source, d)
+        full = os.path.join(root, d)
+        suite = "/".join(d.split("/")[:2])
+        if plants is not None:
+            try:
+                found = plants.read_dirs([(suite, full)])
+            except plants.SpecError as e:
+                raise InputError(str(e))
+            out += [(p.name, suite, p.file, p.signature, p.plain_signature, p.needs,
+                     p.program, p.boot_exit) for p in found]
+            continue
+        mutants = _mutants(root)
         for name in sorted(os.listdir(full)):
             if not name.endswith(".mut"):
                 continue
@@ -177,17 +194,24 @@ def gen_plants(args, variant):
                 spec = mutants.parse_spec(os.path.join(full, name))
             except mutants.SpecError as e:
                 raise InputError(str(e))
-            sig = spec.get("signature")
-            said = f"`{cell(sig)}`" if sig else "(boot test: " + cell(
-                f"exit {spec.get('exit', '?')}") + ")"
-            if spec.get("plain-signature"):
-                said += f"; without sanitizers `{cell(spec['plain-signature'])}`"
-            if spec.get("needs"):
-                said += f" (needs {cell(spec['needs'])})"
-            prog = spec.get("program")
-            suite = "/".join(d.split("/")[:2])
-            out.append(f"| {name[:-4]} | `{suite}` | `{cell(spec['file'])}` | {said} | "
-                       + (f"`{cell(prog)}`" if prog else "") + " |")
+            out.append((name[:-4], suite, spec["file"], spec.get("signature"),
+                        spec.get("plain-signature"), spec.get("needs"), spec.get("program"),
+                        spec.get("exit")))
+    return out
+
+
+def gen_plants(args, variant):
+    out = ["| plant | suite | kernel file | signature | program |", "|---|---|---|---|---|"]
+    for name, suite, file, sig, plain, needs, prog, boot_exit in read_plants(args.source):
+        said = f"`{cell(sig)}`" if sig else f"(riscv boot: exit {cell(boot_exit)})"
+        if plain:
+            said += f"; without sanitizers `{cell(plain)}`"
+        if needs:
+            said += f" (needs {cell(needs)})"
+        if sig and boot_exit:
+            said += f"; riscv boot: exit {cell(boot_exit)}"
+        out.append(f"| {name} | `{suite}` | `{cell(file)}` | {said} | "
+                   + (f"`{cell(prog)}`" if prog else "") + " |")
     return "\n".join(out) + "\n"
 
 
