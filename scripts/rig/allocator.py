@@ -18,7 +18,7 @@ import os
 import re
 import subprocess
 
-from rig import common
+from rig import common, fs
 
 DEFAULT = "kbuddy"
 ENV = "MMRIG_ALLOCATOR"
@@ -103,7 +103,7 @@ def convert_seeds(conv, allocator, dest, src=None):
     src = src or os.path.join(common.ROOT, "corpus", "seeds")
     os.makedirs(dest, exist_ok=True)
     converted, skipped = [], []
-    for f in common.files_in(src):
+    for f in fs.files_in(src):
         if not f.endswith(".mmr"):
             continue
         stem = os.path.basename(f)[:-len(".mmr")]
