@@ -1,8 +1,6 @@
 """Where the tree and its builds are, building a preset, the tools' paths
-inside a build, and how a subcommand fails on bad usage. The rest of the
-package: fs (files), artifacts (engine findings), engines (targets,
-sanitizer settings, engine output), procs (child processes), reports (the
-triage store's schema), allocator (--allocator / --adapter).
+inside a build, and how a subcommand fails on bad usage (the package's map:
+rig/__init__.py).
 
 The build tree of a preset depends on the adapter set (--adapter DIR,
 out-of-tree allocator adapters compiled in through the CMake cache variable
