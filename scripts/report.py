@@ -242,6 +242,14 @@ def svg_open(pid, title, w, h):
             f'font-weight="bold">{html.escape(title)}</text>']
 
 
+def tick_values(lo, hi, step):
+    """lo, lo + step, ... up to hi (a rounding error past it included)."""
+    k = 0
+    while k * step <= hi - lo + 1e-9:
+        yield lo + k * step
+        k += 1
+
+
 def svg_nothing(out, x, y, what):
     """The plot begun in out, closed with only a note that it is empty."""
     out.append(f'<text x="{x:g}" y="{y:g}" text-anchor="middle" '
@@ -278,21 +286,15 @@ def line_plot(pid, title, xlabel, ylabel, series):
                f'<line x1="{L}" y1="{T + ph}" x2="{L + pw}" y2="{T + ph}"/>'
                f'<line x1="{L}" y1="{T}" x2="{L}" y2="{T + ph}"/></g>')
     out.append('<g class="ticks" font-size="11">')
-    k = 0
-    while k * xstep <= x1 - x0 + 1e-9:
-        v = x0 + k * xstep
+    for v in tick_values(x0, x1, xstep):
         X = px(v)
         out.append(f'<line x1="{X:.1f}" y1="{T + ph}" x2="{X:.1f}" y2="{T + ph + 5}" stroke="#000000"/>'
                    f'<text x="{X:.1f}" y="{T + ph + 18}" text-anchor="middle">{v / div:g} {unit}</text>')
-        k += 1
-    k = 0
-    while k * ystep <= y1 - y0 + 1e-9:
-        v = y0 + k * ystep
+    for v in tick_values(y0, y1, ystep):
         Y = py(v)
         out.append(f'<line x1="{L - 5}" y1="{Y:.1f}" x2="{L}" y2="{Y:.1f}" stroke="#000000"/>'
                    f'<line x1="{L}" y1="{Y:.1f}" x2="{L + pw}" y2="{Y:.1f}" stroke="#e5e5e5"/>'
                    f'<text x="{L - 8}" y="{Y + 4:.1f}" text-anchor="end">{fmt_num(v)}</text>')
-        k += 1
     out.append("</g>")
     out.append(f'<text class="xlabel" x="{L + pw / 2:g}" y="{H - 8}" text-anchor="middle" '
                f'font-size="12">{html.escape(xlabel)}</text>')
@@ -327,13 +329,11 @@ def bar_plot(pid, title, bars):
     pw = W - L - R
     bottom = T + len(bars) * ROW
     out.append('<g class="ticks" font-size="11">')
-    k = 0
-    while k * step <= vtop + 1e-9:
-        X = L + k * step / vtop * pw
+    for v in tick_values(0, vtop, step):
+        X = L + v / vtop * pw
         out.append(f'<line x1="{X:.1f}" y1="{T}" x2="{X:.1f}" y2="{bottom}" stroke="#e5e5e5"/>'
                    f'<line x1="{X:.1f}" y1="{bottom}" x2="{X:.1f}" y2="{bottom + 5}" stroke="#000000"/>'
-                   f'<text x="{X:.1f}" y="{bottom + 18}" text-anchor="middle">{fmt_num(k * step)}</text>')
-        k += 1
+                   f'<text x="{X:.1f}" y="{bottom + 18}" text-anchor="middle">{fmt_num(v)}</text>')
     out.append("</g>")
     out.append(f'<line x1="{L}" y1="{bottom}" x2="{L + pw}" y2="{bottom}" stroke="#000000"/>')
     out.append(f'<text class="xlabel" x="{L + pw / 2:g}" y="{H - 6}" text-anchor="middle" '
