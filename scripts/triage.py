@@ -44,6 +44,7 @@ from rig import allocator, common, reports  # noqa: E402
 from rig.artifacts import BOOKKEEPING, afl_artifacts, campaign_artifacts, is_afl_instance, is_campaign  # noqa: E402
 from rig.engines import replay_env  # noqa: E402
 from rig.fs import listdir_sorted, read_json, write_if_changed  # noqa: E402
+from rig.procs import last_error  # noqa: E402
 
 INDEX_VERSION = 1
 
@@ -244,9 +245,7 @@ class Runner:
         try:
             r = json.loads(out)["results"][0]
         except (ValueError, KeyError, IndexError, TypeError):
-            err = p.stderr.decode("utf-8", "replace").strip().splitlines()
-            msg = err[-1] if err else "no output"
-            msg = msg.replace(os.path.join(d, name), name)
+            msg = last_error(p, "no output").replace(os.path.join(d, name), name)
             return "ERROR", f"mmrig-replay gave no result (exit {p.returncode}): {msg}", ""
         if r.get("result") == "PASS":
             return "PASS", None, ""
@@ -313,9 +312,9 @@ class Runner:
                         repro = f.read()
                     entry["minimized"] = True
                 else:
-                    err = p.stderr.decode("utf-8", "replace").strip().splitlines()
+                    err = last_error(p)
                     entry["minimize_note"] = (f"mmrig-min exited {p.returncode}"
-                                              + (f": {_scrub(err[-1])}" if err else ""))
+                                              + (f": {_scrub(err)}" if err else ""))
             except subprocess.TimeoutExpired:
                 entry["minimize_note"] = "mmrig-min did not finish"
             except OSError as e:

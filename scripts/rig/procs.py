@@ -62,6 +62,15 @@ def reap(pid):
         pass
 
 
+def last_error(p, default=None):
+    """The last line of a finished process's stderr (bytes or text), or
+    default when it wrote none: what a failing tool says last is its
+    reason."""
+    err = p.stderr.decode("utf-8", "replace") if isinstance(p.stderr, bytes) else (p.stderr or "")
+    lines = err.strip().splitlines()
+    return lines[-1] if lines else default
+
+
 def run_logged(cmd, log, env=None, echo=False, cwd=None):
     """Runs cmd with its output in log (and, with echo, on stdout too,
     indented). Returns the exit status."""
