@@ -929,6 +929,12 @@ class Campaign:
 
     def summarize(self, fig, end):
         """summary.json and the closing lines; the exit status."""
+        doc = self.summary_doc(fig, end)
+        write_json(os.path.join(self.out, "summary.json"), doc)
+        self.print_summary(doc)
+        return doc["exit"]
+
+    def summary_doc(self, fig, end):
         out, opts, state, engines = self.out, self.opts, self.state, self.engines
         counter, last, sigs = self.counter, self.last, self.sigs
         elapsed = float(state["elapsed_s"])
@@ -977,8 +983,11 @@ class Campaign:
         doc["unique_signatures"] = len(sigs.unique())
         status = 1 if fig["artifacts"] else (2 if errors else 0)
         doc["exit"] = status
-        write_json(os.path.join(out, "summary.json"), doc)
+        return doc
 
+    def print_summary(self, doc):
+        out, opts = self.out, self.opts
+        elapsed, end = doc["elapsed_s"], doc["ended"]
         say(f"done ({end}): {clock(elapsed)} of {clock(opts['time'])} in {doc['segments']} segment(s), {out}"
             + (f", allocator {opts['allocator']}" if opts["allocator"] != allocator.DEFAULT else ""))
         if "libfuzzer" in doc["engines"]:
@@ -1003,7 +1012,6 @@ class Campaign:
             except OSError:
                 pass
         print(f"  summary: {os.path.join(out, 'summary.json')}", flush=True)
-        return status
 
 
 def main(argv):
