@@ -7,8 +7,6 @@ import hashlib
 import json
 import os
 
-from rig.common import die
-
 
 def atomic_write(path, content):
     """Writes content (str as UTF-8, or bytes) to path through a temporary
@@ -95,6 +93,7 @@ def lock_dir(d, what):
     """Holds d/.lock for as long as the returned file is open; a second
     `what` on the same directory is refused (exit 2)."""
     import fcntl
+    from rig.common import die  # here: rig.common imports this module
     lock = open(os.path.join(d, ".lock"), "w")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
