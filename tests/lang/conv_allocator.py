@@ -38,7 +38,7 @@ with tempfile.TemporaryDirectory() as tmp:
           "a byte seed round-trips through kmalloc's binary form")
     with open(out, "rb") as f:
         data = f.read()
-    check(data[0] == 0, "kmalloc's first op is its opcode 0")
+    check(len(data) > 1 and data[1] == 0, "kmalloc's first op (after the format byte) is its opcode 0")
 
     rc, _, _ = run("--to-bin", byte_seed, os.path.join(tmp, "k1.bin"))
     rc2, _, _ = run("--to-bin", "--allocator", "kbuddy", byte_seed, os.path.join(tmp, "k2.bin"))
@@ -52,6 +52,9 @@ with tempfile.TemporaryDirectory() as tmp:
     check(rc == 0 and entries and all(not l.startswith(("alloc_pages", "mmap", "kmem_cache"))
                                       for l in entries) and any(l.startswith("krealloc") for l in entries),
           "the dictionary has the allocator's ops only")
+    fmt = [l for l in entries if l.startswith("format_v")]
+    check(len(fmt) == 1 and fmt[0].strip().endswith(f'="\\x{data[0]:02x}"'),
+          "the dictionary's format entry is the binary form's first byte")
 
     rc, _, err = run("--to-bin", "--allocator", "nope", byte_seed, out)
     check(rc == 2 and "nope" in err, "an unknown allocator exits 2")
