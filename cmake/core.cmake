@@ -70,19 +70,27 @@ function(mmrig_core name)
     set(rest ${A_REUSE}_rest)
   else()
     set(rest ${name}_rest)
-    add_library(${rest} OBJECT ${MMRIG_HOST_SRCS} ${MMRIG_ALLOC_SRCS} ${MMRIG_HARNESS_SRCS})
+    # The hosted arch is kernel code: it sees the kernel's headers and its
+    # own, never the harness's, which reaches it through host.h and mmu.h.
+    add_library(${rest}_arch OBJECT ${MMRIG_HOST_SRCS})
+    target_include_directories(${rest}_arch PRIVATE
+      ${CMAKE_SOURCE_DIR}/kernel/include ${CMAKE_SOURCE_DIR}/kernel/arch/host)
+    add_library(${rest} OBJECT ${MMRIG_ALLOC_SRCS} ${MMRIG_HARNESS_SRCS})
     target_include_directories(${rest} PRIVATE ${MMRIG_CORE_INCLUDES})
-    target_compile_definitions(${rest} PRIVATE CONFIG_MM_HOOKS=1 _GNU_SOURCE)
-    target_compile_options(${rest} PRIVATE ${A_FLAGS})
+    foreach(t ${rest} ${rest}_arch)
+      target_compile_definitions(${t} PRIVATE CONFIG_MM_HOOKS=1 _GNU_SOURCE)
+      target_compile_options(${t} PRIVATE ${A_FLAGS})
+    endforeach()
     # Every switch over op kinds names each kind (no default): a new kind
     # is an error wherever it has no case yet (world.h, OP_CASES_*).
     set_source_files_properties(${MMRIG_HARNESS_SRCS} TARGET_DIRECTORY ${rest}
                                 PROPERTIES COMPILE_OPTIONS -Wswitch-enum)
-    list(APPEND targets ${rest})
+    list(APPEND targets ${rest} ${rest}_arch)
     mmrig_plugs(${rest} "${A_FLAGS}" "${A_LAUNCHER}")
   endif()
 
-  add_library(${name} STATIC $<TARGET_OBJECTS:${name}_kernel> $<TARGET_OBJECTS:${rest}>)
+  add_library(${name} STATIC $<TARGET_OBJECTS:${name}_kernel> $<TARGET_OBJECTS:${rest}_arch>
+              $<TARGET_OBJECTS:${rest}>)
   mmrig_plugs_link(${name} ${rest})
   target_include_directories(${name} PUBLIC ${MMRIG_CORE_INCLUDES})
   target_compile_definitions(${name} PUBLIC CONFIG_MM_HOOKS=1 _GNU_SOURCE)

@@ -16,12 +16,8 @@ Exit status: 0 no crash file, 1 crash files found, 2 bad usage, a build
 failure, an engine that failed on its own, or an unusable --out.
 """
 import argparse
-import ctypes
 import glob
-import hashlib
-import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -29,9 +25,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rig import allocator  # noqa: E402
-from rig.common import (REPLAY_SANITIZER_ENV, ROOT, atomic_write, build, build_log, die, files_in,  # noqa: E402
-                        lock_dir, parse_duration, tool, tree, use_adapters)  # noqa: E402
+from rig import allocator, artifacts, procs  # noqa: E402
+from rig.common import (ROOT, build, build_log, die, parse_duration, positive, tool, tree,  # noqa: E402
+                        use_adapters)  # noqa: E402
+from rig.engines import (AFL_SANITIZER_ENV, AFL_TARGETS, LF_TARGET, REPLAY_SANITIZER_ENV,  # noqa: E402
+                         afl_stats, libfuzzer_status)  # noqa: E402
+from rig.fs import file_hash, files_in, lock_dir, read_json, write_json  # noqa: E402
+from rig.procs import kill_pid, our_children, pdeathsig, proc_stat, reap  # noqa: E402
 
 TICK = 10.0          # seconds between progress lines and progress.tsv rows
 GRACE = 5.0          # after the deadline, before the engines are told to stop
@@ -39,19 +39,10 @@ TERM_WAIT = 10.0     # after SIGTERM, before SIGKILL
 REPLAY_BATCH = 16    # crash files per mmrig-replay run
 FINAL_REPLAY_S = 120 # replay time allowed after the engines stopped
 STATE_VERSION = 1
-
-LF_PREFIXES = ("crash-", "timeout-", "oom-", "leak-")
-AFL_TARGETS = {"plain": "mmrig-fuzz-afl-plain", "asan": "mmrig-fuzz-afl-asan",
-               "cmplog": "mmrig-fuzz-afl-cmplog"}
-LF_TARGET = "mmrig-fuzz-libfuzzer"
 # Extra AFL++ secondaries differ by power schedule so they explore apart.
 SCHEDULES = ("explore", "coe", "exploit", "rare", "seek", "mmopt", "lin", "quad", "fast")
 TSV_HEADER = "elapsed_s\texecs\texecs_per_s\tcorpus\tlf_cov\tafl_edges\tcrashes\tsignatures\n"
 NOT_REPRODUCIBLE = "not reproducible (passes on replay)"
-
-PR_SET_PDEATHSIG = 1
-PR_SET_CHILD_SUBREAPER = 36
-_libc = ctypes.CDLL(None, use_errno=True)
 
 stop_reason = None  # set by SIGINT / SIGTERM / SIGHUP
 
@@ -68,14 +59,7 @@ def say(msg):
 # ---------------------------------------------------------------- options
 
 
-def positive_int(text):
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return n
+positive_int = positive(int, "must be at least 1")
 
 
 def parse_args(argv):
@@ -108,26 +92,10 @@ DEFAULTS = {"time": 300.0, "jobs": os.cpu_count() or 1, "engine": "both",
 
 # ---------------------------------------------------------------- small helpers
 
-def load_json(path, default):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return default
-
-
 def clock(secs):
     secs = max(0, int(secs + 0.5))
     h, rest = divmod(secs, 3600)
     return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"
-
-
-def file_hash(path, algo):
-    h = hashlib.new(algo)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 16), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def rel(path, out):
@@ -135,36 +103,6 @@ def rel(path, out):
 
 
 # ---------------------------------------------------------------- processes
-
-def pdeathsig():
-    """In an engine's child, before exec: die with the campaign. Together
-    with its own session (start_new_session) this makes an engine a process
-    group the campaign can kill as a whole, and one a killed campaign does
-    not leave fuzzing on."""
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
-def proc_stat(pid):
-    """(state, ppid) of a process, or None when it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            data = f.read()
-    except OSError:
-        return None
-    fields = data[data.rfind(")") + 2:].split()
-    return fields[0], int(fields[1])
-
-
-def our_children(exclude=()):
-    me = os.getpid()
-    kids = []
-    for name in os.listdir("/proc"):
-        if name.isdigit() and int(name) not in exclude:
-            st = proc_stat(int(name))
-            if st and st[1] == me:
-                kids.append(int(name))
-    return kids
-
 
 def stragglers(out):
     """Engine processes of the campaign in `out`, alive or stopped, whoever
@@ -195,20 +133,6 @@ def stragglers(out):
             if any(a == "-o" and b == afl_out for a, b in zip(args, args[1:])):
                 found.append(int(name))
     return found
-
-
-def kill_pid(pid, sig):
-    try:
-        os.kill(pid, sig)
-    except OSError:
-        pass
-
-
-def reap(pid):
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 class Engine:
@@ -339,14 +263,14 @@ def make_engines(opts, out, seeds, bins, remaining, dict_path):
     engines = []
     # The targets read the allocator under test from MMRIG_ALLOCATOR.
     base_env = allocator.env(os.environ, opts["allocator"])
-    base_env.setdefault("ASAN_SYMBOLIZER_PATH", "/usr/bin/llvm-symbolizer")
+    base_env.setdefault("ASAN_SYMBOLIZER_PATH", REPLAY_SANITIZER_ENV["ASAN_SYMBOLIZER_PATH"])
     if lf_jobs:
         lfdir = os.path.join(out, "libfuzzer")
         tmpdir = os.path.join(lfdir, "tmp")
         os.makedirs(os.path.join(lfdir, "crashes"), exist_ok=True)
         os.makedirs(tmpdir, exist_ok=True)
         env = dict(base_env)
-        env.setdefault("ASAN_OPTIONS", "abort_on_error=1:symbolize=1:detect_leaks=0")
+        env.setdefault("ASAN_OPTIONS", REPLAY_SANITIZER_ENV["ASAN_OPTIONS"])
         # -fork's job directories go under OUT, not /tmp.
         env["TMPDIR"] = tmpdir
         cmd = [bins[LF_TARGET], f"-fork={lf_jobs}", "-ignore_crashes=1", "-ignore_ooms=1",
@@ -370,9 +294,7 @@ def make_engines(opts, out, seeds, bins, remaining, dict_path):
                    AFL_SKIP_CRASHES="1",
                    # Instances exchange finds every minute (4.04c default: 30).
                    AFL_SYNC_TIME="1",
-                   AFL_FORKSRV_INIT_TMOUT="30000",
-                   ASAN_OPTIONS="abort_on_error=1:symbolize=0:detect_leaks=0",
-                   UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:symbolize=0:print_stacktrace=0")
+                   AFL_FORKSRV_INIT_TMOUT="30000", **AFL_SANITIZER_ENV)
         for name, mode, target, cmplog, sched in afl_roles(afl_jobs):
             inst_dir = os.path.join(afl_out, name)
             resume = afl_has_state(inst_dir)
@@ -398,42 +320,6 @@ def make_engines(opts, out, seeds, bins, remaining, dict_path):
 
 # ---------------------------------------------------------------- figures
 
-def afl_stats(inst_dir):
-    """execs, edges, coverage %, corpus count and exec speed of one AFL++
-    instance: fuzzer_stats (rewritten about once a minute) or the last line
-    of plot_data (every few seconds), whichever has more execs."""
-    st = {"execs": 0, "edges": None, "bitmap_cvg": None, "corpus": 0, "execs_per_sec": 0.0}
-    try:
-        with open(os.path.join(inst_dir, "fuzzer_stats")) as f:
-            kv = dict(line.split(":", 1) for line in f if ":" in line)
-        kv = {k.strip(): v.strip() for k, v in kv.items()}
-        st["execs"] = int(kv.get("execs_done", 0))
-        st["edges"] = int(kv["edges_found"]) if "edges_found" in kv else None
-        st["bitmap_cvg"] = kv.get("bitmap_cvg")
-        st["corpus"] = int(kv.get("corpus_count", 0))
-        st["execs_per_sec"] = float(kv.get("execs_per_sec", 0))
-    except (OSError, ValueError):
-        pass
-    try:
-        with open(os.path.join(inst_dir, "plot_data"), "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - 4096))
-            lines = [l for l in f.read().decode(errors="replace").splitlines() if l and not l.startswith("#")]
-        cols = [c.strip() for c in lines[-1].split(",")] if lines else []
-        # relative_time, cycles_done, cur_item, corpus_count, pending_total,
-        # pending_favs, map_size, saved_crashes, saved_hangs, max_depth,
-        # execs_per_sec, total_execs, edges_found
-        if len(cols) >= 13 and int(cols[11]) > st["execs"]:
-            st.update(execs=int(cols[11]), edges=int(cols[12]), corpus=int(cols[3]),
-                      execs_per_sec=float(cols[10]), bitmap_cvg=cols[6])
-    except (OSError, ValueError, IndexError):
-        pass
-    return st
-
-
-LF_LINE = re.compile(rb"#(\d+):?\s+(?:\w+\s+)?cov: (\d+) ft: (\d+)")
-
-
 class LibFuzzerLog:
     """Follows fuzz.log from where this segment's run began: libFuzzer
     -fork prints '#EXECS: cov: C ft: F corp: N exec/s E ...' as each fork
@@ -455,22 +341,17 @@ class LibFuzzerLog:
         data = self.tail + data
         cut = data.rfind(b"\n") + 1
         self.tail = data[cut:]
-        for m in LF_LINE.finditer(data[:cut]):
-            self.execs = max(self.execs, int(m.group(1)))
-            self.cov, self.ft = int(m.group(2)), int(m.group(3))
+        for line in data[:cut].decode(errors="replace").splitlines():
+            st = libfuzzer_status(line)
+            if st:
+                self.execs = max(self.execs, st["execs"])
+                self.cov, self.ft = st["cov"], st["ft"]
 
 
-def artifacts(out):
-    """Every crash, timeout, OOM, leak and hang file of the campaign: libFuzzer's
-    and AFL++'s (crashes*/ and hangs*/: an in-place resume of afl-fuzz moves
-    a non-empty crashes/ or hangs/ aside to crashes.<date>/)."""
-    found = [p for p in files_in(os.path.join(out, "libfuzzer", "crashes"))
-             if os.path.basename(p).startswith(LF_PREFIXES)]
-    for d in sorted(glob.glob(os.path.join(out, "afl", "*", "crashes*")) +
-                    glob.glob(os.path.join(out, "afl", "*", "hangs*"))):
-        if os.path.isdir(d):
-            found += [p for p in files_in(d) if os.path.basename(p).startswith("id:")]
-    return found
+def crash_files(out):
+    """Every crash, timeout, OOM, leak and hang file of the campaign that is
+    a file (rig/artifacts.py finds them)."""
+    return [p for p in artifacts.campaign_artifacts(out) if os.path.isfile(p)]
 
 
 class CorpusSync:
@@ -514,7 +395,7 @@ class CorpusSync:
         added = 0
         for q in sorted(glob.glob(os.path.join(self.out, "afl", "*", "queue"))):
             for p in files_in(q):
-                if not os.path.basename(p).startswith("id:"):
+                if not os.path.basename(p).startswith(artifacts.AFL_PREFIX):
                     continue
                 h = self._hash(p)
                 if not h or h in self.known:
@@ -543,7 +424,7 @@ class Signatures:
     def __init__(self, out, replay, timeout, alloc=allocator.DEFAULT):
         self.out, self.replay, self.timeout, self.allocator = out, replay, timeout, alloc
         self.path = os.path.join(out, "signatures.json")
-        self.db = load_json(self.path, {}).get("by_sha256", {})
+        self.db = read_json(self.path, {}).get("by_sha256", {})
         self.paths = {}      # artifact path -> sha256
         self.first_seen = {} # sha256 -> campaign elapsed when first listed
         self.proc = None
@@ -597,7 +478,7 @@ class Signatures:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
-        by_file = {r.get("file"): r for r in load_json(self.result_file, {}).get("results", [])}
+        by_file = {r.get("file"): r for r in read_json(self.result_file, {}).get("results", [])}
         for p in self.batch:
             h = self.paths.get(p)
             if not h or h in self.db:
@@ -618,7 +499,7 @@ class Signatures:
             os.unlink(self.result_file)
         except OSError:
             pass
-        atomic_write(self.path, json.dumps({"by_sha256": self.db}, indent=1, sort_keys=True) + "\n")
+        write_json(self.path, {"by_sha256": self.db}, sort_keys=True)
 
     def finish(self, elapsed, limit):
         end = time.monotonic() + limit
@@ -700,7 +581,7 @@ def prepare_out(out, resume):
             f"or choose another --out (nothing in it is deleted)")
     if nonempty and not os.path.exists(state_path):
         die(f"{out} holds no campaign (no campaign.json): cannot --resume it; choose another --out")
-    return load_json(state_path, None) if nonempty else None
+    return read_json(state_path) if nonempty else None
 
 
 def need_builds(opts):
@@ -771,297 +652,370 @@ def start_inputs(opts, out):
     return seeds, dict_path, (len(converted), len(skipped))
 
 
-def main(argv):
-    args = parse_args(argv)
-    out = os.path.abspath(args.out)
-    state = prepare_out(out, args.resume)
-    fresh = state is None
-    saved = (state or {}).get("options", {})
-    given = {"time": args.time, "jobs": args.jobs, "engine": args.engine, "seeds": args.seeds,
-             "timeout": args.timeout, "rss_mb": args.rss_mb, "allocator": args.allocator,
-             "adapters": use_adapters(args.adapter) if args.adapter else None}
-    opts = {k: given[k] if given[k] is not None else saved.get(k, DEFAULTS[k]) for k in DEFAULTS}
-    # The corpus and crash files are programs of the campaign's allocator.
-    if not fresh and args.allocator and args.allocator != saved.get("allocator", allocator.DEFAULT):
-        die(f"{out} is a campaign on allocator {saved.get('allocator', allocator.DEFAULT)}: "
-            f"its inputs mean other programs under --allocator {args.allocator}; choose another --out")
-    use_adapters(opts["adapters"])  # a resumed campaign's: they must still exist
-    if opts["seeds"] is not None:
-        seeds = os.path.abspath(opts["seeds"])
-        opts["seeds"] = seeds
-        if not os.path.isdir(seeds) or not files_in(seeds):
-            die(f"--seeds {seeds}: not a directory with files in it")
-    lf_jobs, afl_jobs = split_jobs(opts["engine"], opts["jobs"])
-    if afl_jobs and not shutil.which("afl-fuzz"):
-        die("afl-fuzz not found: install AFL++ (scripts/mmrig deps fuzz) or use --engine libfuzzer")
+class Campaign:
+    """One segment of a campaign (a fresh one, or a --resume): the options
+    as given or saved, the builds, OUT and its state (campaign.json), the
+    engines and what follows them (corpus sync, signatures, execution
+    counts), then the wind-down and the summary. run() is the order of the
+    phases; each phase is a method, and what they share is attributes."""
 
-    # Built before OUT is made: a failed build leaves no campaign behind.
-    names = need_builds(opts)
-    kbuddy_seeds = opts["seeds"] is None and opts["allocator"] == allocator.DEFAULT
-    ensure_built(names, kbuddy_seeds)
-    allocator.check(opts["allocator"], tool("host-asan", "mmrig-replay"))
-    if kbuddy_seeds and not files_in(os.path.join(tree("host-asan"), "corpus", "seeds-bin")):
-        die(f"no seeds in {os.path.join(tree('host-asan'), 'corpus', 'seeds-bin')}")
+    def __init__(self, args):
+        self.args = args
+        self.out = os.path.abspath(args.out)
+        self.state_path = os.path.join(self.out, "campaign.json")
+        self.tsv_path = os.path.join(self.out, "progress.tsv")
+        self.engines, self.lflog = [], None
+        self.lock = None
 
-    os.makedirs(out, exist_ok=True)
-    lock = lock_dir(out, "campaign")
-    if fresh:
-        state = {"version": STATE_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                 "elapsed_s": 0.0, "segments": [], "execs": {}, "last": {}}
-    state["options"] = opts
-    state_path = os.path.join(out, "campaign.json")
-    atomic_write(state_path, json.dumps(state, indent=1) + "\n")
+    def run(self):
+        self.resolve_options()
+        self.build()        # before OUT is made: a failed build leaves no campaign behind
+        self.open_out()
+        self.end_leftovers()
+        self.plan_segment()
+        self.start_engines()
+        end = self.fuzz()
+        fig = self.wind_down(end)
+        return self.summarize(fig, end)
 
-    os.makedirs(os.path.join(out, "corpus"), exist_ok=True)
-    seeds, dict_path, seed_count = start_inputs(opts, out)
-    if seed_count:
-        state["seeds"] = {"converted": seed_count[0], "skipped": seed_count[1]}
-        atomic_write(state_path, json.dumps(state, indent=1) + "\n")
-    if opts["allocator"] != allocator.DEFAULT or opts["adapters"]:
-        say(f"allocator {opts['allocator']}"
-            + (f", adapters {' '.join(opts['adapters'])}" if opts["adapters"] else ""))
-    sc = state.get("seeds")
-    if sc and not opts["seeds"]:
-        say(f"seeds for {opts['allocator']} in {rel(seeds, out)}/: {sc['converted']} converted, "
-            f"{sc['skipped']} skipped (ops {opts['allocator']} cannot run)"
-            + ("; none applies: starting from one empty input" if not sc["converted"] else ""))
+    # ------------------------------------------------------------ setting up
 
-    # A campaign killed before may have left engines behind (a fork job,
-    # a stopped persistent child): they would hold AFL++'s lock and race
-    # the new run. Only processes run from this OUT/bin, or afl-fuzz
-    # writing to this OUT/afl, are touched.
-    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    old = stragglers(out)
-    if old:
-        say(f"ending {len(old)} process(es) left by an earlier run of this campaign")
-        stop_engines([], out)
-    bins = install_binaries(out, [n for n in names if n[0] != "host-asan"])
-    replay = tool("host-asan", "mmrig-replay")
+    def resolve_options(self):
+        """The options: those given, else the resumed campaign's, else
+        DEFAULTS; a resume may not change the allocator."""
+        args, out = self.args, self.out
+        self.state = prepare_out(out, args.resume)
+        self.fresh = self.state is None
+        saved = (self.state or {}).get("options", {})
+        given = {"time": args.time, "jobs": args.jobs, "engine": args.engine, "seeds": args.seeds,
+                 "timeout": args.timeout, "rss_mb": args.rss_mb, "allocator": args.allocator,
+                 "adapters": use_adapters(args.adapter) if args.adapter else None}
+        opts = {k: given[k] if given[k] is not None else saved.get(k, DEFAULTS[k]) for k in DEFAULTS}
+        # The corpus and crash files are programs of the campaign's allocator.
+        if not self.fresh and args.allocator and args.allocator != saved.get("allocator", allocator.DEFAULT):
+            die(f"{out} is a campaign on allocator {saved.get('allocator', allocator.DEFAULT)}: "
+                f"its inputs mean other programs under --allocator {args.allocator}; choose another --out")
+        use_adapters(opts["adapters"])  # a resumed campaign's: they must still exist
+        if opts["seeds"] is not None:
+            seeds = os.path.abspath(opts["seeds"])
+            opts["seeds"] = seeds
+            if not os.path.isdir(seeds) or not files_in(seeds):
+                die(f"--seeds {seeds}: not a directory with files in it")
+        _, afl_jobs = split_jobs(opts["engine"], opts["jobs"])
+        if afl_jobs and not shutil.which("afl-fuzz"):
+            die("afl-fuzz not found: install AFL++ (scripts/mmrig deps fuzz) or use --engine libfuzzer")
+        self.opts = opts
 
-    prev = float(state.get("elapsed_s", 0.0))
-    budget = float(opts["time"])
-    remaining = budget - prev
-    segment = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "elapsed_s": 0.0,
-               "engine": opts["engine"], "jobs": opts["jobs"], "end": "killed"}
-    if remaining > 0:
-        state["segments"].append(segment)
+    def build(self):
+        opts = self.opts
+        self.names = need_builds(opts)
+        kbuddy_seeds = opts["seeds"] is None and opts["allocator"] == allocator.DEFAULT
+        ensure_built(self.names, kbuddy_seeds)
+        allocator.check(opts["allocator"], tool("host-asan", "mmrig-replay"))
+        if kbuddy_seeds and not files_in(os.path.join(tree("host-asan"), "corpus", "seeds-bin")):
+            die(f"no seeds in {os.path.join(tree('host-asan'), 'corpus', 'seeds-bin')}")
 
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
+    def save_json_state(self):
+        write_json(self.state_path, self.state)
 
-    sync = CorpusSync(out)
-    sigs = Signatures(out, replay, opts["timeout"], opts["allocator"])
-    counter = Counter(state.get("execs", {}))
-    last = state.setdefault("last", {})
-    tsv_path = os.path.join(out, "progress.tsv")
-    if not os.path.exists(tsv_path) or os.path.getsize(tsv_path) == 0:
-        with open(tsv_path, "w") as f:
-            f.write(TSV_HEADER)
+    def open_out(self):
+        """OUT locked, its state written, the start inputs in place."""
+        out, opts = self.out, self.opts
+        os.makedirs(out, exist_ok=True)
+        self.lock = lock_dir(out, "campaign")
+        if self.fresh:
+            self.state = {"version": STATE_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                          "elapsed_s": 0.0, "segments": [], "execs": {}, "last": {}}
+        self.state["options"] = opts
+        self.save_json_state()
 
-    engines, lflog = [], None
-    if remaining > 0:
-        engines = make_engines(opts, out, seeds, bins, remaining, dict_path)
-        word = "resuming" if not fresh else "starting"
+        os.makedirs(os.path.join(out, "corpus"), exist_ok=True)
+        self.seeds, self.dict_path, seed_count = start_inputs(opts, out)
+        if seed_count:
+            self.state["seeds"] = {"converted": seed_count[0], "skipped": seed_count[1]}
+            self.save_json_state()
+        if opts["allocator"] != allocator.DEFAULT or opts["adapters"]:
+            say(f"allocator {opts['allocator']}"
+                + (f", adapters {' '.join(opts['adapters'])}" if opts["adapters"] else ""))
+        sc = self.state.get("seeds")
+        if sc and not opts["seeds"]:
+            say(f"seeds for {opts['allocator']} in {rel(self.seeds, out)}/: {sc['converted']} converted, "
+                f"{sc['skipped']} skipped (ops {opts['allocator']} cannot run)"
+                + ("; none applies: starting from one empty input" if not sc["converted"] else ""))
+
+    def end_leftovers(self):
+        """A campaign killed before may have left engines behind (a fork
+        job, a stopped persistent child): they would hold AFL++'s lock and
+        race the new run. Only processes run from this OUT/bin, or
+        afl-fuzz writing to this OUT/afl, are touched. Then the targets
+        are copied into OUT/bin."""
+        procs.become_subreaper()
+        old = stragglers(self.out)
+        if old:
+            say(f"ending {len(old)} process(es) left by an earlier run of this campaign")
+            stop_engines([], self.out)
+        self.bins = install_binaries(self.out, [n for n in self.names if n[0] != "host-asan"])
+        self.replay = tool("host-asan", "mmrig-replay")
+
+    def plan_segment(self):
+        """This segment's share of the budget, its record in the state,
+        and the followers of the engines' output."""
+        out, opts, state = self.out, self.opts, self.state
+        self.prev = float(state.get("elapsed_s", 0.0))
+        self.budget = float(opts["time"])
+        self.remaining = self.budget - self.prev
+        self.segment = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "elapsed_s": 0.0,
+                        "engine": opts["engine"], "jobs": opts["jobs"], "end": "killed"}
+        if self.remaining > 0:
+            state["segments"].append(self.segment)
+
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, on_signal)
+
+        self.sync = CorpusSync(out)
+        self.sigs = Signatures(out, self.replay, opts["timeout"], opts["allocator"])
+        self.counter = Counter(state.get("execs", {}))
+        self.last = state.setdefault("last", {})
+        if not os.path.exists(self.tsv_path) or os.path.getsize(self.tsv_path) == 0:
+            with open(self.tsv_path, "w") as f:
+                f.write(TSV_HEADER)
+
+    def start_engines(self):
+        prev, budget, remaining = self.prev, self.budget, self.remaining
+        if remaining <= 0:
+            say(f"the budget is spent ({clock(prev)} of {clock(budget)}); pass a larger --time to go on")
+            return
+        out, state = self.out, self.state
+        self.engines = make_engines(self.opts, out, self.seeds, self.bins, remaining, self.dict_path)
+        word = "resuming" if not self.fresh else "starting"
         say(f"{word} in {out}: {clock(prev)} of {clock(budget)} done, {clock(remaining)} to go")
         roles = state.setdefault("afl_instances", {})
-        for e in engines:
+        for e in self.engines:
             if e.kind == "libfuzzer":
-                lflog = LibFuzzerLog(e.log)  # from the end of the earlier segments' output
-                counter.start("libfuzzer", 0)
+                self.lflog = LibFuzzerLog(e.log)  # from the end of the earlier segments' output
+                self.counter.start("libfuzzer", 0)
             else:
                 roles[e.meta["instance"]] = e.meta["role"]
-                counter.start(e.name, e.meta["execs_at_start"])
+                self.counter.start(e.name, e.meta["execs_at_start"])
             e.start(f"segment {len(state['segments'])} at {clock(prev)} of {clock(budget)}")
             if e.kind == "libfuzzer":
                 say(f"  libFuzzer -fork={e.meta['jobs']}  log {rel(e.log, out)}")
             else:
                 say(f"  AFL++ {e.meta['instance']:7s} {e.meta['role']}"
                     f"{'  (resumed)' if e.meta['resumed'] else ''}  log {rel(e.log, out)}")
-    else:
-        say(f"the budget is spent ({clock(prev)} of {clock(budget)}); pass a larger --time to go on")
 
-    t0 = time.monotonic()
-    deadline = t0 + max(0.0, remaining)
-    next_tick = t0 + TICK
-    prev_row = {"elapsed": None, "execs": counter.total()}
-    last_save = 0.0
-    reported_exit = set()
+    # ------------------------------------------------------------ fuzzing
 
-    def elapsed_now():
-        # Wall time of the segments that fuzzed (wind-down included).
-        return prev + (time.monotonic() - t0 if engines else 0.0)
+    def elapsed_now(self):
+        """Wall time of the segments that fuzzed (wind-down included)."""
+        return self.prev + (time.monotonic() - self.t0 if self.engines else 0.0)
 
-    def save_state():
-        segment["elapsed_s"] = round(elapsed_now() - prev, 1)
-        state["elapsed_s"] = round(elapsed_now(), 1)
-        state["execs"] = counter.acc
-        atomic_write(state_path, json.dumps(state, indent=1) + "\n")
+    def save_state(self):
+        self.segment["elapsed_s"] = round(self.elapsed_now() - self.prev, 1)
+        self.state["elapsed_s"] = round(self.elapsed_now(), 1)
+        self.state["execs"] = self.counter.acc
+        self.save_json_state()
 
-    def figures():
-        if lflog:
-            lflog.poll()
-            counter.update("libfuzzer", lflog.execs)
-            if lflog.cov is not None:
-                last["lf_cov"], last["lf_ft"] = lflog.cov, lflog.ft
+    def figures(self):
+        """The engines' figures now: executions and coverage into the
+        counter and self.last, the corpus size, the crash files."""
+        last = self.last
+        if self.lflog:
+            self.lflog.poll()
+            self.counter.update("libfuzzer", self.lflog.execs)
+            if self.lflog.cov is not None:
+                last["lf_cov"], last["lf_ft"] = self.lflog.cov, self.lflog.ft
         per_afl = {}
-        for e in engines:
+        for e in self.engines:
             if e.kind == "afl":
-                st = afl_stats(os.path.join(out, "afl", e.meta["instance"]))
+                st = afl_stats(os.path.join(self.out, "afl", e.meta["instance"]))
                 per_afl[e.meta["instance"]] = st
-                counter.update(e.name, st["execs"])
+                self.counter.update(e.name, st["execs"])
                 if e.meta["instance"] == "main" and st["edges"] is not None:
                     last["afl_edges"], last["afl_bitmap_cvg"] = st["edges"], st["bitmap_cvg"]
-        corpus = sync.scan_corpus()
-        arts = artifacts(out)
-        sigs.scan(arts, elapsed_now())
+        corpus = self.sync.scan_corpus()
+        arts = crash_files(self.out)
+        self.sigs.scan(arts, self.elapsed_now())
         return {"corpus": corpus, "artifacts": arts, "afl": per_afl}
 
-    def tick(final=False):
-        sync.sync()
-        fig = figures()
-        el = elapsed_now()
-        if prev_row["elapsed"] is not None and el - prev_row["elapsed"] < 0.05:
+    def tick(self, final=False):
+        """A progress line and a progress.tsv row (none when no time
+        passed since the last), and the state saved."""
+        self.sync.sync()
+        fig = self.figures()
+        el = self.elapsed_now()
+        if self.prev_row["elapsed"] is not None and el - self.prev_row["elapsed"] < 0.05:
             return fig
-        execs = counter.total()
-        rate = counter.rate(el)
-        prev_row.update(elapsed=el, execs=execs)
-        lf_cov = last.get("lf_cov")
-        afl_edges = last.get("afl_edges")
-        n_sigs = len(sigs.unique())
+        execs = self.counter.total()
+        rate = self.counter.rate(el)
+        self.prev_row.update(elapsed=el, execs=execs)
+        lf_cov = self.last.get("lf_cov")
+        afl_edges = self.last.get("afl_edges")
+        n_sigs = len(self.sigs.unique())
         row = [f"{el:.1f}", str(execs), f"{rate:.0f}", str(fig["corpus"]),
                "-" if lf_cov is None else str(lf_cov), "-" if afl_edges is None else str(afl_edges),
                str(len(fig["artifacts"])), str(n_sigs)]
-        with open(tsv_path, "a") as f:
+        with open(self.tsv_path, "a") as f:
             f.write("\t".join(row) + "\n")
-        left = max(0.0, budget - el)
-        say(f"{clock(el)}/{clock(budget)} ({clock(left)} left)  execs {execs} ({rate:.0f}/s)  "
+        left = max(0.0, self.budget - el)
+        say(f"{clock(el)}/{clock(self.budget)} ({clock(left)} left)  execs {execs} ({rate:.0f}/s)  "
             f"corpus {fig['corpus']}  cov {row[4]}/afl {row[5]}  crashes {row[6]}  signatures {n_sigs}"
             + ("  [final]" if final else ""))
-        save_state()
+        self.save_state()
         return fig
 
-    end = "budget"
-    while engines:
-        now = time.monotonic()
-        if stop_reason:
-            end = f"interrupted ({stop_reason})"
-            break
-        running = [e for e in engines if e.alive()]
-        for e in engines:
-            if not e.alive() and e.name not in reported_exit:
-                reported_exit.add(e.name)
-                if now < deadline - 1:
-                    say(f"{e.name} exited early (status {e.status}); see {rel(e.log, out)}")
-        if not running:
-            end = "budget" if now >= deadline - 1 else "engines exited"
-            break
-        if now >= deadline + GRACE:
-            break
-        if now >= next_tick:
-            tick()
-            next_tick += TICK
-        sigs.step(elapsed_now())
-        if now - last_save >= 2:
-            save_state()
-            last_save = now
-        # Orphans reparented to us (a fork server's child whose afl-fuzz
-        # ended) are reaped as they die.
-        for pid in our_children({e.proc.pid for e in engines} | {sigs.pid()}):
-            st = proc_stat(pid)
-            if st and st[0] == "Z":
-                reap(pid)
-        time.sleep(min(1.0, max(0.05, next_tick - time.monotonic())))
+    def fuzz(self):
+        """Waits for the budget, a signal or the engines' end, ticking;
+        returns how the segment ended."""
+        engines, sigs = self.engines, self.sigs
+        self.t0 = time.monotonic()
+        deadline = self.t0 + max(0.0, self.remaining)
+        next_tick = self.t0 + TICK
+        self.prev_row = {"elapsed": None, "execs": self.counter.total()}
+        last_save = 0.0
+        reported_exit = set()
+        end = "budget"
+        while engines:
+            now = time.monotonic()
+            if stop_reason:
+                end = f"interrupted ({stop_reason})"
+                break
+            running = [e for e in engines if e.alive()]
+            for e in engines:
+                if not e.alive() and e.name not in reported_exit:
+                    reported_exit.add(e.name)
+                    if now < deadline - 1:
+                        say(f"{e.name} exited early (status {e.status}); see {rel(e.log, self.out)}")
+            if not running:
+                end = "budget" if now >= deadline - 1 else "engines exited"
+                break
+            if now >= deadline + GRACE:
+                break
+            if now >= next_tick:
+                self.tick()
+                next_tick += TICK
+            sigs.step(self.elapsed_now())
+            if now - last_save >= 2:
+                self.save_state()
+                last_save = now
+            # Orphans reparented to us (a fork server's child whose afl-fuzz
+            # ended) are reaped as they die.
+            for pid in our_children({e.proc.pid for e in engines} | {sigs.pid()}):
+                st = proc_stat(pid)
+                if st and st[0] == "Z":
+                    reap(pid)
+            time.sleep(min(1.0, max(0.05, next_tick - time.monotonic())))
+        return end
 
-    # Stop the engines first: SIGINT during the wrap-up must not undo it.
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_IGN)
-    left_over = stop_engines(engines, out, exclude=[p for p in [sigs.pid()] if p])
-    if left_over:
-        say(f"warning: could not end process(es) {left_over}")
-    segment["end"] = end
-    if engines:
-        tick(final=True)
-    sync.sync()
-    fig = figures()
-    sigs.finish(elapsed_now(), FINAL_REPLAY_S)
-    save_state()
-    return summarize(out, opts, state, engines, counter, last, fig, sigs, end)
+    def wind_down(self, end):
+        """Stops the engines first (SIGINT during the wrap-up must not undo
+        it), then the last figures and replays; returns the figures."""
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        sigs = self.sigs
+        left_over = stop_engines(self.engines, self.out, exclude=[p for p in [sigs.pid()] if p])
+        if left_over:
+            say(f"warning: could not end process(es) {left_over}")
+        self.segment["end"] = end
+        if self.engines:
+            self.tick(final=True)
+        self.sync.sync()
+        fig = self.figures()
+        sigs.finish(self.elapsed_now(), FINAL_REPLAY_S)
+        self.save_state()
+        return fig
+
+    # ------------------------------------------------------------ the summary
+
+    def summarize(self, fig, end):
+        """summary.json and the closing lines; the exit status."""
+        doc = self.summary_doc(fig, end)
+        write_json(os.path.join(self.out, "summary.json"), doc)
+        self.print_summary(doc)
+        return doc["exit"]
+
+    def summary_doc(self, fig, end):
+        out, opts, state, engines = self.out, self.opts, self.state, self.engines
+        counter, last, sigs = self.counter, self.last, self.sigs
+        elapsed = float(state["elapsed_s"])
+        rate = lambda n: round(n / elapsed) if elapsed > 0 else 0  # noqa: E731
+        groups = sigs.groups()
+        lf = [e for e in engines if e.kind == "libfuzzer"]
+        afl = [e for e in engines if e.kind == "afl"]
+        errors = [e for e in engines if e.status not in (0, None) and not e.stopped_by_us]
+        doc = {
+            "out": out, "ended": end, "elapsed_s": round(elapsed, 1), "budget_s": opts["time"],
+            "allocator": opts["allocator"], "adapters": opts["adapters"],
+            "seeds": state.get("seeds"),
+            "segments": len(state["segments"]), "options": opts,
+            "execs": counter.total(), "execs_per_s": rate(counter.total()),
+            "corpus": fig["corpus"],
+            "coverage": {"libfuzzer_cov": last.get("lf_cov"), "libfuzzer_ft": last.get("lf_ft"),
+                         "afl_edges": last.get("afl_edges"), "afl_bitmap_cvg": last.get("afl_bitmap_cvg")},
+            "engines": {},
+            "crash_files": len(fig["artifacts"]),
+            "signatures": [],
+            "engine_errors": [{"engine": e.name, "status": e.status, "log": rel(e.log, out)} for e in errors],
+        }
+        if lf or "libfuzzer" in counter.acc:
+            n = counter.total("libfuzzer")
+            doc["engines"]["libfuzzer"] = {"jobs": lf[0].meta["jobs"] if lf else 0, "execs": n, "execs_per_s": rate(n),
+                                           "cov": last.get("lf_cov"), "ft": last.get("lf_ft"),
+                                           "log": "libfuzzer/fuzz.log"}
+        if afl or any(k.startswith("afl/") for k in counter.acc):
+            # Every instance of the campaign, run in this segment or before.
+            insts = []
+            names = [e.meta["instance"] for e in afl]
+            names += sorted(k[4:] for k in counter.acc if k.startswith("afl/") and k[4:] not in names)
+            for name in names:
+                st = fig["afl"].get(name) or afl_stats(os.path.join(out, "afl", name))
+                n = counter.acc.get(f"afl/{name}", 0)
+                insts.append({"instance": name, "role": state.get("afl_instances", {}).get(name, "?"),
+                              "running": name in fig["afl"], "execs": n, "execs_per_s": rate(n),
+                              "edges_found": st["edges"], "bitmap_cvg": st["bitmap_cvg"],
+                              "queue": st["corpus"], "log": f"afl/{name}.log"})
+            n = counter.total("afl/")
+            doc["engines"]["afl"] = {"instances": insts, "execs": n, "execs_per_s": rate(n)}
+        for sig, files in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            doc["signatures"].append({"signature": sig, "count": len(files), "first": rel(files[0], out),
+                                      "reproducible": sig not in (NOT_REPRODUCIBLE, "not replayed yet")
+                                      and not sig.startswith("replay error")})
+        doc["unique_signatures"] = len(sigs.unique())
+        status = 1 if fig["artifacts"] else (2 if errors else 0)
+        doc["exit"] = status
+        return doc
+
+    def print_summary(self, doc):
+        out, opts = self.out, self.opts
+        elapsed, end = doc["elapsed_s"], doc["ended"]
+        say(f"done ({end}): {clock(elapsed)} of {clock(opts['time'])} in {doc['segments']} segment(s), {out}"
+            + (f", allocator {opts['allocator']}" if opts["allocator"] != allocator.DEFAULT else ""))
+        if "libfuzzer" in doc["engines"]:
+            d = doc["engines"]["libfuzzer"]
+            print(f"  libFuzzer  -fork={d['jobs']:<3}            execs {d['execs']:>10} ({d['execs_per_s']}/s)"
+                  f"  cov {d['cov']} ft {d['ft']}")
+        if "afl" in doc["engines"]:
+            for i in doc["engines"]["afl"]["instances"]:
+                print(f"  AFL++ {i['instance']:8s} {i['role']:17s} execs {i['execs']:>10} ({i['execs_per_s']}/s)"
+                      f"  edges {i['edges_found']} ({i['bitmap_cvg']})  queue {i['queue']}")
+        print(f"  total                           execs {doc['execs']:>10} ({doc['execs_per_s']}/s)"
+              f"  corpus {doc['corpus']} (corpus/)")
+        print(f"  crash files {doc['crash_files']}, unique signatures {doc['unique_signatures']}")
+        for s in doc["signatures"]:
+            print(f"    {s['count']:5d}  {s['signature']}\n           first: {s['first']}")
+        for e in doc["engine_errors"]:
+            print(f"  engine {e['engine']} failed (status {e['status']}); see {e['log']}:")
+            try:
+                with open(os.path.join(out, e["log"]), errors="replace") as f:
+                    for line in f.readlines()[-8:]:
+                        print(f"    | {line.rstrip()}")
+            except OSError:
+                pass
+        print(f"  summary: {os.path.join(out, 'summary.json')}", flush=True)
 
 
-def summarize(out, opts, state, engines, counter, last, fig, sigs, end):
-    elapsed = float(state["elapsed_s"])
-    rate = lambda n: round(n / elapsed) if elapsed > 0 else 0  # noqa: E731
-    groups = sigs.groups()
-    lf = [e for e in engines if e.kind == "libfuzzer"]
-    afl = [e for e in engines if e.kind == "afl"]
-    errors = [e for e in engines if e.status not in (0, None) and not e.stopped_by_us]
-    doc = {
-        "out": out, "ended": end, "elapsed_s": round(elapsed, 1), "budget_s": opts["time"],
-        "allocator": opts["allocator"], "adapters": opts["adapters"],
-        "seeds": state.get("seeds"),
-        "segments": len(state["segments"]), "options": opts,
-        "execs": counter.total(), "execs_per_s": rate(counter.total()),
-        "corpus": fig["corpus"],
-        "coverage": {"libfuzzer_cov": last.get("lf_cov"), "libfuzzer_ft": last.get("lf_ft"),
-                     "afl_edges": last.get("afl_edges"), "afl_bitmap_cvg": last.get("afl_bitmap_cvg")},
-        "engines": {},
-        "crash_files": len(fig["artifacts"]),
-        "signatures": [],
-        "engine_errors": [{"engine": e.name, "status": e.status, "log": rel(e.log, out)} for e in errors],
-    }
-    if lf or "libfuzzer" in counter.acc:
-        n = counter.total("libfuzzer")
-        doc["engines"]["libfuzzer"] = {"jobs": lf[0].meta["jobs"] if lf else 0, "execs": n, "execs_per_s": rate(n),
-                                       "cov": last.get("lf_cov"), "ft": last.get("lf_ft"),
-                                       "log": "libfuzzer/fuzz.log"}
-    if afl or any(k.startswith("afl/") for k in counter.acc):
-        # Every instance of the campaign, run in this segment or before.
-        insts = []
-        names = [e.meta["instance"] for e in afl]
-        names += sorted(k[4:] for k in counter.acc if k.startswith("afl/") and k[4:] not in names)
-        for name in names:
-            st = fig["afl"].get(name) or afl_stats(os.path.join(out, "afl", name))
-            n = counter.acc.get(f"afl/{name}", 0)
-            insts.append({"instance": name, "role": state.get("afl_instances", {}).get(name, "?"),
-                          "running": name in fig["afl"], "execs": n, "execs_per_s": rate(n),
-                          "edges_found": st["edges"], "bitmap_cvg": st["bitmap_cvg"],
-                          "queue": st["corpus"], "log": f"afl/{name}.log"})
-        n = counter.total("afl/")
-        doc["engines"]["afl"] = {"instances": insts, "execs": n, "execs_per_s": rate(n)}
-    for sig, files in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        doc["signatures"].append({"signature": sig, "count": len(files), "first": rel(files[0], out),
-                                  "reproducible": sig not in (NOT_REPRODUCIBLE, "not replayed yet")
-                                  and not sig.startswith("replay error")})
-    doc["unique_signatures"] = len(sigs.unique())
-    status = 1 if fig["artifacts"] else (2 if errors else 0)
-    doc["exit"] = status
-    atomic_write(os.path.join(out, "summary.json"), json.dumps(doc, indent=1) + "\n")
-
-    say(f"done ({end}): {clock(elapsed)} of {clock(opts['time'])} in {doc['segments']} segment(s), {out}"
-        + (f", allocator {opts['allocator']}" if opts["allocator"] != allocator.DEFAULT else ""))
-    if "libfuzzer" in doc["engines"]:
-        d = doc["engines"]["libfuzzer"]
-        print(f"  libFuzzer  -fork={d['jobs']:<3}            execs {d['execs']:>10} ({d['execs_per_s']}/s)"
-              f"  cov {d['cov']} ft {d['ft']}")
-    if "afl" in doc["engines"]:
-        for i in doc["engines"]["afl"]["instances"]:
-            print(f"  AFL++ {i['instance']:8s} {i['role']:17s} execs {i['execs']:>10} ({i['execs_per_s']}/s)"
-                  f"  edges {i['edges_found']} ({i['bitmap_cvg']})  queue {i['queue']}")
-    print(f"  total                           execs {doc['execs']:>10} ({doc['execs_per_s']}/s)"
-          f"  corpus {doc['corpus']} (corpus/)")
-    print(f"  crash files {doc['crash_files']}, unique signatures {doc['unique_signatures']}")
-    for s in doc["signatures"]:
-        print(f"    {s['count']:5d}  {s['signature']}\n           first: {s['first']}")
-    for e in doc["engine_errors"]:
-        print(f"  engine {e['engine']} failed (status {e['status']}); see {e['log']}:")
-        try:
-            with open(os.path.join(out, e["log"]), errors="replace") as f:
-                for line in f.readlines()[-8:]:
-                    print(f"    | {line.rstrip()}")
-        except OSError:
-            pass
-    print(f"  summary: {os.path.join(out, 'summary.json')}", flush=True)
-    return status
+def main(argv):
+    return Campaign(parse_args(argv)).run()
 
 
 if __name__ == "__main__":

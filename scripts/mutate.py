@@ -39,7 +39,9 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rig import mutants  # noqa: E402
-from rig.common import BUILD, ROOT, atomic_write, die, files_in, lock_dir, replay_env  # noqa: E402
+from rig.common import BUILD, ROOT, die  # noqa: E402
+from rig.engines import replay_env  # noqa: E402
+from rig.fs import atomic_write, files_in, lock_dir  # noqa: E402
 
 KERNEL_DIR = "kernel/mm"
 EQUIVALENT = os.path.join(ROOT, "tests", "mutation", "equivalent.txt")

@@ -35,7 +35,6 @@ order 1, 2, 3, wins; nightly.json holds all of them.
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -46,12 +45,12 @@ import traceback
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report  # noqa: E402
-from rig import allocator  # noqa: E402
-from rig.common import (BUILD, ROOT, build, files_in, lock_dir, parse_duration,  # noqa: E402
-                        replay_env, tool, tree, use_adapters)  # noqa: E402
+from rig import allocator, reports  # noqa: E402
+from rig.common import BUILD, ROOT, build, parse_duration, positive, tool, tree, use_adapters  # noqa: E402
+from rig.engines import AFL_TARGETS, LF_TARGET, replay_env  # noqa: E402
+from rig.fs import atomic_write, dir_size, files_in, lock_dir, read_json, write_json  # noqa: E402
+from rig.procs import run_logged  # noqa: E402 (tests replace it: called by this module's name)
 
-AFL_BINS = ("mmrig-fuzz-afl-plain", "mmrig-fuzz-afl-asan", "mmrig-fuzz-afl-cmplog")
-LF_BIN = "mmrig-fuzz-libfuzzer"
 EXIT_NEW, EXIT_ERROR, EXIT_REGRESSION = 1, 2, 3
 
 
@@ -62,18 +61,6 @@ def say(msg):
 def die(msg):
     print(f"mmrig nightly: {msg}", file=sys.stderr)
     sys.exit(EXIT_ERROR)
-
-
-def positive(kind):
-    def parse(text):
-        try:
-            v = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}")
-        if v <= 0:
-            raise argparse.ArgumentTypeError("must be positive")
-        return v
-    return parse
 
 
 def parse_args(argv):
@@ -103,32 +90,6 @@ def parse_args(argv):
 # ---------------------------------------------------------------- helpers
 
 
-def dir_size(d):
-    fs = files_in(d)
-    return {"files": len(fs), "bytes": sum(os.path.getsize(f) for f in fs)}
-
-
-def write_json(path, doc):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(doc, f, indent=1, sort_keys=True)
-        f.write("\n")
-    os.replace(tmp, path)
-
-
-def run_logged(cmd, log, env=None, echo=False, cwd=None):
-    """Runs cmd with its output in log (and, with echo, on stdout too,
-    indented). Returns the exit status."""
-    with open(log, "w") as f, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                               env=env, cwd=cwd, text=True, errors="replace") as p:
-        for line in p.stdout:
-            f.write(line)
-            f.flush()
-            if echo:
-                print(f"    | {line.rstrip()}", flush=True)
-        return p.wait()
-
-
 def known_open():
     """Signatures that corpus/regression expects (known-open bugs)."""
     sigs = set()
@@ -145,7 +106,20 @@ def known_open():
 
 
 def store_signatures(store):
-    return {e["signature"] for e in report.store_entries(store)}
+    """The signatures in the triage store (a store this triage cannot
+    read: none, with a warning; triage itself then refuses it)."""
+    try:
+        return {r[reports.SIGNATURE] for r in reports.read_rows(store)}
+    except reports.SchemaError as e:
+        say(f"warning: {e}")
+        return set()
+
+
+def add_error(night, what):
+    """Records what went wrong in a step: the night goes on, its exit
+    status is 2. (A function of the record, not a method: the tests step
+    with records of their own.)"""
+    night.doc["errors"] = night.doc.get("errors", []) + [what]
 
 
 class Night:
@@ -165,7 +139,7 @@ class Night:
         self.save()
 
     def save(self):
-        write_json(os.path.join(self.run, "nightly.json"), self.doc)
+        write_json(os.path.join(self.run, "nightly.json"), self.doc, sort_keys=True)
 
     def step(self, name, fn):
         """Runs one step; fn returns (status, detail). A build failure
@@ -182,7 +156,7 @@ class Night:
         except Exception as e:  # noqa: BLE001 - one step's bug must not lose the night
             traceback.print_exc()
             detail = f"{type(e).__name__}: {e}"
-            self.doc["errors"] = self.doc.get("errors", []) + [f"{name}: {detail}"]
+            add_error(self, f"{name}: {detail}")
         finally:
             rec["status"], rec["detail"] = status, detail
             rec["seconds"] = round(time.monotonic() - t0, 1)
@@ -196,9 +170,9 @@ class Night:
 
 def step_build(night, logs):
     wanted = [("host-asan", ["mmrig-replay", "mmrig-min", "mmrig-conv", "seeds"]),
-              ("libfuzzer", [LF_BIN])]
+              ("libfuzzer", [LF_TARGET])]
     if night.doc["engine"] in ("afl", "both"):
-        wanted.append(("afl", list(AFL_BINS)))
+        wanted.append(("afl", list(AFL_TARGETS.values())))
     wanted.append(("coverage", ["mmrig-replay"]))
     # Triage's other build: its signatures become aliases of host-asan's.
     wanted.append(("host-release", ["mmrig-replay"]))
@@ -230,7 +204,7 @@ def step_regression(night):
         programs, not_applicable = regression_programs(night)
     except SystemExit:  # mmrig-conv failed: said above
         night.doc["regression"] = {"error": "mmrig-conv could not convert the seeds", "unexpected": []}
-        night.doc["errors"] = night.doc.get("errors", []) + ["regression: mmrig-conv failed"]
+        add_error(night, "regression: mmrig-conv failed")
         return "failed", f"mmrig-conv --to-bin --allocator {alloc} failed"
     rc = 0
     if programs:
@@ -240,7 +214,7 @@ def step_regression(night):
     else:
         with open(out, "w") as f:
             json.dump({"results": [], "passed": 0, "failed": 0, "errors": 0, "known_open": 0}, f)
-    doc = report.read_json(out)
+    doc = read_json(out)
     if not isinstance(doc, dict):
         night.doc["regression"] = {"error": f"mmrig-replay exit {rc}, no JSON", "unexpected": []}
         night.doc["regression_unexpected"] = True
@@ -272,9 +246,7 @@ def claim_allocator(top, alloc):
     if had is not None and had != alloc:
         die(f"{top} holds a corpus of allocator {had}: --allocator {alloc} needs another --out")
     if had is None or not os.path.exists(path):
-        with open(path + ".tmp", "w") as f:
-            f.write(alloc + "\n")
-        os.replace(path + ".tmp", path)
+        atomic_write(path, alloc + "\n")
 
 
 def init_corpus(top, alloc=allocator.DEFAULT):
@@ -327,7 +299,7 @@ def step_campaign(night, args):
            "--jobs", str(args.jobs), "--engine", args.engine, "--out", fuzz,
            "--seeds", os.path.join(night.top, "corpus"), *target_args(night)]
     rc = run_logged(cmd, os.path.join(night.run, "campaign.log"), echo=True)
-    summary = report.read_json(os.path.join(fuzz, "summary.json")) or {}
+    summary = read_json(os.path.join(fuzz, "summary.json")) or {}
     night.doc["campaign"] = {"exit": rc, "execs": summary.get("execs"),
                              "execs_per_s": summary.get("execs_per_s"),
                              "crash_files": summary.get("crash_files"),
@@ -335,8 +307,14 @@ def step_campaign(night, args):
     night.doc["campaign_signatures"] = summary.get("signatures", [])
     detail = (f"{summary.get('execs', '?')} execs, {summary.get('crash_files', '?')} crash files, "
               f"{summary.get('unique_signatures', '?')} signatures")
+    return script_result(night, "campaign", rc, detail)
+
+
+def script_result(night, name, rc, detail):
+    """A step run as an mmrig script: exit 0 or 1 (findings) is a step
+    done, any other an error of the night."""
     if rc not in (0, 1):
-        night.doc["errors"] = night.doc.get("errors", []) + [f"campaign exit {rc}"]
+        add_error(night, f"{name} exit {rc}")
         return "failed", f"exit {rc}; {detail}"
     return "ok", detail
 
@@ -377,7 +355,7 @@ def step_merge(night, args):
     crashes = os.path.join(run, "merge-crashes")
     os.makedirs(crashes, exist_ok=True)
     env = allocator.env(dict(os.environ, TMPDIR=tmpdir), night.doc["allocator"])
-    cmd = [tool("libfuzzer", LF_BIN), "-merge=1", "-timeout=10", "-rss_limit_mb=2048",
+    cmd = [tool("libfuzzer", LF_TARGET), "-merge=1", "-timeout=10", "-rss_limit_mb=2048",
            f"-artifact_prefix={crashes}/",
            f"-merge_control_file={os.path.join(tmpdir, 'control')}", new, *sources]
     rc = run_logged(cmd, os.path.join(run, "merge.log"), env=env, cwd=tmpdir)
@@ -388,7 +366,7 @@ def step_merge(night, args):
     if rc != 0 or not merged["files"]:
         shutil.rmtree(new, ignore_errors=True)
         night.doc["corpus"] = {"before": before, "after": before, "error": f"merge exit {rc}"}
-        night.doc["errors"] = night.doc.get("errors", []) + [f"merge exit {rc}"]
+        add_error(night, f"merge exit {rc}")
         return "failed", f"libFuzzer -merge exit {rc} (merge.log); corpus kept"
     dropped = bound_corpus(new, args.corpus_max_mb * 1024 * 1024, args.corpus_max_files)
     after = dir_size(new)
@@ -412,7 +390,7 @@ def step_triage(night):
     store = os.path.join(night.top, "store")
     script = os.path.join(ROOT, "scripts", "triage.py")
     if not os.path.exists(script):
-        night.doc["errors"] = night.doc.get("errors", []) + ["scripts/triage.py missing"]
+        add_error(night, "scripts/triage.py missing")
         return "failed", "scripts/triage.py missing: new signatures judged from the campaign alone"
     rc = run_logged([sys.executable, script, os.path.join(night.run, "fuzz"), "--store", store,
                      "--jobs", str(night.doc["jobs"]), *target_args(night)],
@@ -420,10 +398,7 @@ def step_triage(night):
     night.doc["triage_exit"] = rc
     after = store_signatures(store)
     detail = f"{len(after)} signatures in the store"
-    if rc not in (0, 1):
-        night.doc["errors"] = night.doc.get("errors", []) + [f"triage exit {rc}"]
-        return "failed", f"exit {rc}; {detail}"
-    return "ok", detail
+    return script_result(night, "triage", rc, detail)
 
 
 def judge_signatures(night, before, triaged):
@@ -466,9 +441,9 @@ def step_coverage(night):
     os.makedirs(out, exist_ok=True)
     rc = run_logged([os.path.join(ROOT, "scripts", "coverage.sh"), *target_args(night), out,
                      os.path.join(night.top, "corpus")], os.path.join(night.run, "logs", "coverage.log"))
-    summary = report.read_json(os.path.join(out, "summary.json"))
+    summary = read_json(os.path.join(out, "summary.json"))
     if rc != 0 or not summary:
-        night.doc["errors"] = night.doc.get("errors", []) + [f"coverage exit {rc}"]
+        add_error(night, f"coverage exit {rc}")
         return "failed", f"coverage.sh exit {rc} (logs/coverage.log)"
     night.doc["coverage"] = summary
     return "ok", report.coverage_line(summary)
@@ -496,9 +471,7 @@ def point_latest(top, run):
     """DIR/latest: a text file holding the last run's id (what scripts
     read); DIR/latest-run: a symlink to its directory (for people)."""
     run_id = os.path.basename(run)
-    with open(os.path.join(top, "latest.tmp"), "w") as f:
-        f.write(run_id + "\n")
-    os.replace(os.path.join(top, "latest.tmp"), os.path.join(top, "latest"))
+    atomic_write(os.path.join(top, "latest"), run_id + "\n")
     link = os.path.join(top, "latest-run")
     if os.path.lexists(link + ".tmp"):
         os.unlink(link + ".tmp")
@@ -552,7 +525,7 @@ def main(argv):
         night.step("coverage", lambda: step_coverage(night))
     except KeyboardInterrupt:
         # The report of what ran so far; the exit status says incomplete.
-        night.doc["errors"] = night.doc.get("errors", []) + ["interrupted"]
+        add_error(night, "interrupted")
     return finish(night, t0)
 
 

@@ -19,12 +19,15 @@ directory twice gives the same bytes.
 """
 import argparse
 import html
-import json
 import math
 import os
-import re
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rig import reports  # noqa: E402
+from rig.engines import libfuzzer_status, plot_data  # noqa: E402
+from rig.fs import atomic_write, read_json, read_text  # noqa: E402
 
 # Series colours; tests/report looks for these pixels in a screenshot.
 COLOUR_LF = "#1f77b4"
@@ -38,22 +41,6 @@ MAX_POINTS = 400
 
 
 # ---------------------------------------------------------------- inputs
-
-def read_json(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
-def read_text(path, limit=None):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read(limit) if limit else f.read()
-    except OSError:
-        return None
-
 
 def num(s):
     """A number from a TSV/CSV cell ('25.06%' and '-' included), or None."""
@@ -87,54 +74,31 @@ def read_progress(path):
 def read_plot_data(path):
     """AFL++'s plot_data: (seconds since start, edges, exec/s) per line.
     4.x writes relative_time; older versions unix_time (made relative)."""
-    text = read_text(path)
-    if not text:
-        return []
-    lines = text.splitlines()
-    if not lines or not lines[0].startswith("#"):
-        return []
-    head = [h.strip() for h in lines[0].lstrip("#").split(",")]
-    col = {h: i for i, h in enumerate(head)}
-    tcol = col.get("relative_time", col.get("unix_time"))
-    ecol = col.get("edges_found")
-    xcol = col.get("execs_per_sec")
-    if tcol is None:
-        return []
+    rows = plot_data(path)
+    relative = bool(rows) and "relative_time" in rows[0]
     out = []
-    for line in lines[1:]:
-        cells = line.split(",")
-        if len(cells) < len(head):
-            continue
-        t = num(cells[tcol])
+    for r in rows:
+        t = num(r.get("relative_time", r.get("unix_time", "")))
         if t is None:
             continue
-        out.append((t, num(cells[ecol]) if ecol is not None else None,
-                    num(cells[xcol]) if xcol is not None else None))
-    if out and "relative_time" not in col:
+        out.append((t, num(r["edges_found"]) if "edges_found" in r else None,
+                    num(r["execs_per_sec"]) if "execs_per_sec" in r else None))
+    if out and not relative:
         t0 = out[0][0]
         out = [(t - t0, e, x) for t, e, x in out]
     return out
 
 
-LF_FORK = re.compile(r"cov: (\d+) .*?exec/s:? (\d+).*? time: (\d+)s")
-LF_PLAIN = re.compile(r"^#(\d+)\s+\w+\s+cov: (\d+) .*?exec/s: (\d+)")
-
-
 def read_libfuzzer_log(path):
     """(seconds, cov, exec/s) from a libFuzzer log: -fork mode prints the
     time; plain mode does not, so its points are spaced by line order."""
-    text = read_text(path)
-    if not text:
-        return []
     out = []
-    for line in text.splitlines():
-        m = LF_FORK.search(line)
-        if m:
-            out.append((float(m.group(3)), float(m.group(1)), float(m.group(2))))
+    for line in (read_text(path) or "").splitlines():
+        st = libfuzzer_status(line)
+        if st is None or st["execs_per_s"] is None:
             continue
-        m = LF_PLAIN.search(line)
-        if m:
-            out.append((float(len(out)), float(m.group(2)), float(m.group(3))))
+        t = st["time_s"] if st["time_s"] is not None else len(out)
+        out.append((float(t), float(st["cov"]), float(st["execs_per_s"])))
     return out
 
 
@@ -207,68 +171,27 @@ def time_series(fuzz):
 
 # ----------------------------------------------------------------- store
 
+# The summary.json fields the report reads: always there, and there since
+# a later schema (absent from older stores).
+STORE_READS = (reports.SIGNATURE, reports.SLUG, reports.COUNT, reports.REPRODUCIBILITY,
+               reports.OPS_BEFORE, reports.OPS_AFTER)
+STORE_READS_IF_PRESENT = (reports.ALIASES,)
+
+
 def store_entries(store):
-    """The triage store's signatures as dicts with: signature, slug, count,
-    reproducible, ops_before, ops_after, aliases (what builds other than
-    the sanitizer one call the same bug). Reads STORE/summary.json (or
-    index.json) and falls back to each slug's report.json."""
-    entries = []
-    for name in ("summary.json", "index.json"):
-        data = read_json(os.path.join(store, name))
-        if data is None:
-            continue
-        items = data
-        if isinstance(data, dict):
-            items = data.get("signatures", data.get("entries", data))
-        if isinstance(items, dict):
-            items = [dict(v, signature=v.get("signature", k)) if isinstance(v, dict)
-                     else {"signature": k, "slug": v} for k, v in items.items()]
-        if isinstance(items, list):
-            entries = [normalize_entry(store, e) for e in items if isinstance(e, dict)]
-            entries = [e for e in entries if e["signature"]]
-        if entries:
-            break
-    if not entries and os.path.isdir(store):
-        for slug in sorted(os.listdir(store)):
-            rep = read_json(os.path.join(store, slug, "report.json"))
-            if isinstance(rep, dict):
-                e = normalize_entry(store, dict(rep, slug=rep.get("slug", slug)))
-                if e["signature"]:
-                    entries.append(e)
-    return entries
-
-
-def first(d, *keys, default=None):
-    for k in keys:
-        if d.get(k) is not None:
-            return d[k]
-    return default
-
-
-def normalize_entry(store, e):
-    slug = first(e, "slug", "dir", "id", default="")
-    rep = read_json(os.path.join(store, slug, "report.json")) if slug else None
-    if isinstance(rep, dict):
-        e = dict(rep, **{k: v for k, v in e.items() if v is not None})
-    repro = first(e, "reproducible", "reproducibility", "repro")
-    if isinstance(repro, dict):
-        repro = f"{repro.get('hits', repro.get('failed', '?'))}/{repro.get('runs', repro.get('tries', '?'))}"
-    ops_b = first(e, "ops_before", "original_ops")
-    ops_a = first(e, "ops_after", "minimized_ops", "ops")
-    if isinstance(e.get("minimize"), dict):
-        m = e["minimize"]
-        ops_b = first(m, "ops_before", "from", default=ops_b)
-        ops_a = first(m, "ops_after", "to", default=ops_a)
-    return {
-        "signature": str(first(e, "signature", "sig", default="")),
-        "slug": str(slug),
-        "count": first(e, "count", "crashes", "n", default=0),
-        "reproducible": repro,
-        "ops_before": ops_b,
-        "ops_after": ops_a,
-        "aliases": [a if isinstance(a, str) else str(a.get("signature", ""))
-                    for a in (e.get("aliases") or []) if a],
-    }
+    """The triage store's signatures (its summary.json rows) as the report
+    shows them: signature, slug, count, reproducible, ops_before,
+    ops_after, aliases (what builds other than the sanitizer one call the
+    same bug). A store of another schema: none, with a warning."""
+    try:
+        rows = reports.read_rows(store, need=STORE_READS)
+    except reports.SchemaError as e:
+        print(f"report.py: {e}", file=sys.stderr)
+        return []
+    return [{"signature": r[reports.SIGNATURE], "slug": r[reports.SLUG],
+             "count": r[reports.COUNT], "reproducible": r[reports.REPRODUCIBILITY],
+             "ops_before": r[reports.OPS_BEFORE], "ops_after": r[reports.OPS_AFTER],
+             "aliases": list(r.get(reports.ALIASES) or [])} for r in rows]
 
 
 # ----------------------------------------------------------------- plots
@@ -319,6 +242,22 @@ def svg_open(pid, title, w, h):
             f'font-weight="bold">{html.escape(title)}</text>']
 
 
+def tick_values(lo, hi, step):
+    """lo, lo + step, ... up to hi (a rounding error past it included)."""
+    k = 0
+    while k * step <= hi - lo + 1e-9:
+        yield lo + k * step
+        k += 1
+
+
+def svg_nothing(out, x, y, what):
+    """The plot begun in out, closed with only a note that it is empty."""
+    out.append(f'<text x="{x:g}" y="{y:g}" text-anchor="middle" '
+               f'font-size="13" fill="#666666">{what}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
 def line_plot(pid, title, xlabel, ylabel, series):
     """An SVG line chart: one polyline per series (class "series",
     data-points = its point count), axes with ticks and labels, a legend."""
@@ -327,10 +266,7 @@ def line_plot(pid, title, xlabel, ylabel, series):
     pw, ph = W - L - R, H - T - B
     series = [(n, c, thin(sorted(p))) for n, c, p in series if p]
     if not series:
-        out.append(f'<text x="{W / 2:g}" y="{H / 2:g}" text-anchor="middle" '
-                   f'font-size="13" fill="#666666">no data</text>')
-        out.append("</svg>")
-        return "\n".join(out)
+        return svg_nothing(out, W / 2, H / 2, "no data")
     xs = [x for _, _, p in series for x, _ in p]
     ys = [y for _, _, p in series for _, y in p]
     x0, x1 = 0.0, max(max(xs), 1.0)
@@ -350,21 +286,15 @@ def line_plot(pid, title, xlabel, ylabel, series):
                f'<line x1="{L}" y1="{T + ph}" x2="{L + pw}" y2="{T + ph}"/>'
                f'<line x1="{L}" y1="{T}" x2="{L}" y2="{T + ph}"/></g>')
     out.append('<g class="ticks" font-size="11">')
-    k = 0
-    while k * xstep <= x1 - x0 + 1e-9:
-        v = x0 + k * xstep
+    for v in tick_values(x0, x1, xstep):
         X = px(v)
         out.append(f'<line x1="{X:.1f}" y1="{T + ph}" x2="{X:.1f}" y2="{T + ph + 5}" stroke="#000000"/>'
                    f'<text x="{X:.1f}" y="{T + ph + 18}" text-anchor="middle">{v / div:g} {unit}</text>')
-        k += 1
-    k = 0
-    while k * ystep <= y1 - y0 + 1e-9:
-        v = y0 + k * ystep
+    for v in tick_values(y0, y1, ystep):
         Y = py(v)
         out.append(f'<line x1="{L - 5}" y1="{Y:.1f}" x2="{L}" y2="{Y:.1f}" stroke="#000000"/>'
                    f'<line x1="{L}" y1="{Y:.1f}" x2="{L + pw}" y2="{Y:.1f}" stroke="#e5e5e5"/>'
                    f'<text x="{L - 8}" y="{Y + 4:.1f}" text-anchor="end">{fmt_num(v)}</text>')
-        k += 1
     out.append("</g>")
     out.append(f'<text class="xlabel" x="{L + pw / 2:g}" y="{H - 8}" text-anchor="middle" '
                f'font-size="12">{html.escape(xlabel)}</text>')
@@ -392,23 +322,18 @@ def bar_plot(pid, title, bars):
     H = T + max(len(bars), 1) * ROW + 40
     out = svg_open(pid, title, W, H)
     if not bars:
-        out.append(f'<text x="{W / 2:g}" y="{T + 25}" text-anchor="middle" '
-                   f'font-size="13" fill="#666666">no crashes</text>')
-        out.append("</svg>")
-        return "\n".join(out)
+        return svg_nothing(out, W / 2, T + 25, "no crashes")
     vmax = max(max(v for _, v, _ in bars), 1)
     step = nice_step(vmax, 4)
     vtop = math.ceil(vmax / step) * step
     pw = W - L - R
     bottom = T + len(bars) * ROW
     out.append('<g class="ticks" font-size="11">')
-    k = 0
-    while k * step <= vtop + 1e-9:
-        X = L + k * step / vtop * pw
+    for v in tick_values(0, vtop, step):
+        X = L + v / vtop * pw
         out.append(f'<line x1="{X:.1f}" y1="{T}" x2="{X:.1f}" y2="{bottom}" stroke="#e5e5e5"/>'
                    f'<line x1="{X:.1f}" y1="{bottom}" x2="{X:.1f}" y2="{bottom + 5}" stroke="#000000"/>'
-                   f'<text x="{X:.1f}" y="{bottom + 18}" text-anchor="middle">{fmt_num(k * step)}</text>')
-        k += 1
+                   f'<text x="{X:.1f}" y="{bottom + 18}" text-anchor="middle">{fmt_num(v)}</text>')
     out.append("</g>")
     out.append(f'<line x1="{L}" y1="{bottom}" x2="{L + pw}" y2="{bottom}" stroke="#000000"/>')
     out.append(f'<text class="xlabel" x="{L + pw / 2:g}" y="{H - 6}" text-anchor="middle" '
@@ -488,10 +413,10 @@ def collect(nightdir, store=None):
         merged["report"] = None
         merged["reproducer"] = None
         if slug:
-            rep = os.path.join(store, slug, "report.md")
+            rep = os.path.join(store, slug, reports.REPORT_MD)
             if os.path.exists(rep):
                 merged["report"] = os.path.relpath(rep, nightdir)
-            merged["reproducer"] = read_text(os.path.join(store, slug, "reproducer.mmr"), 20000)
+            merged["reproducer"] = read_text(os.path.join(store, slug, reports.REPRODUCER), 20000)
         sigs.append(merged)
     order = {"NEW": 0, "known-open": 1, "known": 2}
     sigs.sort(key=lambda s: (order.get(s["status"], 3), -(s["count"] or 0), s["signature"]))
@@ -753,17 +678,10 @@ def render_html(d):
     return "\n".join(out)
 
 
-def write_atomic(path, text):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def render(nightdir, store=None):
     d = collect(nightdir, store)
-    write_atomic(os.path.join(nightdir, "report.md"), render_md(d))
-    write_atomic(os.path.join(nightdir, "report.html"), render_html(d))
+    atomic_write(os.path.join(nightdir, "report.md"), render_md(d))
+    atomic_write(os.path.join(nightdir, "report.html"), render_html(d))
     return d
 
 

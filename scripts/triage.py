@@ -40,14 +40,13 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rig import allocator, common  # noqa: E402
+from rig import allocator, common, reports  # noqa: E402
+from rig.artifacts import BOOKKEEPING, afl_artifacts, campaign_artifacts, is_afl_instance, is_campaign  # noqa: E402
+from rig.engines import replay_env  # noqa: E402
+from rig.fs import listdir_sorted, read_json, write_if_changed  # noqa: E402
+from rig.procs import last_error  # noqa: E402
 
 INDEX_VERSION = 1
-
-# AFL++ and libFuzzer bookkeeping that can sit next to artifacts.
-SKIP_NAMES = {"README.txt", "fuzzer_stats", "plot_data", "cmdline", "fuzz_bitmap",
-              "fuzzer_setup", "target_hash", "fuzz.log"}
-LIBFUZZER_PREFIXES = ("crash-", "timeout-", "oom-", "leak-")
 
 # A hang found by the minimizer waits out its whole per-run limit, so
 # timeouts are minimized with a short limit and a small budget.
@@ -99,10 +98,6 @@ def sig_allocator(sig, s):
 
 def count_ops(text):
     return sum(1 for l in text.splitlines() if l.strip() and not l.lstrip().startswith("#"))
-
-
-def dump_json(obj):
-    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
 
 
 # ---------------------------------------------------------------- reports
@@ -165,58 +160,12 @@ def normalize_report(text):
 
 # ---------------------------------------------------------------- inputs
 
-def is_afl_instance(d):
-    return os.path.isfile(os.path.join(d, "fuzzer_stats")) or (
-        os.path.isdir(os.path.join(d, "queue"))
-        and (os.path.isdir(os.path.join(d, "crashes")) or os.path.isdir(os.path.join(d, "hangs"))))
-
-
-def is_campaign(d):
-    return (os.path.isdir(os.path.join(d, "libfuzzer", "crashes"))
-            or os.path.isdir(os.path.join(d, "afl")))
-
-
-def listdir_sorted(d):
-    try:
-        return sorted(os.listdir(d))
-    except OSError:
-        return []
-
-
-def afl_artifacts(inst):
-    """crashes/ and hangs/, and the crashes.<date>/ and hangs.<date>/ an
-    in-place resume of AFL++ 4.04c moves earlier findings to."""
-    out = []
-    subs = [n for n in listdir_sorted(inst)
-            if n in ("crashes", "hangs") or n.startswith(("crashes.", "hangs."))]
-    for sub in subs:
-        if not os.path.isdir(os.path.join(inst, sub)):
-            continue
-        for name in listdir_sorted(os.path.join(inst, sub)):
-            if name.startswith("id:"):
-                out.append(os.path.join(inst, sub, name))
-    return out
-
-
-def campaign_artifacts(d):
-    out = []
-    crashes = os.path.join(d, "libfuzzer", "crashes")
-    for name in listdir_sorted(crashes):
-        if name.startswith(LIBFUZZER_PREFIXES):
-            out.append(os.path.join(crashes, name))
-    afl = os.path.join(d, "afl")
-    for inst in listdir_sorted(afl):
-        if not inst.startswith("."):
-            out += afl_artifacts(os.path.join(afl, inst))
-    return out
-
-
 def plain_files(d):
     """Every regular file below d, name order, no dotfiles or bookkeeping.
     Symlinked directories are not followed (no loops)."""
     out = []
     for name in listdir_sorted(d):
-        if name.startswith(".") or name in SKIP_NAMES:
+        if name.startswith(".") or name in BOOKKEEPING:
             continue
         p = os.path.join(d, name)
         if os.path.isdir(p):
@@ -269,7 +218,7 @@ class Runner:
         self.alloc_args = ["--allocator", a.allocator]
         # AFL++ ran with symbolize=0; triage always symbolizes, so frames
         # in signatures name functions.
-        self.env = allocator.env(common.replay_env(), a.allocator)
+        self.env = allocator.env(replay_env(), a.allocator)
 
     def stage(self, sha, data, form):
         """A private copy of an artifact: the tools never see the input
@@ -296,9 +245,7 @@ class Runner:
         try:
             r = json.loads(out)["results"][0]
         except (ValueError, KeyError, IndexError, TypeError):
-            err = p.stderr.decode("utf-8", "replace").strip().splitlines()
-            msg = err[-1] if err else "no output"
-            msg = msg.replace(os.path.join(d, name), name)
+            msg = last_error(p, "no output").replace(os.path.join(d, name), name)
             return "ERROR", f"mmrig-replay gave no result (exit {p.returncode}): {msg}", ""
         if r.get("result") == "PASS":
             return "PASS", None, ""
@@ -365,9 +312,9 @@ class Runner:
                         repro = f.read()
                     entry["minimized"] = True
                 else:
-                    err = p.stderr.decode("utf-8", "replace").strip().splitlines()
+                    err = last_error(p)
                     entry["minimize_note"] = (f"mmrig-min exited {p.returncode}"
-                                              + (f": {_scrub(err[-1])}" if err else ""))
+                                              + (f": {_scrub(err)}" if err else ""))
             except subprocess.TimeoutExpired:
                 entry["minimize_note"] = "mmrig-min did not finish"
             except OSError as e:
@@ -432,7 +379,7 @@ class Store:
         fcntl.flock(self.lock_fd, fcntl.LOCK_EX)
         self.index = {"version": INDEX_VERSION, "artifacts": {}, "signatures": {},
                       "errors": {}}
-        p = os.path.join(path, "index.json")
+        p = os.path.join(path, reports.INDEX)
         if os.path.exists(p):
             try:
                 with open(p, encoding="utf-8") as f:
@@ -446,19 +393,7 @@ class Store:
 
     def write(self, rel, content):
         """Writes only what changed, atomically."""
-        p = os.path.join(self.path, rel)
-        data = content.encode("utf-8", "surrogateescape") if isinstance(content, str) else content
-        try:
-            with open(p, "rb") as f:
-                if f.read() == data:
-                    return
-        except OSError:
-            pass
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        tmp = os.path.join(os.path.dirname(p), ".tmp-" + os.path.basename(p))
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, p)
+        write_if_changed(os.path.join(self.path, rel), content)
 
     def groups(self):
         """signature -> its artifacts' shas, sorted by first path."""
@@ -492,29 +427,25 @@ class Store:
         for sig, shas in groups.items():
             s = self.index["signatures"][sig]
             info = self.group_info(sig, shas)
-            self.write(os.path.join(s["slug"], "report.json"),
-                       dump_json(report_json(sig, s, info, shas, self.index["artifacts"])))
-            self.write(os.path.join(s["slug"], "report.md"),
+            self.write(os.path.join(s["slug"], reports.REPORT_JSON),
+                       reports.store_json(report_json(sig, s, info, shas, self.index["artifacts"])))
+            self.write(os.path.join(s["slug"], reports.REPORT_MD),
                        report_md(sig, s, info, shas, self.index["artifacts"]))
-            rows.append({"signature": sig, "kind": s["kind"], "slug": s["slug"],
-                         "allocator": sig_allocator(sig, s),
-                         "count": info["count"], "reproducibility": info["reproducibility"],
-                         "flaky": info["flaky"], "aliases": [x["signature"] for x in info["aliases"]],
-                         "signed_by": info["signed_by"], "ops_before": s["ops_before"],
-                         "ops_after": s["ops_after"], "minimized": s["minimized"]})
-        rows.sort(key=lambda r: (-r["count"], r["signature"]))
+            rows.append(reports.signature_row(
+                signature=sig, kind=s["kind"], slug=s["slug"], allocator=sig_allocator(sig, s),
+                count=info["count"], reproducibility=info["reproducibility"], flaky=info["flaky"],
+                aliases=[x["signature"] for x in info["aliases"]], signed_by=info["signed_by"],
+                ops_before=s["ops_before"], ops_after=s["ops_after"], minimized=s["minimized"]))
         arts = self.index["artifacts"]
         nonrep = sorted(({"sha256": sha_of(key), "allocator": a.get("allocator", allocator.DEFAULT),
                           "paths": a["paths"], "results": a["results"]}
                          for key, a in arts.items() if a["status"] == "not-reproducible"),
                         key=lambda r: (r["paths"][0], r["sha256"]))
         errors = [{"path": p, "error": e["error"]} for p, e in sorted(self.index["errors"].items())]
-        summary = {"signatures": rows, "not_reproducible": nonrep, "errors": errors,
-                   "totals": {"artifacts": len(arts), "signatures": len(rows),
-                              "not_reproducible": len(nonrep), "errors": len(errors)}}
-        self.write("summary.json", dump_json(summary))
-        self.write("summary.md", summary_md(summary))
-        self.write("index.json", dump_json(self.index))
+        summary = reports.summary_doc(rows, nonrep, errors, len(arts))
+        self.write(reports.SUMMARY, reports.store_json(summary))
+        self.write(reports.SUMMARY_MD, summary_md(summary))
+        self.write(reports.INDEX, reports.store_json(self.index))
 
 
 def judged_results(art):
@@ -555,7 +486,7 @@ def report_json(sig, s, info, shas, arts):
                        "reproducibility": arts[x]["reproducibility"]} for x in shas],
         "first_reproducer": {"path": s["first_path"], "sha256": sha_of(s["first_sha256"]),
                              "copy": s["original"]},
-        "reproducer": "reproducer.mmr", "minimized": s["minimized"],
+        "reproducer": reports.REPRODUCER, "minimized": s["minimized"],
         "minimize_note": s["minimize_note"],
         "ops_before": s["ops_before"], "ops_after": s["ops_after"],
         "replays_as": s["replays_as"], "replay_report": s["replay_report"],
@@ -691,12 +622,10 @@ def campaign_target(d):
     allocators."""
     doc = {}
     for name in ("summary.json", "campaign.json"):
-        try:
-            with open(os.path.join(d, name), encoding="utf-8") as f:
-                doc = json.load(f)
+        doc = read_json(os.path.join(d, name))
+        if doc is not None:
             break
-        except (OSError, ValueError):
-            continue
+    doc = doc if isinstance(doc, dict) else {}
     opts = doc.get("options") if isinstance(doc.get("options"), dict) else {}
     alloc = doc.get("allocator") or opts.get("allocator") or allocator.DEFAULT
     adapters = doc.get("adapters") or opts.get("adapters") or []
@@ -790,129 +719,158 @@ def main(argv=None):
     except Usage as e:
         print(f"triage: {e}", file=sys.stderr)
         return 2
-    idx = store.index
-    arts, sigs = idx["artifacts"], idx["signatures"]
     work = os.path.join(a.store, ".work")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     runner = Runner(a, work)
     try:
-        return run(a, store, runner, arts, sigs, idx)
+        return Triage(a, store, runner).run()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run(a, store, runner, arts, sigs, idx):
-    paths = collect(a.paths)
-    errors = {}          # path -> message, this run
-    seen = {}            # sha -> [paths] this run, in sorted order
-    data_of, form_of = {}, {}
-    for p in paths:
-        data, err = read_input(p)
-        if err:
-            errors[p] = {"error": f"{p}: {err}", "sha256": None}
-            continue
-        sha = art_key(hashlib.sha256(data).hexdigest(), a.allocator)
-        if sha not in seen:
-            seen[sha] = []
-            data_of[sha] = data
-            form_of[sha] = "text" if p.endswith(".mmr") else "binary"
-        seen[sha].append(p)
+class Triage:
+    """One run over the inputs: read them, replay the artifacts the index
+    does not know, record the outcomes, reproduce (minimize) each new
+    signature, render the store, and say what the inputs came to."""
 
-    fresh = [s for s in seen if s not in arts]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
-        done = dict(zip(fresh, pool.map(
-            lambda s: runner.triage(s, data_of[s], form_of[s]), fresh)))
+    def __init__(self, a, store, runner):
+        self.a, self.store, self.runner = a, store, runner
+        self.idx = store.index
+        self.arts, self.sigs = self.idx["artifacts"], self.idx["signatures"]
+        self.errors = {}   # path -> message, this run
+        self.seen = {}     # sha -> [paths] this run, in sorted order
+        self.data_of, self.form_of = {}, {}
+        self.fresh = []    # shas the index did not know
+        self.firsts = {}   # new signature -> the sha that reproduces it
 
-    for sha, ps in seen.items():
-        if sha in arts:
-            a_ = arts[sha]
-            a_["paths"] = sorted(set(a_["paths"]) | set(ps))
+    def run(self):
+        self.read_inputs()
+        self.record(self.replay_fresh())
+        self.add_signatures()
+        self.idx["errors"].update(self.errors)
+        self.store.render()
+        return self.tell()
+
+    def read_inputs(self):
+        for p in collect(self.a.paths):
+            data, err = read_input(p)
+            if err:
+                self.errors[p] = {"error": f"{p}: {err}", "sha256": None}
+                continue
+            sha = art_key(hashlib.sha256(data).hexdigest(), self.a.allocator)
+            if sha not in self.seen:
+                self.seen[sha] = []
+                self.data_of[sha] = data
+                self.form_of[sha] = "text" if p.endswith(".mmr") else "binary"
+            self.seen[sha].append(p)
+        self.fresh = [s for s in self.seen if s not in self.arts]
+
+    def replay_fresh(self):
+        """sha -> the runner's outcome, for every artifact new to the index."""
+        with concurrent.futures.ThreadPoolExecutor(max_workers=self.a.jobs) as pool:
+            return dict(zip(self.fresh, pool.map(
+                lambda s: self.runner.triage(s, self.data_of[s], self.form_of[s]), self.fresh)))
+
+    def record(self, done):
+        """Index entries for the new artifacts, more paths for known ones,
+        and this run's errors."""
+        for sha, ps in self.seen.items():
+            if sha in self.arts:
+                known = self.arts[sha]
+                known["paths"] = sorted(set(known["paths"]) | set(ps))
+            elif "error" in done[sha]:
+                self.record_error(sha, ps, done[sha])
+                continue
+            else:
+                self.arts[sha] = self.entry(sha, ps, done[sha])
             for p in ps:
-                idx["errors"].pop(p, None)
-            continue
-        r = done[sha]
-        if "error" in r:
-            for p in ps:
-                msg = r["error"]
-                if msg.startswith(r["name"] + ":"):
-                    msg = p + msg[len(r["name"]):]   # file:line:col: error: ...
-                else:
-                    msg = f"{p}: {msg}"
-                errors[p] = {"error": msg, "sha256": sha_of(sha)}
-            continue
+                self.idx["errors"].pop(p, None)
+
+    def record_error(self, sha, ps, r):
+        for p in ps:
+            msg = r["error"]
+            if msg.startswith(r["name"] + ":"):
+                msg = p + msg[len(r["name"]):]   # file:line:col: error: ...
+            else:
+                msg = f"{p}: {msg}"
+            self.errors[p] = {"error": msg, "sha256": sha_of(sha)}
+
+    def entry(self, sha, ps, r):
+        """The index entry of a new artifact from its replays."""
         (status, sig, flaky, others, signed_by, judged), aliases = canonical(
             r["results"], r["builds"])
         hits = judged.count(f"FAIL {sig}") if sig else 0
-        arts[sha] = {"first_path": ps[0], "paths": sorted(ps), "form": form_of[sha],
-                     **({} if a.allocator == allocator.DEFAULT else {"allocator": a.allocator}),
-                     "status": status, "signature": sig, "results": r["results"],
-                     **({"builds": r["builds"]} if r["builds"] else {}),
-                     **({"aliases": aliases} if aliases else {}),
-                     **({"signed_by": signed_by} if signed_by else {}),
-                     "reproducibility": f"{hits}/{len(judged)}",
-                     "flaky": flaky, "others": others}
-        for p in ps:
-            idx["errors"].pop(p, None)
+        alloc = self.a.allocator
+        return {"first_path": ps[0], "paths": sorted(ps), "form": self.form_of[sha],
+                **({} if alloc == allocator.DEFAULT else {"allocator": alloc}),
+                "status": status, "signature": sig, "results": r["results"],
+                **({"builds": r["builds"]} if r["builds"] else {}),
+                **({"aliases": aliases} if aliases else {}),
+                **({"signed_by": signed_by} if signed_by else {}),
+                "reproducibility": f"{hits}/{len(judged)}",
+                "flaky": flaky, "others": others}
 
-    # New signatures: the first artifact in sorted path order reproduces it.
-    firsts = {}
-    for sha in sorted((s for s in fresh if s in arts and arts[s]["status"] == "failed"),
-                      key=lambda s: arts[s]["first_path"]):
-        sig = arts[sha]["signature"]
-        if sig not in sigs and sig not in firsts:
-            firsts[sig] = sha
-    taken = {s["slug"] for s in sigs.values()}
+    def add_signatures(self):
+        """New signatures: the first artifact in sorted path order
+        reproduces each, minimized in parallel; their store entries."""
+        arts, sigs = self.arts, self.sigs
+        for sha in sorted((s for s in self.fresh if s in arts and arts[s]["status"] == "failed"),
+                          key=lambda s: arts[s]["first_path"]):
+            sig = arts[sha]["signature"]
+            if sig not in sigs and sig not in self.firsts:
+                self.firsts[sig] = sha
+        order = sorted(self.firsts)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=self.a.jobs) as pool:
+            made = dict(zip(order, pool.map(self.reproduce, order)))
+        taken = {s["slug"] for s in sigs.values()}
+        for sig in order:
+            sha = self.firsts[sig]
+            slug = slug_of(sig)
+            while slug in taken:  # a hash prefix collision: practically never
+                slug += "x"
+            taken.add(slug)
+            original = "original.mmr" if self.form_of[sha] == "text" else "original.bin"
+            sigs[sig] = {"slug": slug, "kind": kind_of(sig), "allocator": self.a.allocator,
+                         "first_sha256": sha_of(sha),
+                         "first_path": arts[sha]["first_path"], "original": original,
+                         **made[sig]}
+            self.store.write(os.path.join(slug, original), self.data_of[sha])
+            self.store.write(os.path.join(slug, reports.REPRODUCER), made[sig]["reproducer"])
 
-    def make(sig):
-        sha = firsts[sig]
-        return runner.reproduce(sha, data_of[sha], form_of[sha], sig,
-                                arts[sha]["first_path"], not a.no_minimize,
-                                arts[sha].get("signed_by"))
-    order = sorted(firsts)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
-        made = dict(zip(order, pool.map(make, order)))
-    for sig in order:
-        sha = firsts[sig]
-        slug = slug_of(sig)
-        while slug in taken:  # a hash prefix collision: practically never
-            slug += "x"
-        taken.add(slug)
-        original = "original.mmr" if form_of[sha] == "text" else "original.bin"
-        sigs[sig] = {"slug": slug, "kind": kind_of(sig), "allocator": a.allocator,
-                     "first_sha256": sha_of(sha),
-                     "first_path": arts[sha]["first_path"], "original": original,
-                     **made[sig]}
-        store.write(os.path.join(slug, original), data_of[sha])
-        store.write(os.path.join(slug, "reproducer.mmr"), made[sig]["reproducer"])
-    idx["errors"].update(errors)
-    store.render()
+    def reproduce(self, sig):
+        sha = self.firsts[sig]
+        return self.runner.reproduce(sha, self.data_of[sha], self.form_of[sha], sig,
+                                     self.arts[sha]["first_path"], not self.a.no_minimize,
+                                     self.arts[sha].get("signed_by"))
 
-    # stdout: what this run's inputs came to.
-    groups = store.groups()
-    touched = sorted({arts[s]["signature"] for s in seen
-                      if s in arts and arts[s]["status"] == "failed"},
-                     key=lambda g: (-len(groups[g]), g))
-    for sig in touched:
-        s = sigs[sig]
-        info = store.group_info(sig, groups[sig])
-        print(f"{'NEW  ' if sig in firsts else 'known'}  {info['count']:3d}  "
-              f"{info['reproducibility']:>6}{' flaky' if info['flaky'] else ''}  "
-              f"{s['ops_before']} -> {s['ops_after']} ops  {sig}  [{s['slug']}]"
-              + (f"  alias: {alias_text(info)}" if info["aliases"] else "")
-              + (f"  (only in {', '.join(info['signed_by'])})" if info["signed_by"] else ""))
-    for sha in seen:
-        if sha in arts and arts[sha]["status"] == "not-reproducible":
-            print(f"not reproducible  {seen[sha][0]}  ({arts[sha]['reproducibility']} failed)")
-    for p in sorted(errors):
-        print(f"triage: {errors[p]['error']}", file=sys.stderr)
-    n_art = len([s for s in seen if s in arts])
-    print(f"triage: {n_art} artifacts, {len(touched)} signatures ({len(firsts)} new), "
-          f"{len(errors)} errors" + ("" if a.allocator == allocator.DEFAULT
-                                     else f" (allocator {a.allocator})"))
-    if errors:
-        return 2
-    return 1 if firsts else 0
+    def tell(self):
+        """stdout: what this run's inputs came to; the exit status."""
+        arts, sigs, seen, errors = self.arts, self.sigs, self.seen, self.errors
+        groups = self.store.groups()
+        touched = sorted({arts[s]["signature"] for s in seen
+                          if s in arts and arts[s]["status"] == "failed"},
+                         key=lambda g: (-len(groups[g]), g))
+        for sig in touched:
+            s = sigs[sig]
+            info = self.store.group_info(sig, groups[sig])
+            print(f"{'NEW  ' if sig in self.firsts else 'known'}  {info['count']:3d}  "
+                  f"{info['reproducibility']:>6}{' flaky' if info['flaky'] else ''}  "
+                  f"{s['ops_before']} -> {s['ops_after']} ops  {sig}  [{s['slug']}]"
+                  + (f"  alias: {alias_text(info)}" if info["aliases"] else "")
+                  + (f"  (only in {', '.join(info['signed_by'])})" if info["signed_by"] else ""))
+        for sha in seen:
+            if sha in arts and arts[sha]["status"] == "not-reproducible":
+                print(f"not reproducible  {seen[sha][0]}  ({arts[sha]['reproducibility']} failed)")
+        for p in sorted(errors):
+            print(f"triage: {errors[p]['error']}", file=sys.stderr)
+        n_art = len([s for s in seen if s in arts])
+        print(f"triage: {n_art} artifacts, {len(touched)} signatures ({len(self.firsts)} new), "
+              f"{len(errors)} errors" + ("" if self.a.allocator == allocator.DEFAULT
+                                         else f" (allocator {self.a.allocator})"))
+        if errors:
+            return 2
+        return 1 if self.firsts else 0
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ static void usage(FILE *out)
 		"  --list-checks[=plugged|=families]  every check (or those judged on\n"
 		"                     plugged allocators, or the oracles with their\n"
 		"                     checks) as the rows of a Markdown table\n"
+		"  --list-ops         every op: its text form with its fields 0, and\n"
+		"                     which kinds of allocator run it (a Markdown table)\n"
 		"  --geometry G       run every program on geometry G (\"pages=N [align=A]\n"
 		"                     [hole=START+LEN]...\", docs/op-language.md), not its own\n"
 		"  --arena-mb N       run every program on an N MiB arena laid out as before\n"
@@ -222,6 +224,59 @@ static void list_checks(bool plugged_only)
 			printf("| `%s` | %s |\n", c[i].name, c[i].meaning);
 }
 
+/* Which byte allocators run an op: every one, or only those with one of
+ * the optional functions. Never called: allocator_op_set asks only which
+ * functions are there. */
+static const char *byte_support(unsigned int kind)
+{
+	static const struct mmrig_byte_allocator base = { .malloc = malloc, .free = free };
+	static const struct mmrig_byte_allocator with_calloc = { .malloc = malloc, .free = free,
+								 .calloc = calloc };
+	static const struct mmrig_byte_allocator with_realloc = { .malloc = malloc, .free = free,
+								  .realloc = realloc };
+	static const struct mmrig_byte_allocator with_aligned = { .malloc = malloc, .free = free,
+								  .aligned_alloc = aligned_alloc };
+	static const struct { const struct mmrig_byte_allocator *b; const char *says; } kinds[] = {
+		{ &base, "yes" },
+		{ &with_calloc, "with `calloc`" },
+		{ &with_realloc, "with `realloc`" },
+		{ &with_aligned, "with `aligned_alloc`" },
+	};
+	struct op_set ops;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct allocator a = { .name = "list-ops", .kind = ALLOC_BYTE, .byte = kinds[i].b };
+
+		allocator_op_set(&a, &ops);
+		if (op_set_has(&ops, kind))
+			return kinds[i].says;
+	}
+	return "no";
+}
+
+/* docs/op-language.md's op table: the op language's own table, read
+ * through its printer, and the op sets the executor gives each kind. */
+static void list_ops(void)
+{
+	struct allocator kernel = { .name = "list-ops", .kind = ALLOC_KERNEL };
+	struct allocator page = { .name = "list-ops", .kind = ALLOC_PAGE };
+	struct op_set kernel_ops, page_ops;
+
+	allocator_op_set(&kernel, &kernel_ops);
+	allocator_op_set(&page, &page_ops);
+	printf("| op | text form (fields 0, made canonical) | kernel | page allocators | byte allocators |\n"
+	       "|---|---|---|---|---|\n");
+	for (unsigned int k = 0; k < NR_OPS; k++) {
+		struct op o = { .kind = (uint8_t)k };
+		char line[160];
+
+		op_format(&o, line, sizeof(line));
+		printf("| `%s` | `%s` | %s | %s | %s |\n", op_name(k), line,
+		       op_set_has(&kernel_ops, k) ? "yes" : "no",
+		       op_set_has(&page_ops, k) ? "yes" : "no", byte_support(k));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -231,6 +286,7 @@ int main(int argc, char **argv)
 		{ "allocator", required_argument, NULL, 'a' },
 		{ "list-allocators", no_argument, NULL, 'l' },
 		{ "list-checks", optional_argument, NULL, 'c' },
+		{ "list-ops", no_argument, NULL, 'o' },
 		{ "arena-mb", required_argument, NULL, 'm' },
 		{ "geometry", required_argument, NULL, 'g' },
 		{ "timeout", required_argument, NULL, 'T' },
@@ -275,6 +331,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			list_checks(optarg != NULL);
+			return 0;
+		case 'o':
+			list_ops();
 			return 0;
 		case 'm':
 			opts.arena_mb = strtoul(optarg, &end, 10);

@@ -11,7 +11,7 @@
  * report's op context still says where this run hit it. Nothing in it is
  * an address, a line or a file name, so the same bug keeps its signature
  * across rebuilds and between the hosted and in-kernel replay
- * (kernel/arch/riscv/replay/crash.c prints the same). */
+ * (harness/targets/riscv-replay/crash.c prints the same). */
 #include <execinfo.h>
 #include <link.h>
 #include <signal.h>

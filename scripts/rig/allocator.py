@@ -18,7 +18,8 @@ import os
 import re
 import subprocess
 
-from rig import common
+from rig import common, fs
+from rig.procs import last_error
 
 DEFAULT = "kbuddy"
 ENV = "MMRIG_ALLOCATOR"
@@ -103,7 +104,7 @@ def convert_seeds(conv, allocator, dest, src=None):
     src = src or os.path.join(common.ROOT, "corpus", "seeds")
     os.makedirs(dest, exist_ok=True)
     converted, skipped = [], []
-    for f in common.files_in(src):
+    for f in fs.files_in(src):
         if not f.endswith(".mmr"):
             continue
         stem = os.path.basename(f)[:-len(".mmr")]
@@ -117,7 +118,7 @@ def convert_seeds(conv, allocator, dest, src=None):
             os.replace(tmp, out)
             converted.append(f)
         else:
-            msg = (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1]
+            msg = last_error(p, f"exit {p.returncode}")
             common.die(f"mmrig-conv --to-bin --allocator {allocator} {f}: {msg}")
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -130,6 +131,6 @@ def write_dict(conv, allocator, path):
     p = subprocess.run([conv, "--dict", "--allocator", allocator, path],
                        capture_output=True, text=True, errors="replace")
     if p.returncode != 0 or not os.path.exists(path):
-        msg = (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1]
+        msg = last_error(p, f"exit {p.returncode}")
         common.die(f"mmrig-conv --dict --allocator {allocator}: {msg}")
     return path

@@ -1,5 +1,6 @@
-"""What every mmrig subcommand written in Python shares: where the tree and
-its builds are, building a preset, and the tools' paths inside a build.
+"""Where the tree and its builds are, building a preset, the tools' paths
+inside a build, and how a subcommand fails on bad usage (the package's map:
+rig/__init__.py).
 
 The build tree of a preset depends on the adapter set (--adapter DIR,
 out-of-tree allocator adapters compiled in through the CMake cache variable
@@ -12,6 +13,10 @@ import hashlib
 import os
 import subprocess
 import sys
+
+# Importable from here too: rig/mutants.py (engineer D's branch) takes it
+# from rig.common; the one definition is rig/fs.py's.
+from rig.fs import atomic_write  # noqa: F401
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # MMRIG_BUILD moves every preset's tree elsewhere (tests and parallel
@@ -111,51 +116,17 @@ def parse_duration(text):
     return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
 
 
-def atomic_write(path, text):
-    """Writes text to path through a temporary file and a rename, so a
-    reader (or an interrupted run) never sees half a file."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+def positive(kind, rule="must be positive"):
+    """argparse type: a number of kind (int, float) above 0; rule is the
+    error's wording."""
+    import argparse
 
-
-def files_in(d):
-    """Regular files directly in d (no dot files), sorted by name; none
-    when d cannot be listed."""
-    try:
-        names = sorted(os.listdir(d))
-    except OSError:
-        return []
-    return [os.path.join(d, n) for n in names
-            if not n.startswith(".") and os.path.isfile(os.path.join(d, n))]
-
-
-# What a replay needs so its signatures name functions (scripts/mmrig
-# exports the same): a symbolizer, and ASan and UBSan stopping at the
-# first report.
-REPLAY_SANITIZER_ENV = {
-    "ASAN_SYMBOLIZER_PATH": "/usr/bin/llvm-symbolizer",
-    "ASAN_OPTIONS": "abort_on_error=1:symbolize=1:detect_leaks=0",
-    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
-}
-
-
-def replay_env():
-    """This process's environment with the replay defaults where unset."""
-    env = dict(os.environ)
-    for k, v in REPLAY_SANITIZER_ENV.items():
-        env.setdefault(k, v)
-    return env
-
-
-def lock_dir(d, what):
-    """Holds d/.lock for as long as the returned file is open; a second
-    `what` on the same directory is refused (exit 2)."""
-    import fcntl
-    lock = open(os.path.join(d, ".lock"), "w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        die(f"another {what} is running in {d}")
-    return lock
+    def parse(text):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+        if v <= 0:
+            raise argparse.ArgumentTypeError(rule)
+        return v
+    return parse

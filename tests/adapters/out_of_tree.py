@@ -18,17 +18,22 @@
    names, allocators renamed *-v2) is built into the same tools, and keeps
    passing what the planted first copy fails.
 
---no-plant runs everything but the edit in step 5: the test must then fail
-(it shows the test can fail). Exit 0 on success, 1 on a failed expectation.
+--no-plant runs everything but the edits of steps 5 and 6: the test must
+then fail (it shows the test can fail). Exit 0 on success, 1 on a failed
+expectation. The temporary directory is kept when the test fails, or with
+--keep.
 """
-import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
+from rigtest import args as A, signature  # noqa: E402
 
 # The plant: one more split than asked, so the block handed out has its
 # upper half listed free as well.
@@ -49,36 +54,18 @@ CRASH_PROGRAM = "o0 = kmalloc 777\n"
 WANT_CRASH = re.compile(r"^asan\.[a-z-]+ in tb_malloc \[template-byte\]$")
 
 
-
-def plant(src, old, new, what, dry):
-    """Rewrites the one line a plant changes in the user's copy (checked
-    to be there exactly once even when dry)."""
-    with open(src) as f:
-        text = f.read()
-    if text.count(old) != 1:
-        fail(f"the line to plant {what} in is not in {os.path.basename(src)} exactly once")
-    if not dry:
-        with open(src, "w") as f:
-            f.write(text.replace(old, new))
-
-def fail(msg, out=""):
-    if out:
-        print(out)
-    print(f"FAIL: {msg}")
-    sys.exit(1)
+def options(ap):
+    ap.add_argument("--repo", required=True)
+    ap.add_argument("--compiler", default="clang-14")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--no-plant", action="store_true",
+                    help="skip the planted bug: the test must then fail")
 
 
 def run(cmd, **kw):
     print("+ " + " ".join(cmd), flush=True)
-    return subprocess.run(cmd, capture_output=True, text=True, **kw)
-
-
-def build(build_dir, jobs, targets):
-    t0 = time.monotonic()
-    p = run(["cmake", "--build", build_dir, "-j", str(jobs), "--target", *targets])
-    if p.returncode:
-        fail("build failed", p.stdout[-6000:] + p.stderr[-6000:])
-    return time.monotonic() - t0
+    return rigtest.run(cmd, timeout=None, **kw)
 
 
 def verdicts(out):
@@ -91,140 +78,109 @@ def verdicts(out):
     return got
 
 
-def signature(out):
-    for line in out.splitlines():
-        line = line.strip()
-        if line.startswith("SIGNATURE: "):
-            return line[len("SIGNATURE: "):]
-    return None
+class OutOfTree(rigtest.TestCase):
+    def plant(self, src, old, new, what):
+        """Rewrites the one line a plant changes in the user's copy (checked
+        to be there exactly once even with --no-plant)."""
+        text = rigtest.read(src)
+        self.assertEqual(text.count(old), 1,
+                         f"the line to plant {what} in is not in {os.path.basename(src)} exactly once")
+        if not A.no_plant:
+            rigtest.write(src, text.replace(old, new))
 
+    def build(self, build_dir, targets):
+        t0 = time.monotonic()
+        p = run(["cmake", "--build", build_dir, "-j", str(A.jobs), "--target", *targets])
+        self.assertExit(p, 0, "build")
+        return time.monotonic() - t0
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--repo", required=True)
-    ap.add_argument("--compiler", default="clang-14")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    ap.add_argument("--no-plant", action="store_true",
-                    help="skip the planted bug: the test must then fail")
-    a = ap.parse_args()
+    def replay(self, *argv):
+        p = run([self.replay_tool, *argv])
+        return p, rigtest.output(p)
 
-    repo = os.path.realpath(a.repo)
-    tmp = os.path.realpath(tempfile.mkdtemp(prefix="mmrig-adapters-"))
-    if (tmp + "/").startswith(repo + "/"):
-        fail(f"temporary directory {tmp} is inside the repository")
-    try:
-        check(a, repo, tmp)
-    finally:
-        if a.keep:
+    def test_walk_through(self):
+        repo = os.path.realpath(A.repo)
+        tmp = os.path.realpath(tempfile.mkdtemp(prefix="mmrig-adapters-") if A.keep else self.workdir())
+        if A.keep:
             print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        self.assertFalse((tmp + "/").startswith(repo + "/"), f"temporary directory {tmp} is inside the repository")
+        mine = os.path.join(tmp, "myalloc")
+        bdir = os.path.join(tmp, "build")
+        shutil.copytree(os.path.join(repo, "allocators", "template"), mine)
+        # A second version of the same allocators in a directory of its own:
+        # the same function and global names, only the allocator names differ.
+        # The build must keep the two apart (the bugs planted below go into
+        # the first only, and the second must still pass).
+        v2 = os.path.join(tmp, "myalloc-v2")
+        shutil.copytree(mine, v2)
+        for name in os.listdir(v2):
+            path = os.path.join(v2, name)
+            text = rigtest.read(path)
+            text = text.replace('"template-page"', '"template-page-v2"')
+            rigtest.write(path, text.replace('"template-byte"', '"template-byte-v2"'))
 
+        t0 = time.monotonic()
+        p = run(["cmake", "-S", repo, "-B", bdir, f"-DCMAKE_C_COMPILER={A.compiler}",
+                 "-DMMRIG_SANITIZE=ON", "-DCMAKE_C_FLAGS=-O1", f"-DMMRIG_ADAPTERS={mine};{v2}"])
+        self.assertExit(p, 0, "configure")
+        configured = time.monotonic() - t0
+        built = self.build(bdir, ["mmrig-replay", "mmrig-conv"])
+        print(f"figures: configure {configured:.1f} s, build {built:.1f} s (-j{A.jobs})")
+        self.replay_tool = os.path.join(bdir, "harness", "engines", "mmrig-replay")
+        conv = os.path.join(bdir, "harness", "tools", "mmrig-conv")
 
-def check(a, repo, tmp):
-    mine = os.path.join(tmp, "myalloc")
-    bdir = os.path.join(tmp, "build")
-    shutil.copytree(os.path.join(repo, "allocators", "template"), mine)
-    # A second version of the same allocators in a directory of its own:
-    # the same function and global names, only the allocator names differ.
-    # The build must keep the two apart (the bugs planted below go into
-    # the first only, and the second must still pass).
-    v2 = os.path.join(tmp, "myalloc-v2")
-    shutil.copytree(mine, v2)
-    for name in os.listdir(v2):
-        path = os.path.join(v2, name)
-        with open(path) as f:
-            text = f.read()
-        text = text.replace('"template-page"', '"template-page-v2"')
-        text = text.replace('"template-byte"', '"template-byte-v2"')
-        with open(path, "w") as f:
-            f.write(text)
+        p, out = self.replay("--list-allocators")
+        print(p.stdout)
+        grains = {f[0]: f[1] for f in (line.split() for line in p.stdout.splitlines()) if len(f) >= 2}
+        for v in ("", "-v2"):
+            self.assertEqual((grains.get("template-page" + v), grains.get("template-byte" + v)), ("page", "byte"),
+                             f"--list-allocators: template-page{v} (page), template-byte{v} (byte)")
 
-    t0 = time.monotonic()
-    p = run(["cmake", "-S", repo, "-B", bdir, f"-DCMAKE_C_COMPILER={a.compiler}",
-             "-DMMRIG_SANITIZE=ON", "-DCMAKE_C_FLAGS=-O1", f"-DMMRIG_ADAPTERS={mine};{v2}"])
-    if p.returncode:
-        fail("configure failed", p.stdout[-6000:] + p.stderr[-6000:])
-    configured = time.monotonic() - t0
-    built = build(bdir, a.jobs, ["mmrig-replay", "mmrig-conv"])
-    print(f"figures: configure {configured:.1f} s, build {built:.1f} s (-j{a.jobs})")
-    replay = os.path.join(bdir, "harness", "engines", "mmrig-replay")
-    conv = os.path.join(bdir, "harness", "tools", "mmrig-conv")
+        seeds = os.path.join(repo, "corpus", "seeds")
+        nseeds = len([n for n in os.listdir(seeds) if not n.startswith(".")])
+        for name in ("template-page", "template-byte"):
+            p, out = self.replay("--allocator", name, seeds)
+            v = verdicts(out)
+            print(f"figures: {name}: {len(v['PASS'])} PASS, {len(v['N/A'])} N/A, "
+                  f"{len(v['FAIL'])} FAIL of {nseeds} seeds (exit {p.returncode})")
+            self.assertExit(p, 0, f"seeds with {name}")
+            self.assertEqual(v["FAIL"], [], f"seeds with {name}: failures")
+            self.assertTrue(v["PASS"], f"seeds with {name}: none passes")
+            self.assertEqual(len(v["PASS"]) + len(v["N/A"]), nseeds, f"seeds with {name}: PASS or N/A each")
 
-    p = run([replay, "--list-allocators"])
-    print(p.stdout)
-    grains = {}
-    for line in p.stdout.splitlines():
-        f = line.split()
-        if len(f) >= 2:
-            grains[f[0]] = f[1]
-    for v in ("", "-v2"):
-        if grains.get("template-page" + v) != "page" or grains.get("template-byte" + v) != "byte":
-            fail(f"--list-allocators lacks template-page{v} (page) or template-byte{v} (byte)",
-                 p.stdout)
+        # A byte seed encoded for the byte template's op set replays the same.
+        binp = os.path.join(tmp, "krealloc.bin")
+        p = run([conv, "--allocator", "template-byte", "--to-bin", os.path.join(seeds, "10-krealloc.mmr"), binp])
+        self.assertExit(p, 0, "mmrig-conv --allocator template-byte --to-bin")
+        p, out = self.replay("--allocator", "template-byte", binp)
+        self.assertExit(p, 0, "the converted seed")
+        self.assertIn("PASS", out, "the converted seed does not pass")
 
-    seeds = os.path.join(repo, "corpus", "seeds")
-    nseeds = len([n for n in os.listdir(seeds) if not n.startswith(".")])
-    for name in ("template-page", "template-byte"):
-        p = run([replay, "--allocator", name, seeds])
-        v = verdicts(p.stdout + p.stderr)
-        print(f"figures: {name}: {len(v['PASS'])} PASS, {len(v['N/A'])} N/A, "
-              f"{len(v['FAIL'])} FAIL of {nseeds} seeds (exit {p.returncode})")
-        if p.returncode != 0 or v["FAIL"] or not v["PASS"] or \
-                len(v["PASS"]) + len(v["N/A"]) != nseeds:
-            fail(f"seeds with {name}: want exit 0, some PASS, the rest N/A",
-                 p.stdout + p.stderr)
+        prog = rigtest.write(os.path.join(tmp, "two-orders.mmr"), PROGRAM)
+        p, out = self.replay("--allocator", "template-page", prog)
+        self.assertExit(p, 0, "the program against the unmodified template")
 
-    # A byte seed encoded for the byte template's op set replays the same.
-    binp = os.path.join(tmp, "krealloc.bin")
-    p = run([conv, "--allocator", "template-byte", "--to-bin",
-             os.path.join(seeds, "10-krealloc.mmr"), binp])
-    if p.returncode:
-        fail("mmrig-conv --allocator template-byte --to-bin failed", p.stdout + p.stderr)
-    p = run([replay, "--allocator", "template-byte", binp])
-    if p.returncode or "PASS" not in p.stdout + p.stderr:
-        fail("the converted seed does not pass", p.stdout + p.stderr)
+        self.plant(os.path.join(mine, "page_template.c"), PLANT_FROM, PLANT_TO, "the bug")
+        print(f"figures: rebuild after the edit {self.build(bdir, ['mmrig-replay']):.1f} s")
+        p, out = self.replay("--allocator", "template-page", prog)
+        print(out)
+        self.assertExit(p, 1, "the planted bug caught")
+        self.assertEqual(signature(out), WANT_SIGNATURE, "the planted bug's signature")
+        print(f"caught: {signature(out)}")
+        p, out = self.replay("--allocator", "template-page-v2", prog)
+        self.assertExit(p, 0, "the bug planted in one version shows in the other")
 
-    prog = os.path.join(tmp, "two-orders.mmr")
-    with open(prog, "w") as f:
-        f.write(PROGRAM)
-    p = run([replay, "--allocator", "template-page", prog])
-    if p.returncode:
-        fail("the program fails against the unmodified template", p.stdout + p.stderr)
-
-    plant(os.path.join(mine, "page_template.c"), PLANT_FROM, PLANT_TO, "the bug", a.no_plant)
-    rebuilt = build(bdir, a.jobs, ["mmrig-replay"])
-    print(f"figures: rebuild after the edit {rebuilt:.1f} s")
-    p = run([replay, "--allocator", "template-page", prog])
-    out = p.stdout + p.stderr
-    print(out)
-    if p.returncode != 1:
-        fail(f"planted bug not caught (exit {p.returncode}, want 1)")
-    sig = signature(out)
-    if sig != WANT_SIGNATURE:
-        fail(f"signature {sig!r}, want {WANT_SIGNATURE!r}")
-    print(f"caught: {sig}")
-    p = run([replay, "--allocator", "template-page-v2", prog])
-    if p.returncode:
-        fail("the bug planted in one version shows in the other", p.stdout + p.stderr)
-
-    plant(os.path.join(mine, "byte_template.c"), CRASH_FROM, CRASH_TO, "the crash", a.no_plant)
-    build(bdir, a.jobs, ["mmrig-replay"])
-    prog = os.path.join(tmp, "crash.mmr")
-    with open(prog, "w") as f:
-        f.write(CRASH_PROGRAM)
-    p = run([replay, "--allocator", "template-byte", prog])
-    out = p.stdout + p.stderr
-    sig = signature(out)
-    if p.returncode != 1 or not sig or not WANT_CRASH.match(sig):
-        fail(f"a crash in the adapter is signed {sig!r} (exit {p.returncode}), want "
-             f"asan.* in tb_malloc [template-byte]", out)
-    print(f"caught: {sig}")
-    p = run([replay, "--allocator", "template-byte-v2", prog])
-    if p.returncode:
-        fail("the crash planted in one version shows in the other", p.stdout + p.stderr)
+        self.plant(os.path.join(mine, "byte_template.c"), CRASH_FROM, CRASH_TO, "the crash")
+        self.build(bdir, ["mmrig-replay"])
+        prog = rigtest.write(os.path.join(tmp, "crash.mmr"), CRASH_PROGRAM)
+        p, out = self.replay("--allocator", "template-byte", prog)
+        sig = signature(out)
+        self.assertExit(p, 1, "a crash in the adapter")
+        self.assertRegex(sig or "", WANT_CRASH, "a crash in the adapter is signed asan.* in tb_malloc [template-byte]")
+        print(f"caught: {sig}")
+        p, out = self.replay("--allocator", "template-byte-v2", prog)
+        self.assertExit(p, 0, "the crash planted in one version shows in the other")
 
 
 if __name__ == "__main__":
-    main()
+    rigtest.main(options)

@@ -17,30 +17,31 @@ fake_tool.py in a fake $MMRIG_BUILD (nothing is compiled; a few seconds).
   allocator the build lacks are refused;
 - make_engines gives AFL++ instances MMRIG_ALLOCATOR too.
 
-usage: check_allocator.py --root SRC --work DIR [unittest args]
+usage: check_allocator.py --root SRC --work DIR [unittest options and test names]
 """
-import json
 import os
 import shutil
-import subprocess
 import sys
-import unittest
+from unittest import mock
 
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "campaign"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
+from rigtest import load_json as load  # noqa: E402
 import fake_tool  # noqa: E402
-A, rest = fake_tool.test_setup()
-SCRIPTS = os.path.join(A.root, "scripts")
-from rig import common  # noqa: E402
+
+A = rigtest.args
+SCRIPTS = common = None
+
+
+def setUpModule():
+    global SCRIPTS, common
+    SCRIPTS = os.path.join(A.root, "scripts")
+    common = rigtest.script("rig.common")
 
 
 def run(cmd, env=None, cwd=None, timeout=120):
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
-
-
-def load(path):
-    with open(path) as f:
-        return json.load(f)
+    return rigtest.run(cmd, env=env, cwd=cwd, timeout=timeout)
 
 
 def seeds_that(pred):
@@ -54,11 +55,9 @@ def seeds_that(pred):
     return out
 
 
-class Work(unittest.TestCase):
+class Work(rigtest.TestCase):
     def setUp(self):
-        self.dir = os.path.join(A.work, self.id().rsplit(".", 1)[-1])
-        shutil.rmtree(self.dir, ignore_errors=True)
-        os.makedirs(self.dir)
+        self.dir = self.workdir()
         self.build = os.path.join(self.dir, "build")
         self.log = os.path.join(self.dir, "fake.jsonl")
         self.env = dict(os.environ, MMRIG_BUILD=self.build, FAKE_LOG=self.log)
@@ -242,18 +241,11 @@ class Campaign(Work):
 
 class Engines(Work):
     def test_every_engine_gets_the_allocator(self):
-        import campaign
+        campaign = rigtest.script("campaign")
         opts = dict(campaign.DEFAULTS, engine="both", jobs=4, allocator="firstfit")
         bins = {n: "/bin/true" for n in list(campaign.AFL_TARGETS.values()) + [campaign.LF_TARGET]}
-        old = os.environ.get("MMRIG_ALLOCATOR")
-        os.environ["MMRIG_ALLOCATOR"] = "kbuddy"
-        try:
+        with mock.patch.dict(os.environ, MMRIG_ALLOCATOR="kbuddy"):
             engines = campaign.make_engines(opts, self.dir, "/seeds", bins, 60, "/x.dict")
-        finally:
-            if old is None:
-                del os.environ["MMRIG_ALLOCATOR"]
-            else:
-                os.environ["MMRIG_ALLOCATOR"] = old
         self.assertEqual(len(engines), 1 + 2)  # libFuzzer, AFL++ main and asan
         for e in engines:
             self.assertEqual(e.env.get("MMRIG_ALLOCATOR"), "firstfit", e.name)
@@ -261,4 +253,4 @@ class Engines(Work):
 
 
 if __name__ == "__main__":
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    rigtest.main(rigtest.root_and_work)

@@ -17,20 +17,6 @@ import sys
 ALLOC_ENV = "MMRIG_ALLOCATOR"
 
 
-def test_setup():
-    """What the allocator tests start with: --root SRC and --work DIR made
-    absolute (the other arguments are unittest's, returned as rest), and
-    the scripts on sys.path."""
-    import argparse
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--root", required=True)
-    ap.add_argument("--work", required=True)
-    a, rest = ap.parse_known_args()
-    a.root, a.work = os.path.abspath(a.root), os.path.abspath(a.work)
-    sys.path.insert(0, os.path.join(a.root, "scripts"))
-    return a, rest
-
-
 def install(build, suffix=""):
     """Lays out a fake build below build: <preset><suffix> trees of
     host-asan (replay, min, conv, one prebuilt binary seed), libfuzzer and

@@ -8,15 +8,7 @@ file(COPY ${SOURCE_DIR}/kernel/include ${SOURCE_DIR}/kernel/mm ${SOURCE_DIR}/ker
 file(COPY ${SOURCE_DIR}/kernel/arch/host/host.h DESTINATION ${WORK_DIR}/kernel/arch/host)
 file(WRITE ${WORK_DIR}/harness/lang/prog.h "/* stand-in */\n")
 
-function(run_check expect_ok what)
-  execute_process(COMMAND ${CMAKE_COMMAND} -DSOURCE_DIR=${WORK_DIR} -P ${CHECK_SCRIPT}
-                  RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
-  if(expect_ok AND NOT rc EQUAL 0)
-    message(FATAL_ERROR "include check rejected a clean tree (${what})")
-  elseif(NOT expect_ok AND rc EQUAL 0)
-    message(FATAL_ERROR "include check accepted ${what}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/check_selftest.cmake)
 
 run_check(TRUE "clean copy")
 set(planted ${WORK_DIR}/kernel/mm/planted.c)

@@ -19,15 +19,18 @@
 
 usage: check_mutation.py TEST --root SRC --work DIR
 """
-import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
-import unittest
 
-A = None
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
+from rigtest import args as A  # noqa: E402
+
+CASES = {"generator": "Generator", "equivalent": "Equivalent", "runner": "Runner", "unit": "Unit",
+         "fuzz": "Fuzz", "sample": "Sample"}
 KILLABLE = "buddy.c:add_to_free_area:drop-stmt:24d97bab"      # free_area[order].nr_free++ dropped
 EQUIVALENT = "buddy.c:reserve_holes:relational:d58e2fed"      # if (end_pfn >= pfn) pfn = end_pfn
 # `!(pte & PTE_A)` -> `!(pte | PTE_A)`: mm_check no longer sees a leaf
@@ -35,8 +38,21 @@ EQUIVALENT = "buddy.c:reserve_holes:relational:d58e2fed"      # if (end_pfn >= p
 UNIT_ONLY = "mm_check.c:check_leaf:flags:d1fb67e2"
 
 
+def options(ap):
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--build", help="MMRIG_BUILD for the runner tests (the mutation trees)")
+
+
+def setUpModule():
+    # The trees below --build outlive the run: every mutation test reuses them.
+    A.root, A.work = os.path.abspath(A.root), os.path.join(A.work, A.case)
+    A.build = os.path.abspath(A.build or os.path.join(A.work, "build"))
+    os.makedirs(A.work, exist_ok=True)
+
+
 def run(*args, env=None):
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env)
+    return rigtest.python(*args, env=env, timeout=None)
 
 
 def mutate(*args, env=None):
@@ -49,7 +65,7 @@ def gen_list(path):
     return r.stdout.splitlines()
 
 
-class Generator(unittest.TestCase):
+class Generator(rigtest.TestCase):
     fixture = None
 
     @classmethod
@@ -102,7 +118,7 @@ class Generator(unittest.TestCase):
         self.assertIn("occurs 0 times", r.stderr)
 
 
-class Equivalent(unittest.TestCase):
+class Equivalent(rigtest.TestCase):
     def check_bad(self, text, where, what):
         os.makedirs(A.work, exist_ok=True)
         path = os.path.join(A.work, "equivalent.txt")
@@ -143,7 +159,7 @@ def env():
     return dict(os.environ, MMRIG_BUILD=A.build)
 
 
-class Runner(unittest.TestCase):
+class Runner(rigtest.TestCase):
     def test_kill_and_equivalent(self):
         out = os.path.join(A.work, "run")
         shutil.rmtree(out, ignore_errors=True)
@@ -183,7 +199,7 @@ class Runner(unittest.TestCase):
         self.assertIn("--resume it", r.stderr)
 
 
-class Unit(unittest.TestCase):
+class Unit(rigtest.TestCase):
     def test_unit_stage_kills_what_the_replay_misses(self):
         out = os.path.join(A.work, "unit")
         shutil.rmtree(out, ignore_errors=True)
@@ -238,13 +254,12 @@ class Unit(unittest.TestCase):
         self.assertNotIn("[unit", r.stdout)
 
 
-class Fuzz(unittest.TestCase):
+class Fuzz(rigtest.TestCase):
     def test_fuzz_stage_kills_and_keeps_the_crash(self):
         # Stage two on its own, for a mutant the seeds kill at once: the
         # libFuzzer tree builds with the mutant, the run stops at the first
         # crash, the crash file is kept and the signature is the oracle's.
-        sys.path.insert(0, os.path.join(A.root, "scripts"))
-        import mutate
+        mutate = rigtest.script("mutate")
         trees = os.path.join(A.build, "mutate-test")
         w = mutate.Worker(trees, 0, True)
         mut = [m for m in mutate.all_mutants(["kernel/mm/buddy.c"], []) if m.id == KILLABLE][0]
@@ -264,7 +279,7 @@ class Fuzz(unittest.TestCase):
         w.place(None)
 
 
-class Sample(unittest.TestCase):
+class Sample(rigtest.TestCase):
     def test_ci_sample(self):
         out = os.path.join(A.work, "sample")
         shutil.rmtree(out, ignore_errors=True)
@@ -294,22 +309,5 @@ class Sample(unittest.TestCase):
         self.assertIn("| killed: replay | unit | fuzz |", md)
 
 
-def main():
-    global A
-    p = argparse.ArgumentParser()
-    p.add_argument("test", choices=("generator", "equivalent", "runner", "unit", "fuzz", "sample"))
-    p.add_argument("--root", required=True)
-    p.add_argument("--work", required=True)
-    p.add_argument("--build", help="MMRIG_BUILD for the runner tests (the mutation trees)")
-    A = p.parse_args()
-    A.root, A.work = os.path.abspath(A.root), os.path.abspath(os.path.join(A.work, A.test))
-    A.build = os.path.abspath(A.build or os.path.join(A.work, "build"))
-    os.makedirs(A.work, exist_ok=True)
-    cls = {"generator": Generator, "equivalent": Equivalent, "runner": Runner, "unit": Unit,
-           "fuzz": Fuzz, "sample": Sample}[A.test]
-    res = unittest.TextTestRunner(verbosity=2).run(unittest.defaultTestLoader.loadTestsFromTestCase(cls))
-    return 0 if res.wasSuccessful() else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    rigtest.main(options, CASES)

@@ -23,68 +23,76 @@ import subprocess
 import sys
 import time
 
-SKIP = 77
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
+
 PROGRAMS = ["corpus/seeds", "corpus/regression", "tests/planted/programs"]
 
 
-def replay(cmd, root):
-    p = subprocess.run(cmd + ["--json"] + PROGRAMS, cwd=root, capture_output=True, text=True)
-    if p.returncode not in (0, 1):
-        sys.exit(f"FAIL: {' '.join(cmd)} exited {p.returncode}:\n{p.stderr[-2000:]}")
-    doc = json.loads(p.stdout)
-    return {r["file"]: (r["result"], r.get("signature", ""), r.get("digest", "")) for r in doc["results"]}
+def options(ap):
+    ap.add_argument("root")
+    ap.add_argument("host_replay")
+    ap.add_argument("--selftest", metavar="OTHER_REPLAY")
 
 
 def differences(a, b):
-    out = []
-    for f in sorted(set(a) | set(b)):
-        if a.get(f) != b.get(f):
-            out.append(f"{f}: host {a.get(f)} / other {b.get(f)}")
-    return out
+    return [f"{f}: host {a.get(f)} / other {b.get(f)}"
+            for f in sorted(set(a) | set(b)) if a.get(f) != b.get(f)]
 
 
-def build_riscv(root):
-    for tool in ("riscv64-linux-gnu-gcc", "qemu-riscv64"):
-        if not shutil.which(tool):
-            print(f"SKIP: {tool} is not installed "
-                  "(apt-get install gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user)")
-            sys.exit(SKIP)
-    log = os.path.join(root, "build", "riscv-user.log")
-    os.makedirs(os.path.dirname(log), exist_ok=True)
-    with open(log, "w") as f:
-        for cmd in (["cmake", "--preset", "riscv-user"],
-                    ["cmake", "--build", "--preset", "riscv-user", "-j", str(os.cpu_count() or 2)]):
-            if subprocess.run(cmd, cwd=root, stdout=f, stderr=subprocess.STDOUT).returncode:
-                sys.exit(f"FAIL: {' '.join(cmd)} failed, log: {log}")
-    return os.path.join(root, "build", "riscv-user", "harness", "engines", "mmrig-replay")
+class UserReplay(rigtest.TestCase):
+    def replay(self, cmd):
+        p = rigtest.run(cmd + ["--json"] + PROGRAMS, cwd=rigtest.args.root, timeout=None)
+        self.assertIn(p.returncode, (0, 1), f"{' '.join(cmd)}: {p.stderr[-2000:]}")
+        doc = json.loads(p.stdout)
+        return {r["file"]: (r["result"], r.get("signature", ""), r.get("digest", ""))
+                for r in doc["results"]}
 
+    def build_riscv(self):
+        root = rigtest.args.root
+        for tool in ("riscv64-linux-gnu-gcc", "qemu-riscv64"):
+            if not shutil.which(tool):
+                self.skipTest(f"{tool} is not installed (apt-get install gcc-riscv64-linux-gnu "
+                              "libc6-dev-riscv64-cross qemu-user)")
+        log = os.path.join(root, "build", "riscv-user.log")
+        os.makedirs(os.path.dirname(log), exist_ok=True)
+        with open(log, "w") as f:
+            for cmd in (["cmake", "--preset", "riscv-user"],
+                        ["cmake", "--build", "--preset", "riscv-user", "-j", str(os.cpu_count() or 2)]):
+                p = subprocess.run(cmd, cwd=root, stdout=f, stderr=subprocess.STDOUT)
+                self.assertEqual(p.returncode, 0, f"{' '.join(cmd)} failed, log: {log}")
+        return os.path.join(root, "build", "riscv-user", "harness", "engines", "mmrig-replay")
 
-def main():
-    root, host_replay = sys.argv[1], sys.argv[2]
-    host = replay([host_replay], root)
-    if "--selftest" in sys.argv[3:]:
-        other = replay([sys.argv[sys.argv.index("--selftest") + 1]], root)
-        diff = differences(host, other)
+    def test_riscv_equals_host(self):
+        if rigtest.args.selftest:
+            self.skipTest("--selftest: the comparison's self-test runs")
+        host = self.replay([rigtest.args.host_replay])
+        rv_replay = self.build_riscv()
+        t = time.monotonic()
+        rv = self.replay(["qemu-riscv64", rv_replay])
+        diff = differences(host, rv)
+        for d in diff[:20]:
+            print(d)
+        passed = sum(1 for v in rv.values() if v[0] == "PASS")
+        print(f"riscv64 under qemu-user: {len(rv)} programs ({passed} pass) in "
+              f"{time.monotonic() - t:.1f} s; {len(diff)} differ from the host build")
+        # A program the kernel cannot run (a byte allocator's aligned_alloc)
+        # is N/A in both builds: nothing ran, so it has no digest.
+        self.assertEqual([f for f, v in rv.items() if v[0] != "N/A" and not v[2]], [],
+                         "results without a digest")
+        self.assertEqual(diff, [], "programs the two builds replay differently")
+
+    def test_selftest_sees_a_difference(self):
+        if not rigtest.args.selftest:
+            self.skipTest("no --selftest")
+        host = self.replay([rigtest.args.host_replay])
+        diff = differences(host, self.replay([rigtest.args.selftest]))
         for d in diff[:5]:
             print(d)
         print(f"{len(diff)} of {len(host)} programs differ with a planted geometry bug")
-        sys.exit(0 if diff else 1)
-    rv_replay = build_riscv(root)
-    t = time.monotonic()
-    rv = replay(["qemu-riscv64", rv_replay], root)
-    secs = time.monotonic() - t
-    diff = differences(host, rv)
-    for d in diff[:20]:
-        print(d)
-    passed = sum(1 for v in rv.values() if v[0] == "PASS")
-    print(f"riscv64 under qemu-user: {len(rv)} programs ({passed} pass) in {secs:.1f} s; "
-          f"{len(diff)} differ from the host build")
-    # A program the kernel cannot run (a byte allocator's aligned_alloc)
-    # is N/A in both builds: nothing ran, so it has no digest.
-    if not all(v[2] for v in rv.values() if v[0] != "N/A"):
-        sys.exit("FAIL: a result without a digest")
-    sys.exit(1 if diff else 0)
+        self.assertTrue(diff, "no difference with a planted geometry bug")
 
 
 if __name__ == "__main__":
-    main()
+    rigtest.main(options)

@@ -10,28 +10,31 @@ $MMRIG_BUILD (nothing is built or fuzzed; seconds).
   the report says so and names the allocator;
 - a nightly directory keeps its allocator.
 
-usage: check_nightly_allocator.py --root SRC --work DIR [unittest args]
+usage: check_nightly_allocator.py --root SRC --work DIR [unittest options and test names]
 """
 import os
-import shutil
 import sys
-import unittest
+from unittest import mock
 
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "campaign"))
+import rigtest  # noqa: E402
+from rigtest import args as A  # noqa: E402
 import fake_tool  # noqa: E402
-A, rest = fake_tool.test_setup()
-shutil.rmtree(A.work, ignore_errors=True)
-BUILD = os.path.join(A.work, "build")
-LOG = os.path.join(A.work, "fake.jsonl")
-# The scripts read MMRIG_BUILD when imported.
-os.environ["MMRIG_BUILD"] = BUILD
-os.environ["FAKE_LOG"] = LOG
-import nightly  # noqa: E402
-import report  # noqa: E402
-from rig import common  # noqa: E402
 
-fake_tool.install(BUILD)
+BUILD = LOG = nightly = report = common = None
+
+
+def setUpModule():
+    global BUILD, LOG, nightly, report, common
+    fake = rigtest.shared_workdir("fake")
+    BUILD, LOG = os.path.join(fake, "build"), os.path.join(fake, "fake.jsonl")
+    # The scripts read MMRIG_BUILD when imported.
+    os.environ["MMRIG_BUILD"] = BUILD
+    os.environ["FAKE_LOG"] = LOG
+    nightly, report, common = (rigtest.script(n) for n in ("nightly", "report", "rig.common"))
+    fake_tool.install(BUILD)
 
 
 class Night:
@@ -54,11 +57,9 @@ def seeds_with(word, present):
     return out
 
 
-class Steps(unittest.TestCase):
+class Steps(rigtest.TestCase):
     def setUp(self):
-        self.dir = os.path.join(A.work, self.id().rsplit(".", 1)[-1])
-        shutil.rmtree(self.dir, ignore_errors=True)
-        os.makedirs(self.dir)
+        self.dir = self.workdir()
         if os.path.exists(LOG):
             os.unlink(LOG)
 
@@ -67,16 +68,12 @@ class Steps(unittest.TestCase):
         os.makedirs(adapter)
         night = Night(self.dir, "firstfit", [adapter])
         cmds = []
-        real = nightly.run_logged
-        nightly.run_logged = lambda cmd, log, **kw: cmds.append(cmd) or 0
-        try:
-            class Args:
-                time, jobs, engine = 10, 1, "libfuzzer"
+        class Args:
+            time, jobs, engine = 10, 1, "libfuzzer"
+        with mock.patch.object(nightly, "run_logged", lambda cmd, log, **kw: cmds.append(cmd) or 0):
             nightly.step_campaign(night, Args)
             nightly.step_triage(night)
             nightly.step_coverage(night)
-        finally:
-            nightly.run_logged = real
         self.assertEqual(len(cmds), 3)
         for cmd in cmds:
             i = cmd.index("--allocator")
@@ -99,11 +96,8 @@ class Steps(unittest.TestCase):
 
     def test_regression_other_allocator(self):
         night = Night(self.dir, "firstfit")
-        os.environ["FAKE_REPLAY_PASS"] = "1"
-        try:
+        with mock.patch.dict(os.environ, FAKE_REPLAY_PASS="1"):
             status, detail = nightly.step_regression(night)
-        finally:
-            del os.environ["FAKE_REPLAY_PASS"]
         self.assertEqual(status, "ok", detail)
         runnable, not_runnable = seeds_with("kmem_cache", False), seeds_with("kmem_cache", True)
         self.assertTrue(runnable and not_runnable)
@@ -131,11 +125,8 @@ class Steps(unittest.TestCase):
 
     def test_regression_conv_fails(self):
         night = Night(self.dir, "firstfit")
-        os.environ["FAKE_CONV_FAIL"] = "1"
-        try:
+        with mock.patch.dict(os.environ, FAKE_CONV_FAIL="1"):
             status, detail = nightly.step_regression(night)
-        finally:
-            del os.environ["FAKE_CONV_FAIL"]
         self.assertEqual(status, "failed")
         self.assertIn("mmrig-conv", detail)
         self.assertTrue(night.doc["errors"])
@@ -169,11 +160,8 @@ class Steps(unittest.TestCase):
         self.assertEqual(got, sorted(n[:-4] + ".bin" for n in seeds_with("kmem_cache", False)))
         top2 = os.path.join(self.dir, "night2")
         os.makedirs(top2)
-        os.environ["FAKE_CONV_NONE"] = "1"
-        try:
+        with mock.patch.dict(os.environ, FAKE_CONV_NONE="1"):
             nightly.init_corpus(top2, "firstfit")
-        finally:
-            del os.environ["FAKE_CONV_NONE"]
         self.assertEqual(os.listdir(os.path.join(top2, "corpus")), ["empty"])
 
     def test_adapter_tree_for_tools(self):
@@ -189,4 +177,4 @@ class Steps(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    rigtest.main(rigtest.root_and_work)

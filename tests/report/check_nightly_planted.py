@@ -13,11 +13,9 @@ scripts/nightly.py runs on it, and then
   said when there is no chromium).
 
 Registered only with -DMMRIG_NIGHTLY_TEST=ON (it takes 15 min or more)."""
-import argparse
 import html
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -25,113 +23,115 @@ import tarfile
 import tempfile
 
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
 import png  # noqa: E402
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--source", required=True, help="the source tree to copy")
-ap.add_argument("--work", required=True)
-ap.add_argument("--mutant", default="kzalloc-no-zero")
-ap.add_argument("--time", default="10m")
-ap.add_argument("--jobs", default=str(os.cpu_count() or 1))
-ap.add_argument("--max-ops", type=int, default=15)
-ap.add_argument("--only", action="store_true", help="the planted signature must be the only NEW one")
-ap.add_argument("--chromium", default=os.environ.get("CHROMIUM") or shutil.which("chromium"))
-a = ap.parse_args()
-# The night runs from the copy with its own working directory.
-a.work = os.path.abspath(a.work)
-
-fails = []
+PLOTS = ("plot-coverage", "plot-execs", "plot-signatures")
 
 
-def check(ok, what):
-    if not ok:
-        fails.append(what)
-        print(f"FAIL: {what}", flush=True)
-    return ok
+def options(ap):
+    ap.add_argument("--source", required=True, help="the source tree to copy")
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--mutant", default="kzalloc-no-zero")
+    ap.add_argument("--time", default="10m")
+    ap.add_argument("--jobs", default=str(os.cpu_count() or 1))
+    ap.add_argument("--max-ops", type=int, default=15)
+    ap.add_argument("--only", action="store_true", help="the planted signature must be the only NEW one")
+    ap.add_argument("--chromium", default=os.environ.get("CHROMIUM") or shutil.which("chromium"))
 
 
-shutil.rmtree(a.work, ignore_errors=True)
-src = os.path.join(a.work, "src")
-os.makedirs(src)
-skip = {"./build", "./out"}
-with tempfile.TemporaryFile() as t:
-    with tarfile.open(fileobj=t, mode="w") as tar:
-        tar.add(a.source, arcname=".", filter=lambda ti: None if ti.name in skip
-                or "__pycache__" in ti.name else ti)
-    t.seek(0)
-    with tarfile.open(fileobj=t) as tar:
-        tar.extractall(src)
+def copy_tree(source, dst):
+    """The source tree without its builds and outputs."""
+    skip = {"./build", "./out"}
+    with tempfile.TemporaryFile() as t:
+        with tarfile.open(fileobj=t, mode="w") as tar:
+            tar.add(source, arcname=".", filter=lambda ti: None if ti.name in skip
+                    or "__pycache__" in ti.name else ti)
+        t.seek(0)
+        with tarfile.open(fileobj=t) as tar:
+            tar.extractall(dst)
 
-spec = {}
-for line in open(os.path.join(src, "tests", "planted", "mutants", a.mutant + ".mut")):
-    k, sep, v = line.rstrip("\n").partition(": ")
-    if sep and k in ("file", "signature"):
-        spec[k] = v
-mutated = os.path.join(a.work, "mutant.c")
-subprocess.run([sys.executable, os.path.join(src, "tests", "planted", "mutate.py"),
-                os.path.join(src, "tests", "planted", "mutants", a.mutant + ".mut"), src, mutated],
-               check=True)
-# mutate.py's first two lines (a comment and #line) are for out-of-tree
-# copies; here the mutant replaces the file itself.
-with open(mutated) as f:
-    text = f.read().split("\n", 2)[2]
-with open(os.path.join(src, spec["file"]), "w") as f:
-    f.write(text)
-sig = spec["signature"]
-print(f"planted {a.mutant} in {spec['file']}: expecting {sig!r}", flush=True)
 
-env = dict(os.environ, MMRIG_BUILD=os.path.join(a.work, "build"))
-night = os.path.join(a.work, "night")
-r = subprocess.run([sys.executable, os.path.join(src, "scripts", "nightly.py"), "--time", a.time,
-                    "--jobs", a.jobs, "--out", night], env=env)
-check(r.returncode == 1, f"nightly exit {r.returncode}, want 1")
-if not os.path.exists(os.path.join(night, "latest")):
-    sys.exit("nightly.planted: FAIL: the night recorded no run")
-run = os.path.join(night, "runs", open(os.path.join(night, "latest")).read().strip())
-check(os.path.realpath(os.path.join(night, "latest-run")) == os.path.realpath(run), "latest-run link")
-doc = json.load(open(os.path.join(run, "nightly.json")))
-listed = [s for s in doc["signatures"] if s["signature"] == sig]
-check(len(listed) == 1 and listed[0]["status"] == "NEW", f"planted signature listed {listed}")
-others = [s for s in doc["new_signatures"] if s != sig]
-if others:
-    print(f"other NEW signatures: {others}")
-    check(not a.only, "the planted bug gave more than one NEW signature")
+class NightlyPlanted(rigtest.TestCase):
+    def plant(self, src):
+        """The mutant written over its file in the copy; its spec."""
+        a = rigtest.args
+        spec_path = os.path.join(src, "tests", "planted", "mutants", a.mutant + ".mut")
+        spec = {}
+        for line in open(spec_path):
+            k, sep, v = line.rstrip("\n").partition(": ")
+            if sep and k in ("file", "signature"):
+                spec[k] = v
+        mutated = os.path.join(self.work, "mutant.c")
+        p = rigtest.python(os.path.join(src, "tests", "planted", "mutate.py"), spec_path, src, mutated)
+        self.assertExit(p, 0, "mutate.py")
+        # mutate.py's first two lines (a comment and #line) are for
+        # out-of-tree copies; here the mutant replaces the file itself.
+        rigtest.write(os.path.join(src, spec["file"]), rigtest.read(mutated).split("\n", 2)[2])
+        return spec
 
-store = os.path.join(night, "store")
-rows = {r["signature"]: r for r in json.load(open(os.path.join(store, "summary.json")))["signatures"]}
-entry = rows.get(sig)
-if check(entry is not None, "planted signature not in the store"):
-    check(entry["ops_after"] is not None and entry["ops_after"] <= a.max_ops,
-          f"reproducer has {entry['ops_after']} ops, want <= {a.max_ops}")
-    repro = os.path.join(store, entry["slug"], "reproducer.mmr")
-    out = subprocess.run([os.path.join(a.work, "build", "host-asan", "harness", "engines", "mmrig-replay"),
-                          "--json", repro], capture_output=True, text=True, env=env)
-    got = [x.get("signature") for x in json.loads(out.stdout or "{}").get("results", [])]
-    check(got == [sig], f"reproducer replays as {got}")
+    def test_night(self):
+        a = rigtest.args
+        self.work = self.workdir()
+        src = os.path.join(self.work, "src")
+        copy_tree(a.source, src)
+        spec = self.plant(src)
+        sig = spec["signature"]
+        print(f"planted {a.mutant} in {spec['file']}: expecting {sig!r}")
 
-page = open(os.path.join(run, "report.html")).read()
-for pid in ("plot-coverage", "plot-execs", "plot-signatures"):
-    check(f'id="{pid}"' in page, f"report.html: no {pid}")
-check(html.escape(sig) in page, "report.html: no planted signature")
-if a.chromium:
-    with tempfile.TemporaryDirectory() as ud:
-        base = [a.chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                f"--user-data-dir={ud}"]
-        url = "file://" + os.path.join(run, "report.html")
-        shot = os.path.join(a.work, "report.png")
-        subprocess.run(base + [f"--screenshot={shot}", "--window-size=1280,2400", url],
-                       capture_output=True, timeout=300)
-        dom = subprocess.run(base + ["--dump-dom", url], capture_output=True, text=True,
-                             timeout=300).stdout
-    for pid in ("plot-coverage", "plot-execs", "plot-signatures"):
-        check(re.search(rf'<svg [^>]*id="{pid}"', dom) is not None, f"DOM: no {pid}")
-    check(html.escape(sig, quote=False) in dom, "DOM: no planted signature")
-    if check(os.path.exists(shot), "no screenshot"):
+        env = dict(os.environ, MMRIG_BUILD=os.path.join(self.work, "build"))
+        night = os.path.join(self.work, "night")
+        r = subprocess.run([sys.executable, os.path.join(src, "scripts", "nightly.py"), "--time", a.time,
+                            "--jobs", a.jobs, "--out", night], env=env)
+        with self.subTest("exit status"):
+            self.assertEqual(r.returncode, 1, "nightly exit")
+        self.assertTrue(os.path.exists(os.path.join(night, "latest")), "the night recorded no run")
+        run = os.path.join(night, "runs", rigtest.read(os.path.join(night, "latest")).strip())
+        self.assertEqual(os.path.realpath(os.path.join(night, "latest-run")), os.path.realpath(run),
+                         "latest-run link")
+        doc = rigtest.load_json(os.path.join(run, "nightly.json"))
+        listed = [s for s in doc["signatures"] if s["signature"] == sig]
+        self.assertEqual([s["status"] for s in listed], ["NEW"], f"planted signature listed {listed}")
+        others = [s for s in doc["new_signatures"] if s != sig]
+        if others:
+            print(f"other NEW signatures: {others}")
+            self.assertFalse(a.only, "the planted bug gave more than one NEW signature")
+
+        store = os.path.join(night, "store")
+        rows = {r["signature"]: r for r in rigtest.load_json(os.path.join(store, "summary.json"))["signatures"]}
+        entry = rows.get(sig)
+        self.assertIsNotNone(entry, "planted signature not in the store")
+        self.assertIsNotNone(entry["ops_after"], "the reproducer has no op count")
+        self.assertLessEqual(entry["ops_after"], a.max_ops, "reproducer ops")
+        repro = os.path.join(store, entry["slug"], "reproducer.mmr")
+        out = rigtest.run([os.path.join(self.work, "build", "host-asan", "harness", "engines", "mmrig-replay"),
+                           "--json", repro], env=env)
+        got = [x.get("signature") for x in json.loads(out.stdout or "{}").get("results", [])]
+        self.assertEqual(got, [sig], "the reproducer replays as")
+
+        page = rigtest.read(os.path.join(run, "report.html"))
+        for pid in PLOTS:
+            self.assertIn(f'id="{pid}"', page, f"report.html: no {pid}")
+        self.assertIn(html.escape(sig), page, "report.html: no planted signature")
+        if not a.chromium:
+            print("note: no chromium, the page was not opened")
+            return
+        with tempfile.TemporaryDirectory() as ud:
+            base = [a.chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    f"--user-data-dir={ud}"]
+            url = "file://" + os.path.join(run, "report.html")
+            shot = os.path.join(self.work, "report.png")
+            rigtest.run(base + [f"--screenshot={shot}", "--window-size=1280,2400", url], timeout=300)
+            dom = rigtest.run(base + ["--dump-dom", url], timeout=300).stdout
+        for pid in PLOTS:
+            self.assertRegex(dom, rf'<svg [^>]*id="{pid}"', f"DOM: no {pid}")
+        self.assertIn(html.escape(sig, quote=False), dom, "DOM: no planted signature")
+        self.assertTrue(os.path.exists(shot), "no screenshot")
         w, h, ch, rows_ = png.read(shot)
         orange = sum(row.count(bytes((0xff, 0x7f, 0x0e))) for row in rows_)
-        check(orange > 500, f"screenshot: {orange} pixels of NEW bars")
-else:
-    print("note: no chromium, the page was not opened")
+        self.assertGreater(orange, 500, "screenshot: pixels of NEW bars")
 
-print("nightly.planted:", "FAIL" if fails else "ok", f"({len(fails)} failed checks)")
-sys.exit(1 if fails else 0)
+
+if __name__ == "__main__":
+    rigtest.main(options)

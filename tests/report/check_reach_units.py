@@ -5,34 +5,13 @@ llvm-cov counts them), a complete allowlist passing, an unlisted line and
 a stale entry failing (exit 1), a summary the lines disagree with (exit 2),
 malformed allowlists (exit 2 with FILE:LINE:COL), and coverage.sh refusing
 a malformed allowlist before it builds anything."""
-import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--scripts", required=True)
-ap.add_argument("--work", required=True)
-a = ap.parse_args()
-REACH = os.path.join(a.scripts, "rig", "reach.py")
-
-fails = []
-
-
-def check(ok, what):
-    if not ok:
-        fails.append(what)
-        print(f"FAIL: {what}")
-
-
-shutil.rmtree(a.work, ignore_errors=True)
-root = os.path.join(a.work, "root")
-out = os.path.join(a.work, "out")
-os.makedirs(os.path.join(root, "kernel", "mm"))
-os.makedirs(os.path.join(root, "kernel", "arch"))
-os.makedirs(out)
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
 
 # f(0) ran 5 times (its "return 0;" under the if never), g never: the
 # unreached lines are 4, 8, 9 and 10; line 7 lies in no function body.
@@ -51,36 +30,6 @@ SEGMENTS = [[2, 1, 5, True, True, False], [3, 8, 0, True, True, True],
             [4, 3, 0, True, True, False], [4, 12, 5, True, False, False],
             [6, 2, 0, False, False, False], [8, 1, 0, True, True, False],
             [10, 2, 0, False, False, False]]
-
-
-def export(path, count=8, covered=4):
-    files, functions = [], []
-    for rel in ("kernel/mm/x.c", "kernel/arch/y.c"):
-        src = os.path.join(root, rel)
-        with open(src, "w") as f:
-            f.write(SOURCE)
-        files.append({"filename": src, "segments": SEGMENTS,
-                      "summary": {"lines": {"count": count, "covered": covered}}})
-        functions += [{"name": "f", "filenames": [src],
-                       "regions": [[2, 1, 6, 2, 5, 0, 0, 0], [4, 3, 4, 12, 0, 0, 0, 0]]},
-                      {"name": rel.split("/")[-1] + ":g", "filenames": [src],
-                       "regions": [[8, 1, 10, 2, 0, 0, 0, 0]]}]
-    with open(path, "w") as f:
-        json.dump({"data": [{"files": files, "functions": functions}]}, f)
-
-
-def reach(*args):
-    return subprocess.run([sys.executable, REACH, *args, "--root", root],
-                          capture_output=True, text=True)
-
-
-def allowlist(name, text):
-    p = os.path.join(a.work, name)
-    with open(p, "w") as f:
-        f.write(text)
-    return p
-
-
 COMPLETE = """# every unreached line of kernel/mm/x.c
 kernel/mm/x.c: f: return 0;
 \tf is called with 0 only
@@ -92,45 +41,7 @@ kernel/mm/x.c: g: return 0;
 kernel/mm/x.c: g: }
 \tg is never called
 """
-
-export(os.path.join(out, "export.json"))
-r = reach("lines", out)
-check(r.returncode == 0, f"lines: exit {r.returncode}: {r.stderr}")
-lines = open(os.path.join(out, "unreached-lines.txt")).read().splitlines()
-want = ["kernel/mm/x.c:4: f: return 0;", "kernel/mm/x.c:8: g: {",
-        "kernel/mm/x.c:9: g: return 0;", "kernel/mm/x.c:10: g: }"]
-check(lines[:4] == want, f"unreached-lines.txt {lines}")
-check(len(lines) == 8 and lines[4] == "kernel/arch/y.c:4: f: return 0;",
-      "files outside kernel/mm are listed too")
-
-r = reach("check", "--allowlist", allowlist("complete.txt", COMPLETE), out)
-check(r.returncode == 0, f"complete allowlist: exit {r.returncode}: {r.stdout}{r.stderr}")
-check("4 lines of kernel/mm/ unreached, 4 of them allowed" in r.stdout, f"summary: {r.stdout}")
-
-# g's closing brace missing: unlisted, with its file, line, function, text.
-r = reach("check", "--allowlist", allowlist("short.txt", COMPLETE.rsplit("kernel/mm/x.c: g: }", 1)[0]), out)
-check(r.returncode == 1, f"unlisted line: exit {r.returncode}")
-check("unreached, not in the allowlist: kernel/mm/x.c:10: g: }" in r.stdout, f"unlisted: {r.stdout}")
-
-# Two entries for f's one unreached "return 0;": the second is stale (one
-# entry covers one line). So is an entry whose text no longer matches.
-stale = allowlist("stale.txt", COMPLETE + "kernel/mm/x.c: f: return 0;\n\tagain\n"
-                  "kernel/mm/x.c: g: return 1;\n\tedited since\n")
-r = reach("check", "--allowlist", stale, out)
-check(r.returncode == 1, f"stale entries: exit {r.returncode}")
-check(f"{stale}:11: stale: kernel/mm/x.c: f: return 0;" in r.stdout, f"stale f: {r.stdout}")
-check(f"{stale}:13: stale: kernel/mm/x.c: g: return 1;" in r.stdout, f"stale g: {r.stdout}")
-check("0 unlisted, 2 stale" in r.stdout, f"stale count: {r.stdout}")
-
-# Lines counted otherwise than llvm-cov's summary: an error, not a verdict.
-export(os.path.join(out, "export.json"), covered=5)
-r = reach("check", "--allowlist", allowlist("complete.txt", COMPLETE), out)
-check(r.returncode == 2 and "llvm-cov says 8, 5" in r.stderr, f"mismatch: exit {r.returncode}: {r.stderr}")
-r = reach("lines", out)
-check(r.returncode == 0 and "warning: reach: kernel/mm/x.c" in r.stderr,
-      f"mismatch, lines only: exit {r.returncode}: {r.stderr}")
-
-# Malformed: exit 2, FILE:LINE:COL of the first error.
+# Malformed: (allowlist, LINE:COL of the first error, the message).
 BAD = [
     ("kernel/mm/x.c f return 0;\n\tr\n", "1:26", "expected FILE: FUNCTION: SOURCE"),
     ("# c\n\n\tno entry\n", "3:1", "a reason with no entry"),
@@ -140,22 +51,109 @@ BAD = [
     ("kernel/mm/x.c: f(): x;\n\tr\n", "1:16", "'f()' is not a function name"),
     ("kernel/mm/x.c: f:  x;\n\tr\n", "1:19", "the source text must be the trimmed line"),
 ]
-for i, (text, where, msg) in enumerate(BAD):
-    p = allowlist(f"bad{i}.txt", text)
-    r = reach("lint", p)
-    check(r.returncode == 2, f"bad{i}: exit {r.returncode}")
-    check(r.stderr.startswith(f"{p}:{where}: error: ") and msg in r.stderr,
-          f"bad{i}: want {p}:{where}: ...{msg}..., got {r.stderr!r}")
 
-# coverage.sh lints the allowlist before building: exit 2, no output dir.
-cov_out = os.path.join(a.work, "cov")
-r = subprocess.run([os.path.join(a.scripts, "coverage.sh"), "--check-reach",
-                    os.path.join(a.work, "bad0.txt"), cov_out, root],
-                   capture_output=True, text=True,
-                   env=dict(os.environ, MMRIG_BUILD=os.path.join(a.work, "build")))
-check(r.returncode == 2 and ":1:26: error:" in r.stderr, f"coverage.sh: exit {r.returncode}: {r.stderr}")
-check(not os.path.exists(cov_out) and not os.path.exists(os.path.join(a.work, "build")),
-      "coverage.sh wrote or built something for a malformed allowlist")
 
-print("reach.units:", "FAIL" if fails else "ok", f"({len(fails)} failed checks)")
-sys.exit(1 if fails else 0)
+def options(ap):
+    ap.add_argument("--scripts", required=True)
+    ap.add_argument("--work", required=True)
+
+
+class Reach(rigtest.TestCase):
+    def setUp(self):
+        self.work = self.workdir()
+        self.root = os.path.join(self.work, "root")
+        self.out = os.path.join(self.work, "out")
+        os.makedirs(os.path.join(self.root, "kernel", "mm"))
+        os.makedirs(os.path.join(self.root, "kernel", "arch"))
+        os.makedirs(self.out)
+        self.export()
+
+    def export(self, count=8, covered=4):
+        files, functions = [], []
+        for rel in ("kernel/mm/x.c", "kernel/arch/y.c"):
+            src = rigtest.write(os.path.join(self.root, rel), SOURCE)
+            files.append({"filename": src, "segments": SEGMENTS,
+                          "summary": {"lines": {"count": count, "covered": covered}}})
+            functions += [{"name": "f", "filenames": [src],
+                           "regions": [[2, 1, 6, 2, 5, 0, 0, 0], [4, 3, 4, 12, 0, 0, 0, 0]]},
+                          {"name": rel.split("/")[-1] + ":g", "filenames": [src],
+                           "regions": [[8, 1, 10, 2, 0, 0, 0, 0]]}]
+        rigtest.write(os.path.join(self.out, "export.json"),
+                      json.dumps({"data": [{"files": files, "functions": functions}]}))
+
+    def reach(self, *argv):
+        return rigtest.python(os.path.join(rigtest.args.scripts, "rig", "reach.py"), *argv,
+                              "--root", self.root)
+
+    def allowlist(self, name, text):
+        return rigtest.write(os.path.join(self.work, name), text)
+
+    def test_unreached_lines(self):
+        r = self.reach("lines", self.out)
+        self.assertExit(r, 0, "lines")
+        lines = rigtest.read(os.path.join(self.out, "unreached-lines.txt")).splitlines()
+        self.assertEqual(lines[:4], ["kernel/mm/x.c:4: f: return 0;", "kernel/mm/x.c:8: g: {",
+                                     "kernel/mm/x.c:9: g: return 0;", "kernel/mm/x.c:10: g: }"],
+                         "unreached-lines.txt")
+        self.assertEqual(len(lines), 8, "files outside kernel/mm are listed too")
+        self.assertEqual(lines[4], "kernel/arch/y.c:4: f: return 0;", "files outside kernel/mm are listed too")
+
+    def test_complete_allowlist(self):
+        r = self.reach("check", "--allowlist", self.allowlist("complete.txt", COMPLETE), self.out)
+        self.assertExit(r, 0, "a complete allowlist")
+        self.assertIn("4 lines of kernel/mm/ unreached, 4 of them allowed", r.stdout, "summary")
+
+    def test_unlisted_line(self):
+        # g's closing brace missing: unlisted, with its file, line, function, text.
+        short = self.allowlist("short.txt", COMPLETE.rsplit("kernel/mm/x.c: g: }", 1)[0])
+        r = self.reach("check", "--allowlist", short, self.out)
+        self.assertExit(r, 1, "an unlisted line")
+        self.assertIn("unreached, not in the allowlist: kernel/mm/x.c:10: g: }", r.stdout, "unlisted")
+
+    def test_stale_entries(self):
+        # Two entries for f's one unreached "return 0;": the second is stale
+        # (one entry covers one line). So is an entry whose text no longer
+        # matches.
+        stale = self.allowlist("stale.txt", COMPLETE + "kernel/mm/x.c: f: return 0;\n\tagain\n"
+                               "kernel/mm/x.c: g: return 1;\n\tedited since\n")
+        r = self.reach("check", "--allowlist", stale, self.out)
+        self.assertExit(r, 1, "stale entries")
+        self.assertIn(f"{stale}:11: stale: kernel/mm/x.c: f: return 0;", r.stdout, "stale f")
+        self.assertIn(f"{stale}:13: stale: kernel/mm/x.c: g: return 1;", r.stdout, "stale g")
+        self.assertIn("0 unlisted, 2 stale", r.stdout, "stale count")
+
+    def test_summary_mismatch(self):
+        # Lines counted otherwise than llvm-cov's summary: an error, not a verdict.
+        self.export(covered=5)
+        r = self.reach("check", "--allowlist", self.allowlist("complete.txt", COMPLETE), self.out)
+        self.assertExit(r, 2, "a mismatch")
+        self.assertIn("llvm-cov says 8, 5", r.stderr, "mismatch")
+        r = self.reach("lines", self.out)
+        self.assertExit(r, 0, "a mismatch, lines only")
+        self.assertIn("warning: reach: kernel/mm/x.c", r.stderr, "mismatch, lines only")
+
+    def test_malformed(self):
+        for i, (text, where, msg) in enumerate(BAD):
+            with self.subTest(f"bad{i}"):
+                p = self.allowlist(f"bad{i}.txt", text)
+                r = self.reach("lint", p)
+                self.assertExit(r, 2, f"bad{i}")
+                self.assertTrue(r.stderr.startswith(f"{p}:{where}: error: "),
+                                f"bad{i}: want {p}:{where}: ..., got {r.stderr!r}")
+                self.assertIn(msg, r.stderr, f"bad{i}")
+
+    def test_coverage_sh_lints_first(self):
+        # coverage.sh lints the allowlist before building: exit 2, no output dir.
+        cov_out = os.path.join(self.work, "cov")
+        build = os.path.join(self.work, "build")
+        r = rigtest.run([os.path.join(rigtest.args.scripts, "coverage.sh"), "--check-reach",
+                         self.allowlist("bad0.txt", BAD[0][0]), cov_out, self.root],
+                        env=dict(os.environ, MMRIG_BUILD=build))
+        self.assertExit(r, 2, "coverage.sh")
+        self.assertIn(":1:26: error:", r.stderr, "coverage.sh")
+        self.assertFalse(os.path.exists(cov_out), "coverage.sh wrote something for a malformed allowlist")
+        self.assertFalse(os.path.exists(build), "coverage.sh built something for a malformed allowlist")
+
+
+if __name__ == "__main__":
+    rigtest.main(options)

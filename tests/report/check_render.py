@@ -4,117 +4,115 @@ holds the three plots (svg ids, one polyline per series with the number of
 points its data had), both signatures escaped, the reproducers, the
 regression and coverage lines; report.md the same facts; rendering twice
 gives the same bytes; report.py leaves the run's inputs alone."""
-import argparse
 import html
 import os
 import re
-import shutil
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
 import synth  # noqa: E402
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--report", required=True)
-ap.add_argument("--work", required=True)
-a = ap.parse_args()
 
-fails = []
+def options(ap):
+    ap.add_argument("--report", required=True)
+    ap.add_argument("--work", required=True)
 
 
-def check(ok, what):
-    if not ok:
-        fails.append(what)
-        print(f"FAIL: {what}")
+class Render(rigtest.TestCase):
+    def setUp(self):
+        self.run_dir = synth.make(self.workdir())
+
+    def render(self):
+        p = rigtest.python(rigtest.args.report, self.run_dir, timeout=60)
+        self.assertExit(p, 0, "report.py")
+        with open(os.path.join(self.run_dir, "report.html"), "rb") as h, \
+                open(os.path.join(self.run_dir, "report.md"), "rb") as m:
+            return h.read(), m.read()
+
+    def svg(self, page, pid):
+        m = re.search(rf'<svg id="{pid}"[^>]*>(.*?)</svg>', page, re.S)
+        self.assertIsNotNone(m, f"no <svg id={pid}>")
+        return m.group(1)
+
+    def polylines(self, body):
+        out = {}
+        for m in re.finditer(r'<polyline [^>]*data-series="([^"]*)" data-points="(\d+)"[^>]*points="([^"]*)"', body):
+            pts = m.group(3).split()
+            self.assertEqual(len(pts), int(m.group(2)), f"series {m.group(1)}: data-points vs coordinates")
+            out[m.group(1)] = len(pts)
+        return out
+
+    def test_page(self):
+        top = os.path.dirname(os.path.dirname(self.run_dir))
+        inputs = rigtest.tree(top)
+        h1, m1 = self.render()
+        h2, m2 = self.render()
+        self.assertEqual(h1, h2, "report.html differs between two renderings")
+        self.assertEqual(m1, m2, "report.md differs between two renderings")
+        now = rigtest.tree(top)
+        self.assertSameTree(inputs, {k: now[k] for k in now if k in inputs}, "report.py changed its inputs")
+        page, md = h1.decode(), m1.decode()
+
+        cov = self.svg(page, "plot-coverage")
+        self.assertIn("<title", cov, "coverage plot has no title")
+        self.assertIn("Coverage over time", cov, "coverage plot has no title")
+        self.assertEqual(self.polylines(cov), {"libFuzzer cov": synth.PROGRESS_ROWS,
+                                               "AFL++ edges": synth.PROGRESS_ROWS}, "coverage polylines")
+        execs = self.svg(page, "plot-execs")
+        self.assertEqual(self.polylines(execs), {"all engines": synth.PROGRESS_ROWS,
+                                                 "libFuzzer": synth.LF_LOG_LINES,
+                                                 "AFL++ (all instances)": synth.PLOT_DATA_ROWS},
+                         "exec/s polylines")
+        for body, name in ((cov, "coverage"), (execs, "exec/s")):
+            self.assertIn('class="xlabel"', body, f"{name} plot: axis labels")
+            self.assertIn('class="ylabel"', body, f"{name} plot: axis labels")
+            self.assertGreaterEqual(body.count("<line"), 8, f"{name} plot: too few ticks")
+        sigs = self.svg(page, "plot-signatures")
+        self.assertEqual(sigs.count("<rect") - 1, 2, "signature plot: not 2 bars")  # minus the background
+
+        for sig in (synth.SIG_NEW, synth.SIG_KNOWN):
+            self.assertIn(html.escape(sig), page, "signature not in the page (escaped)")
+        self.assertNotIn(synth.SIG_NEW, page, "raw '<b>' of a signature reached the page unescaped")
+        self.assertNotIn("<b>co</b>", page, "signature markup not escaped")
+        self.assertIn(html.escape(synth.REPRO_KNOWN.rstrip()), page, "reproducer not inlined")
+        self.assertIn('href="../../store/vm-result-touch/report.md"', page, "no link to the store's report")
+        self.assertIn("22 → 2", page, "ops before → after missing")
+        self.assertIn("35 → 5", page, "ops before → after missing")
+        self.assertIn("c.mmr", page, "regression failure not shown")
+        self.assertIn("1 unexpected", page, "regression failure not shown")
+        self.assertIn("lines 81.25%, functions 90.50%, branches 66.67% (42 programs)", page, "coverage line")
+        self.assertIn('href="coverage/html/index.html"', page, "no link to the coverage HTML")
+        self.assertIn("1cd8366 (dirty)", page, "git revision missing")
+        self.assertNotIn("http://", page.replace('xmlns="http://www.w3.org/2000/svg"', ""),
+                         "page refers to the network")
+        self.assertNotIn("https://", page, "page refers to the network")
+        self.assertNotIn("<script", page, "page uses script")
+
+        for sig in (synth.SIG_NEW, synth.SIG_KNOWN):
+            self.assertIn(sig, md, "signature not in report.md")
+        self.assertIn("| NEW | 7 |", md, "report.md signature table")
+        self.assertIn("| known | 3 |", md, "report.md signature table")
+        self.assertIn("lines 81.25%", md, "report.md coverage line")
+
+    def test_engine_files_without_progress(self):
+        # Without progress.tsv the engines' own files give the series: two
+        # AFL++ instances at different times are combined at every time
+        # either wrote.
+        os.unlink(os.path.join(self.run_dir, "fuzz", "progress.tsv"))
+        pd = rigtest.read(os.path.join(self.run_dir, "fuzz", "afl", "main", "plot_data")).split("\n")
+        second = [pd[0]] + [l.replace(f"{15 * (i + 1)}, 0,", f"{15 * (i + 1) + 5}, 0,", 1)
+                            for i, l in enumerate(pd[1:4])]
+        synth.write(os.path.join(self.run_dir, "fuzz", "afl", "s1", "plot_data"), "\n".join(second) + "\n")
+        page = self.render()[0].decode()
+        self.assertEqual(self.polylines(self.svg(page, "plot-coverage")),
+                         {"libFuzzer cov": synth.LF_LOG_LINES, "AFL++ edges": synth.PLOT_DATA_ROWS + 3},
+                         "fallback coverage")
+        self.assertEqual(self.polylines(self.svg(page, "plot-execs")),
+                         {"libFuzzer": synth.LF_LOG_LINES, "AFL++ (all instances)": synth.PLOT_DATA_ROWS + 3},
+                         "fallback exec/s")
 
 
-shutil.rmtree(a.work, ignore_errors=True)
-run = synth.make(a.work)
-inputs = {}
-for dp, _, fs in os.walk(a.work):
-    for f in fs:
-        p = os.path.join(dp, f)
-        inputs[p] = open(p, "rb").read()
-
-
-def render():
-    r = subprocess.run([sys.executable, a.report, run], capture_output=True, text=True, timeout=60)
-    check(r.returncode == 0, f"report.py exit {r.returncode}: {r.stderr.strip()}")
-    return (open(os.path.join(run, "report.html"), "rb").read(),
-            open(os.path.join(run, "report.md"), "rb").read())
-
-
-h1, m1 = render()
-h2, m2 = render()
-check(h1 == h2, "report.html differs between two renderings")
-check(m1 == m2, "report.md differs between two renderings")
-for p, b in inputs.items():
-    check(open(p, "rb").read() == b, f"input changed: {p}")
-page, md = h1.decode(), m1.decode()
-
-
-def svg(pid):
-    m = re.search(rf'<svg id="{pid}"[^>]*>(.*?)</svg>', page, re.S)
-    check(m is not None, f"no <svg id={pid}>")
-    return m.group(1) if m else ""
-
-
-def polylines(body):
-    out = {}
-    for m in re.finditer(r'<polyline [^>]*data-series="([^"]*)" data-points="(\d+)"[^>]*points="([^"]*)"', body):
-        pts = m.group(3).split()
-        check(len(pts) == int(m.group(2)), f"series {m.group(1)}: data-points {m.group(2)} != {len(pts)} coordinates")
-        out[m.group(1)] = len(pts)
-    return out
-
-
-cov = svg("plot-coverage")
-check("<title" in cov and "Coverage over time" in cov, "coverage plot has no title")
-check(polylines(cov) == {"libFuzzer cov": synth.PROGRESS_ROWS, "AFL++ edges": synth.PROGRESS_ROWS},
-      f"coverage polylines {polylines(cov)}")
-execs = svg("plot-execs")
-check(polylines(execs) == {"all engines": synth.PROGRESS_ROWS, "libFuzzer": synth.LF_LOG_LINES,
-                           "AFL++ (all instances)": synth.PLOT_DATA_ROWS},
-      f"exec/s polylines {polylines(execs)}")
-for body, name in ((cov, "coverage"), (execs, "exec/s")):
-    check('class="xlabel"' in body and 'class="ylabel"' in body, f"{name} plot: axis labels")
-    check(body.count("<line") >= 8, f"{name} plot: too few ticks")
-sigs = svg("plot-signatures")
-check(sigs.count("<rect") - 1 == 2, "signature plot: not 2 bars")  # minus the background
-
-for sig in (synth.SIG_NEW, synth.SIG_KNOWN):
-    check(html.escape(sig) in page, f"signature not in the page (escaped): {sig}")
-check(synth.SIG_NEW not in page, "raw '<b>' of a signature reached the page unescaped")
-check("<b>co</b>" not in page, "signature markup not escaped")
-check(html.escape(synth.REPRO_KNOWN.rstrip()) in page, "reproducer not inlined")
-check('href="../../store/vm-result-touch/report.md"' in page, "no link to the store's report")
-check("22 → 2" in page and "35 → 5" in page, "ops before → after missing")
-check("c.mmr" in page and "1 unexpected" in page, "regression failure not shown")
-check("lines 81.25%, functions 90.50%, branches 66.67% (42 programs)" in page, "coverage line")
-check('href="coverage/html/index.html"' in page, "no link to the coverage HTML")
-check("1cd8366 (dirty)" in page, "git revision missing")
-check("http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
-      and "https://" not in page and "<script" not in page, "page refers to the network or uses script")
-
-for sig in (synth.SIG_NEW, synth.SIG_KNOWN):
-    check(sig in md, f"signature not in report.md: {sig}")
-check("| NEW | 7 |" in md and "| known | 3 |" in md, "report.md signature table")
-check("lines 81.25%" in md, "report.md coverage line")
-
-# Without progress.tsv the engines' own files give the series: two AFL++
-# instances at different times are combined at every time either wrote.
-os.unlink(os.path.join(run, "fuzz", "progress.tsv"))
-pd = open(os.path.join(run, "fuzz", "afl", "main", "plot_data")).read().split("\n")
-second = [pd[0]] + [l.replace(f"{15 * (i + 1)}, 0,", f"{15 * (i + 1) + 5}, 0,", 1)
-                    for i, l in enumerate(pd[1:4])]
-synth.write(os.path.join(run, "fuzz", "afl", "s1", "plot_data"), "\n".join(second) + "\n")
-h3, _ = render()
-page = h3.decode()
-want_cov = {"libFuzzer cov": synth.LF_LOG_LINES, "AFL++ edges": synth.PLOT_DATA_ROWS + 3}
-want_exec = {"libFuzzer": synth.LF_LOG_LINES, "AFL++ (all instances)": synth.PLOT_DATA_ROWS + 3}
-check(polylines(svg("plot-coverage")) == want_cov, f"fallback coverage {polylines(svg('plot-coverage'))}")
-check(polylines(svg("plot-execs")) == want_exec, f"fallback exec/s {polylines(svg('plot-execs'))}")
-
-print("report.render:", "FAIL" if fails else "ok", f"({len(fails)} failed checks)")
-sys.exit(1 if fails else 0)
+if __name__ == "__main__":
+    rigtest.main(options)

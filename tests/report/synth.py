@@ -5,6 +5,8 @@ results, nightly.json. The point counts are what the plots must show."""
 import json
 import os
 
+import rigtest
+
 # Points each polyline must have (data-points attribute).
 PROGRESS_ROWS = 12
 PLOT_DATA_ROWS = 7
@@ -18,10 +20,7 @@ REPRO_KNOWN = ("# minimized by mmrig-min from 35 ops to 5\nm0 = mm_new\n"
                "r0 = mmap m0 16K prot=r\ntouch m0 r0 12K\nmunmap m0 r0 0\ntouch m0 r0 12K\n")
 
 
-def write(path, text):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
+write = rigtest.write
 
 
 def make(top):

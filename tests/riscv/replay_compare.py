@@ -13,11 +13,23 @@ verdicts, signatures and run digests must equal those of
 when boot.sh skips because qemu-system-riscv64 is missing.
 """
 import json
+import os
 import re
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
+
 LINE = re.compile(r"^(PASS|FAIL|ERROR|N/A) (\S+)$")
+
+
+def options(ap):
+    ap.add_argument("boot")
+    ap.add_argument("kernel")
+    ap.add_argument("replay")
+    ap.add_argument("dirs", nargs="+")
 
 
 def kernel_results(log):
@@ -37,49 +49,37 @@ def kernel_results(log):
 
 
 def host_results(replay, dirs):
-    out = subprocess.run([replay, "--json", *dirs], stdout=subprocess.PIPE,
-                         text=True, check=False).stdout
-    doc = json.loads(out)
+    doc = json.loads(rigtest.run([replay, "--json", *dirs]).stdout)
     return [(r["file"], r["result"], r.get("digest", ""), r.get("signature", ""))
             for r in doc["results"]]
 
 
-def main():
-    boot, kernel, replay, dirs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-    run = subprocess.run(["bash", boot, kernel, "0", r"^replay: [0-9]+ passed, 0 failed$",
-                          r"^PASS replay", r"^mmrig: boot self-test PASS"],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         check=False)
-    print(run.stdout, end="")
-    if run.returncode == 77:
-        return 77
-    status = 1 if run.returncode else 0
-
-    got, want = kernel_results(run.stdout), host_results(replay, dirs)
-    for g in got:
-        if g[1] not in ("PASS", "N/A", "N/A-GEOMETRY"):
-            print(f"FAIL: the kernel's replay of {g[0]}: {g[1]} {g[3]}")
-            status = 1
-    if not want:
-        print("FAIL: the hosted replay ran no program")
-        status = 1
-    if [w[0] for w in want] != [g[0] for g in got]:
-        print("FAIL: the two replays ran different programs")
-        print("  hosted:", [w[0] for w in want])
-        print("  kernel:", [g[0] for g in got])
-        status = 1
-    for w, g in zip(want, got):
-        if g[1] == "N/A-GEOMETRY":
-            print(f"N/A {g[0]}: its geometry is larger than the kernel's arena")
-            continue
-        if w != g:
-            print(f"FAIL: {w[0]}: hosted {w[1:]}, kernel {g[1:]}")
-            status = 1
-    if status == 0:
-        print(f"kernel replay equals the hosted replay: {len(got)} programs, "
-              "verdicts and digests")
-    return status
+class KernelReplay(rigtest.TestCase):
+    def test_kernel_equals_host(self):
+        a = rigtest.args
+        boot = rigtest.run(["bash", a.boot, a.kernel, "0", r"^replay: [0-9]+ passed, 0 failed$",
+                            r"^PASS replay", r"^mmrig: boot self-test PASS"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        print(boot.stdout, end="")
+        if boot.returncode == rigtest.SKIP:
+            self.skipTest("boot.sh skipped: no qemu-system-riscv64")
+        got, want = kernel_results(boot.stdout), host_results(a.replay, a.dirs)
+        with self.subTest("the boot"):
+            self.assertExit(boot, 0, "the kernel's boot")
+        with self.subTest("the kernel's verdicts"):
+            self.assertEqual([g for g in got if g[1] not in ("PASS", "N/A", "N/A-GEOMETRY")], [],
+                             "programs the kernel's replay did not pass")
+        self.assertTrue(want, "the hosted replay ran no program")
+        self.assertEqual([g[0] for g in got], [w[0] for w in want],
+                         "the two replays ran different programs")
+        for w, g in zip(want, got):
+            if g[1] == "N/A-GEOMETRY":
+                print(f"N/A {g[0]}: its geometry is larger than the kernel's arena")
+                continue
+            with self.subTest(w[0]):
+                self.assertEqual(g, w, "kernel vs hosted (file, verdict, digest, signature)")
+        print(f"compared {len(got)} programs: verdicts and digests")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    rigtest.main(options)

@@ -15,12 +15,15 @@ expected.
 
 --buggy TOOL is the self-test: TOOL carries a bug that only a geometry
 with several MAX_ORDER blocks shows, so the matrix must report a failure
-with it, and none on the default geometry. Exit 0 when it does.
+with it, and none on the default geometry.
 """
-import argparse
 import json
-import subprocess
+import os
 import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
 
 # Default spelled out; one MAX_ORDER block at most; odd sizes that end
 # inside a top-order block; a start on a MAX_ORDER boundary with several
@@ -39,11 +42,12 @@ KERNEL_DIRS = ["corpus/seeds", "corpus/regression"]
 DOUBLES = ["toy", "firstfit", "bytes", "kmalloc"]
 
 
-def replay(cmd, root):
-    p = subprocess.run(cmd + ["--json"], cwd=root, capture_output=True, text=True)
-    if p.returncode not in (0, 1):
-        sys.exit(f"FAIL: {' '.join(cmd)} exited {p.returncode}:\n{p.stderr[-2000:]}")
-    return {r["file"]: r for r in json.loads(p.stdout)["results"]}
+def options(ap):
+    ap.add_argument("root")
+    ap.add_argument("replay")
+    ap.add_argument("doubles")
+    ap.add_argument("--also", nargs="*", default=[])
+    ap.add_argument("--buggy")
 
 
 def runs(replay_tool, doubles, also=()):
@@ -57,54 +61,55 @@ def runs(replay_tool, doubles, also=()):
                 yield f"{a} / {name}", [doubles, "--allocator", a, *geo, "corpus/seeds"]
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("root")
-    ap.add_argument("replay")
-    ap.add_argument("doubles")
-    ap.add_argument("--also", nargs="*", default=[])
-    ap.add_argument("--buggy")
-    a = ap.parse_args()
-    root, replay_tool, doubles, buggy = a.root, a.replay, a.doubles, a.buggy
-    if buggy:
-        default = replay([buggy, "--geometry", GEOMETRIES[0], *KERNEL_DIRS], root)
-        bad = [f for f, r in default.items() if r["result"] == "FAIL"]
-        if bad:
-            sys.exit(f"FAIL: the planted bug shows on the default geometry: {bad}")
+class Matrix(rigtest.TestCase):
+    def replay(self, cmd):
+        p = rigtest.run(cmd + ["--json"], cwd=rigtest.args.root)
+        self.assertIn(p.returncode, (0, 1), f"{' '.join(cmd)}: {p.stderr[-2000:]}")
+        return {r["file"]: r for r in json.loads(p.stdout)["results"]}
+
+    def test_every_verdict_passes(self):
+        a = rigtest.args
+        if a.buggy:
+            self.skipTest("--buggy: the self-test runs")
+        own_na = {}
+        bad, cells = [], 0
+        for label, cmd in runs(a.replay, a.doubles, a.also):
+            res = self.replay(cmd)
+            key = label.split(" / ")[0]
+            if key not in own_na:
+                own_na[key] = {f for f, r in res.items() if r["result"] == "N/A"}
+            cells += 1
+            passed = 0
+            for f, r in sorted(res.items()):
+                if r["result"] == "PASS":
+                    passed += 1
+                elif r["result"] == "N/A" and f in own_na[key] and \
+                        not r.get("not_applicable", "").startswith("boot"):
+                    pass
+                elif r["result"] == "N/A" and "a free block of" in r.get("report", ""):
+                    pass
+                else:
+                    bad.append(f"{label}: {f}: {r['result']} {r.get('signature', '')}"
+                               f"{r.get('not_applicable', '')}")
+            print(f"{label}: {passed} passed")
+        print(f"geometry matrix: {cells} runs, {len(bad)} verdicts not PASS")
+        self.assertEqual(bad, [], "verdicts not PASS")
+
+    def test_catches_planted_bug(self):
+        a = rigtest.args
+        if not a.buggy:
+            self.skipTest("no --buggy tool")
+        default = self.replay([a.buggy, "--geometry", GEOMETRIES[0], *KERNEL_DIRS])
+        self.assertEqual([f for f, r in default.items() if r["result"] == "FAIL"], [],
+                         "the planted bug shows on the default geometry")
         caught = 0
-        for label, cmd in runs(buggy, None):
-            fails = [f for f, r in replay(cmd, root).items() if r["result"] == "FAIL"]
+        for label, cmd in runs(a.buggy, None):
+            fails = [f for f, r in self.replay(cmd).items() if r["result"] == "FAIL"]
             print(f"{label}: {len(fails)} failed")
             caught += len(fails)
         print(f"the matrix caught the planted bug in {caught} runs")
-        sys.exit(0 if caught else 1)
-
-    own_na = {}
-    bad, cells = [], 0
-    for label, cmd in runs(replay_tool, doubles, a.also):
-        res = replay(cmd, root)
-        key = label.split(" / ")[0]
-        if key not in own_na:
-            own_na[key] = {f for f, r in res.items() if r["result"] == "N/A"}
-        cells += 1
-        passed = 0
-        for f, r in sorted(res.items()):
-            if r["result"] == "PASS":
-                passed += 1
-            elif r["result"] == "N/A" and f in own_na[key] and \
-                    not r.get("not_applicable", "").startswith("boot"):
-                pass
-            elif r["result"] == "N/A" and "a free block of" in r.get("report", ""):
-                pass
-            else:
-                bad.append(f"{label}: {f}: {r['result']} {r.get('signature', '')}"
-                           f"{r.get('not_applicable', '')}")
-        print(f"{label}: {passed} passed")
-    for b in bad:
-        print("FAIL:", b)
-    print(f"geometry matrix: {cells} runs, {len(bad)} verdicts not PASS")
-    sys.exit(1 if bad else 0)
+        self.assertGreater(caught, 0, "the matrix did not catch the planted bug")
 
 
 if __name__ == "__main__":
-    main()
+    rigtest.main(options)

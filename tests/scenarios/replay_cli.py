@@ -1,121 +1,130 @@
 #!/usr/bin/env python3
 """mmrig-replay's contract: exit codes, PASS/FAIL lines, --json, --text,
-file:line:column errors, inputs left untouched, the same output twice."""
-import hashlib
+file:line:column errors, inputs left untouched, the same output twice.
+
+usage: replay_cli.py MMRIG_REPLAY MMRIG_REPLAY_DOUBLES SEEDS_TEXT SEEDS_BIN"""
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
-replay, doubles, seeds_text, seeds_bin = sys.argv[1:5]
-failures = 0
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
 
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print(f"CHECK failed: {what}")
+TOY_SIG = "buddy.alloc-not-free in alloc_pages [toy-overlap]"
 
 
-def run(*args, tool=replay):
-    p = subprocess.run([tool, *args], capture_output=True, text=True, timeout=600)
-    return p.returncode, p.stdout, p.stderr
+def options(ap):
+    for name in ("replay", "doubles", "seeds_text", "seeds_bin"):
+        ap.add_argument(name)
 
 
-def tree_digest(path):
-    h = hashlib.sha256()
-    for root, dirs, files in sorted(os.walk(path)):
-        dirs.sort()
-        for f in sorted(files):
-            full = os.path.join(root, f)
-            st = os.stat(full)
-            h.update(full.encode())
-            h.update(str(st.st_mtime_ns).encode())
-            with open(full, "rb") as fh:
-                h.update(fh.read())
-    return h.hexdigest()
+def replay(*argv, tool=None, **kw):
+    return rigtest.run([tool or rigtest.args.replay, *argv], **kw)
 
 
-with tempfile.TemporaryDirectory() as tmp:
-    before = tree_digest(seeds_text), tree_digest(seeds_bin)
+def doubles(*argv):
+    return replay(*argv, tool=rigtest.args.doubles)
 
-    rc, out, err = run(seeds_text)
-    check(rc == 0, f"all seeds pass (exit {rc})")
-    check(out.count("PASS ") >= 20, "a PASS line per seed")
-    check("replay: " in out and " passed, 0 failed" in out, "summary line")
 
-    rc2, out2, _ = run(seeds_text)
-    check(out == out2, "same output on a second run")
+def inputs():
+    return rigtest.snapshot(rigtest.args.seeds_text), rigtest.snapshot(rigtest.args.seeds_bin)
 
-    rc, out, err = run("--json", seeds_bin)
-    doc = json.loads(out)
-    check(rc == 0 and doc["failed"] == 0 and doc["passed"] >= 20, "--json summary")
-    check(all(r["result"] == "PASS" for r in doc["results"]), "--json results")
 
-    # --text of a binary seed is the canonical text of its source.
-    src = sorted(f for f in os.listdir(seeds_text) if f.endswith(".mmr"))[0]
-    rc, from_bin, _ = run("--text", os.path.join(seeds_bin, src[:-4] + ".bin"))
-    rc2, from_txt, _ = run("--text", os.path.join(seeds_text, src))
-    check(rc == 0 and rc2 == 0 and from_bin == from_txt and from_bin.strip(),
-          "--text of binary equals canonical text")
+class ReplayCli(rigtest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.before = inputs()
 
-    # Unreadable input: exit 2 with the path named.
-    rc, out, err = run(os.path.join(tmp, "missing.mmr"))
-    check(rc == 2 and "missing.mmr" in err, f"unreadable path exits 2 (exit {rc})")
+    def setUp(self):
+        self.tmp = self.workdir()
+        self.seeds = rigtest.args.seeds_text
+        # Three page blocks: toy-overlap hands out one twice.
+        self.prog = rigtest.write(os.path.join(self.tmp, "overlap.mmr"),
+                                  "a = alloc_pages 0\nb = alloc_pages 0\nc = alloc_pages 0\n")
 
-    # Malformed text: exit 2 with file:line:column.
-    bad = os.path.join(tmp, "bad.mmr")
-    with open(bad, "w") as f:
-        f.write("check\np = alloc_pages 3\nfree_pages q\n")
-    rc, out, err = run(bad)
-    check(rc == 2 and f"{bad}:3:12: error:" in out + err,
-          f"malformed text exits 2 with line:col (exit {rc}): {out}{err}")
+    def test_seeds_pass(self):
+        p = replay(self.seeds)
+        self.assertExit(p, 0, "all seeds pass")
+        self.assertGreaterEqual(p.stdout.count("PASS "), 20, "a PASS line per seed")
+        self.assertIn("replay: ", p.stdout, "summary line")
+        self.assertIn(" passed, 0 failed", p.stdout, "summary line")
+        self.assertEqual(replay(self.seeds).stdout, p.stdout, "same output on a second run")
 
-    # Bad usage.
-    rc, _, _ = run("--no-such-flag", seeds_text)
-    check(rc == 2, "unknown option exits 2")
-    rc, _, _ = run()
-    check(rc == 2, "no path exits 2")
-    rc, _, _ = run("--allocator=nope", seeds_text)
-    check(rc == 2, "unknown allocator exits 2")
+    def test_json(self):
+        p = replay("--json", rigtest.args.seeds_bin)
+        doc = json.loads(p.stdout)
+        self.assertExit(p, 0, "--json")
+        self.assertEqual(doc["failed"], 0, "--json summary")
+        self.assertGreaterEqual(doc["passed"], 20, "--json summary")
+        self.assertTrue(all(r["result"] == "PASS" for r in doc["results"]), "--json results")
 
-    # A failing program: exit 1, FAIL line, report, SIGNATURE; JSON carries it.
-    prog = os.path.join(tmp, "overlap.mmr")
-    with open(prog, "w") as f:
-        f.write("a = alloc_pages 0\nb = alloc_pages 0\nc = alloc_pages 0\n")
-    rc, out, _ = run("--allocator=toy-overlap", prog, tool=doubles)
-    check(rc == 1 and f"FAIL {prog}" in out and "SIGNATURE: " in out, f"failing program exits 1 (exit {rc})")
-    rc, out, _ = run("--json", "--allocator=toy-overlap", prog, seeds_text, tool=doubles)
-    doc = json.loads(out)
-    check(rc == 1 and doc["failed"] >= 1, "--json counts the failure")
-    fails = [r for r in doc["results"] if r["result"] == "FAIL"]
-    check(fails and fails[0]["signature"] == "buddy.alloc-not-free in alloc_pages [toy-overlap]",
-          f"--json signature: {fails[:1]}")
+    def test_text_of_binary(self):
+        # --text of a binary seed is the canonical text of its source.
+        src = sorted(f for f in os.listdir(self.seeds) if f.endswith(".mmr"))[0]
+        p1 = replay("--text", os.path.join(rigtest.args.seeds_bin, src[:-4] + ".bin"))
+        p2 = replay("--text", os.path.join(self.seeds, src))
+        self.assertExit(p1, 0)
+        self.assertExit(p2, 0)
+        self.assertTrue(p1.stdout.strip(), "--text printed nothing")
+        self.assertEqual(p1.stdout, p2.stdout, "--text of binary equals canonical text")
 
-    # An op the allocator cannot run: N/A, never PASS, and not a failure.
-    page_seed = os.path.join(seeds_text, "01-pages-every-order.mmr")
-    rc, out, _ = run("--allocator=kmalloc", page_seed, prog)
-    check(rc == 0 and f"N/A {page_seed}" in out and "cannot run 'alloc_pages'" in out
-          and "replay: 2 not applicable" in out and "replay: 0 passed, 0 failed" in out,
-          f"programs a byte allocator cannot run are N/A (exit {rc}): {out}")
-    rc, out, _ = run("--json", "--allocator=kmalloc", page_seed)
-    doc = json.loads(out)
-    check(rc == 0 and doc["not_applicable"] == 1 and doc["passed"] == 0 and
-          doc["results"][0]["result"] == "N/A" and "alloc_pages" in doc["results"][0]["not_applicable"],
-          f"--json counts and names the N/A program: {doc}")
-    os.environ["MMRIG_ALLOCATOR"] = "kmalloc"
-    rc, out, _ = run(page_seed)
-    del os.environ["MMRIG_ALLOCATOR"]
-    check(rc == 0 and f"N/A {page_seed}" in out, "MMRIG_ALLOCATOR selects when --allocator is absent")
+    def test_unreadable(self):
+        p = replay(os.path.join(self.tmp, "missing.mmr"))
+        self.assertExit(p, 2, "unreadable path")
+        self.assertIn("missing.mmr", p.stderr, "the path is named")
 
-    # Mixed: a failing program and an unreadable one -> 2 wins.
-    rc, _, _ = run("--allocator=toy-overlap", prog, os.path.join(tmp, "nope"), tool=doubles)
-    check(rc == 2, "unreadable beats failing")
+    def test_malformed(self):
+        bad = rigtest.write(os.path.join(self.tmp, "bad.mmr"), "check\np = alloc_pages 3\nfree_pages q\n")
+        p = replay(bad)
+        self.assertExit(p, 2, "malformed text")
+        self.assertIn(f"{bad}:3:12: error:", rigtest.output(p), "file:line:column")
 
-    after = tree_digest(seeds_text), tree_digest(seeds_bin)
-    check(before == after, "replay left its inputs untouched")
+    def test_bad_usage(self):
+        self.assertExit(replay("--no-such-flag", self.seeds), 2, "unknown option")
+        self.assertExit(replay(), 2, "no path")
+        self.assertExit(replay("--allocator=nope", self.seeds), 2, "unknown allocator")
 
-print(f"replay-cli: {failures} failed checks")
-sys.exit(1 if failures else 0)
+    def test_failing_program(self):
+        # exit 1, FAIL line, report, SIGNATURE; JSON carries it.
+        p = doubles("--allocator=toy-overlap", self.prog)
+        self.assertExit(p, 1, "a failing program")
+        self.assertIn(f"FAIL {self.prog}", p.stdout)
+        self.assertIn("SIGNATURE: ", p.stdout)
+        p = doubles("--json", "--allocator=toy-overlap", self.prog, self.seeds)
+        doc = json.loads(p.stdout)
+        self.assertExit(p, 1, "--json with a failure")
+        self.assertGreaterEqual(doc["failed"], 1, "--json counts the failure")
+        fails = [r for r in doc["results"] if r["result"] == "FAIL"]
+        self.assertTrue(fails, "--json lists no failure")
+        self.assertEqual(fails[0]["signature"], TOY_SIG, "--json signature")
+
+    def test_not_applicable(self):
+        # An op the allocator cannot run: N/A, never PASS, and not a failure.
+        page_seed = os.path.join(self.seeds, "01-pages-every-order.mmr")
+        p = replay("--allocator=kmalloc", page_seed, self.prog)
+        self.assertExit(p, 0, "programs a byte allocator cannot run")
+        for want in (f"N/A {page_seed}", "cannot run 'alloc_pages'", "replay: 2 not applicable",
+                     "replay: 0 passed, 0 failed"):
+            self.assertIn(want, p.stdout)
+        p = replay("--json", "--allocator=kmalloc", page_seed)
+        doc = json.loads(p.stdout)
+        self.assertExit(p, 0, "--json of an N/A program")
+        self.assertEqual((doc["not_applicable"], doc["passed"]), (1, 0), "--json counts the N/A program")
+        self.assertEqual(doc["results"][0]["result"], "N/A")
+        self.assertIn("alloc_pages", doc["results"][0]["not_applicable"], "--json names the op")
+        p = replay(page_seed, env=dict(os.environ, MMRIG_ALLOCATOR="kmalloc"))
+        self.assertExit(p, 0, "MMRIG_ALLOCATOR selects when --allocator is absent")
+        self.assertIn(f"N/A {page_seed}", p.stdout, "MMRIG_ALLOCATOR selects when --allocator is absent")
+
+    def test_unreadable_beats_failing(self):
+        p = doubles("--allocator=toy-overlap", self.prog, os.path.join(self.tmp, "nope"))
+        self.assertExit(p, 2, "unreadable beats failing")
+
+    def test_zz_inputs_untouched(self):
+        # Named to run last: every other test has replayed the seeds by now.
+        self.assertEqual(inputs(), self.before, "replay left its inputs untouched")
+
+
+if __name__ == "__main__":
+    rigtest.main(options)

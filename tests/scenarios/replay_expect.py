@@ -8,61 +8,67 @@ usage: replay_expect.py REPLAY_WITH_DOUBLES PLANTED_PROGRAM_DIR
 """
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
-failures = 0
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
 
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print(f"FAILED: {what}")
+SIG = "buddy.alloc-not-free in alloc_pages [toy-overlap]"
 
 
-def run(replay, *args):
-    p = subprocess.run([replay, *args], capture_output=True, text=True)
-    return p.returncode, p.stdout
+def options(ap):
+    ap.add_argument("replay")
+    ap.add_argument("programs")
 
 
-def main():
-    replay, programs = sys.argv[1], sys.argv[2]
-    with open(os.path.join(programs, "pages-overlap.mmr")) as f:
-        body = "".join(l for l in f if not l.startswith("#"))
-    sig = "buddy.alloc-not-free in alloc_pages [toy-overlap]"
-    with tempfile.TemporaryDirectory() as d:
-        def write(name, header):
-            path = os.path.join(d, name)
-            with open(path, "w") as f:
-                f.write(header + body)
-            return path
+def replay(*argv):
+    return rigtest.run([rigtest.args.replay, *argv])
 
-        known = write("known.mmr", f"# A bug still open in toy-overlap.\n# expect: {sig}\n")
-        other = write("other.mmr", "# expect: buddy.free-counts in free_pages\n")
-        passing = write("pass.mmr", "# expect: pass\n")
 
-        rc, out = run(replay, "--allocator", "toy-overlap", known)
-        check(rc == 0 and f"KNOWN-OPEN {known}" in out, f"known-open bug as expected: {rc} {out}")
-        check("1 failed as their headers expect" in out, "summary counts it")
-        rc, out = run(replay, "--json", "--allocator", "toy-overlap", known)
-        doc = json.loads(out)
-        check(rc == 0 and doc["known_open"] == 1 and doc["failed"] == 0, "json counts")
-        check(doc["results"][0]["as_expected"] is True and doc["results"][0]["expect"] == sig,
-              "json expectation")
+class Expect(rigtest.TestCase):
+    def setUp(self):
+        d = self.workdir()
+        with open(os.path.join(rigtest.args.programs, "pages-overlap.mmr")) as f:
+            body = "".join(l for l in f if not l.startswith("#"))
+        self.known = rigtest.write(os.path.join(d, "known.mmr"),
+                                   f"# A bug still open in toy-overlap.\n# expect: {SIG}\n" + body)
+        self.other = rigtest.write(os.path.join(d, "other.mmr"),
+                                   "# expect: buddy.free-counts in free_pages\n" + body)
+        self.passing = rigtest.write(os.path.join(d, "pass.mmr"), "# expect: pass\n" + body)
 
-        rc, out = run(replay, "--allocator", "toy", known)
-        check(rc == 1 and "update the header" in out, f"fixed bug, stale header: {rc} {out}")
-        rc, out = run(replay, "--allocator", "toy-overlap", other)
-        check(rc == 1 and f"FAIL {other}" in out, f"another signature: {rc} {out}")
-        rc, out = run(replay, "--allocator", "toy-overlap", passing)
-        check(rc == 1 and f"FAIL {passing}" in out, f"expect pass, fails: {rc}")
-        rc, out = run(replay, "--allocator", "toy", passing)
-        check(rc == 0 and f"PASS {passing}" in out, f"expect pass, passes: {rc}")
-    print(f"replay_expect: {failures} failed")
-    sys.exit(1 if failures else 0)
+    def test_known_open(self):
+        p = replay("--allocator", "toy-overlap", self.known)
+        self.assertExit(p, 0, "a known-open bug as expected")
+        self.assertIn(f"KNOWN-OPEN {self.known}", p.stdout)
+        self.assertIn("1 failed as their headers expect", p.stdout, "the summary counts it")
+        p = replay("--json", "--allocator", "toy-overlap", self.known)
+        doc = json.loads(p.stdout)
+        self.assertExit(p, 0, "--json")
+        self.assertEqual((doc["known_open"], doc["failed"]), (1, 0), "json counts")
+        self.assertIs(doc["results"][0]["as_expected"], True, "json expectation")
+        self.assertEqual(doc["results"][0]["expect"], SIG, "json expectation")
+
+    def test_fixed_bug_stale_header(self):
+        p = replay("--allocator", "toy", self.known)
+        self.assertExit(p, 1, "a fixed bug, stale header")
+        self.assertIn("update the header", p.stdout)
+
+    def test_another_signature(self):
+        p = replay("--allocator", "toy-overlap", self.other)
+        self.assertExit(p, 1, "another signature")
+        self.assertIn(f"FAIL {self.other}", p.stdout)
+
+    def test_expect_pass_fails(self):
+        p = replay("--allocator", "toy-overlap", self.passing)
+        self.assertExit(p, 1, "expect pass, fails")
+        self.assertIn(f"FAIL {self.passing}", p.stdout)
+
+    def test_expect_pass_passes(self):
+        p = replay("--allocator", "toy", self.passing)
+        self.assertExit(p, 0, "expect pass, passes")
+        self.assertIn(f"PASS {self.passing}", p.stdout)
 
 
 if __name__ == "__main__":
-    main()
+    rigtest.main(options)

@@ -7,10 +7,9 @@
  * free memory only those pages are poisoned again: the rest never stopped
  * being poisoned.
  */
-#include <string.h>
-
 #include "arch.h"
 #include "host_internal.h"
+#include "lib.h"
 #include "mm/mm.h"
 #include "mm/slab.h"
 #include "mmu.h"

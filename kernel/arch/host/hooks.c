@@ -1,9 +1,8 @@
 /* The kernel's hook points, forwarded to whatever the harness registered.
  * With no hooks the kernel runs plain: traces vanish, nothing fails. */
-#include <string.h>
-
 #include "arch.h"
 #include "host_internal.h"
+#include "lib.h"
 
 static struct host_hooks hooks;
 

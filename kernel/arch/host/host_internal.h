@@ -1,12 +1,13 @@
-/* Shared between the host arch files; not seen by the harness. */
+/* Shared between the host arch files, and with the riscv replay's stand-ins
+ * for two of them (harness/targets/riscv-replay: console.c for console.c,
+ * ram.c for arena.c); not seen by the rest of the harness. */
 #ifndef MMRIG_HOST_INTERNAL_H
 #define MMRIG_HOST_INTERNAL_H
 
-#include <limits.h>
-
 #include "host.h"
 
-#define BITS_PER_LONG (sizeof(unsigned long) * CHAR_BIT)
+/* Every target of the rig has 8-bit bytes; no <limits.h> needed for it. */
+#define BITS_PER_LONG (sizeof(unsigned long) * 8)
 #define BITS_TO_LONGS(n) (((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
 
 /* dirty.c: remember a block handed out since the last reset. */

@@ -1,11 +1,10 @@
 /* The arena's memory map for one geometry, shared by the hosted arena and
- * the in-kernel replay's (kernel/arch/riscv/replay/ram.c): the same
+ * the in-kernel replay's (harness/targets/riscv-replay/ram.c): the same
  * geometry must give the same usable ranges, or the two builds' runs (and
  * digests) would differ for no bug. */
-#include <string.h>
-
 #include "host.h"
 #include "host_internal.h"
+#include "lib.h"
 
 /* Reserved pages between mem_map and the first usable page, so that even
  * the smallest start alignment leaves the start off mem_map's end. */

@@ -2,13 +2,13 @@
  * permission checks, and a 16-entry TLB in front of them.
  *
  * The TLB is the point: it is invalidated only by the kernel's own
- * sfence_vma() / sfence_vma_all(), so a PTE changed without a flush keeps
- * being served from the TLB exactly as on hardware. Replacement is round
- * robin, so the same accesses give the same hits in every run.
+ * sfence_vma() / sfence_vma_all(), which reach swmmu_sfence_vma*(), so a
+ * PTE changed without a flush keeps being served from the TLB exactly as
+ * on hardware. Replacement is round robin, so the same accesses give the
+ * same hits in every run.
  */
-#include <string.h>
-
 #include "arch.h"
+#include "lib.h"
 #include "mm/mm.h"
 #include "mm/page.h"
 #include "mmu.h"
@@ -42,10 +42,10 @@ const struct mmu_stats *mmu_get_stats(void)
 	return &stats;
 }
 
-/* ---- the kernel's flush hooks ---- */
+/* ---- flushes: arch.h's sfence_vma*() reach these (sfence.c) ---- */
 
 /* rs1 = va, rs2 = x0: every address space's leaf for va goes. */
-void sfence_vma(uintptr_t va)
+void swmmu_sfence_vma(uintptr_t va)
 {
 	stats.flush_va++;
 	for (int i = 0; i < MMU_TLB_ENTRIES; i++) {
@@ -54,7 +54,7 @@ void sfence_vma(uintptr_t va)
 	}
 }
 
-void sfence_vma_all(void)
+void swmmu_sfence_vma_all(void)
 {
 	stats.flush_all++;
 	for (int i = 0; i < MMU_TLB_ENTRIES; i++)

@@ -5,7 +5,7 @@
 #ifndef MMRIG_HOST_MMU_H
 #define MMRIG_HOST_MMU_H
 
-#include "arch.h" /* sfence_vma(), sfence_vma_all() */
+#include "arch.h" /* sfence_vma(), sfence_vma_all(): on the host, this TLB's */
 #include "mm/vm.h"
 
 #define MMU_TLB_ENTRIES 16
@@ -51,6 +51,12 @@ enum mmu_fault mmu_copy_in(pagetable_t pt, void *dst, uintptr_t va, size_t n,
 			   unsigned int mode, size_t *done);
 enum mmu_fault mmu_copy_out(pagetable_t pt, uintptr_t va, const void *src, size_t n,
 			    unsigned int mode, size_t *done);
+
+/* The software TLB's flushes, as a hart's sfence.vma rs1 / zero: every
+ * entry for va, or every entry. The hosted arch.h sfence_vma*() are these
+ * (sfence.c); the riscv replay image calls them and the hart's. */
+void swmmu_sfence_vma(uintptr_t va);
+void swmmu_sfence_vma_all(void);
 
 /* An empty TLB and zeroed statistics. The TLB outlives host_mm_reset(),
  * and a reset reuses page-table pages (and so TLB tags): call this after

@@ -13,7 +13,8 @@
 static struct fdt_info fdt;
 
 /* kernel.elf has nothing to run between its self-test and the verdict;
- * kernel-replay.elf links the corpus replay (replay/replay.c) over this. */
+ * kernel-replay.elf links the corpus replay over this
+ * (harness/targets/riscv-replay/replay.c). */
 __attribute__((weak)) void boot_payload(const struct fdt_info *fi)
 {
 	(void)fi;

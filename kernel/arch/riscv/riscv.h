@@ -91,11 +91,15 @@ static inline void w_satp(unsigned long x)
 
 /* This hart's TLB only, as Linux's local_flush_tlb_all: for the U-mode
  * runner's own table switches, which are no kernel/mm page-table change
- * (the replay image counts those through sfence_vma_all). */
+ * (the replay image counts kernel/mm's, which come through sfence_vma_all). */
 static inline void local_flush_tlb_all(void)
 {
 	__asm__ volatile("sfence.vma zero, zero" : : : "memory");
 }
+
+/* tlb.c: the hart's side of arch.h's sfence_vma*(). */
+void hart_sfence_vma(uintptr_t va);
+void hart_sfence_vma_all(void);
 
 static inline uint64_t r_time(void)
 {

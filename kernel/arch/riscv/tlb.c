@@ -1,13 +1,14 @@
-/* TLB maintenance for kernel/mm (arch.h): the real sfence.vma. Out of
- * line because arch.h declares them as functions every arch provides. */
-#include "arch.h"
+/* The hart's TLB: the real sfence.vma. kernel.elf's sfence.c makes these
+ * arch.h's sfence_vma*(); kernel-replay.elf flushes the software MMU's
+ * TLB too. */
+#include "riscv.h"
 
-void sfence_vma(uintptr_t va)
+void hart_sfence_vma(uintptr_t va)
 {
 	__asm__ volatile("sfence.vma %0, zero" : : "r"(va) : "memory");
 }
 
-void sfence_vma_all(void)
+void hart_sfence_vma_all(void)
 {
-	__asm__ volatile("sfence.vma zero, zero" : : : "memory");
+	local_flush_tlb_all();
 }

@@ -14,31 +14,32 @@ side's do). Nothing is built; a few seconds.
   allocators at once are refused (exit 2);
 - the same bytes under two allocators are two artifacts in one store.
 
-usage: check_allocator.py --root SRC --work DIR [unittest args]
+usage: check_allocator.py --root SRC --work DIR [unittest options and test names]
 """
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import unittest
 
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "campaign"))
+import rigtest  # noqa: E402
+from rigtest import args as A, load_json as load  # noqa: E402
 import fake_tool  # noqa: E402
-A, rest = fake_tool.test_setup()
-import triage  # noqa: E402
+
+triage = None
+
+
+def setUpModule():
+    global triage
+    triage = rigtest.script("triage")
+
 
 SIG = "buddy.misaligned in alloc_pages"
 
 
-def load(path):
-    with open(path) as f:
-        return json.load(f)
-
-
-class Slugs(unittest.TestCase):
+class Slugs(rigtest.TestCase):
     def test_bracketed(self):
         s = triage.slug_of(f"{SIG} [firstfit]")
         self.assertRegex(s, r"^[a-z0-9-]+$")
@@ -52,11 +53,9 @@ class Slugs(unittest.TestCase):
         self.assertRegex(triage.slug_of(SIG), r"^buddy-misaligned-in-alloc-pages-[0-9a-f]{8}$")
 
 
-class Store(unittest.TestCase):
+class Store(rigtest.TestCase):
     def setUp(self):
-        self.dir = os.path.join(A.work, self.id().rsplit(".", 1)[-1])
-        shutil.rmtree(self.dir, ignore_errors=True)
-        os.makedirs(self.dir)
+        self.dir = self.workdir()
         fake_tool.install(os.path.join(self.dir, "build"))
         tools = os.path.join(self.dir, "build", "host-asan", "harness")
         self.replay = os.path.join(tools, "engines", "mmrig-replay")
@@ -66,24 +65,19 @@ class Store(unittest.TestCase):
         self.store = os.path.join(self.dir, "store")
 
     def file(self, rel, data=b"\x01\x02"):
-        p = os.path.join(self.dir, rel)
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        with open(p, "wb") as f:
-            f.write(data)
-        return p
+        return rigtest.write(os.path.join(self.dir, rel), data)
 
     def campaign(self, name, alloc):
         d = os.path.join(self.dir, name)
         self.file(os.path.join(name, "libfuzzer", "crashes", "crash-1"), name.encode())
-        with open(os.path.join(d, "summary.json"), "w") as f:
-            json.dump({"allocator": alloc, "adapters": [], "options": {"allocator": alloc}}, f)
+        rigtest.write(os.path.join(d, "summary.json"),
+                      json.dumps({"allocator": alloc, "adapters": [], "options": {"allocator": alloc}}))
         return d
 
     def triage(self, *args):
-        return subprocess.run([sys.executable, os.path.join(A.root, "scripts", "triage.py"),
-                               "--replay", self.replay, "--min", self.min, "--store", self.store,
-                               "--jobs", "2", *args], capture_output=True, text=True,
-                              env=self.env, timeout=120)
+        return rigtest.python(os.path.join(A.root, "scripts", "triage.py"),
+                              "--replay", self.replay, "--min", self.min, "--store", self.store,
+                              "--jobs", "2", *args, env=self.env, timeout=120)
 
     def allocators_seen(self):
         seen = set()
@@ -170,4 +164,4 @@ class Store(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    rigtest.main(rigtest.root_and_work)

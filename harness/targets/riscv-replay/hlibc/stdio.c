@@ -1,14 +1,34 @@
-/* hlibc: streams. Output is formatted into a bounded buffer first, as
- * printk does: the harness's lines are short, and the console then gets
- * whole lines. */
+/* hlibc: formatting and streams. The formatter is the kernel's
+ * vsnprintk (kernel/lib/vsprintf.c), which follows C's rules, so a report
+ * reads byte for byte as the hosted build's. Stream output is formatted
+ * into a bounded buffer first, as printk does: the harness's lines are
+ * short, and the console then gets whole lines. */
 #include <stdio.h>
 #include <string.h>
+
+#include "lib.h"
 
 #define LINE_MAX_BYTES 1024
 
 static FILE console;
 FILE *stdout = &console;
 FILE *stderr = &console;
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	return vsnprintk(buf, size, fmt, ap);
+}
+
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintk(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
 
 void hl_memstream(FILE *f, char *buf, size_t cap)
 {
