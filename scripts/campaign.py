@@ -648,12 +648,8 @@ def start_inputs(opts, out):
     if os.path.isdir(seeds) and files_in(seeds):  # converted when the campaign began
         return seeds, dict_path, None
     converted, skipped = allocator.convert_seeds(conv, alloc, seeds)
-    if not converted:  # the empty program: its one byte is the format byte
-        empty = os.path.join(seeds, ".empty.mmr")
-        with open(empty, "w") as f:
-            f.write("")
-        allocator.to_bin(conv, alloc, empty, os.path.join(seeds, "empty"))
-        os.unlink(empty)
+    if not converted:
+        allocator.empty_program(conv, alloc, os.path.join(seeds, "empty"))
     return seeds, dict_path, (len(converted), len(skipped))
 
 

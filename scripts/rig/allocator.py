@@ -135,6 +135,29 @@ def to_bin(conv, allocator, src, out):
             os.unlink(tmp)
 
 
+def empty_program(conv, allocator, path):
+    """The empty program in binary (its one byte is the format byte, so
+    AFL++, which refuses an empty file, takes it too)."""
+    src = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".mmr")
+    with open(src, "w") as f:
+        f.write("")
+    try:
+        to_bin(conv, allocator, src, path)
+    finally:
+        os.unlink(src)
+
+
+def upgrade(conv, allocator, src, dest):
+    """Binary inputs from before the format byte (src, a file or a
+    directory) written again in the current format to dest by mmrig-conv
+    --upgrade --legacy; src is left as it was. Exit 2 when it fails."""
+    p = subprocess.run([conv, "--upgrade", "--legacy", "--allocator", allocator, src, dest],
+                       capture_output=True, text=True, errors="replace")
+    if p.returncode != 0:
+        msg = last_error(p, f"exit {p.returncode}")
+        common.die(f"mmrig-conv --upgrade --legacy {src}: {msg}")
+
+
 def write_dict(conv, allocator, path):
     """The allocator's fuzzing dictionary (mmrig-conv --dict); exit 2 when
     mmrig-conv cannot write it."""

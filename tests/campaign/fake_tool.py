@@ -115,6 +115,13 @@ def conv(args):
         with open(args[-1], "w") as f:
             f.write(f'# {alloc}\nop="\\x01"\n')
         return 0
+    if "--upgrade" in args:  # each file of IN written to OUT as "up:" + its bytes
+        src, dst = args[-2], args[-1]
+        os.makedirs(dst)
+        for name in sorted(os.listdir(src)):
+            with open(os.path.join(src, name), "rb") as f, open(os.path.join(dst, name), "wb") as g:
+                g.write(b"up:" + f.read())
+        return 0
     if os.environ.get("FAKE_CONV_FAIL"):  # a mmrig-conv without --allocator
         print("mmrig-conv: unknown option --allocator", file=sys.stderr)
         return 2
