@@ -165,10 +165,7 @@ class Engine:
     def signal_group(self, sig):
         if self.proc is None:
             return
-        try:
-            os.killpg(self.proc.pid, sig)
-        except OSError:
-            pass
+        procs.kill_group(self.proc.pid, sig)
 
 
 def stop_engines(engines, out, exclude=()):

@@ -38,7 +38,7 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rig import mutants  # noqa: E402
+from rig import mutants, procs  # noqa: E402
 from rig.common import BUILD, ROOT, die  # noqa: E402
 from rig.engines import replay_env  # noqa: E402
 from rig.fs import atomic_write, files_in, lock_dir  # noqa: E402
@@ -245,17 +245,10 @@ RUNNING = set()
 RUNNING_LOCK = threading.Lock()
 
 
-def kill_group(pid):
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 def kill_running():
     with RUNNING_LOCK:
         for pid in list(RUNNING):
-            kill_group(pid)
+            procs.kill_group(pid, signal.SIGKILL)
 
 
 def tail(path, n=30):

@@ -55,6 +55,14 @@ def kill_pid(pid, sig):
         pass
 
 
+def kill_group(pgid, sig):
+    """sig to a process group that may have ended already."""
+    try:
+        os.killpg(pgid, sig)
+    except OSError:
+        pass
+
+
 def reap(pid):
     try:
         os.waitpid(pid, os.WNOHANG)

@@ -37,6 +37,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 from rig import plants  # noqa: E402
+from rig.fs import write_if_changed  # noqa: E402
 
 # One of each kind of finding: an ASan report, a UBSan report, two kernel
 # panics (one at the end of a recursive walk, whose outer frames differ
@@ -63,19 +64,6 @@ def read_spec(source, name):
         return plants.parse(os.path.join(source, "tests/planted/mutants", name + ".mut"))
     except plants.SpecError as e:
         sys.exit(f"rebuild_stable.py: {e}")
-
-
-def write_if_changed(path, data):
-    """Unchanged files keep their timestamps: the next build is incremental."""
-    try:
-        with open(path, "rb") as f:
-            if f.read() == data:
-                return
-    except FileNotFoundError:
-        pass
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(data)
 
 
 def padding(rel):
