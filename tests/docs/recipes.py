@@ -3,7 +3,8 @@
 that follow a marker
 
   <!-- recipe: FILE after: ANCHOR -->   the block goes after the one line
-  <!-- recipe: FILE before: ANCHOR -->  of FILE holding ANCHOR (or before it)
+  <!-- recipe: FILE before: ANCHOR -->  of FILE holding ANCHOR (or before it,
+  <!-- recipe: FILE replace: ANCHOR --> or in its place)
   <!-- recipe: FILE new -->            the block is a new file (NN in its
                                         name: the next free number there)
   <!-- recipe: regenerate -->           its first line regenerates the docs
@@ -50,7 +51,7 @@ class Block:
     def __init__(self, section, line, what, text):
         self.section, self.line, self.text = section, line, text
         self.file, self.how, self.anchor = what, None, None
-        m = re.match(r"(?P<file>\S+) (?:(?P<how>after|before): (?P<anchor>.+)|(?P<new>new))$",
+        m = re.match(r"(?P<file>\S+) (?:(?P<how>after|before|replace): (?P<anchor>.+)|(?P<new>new))$",
                      what)
         if m:
             self.file = m.group("file")
@@ -111,8 +112,8 @@ def apply(root, block):
         rigtest.write(path, block.text)
         return rel
     if block.how is None:
-        raise RecipeError(f"{where}: error: want `FILE after: ANCHOR`, `FILE before: ANCHOR` "
-                          f"or `FILE new`, not {block.file!r}")
+        raise RecipeError(f"{where}: error: want `FILE after: ANCHOR`, `FILE before: ANCHOR`, "
+                          f"`FILE replace: ANCHOR` or `FILE new`, not {block.file!r}")
     if not os.path.isfile(path):
         raise RecipeError(f"{where}: error: no file {rel}")
     lines = rigtest.read(path).splitlines(keepends=True)
@@ -121,7 +122,7 @@ def apply(root, block):
         raise RecipeError(f"{where}: error: {block.anchor!r} is on {len(hits)} lines of {rel}, "
                           "want exactly one")
     at = hits[0] + (1 if block.how == "after" else 0)
-    lines[at:at] = [block.text]
+    lines[at:at + (block.how == "replace")] = [block.text]
     rigtest.write(path, "".join(lines))
     return rel
 
