@@ -28,6 +28,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "pylib"))
+import rigtest  # noqa: E402
 
 # (page, kind, variant): each must hold exactly one such block.
 DOCS = [
@@ -86,9 +88,8 @@ def gen_ops(args, variant):
 
 
 def _mutants(root):
-    sys.path.insert(0, os.path.join(root, "scripts"))
-    from rig import mutants  # the one reader of C tokens and of .mut specs
-    return mutants
+    return rigtest.script("rig.mutants", root)  # the one reader of C tokens (and, before
+    # rig/plants.py, of .mut specs)
 
 
 def macro_panic(rel, text):
@@ -169,9 +170,8 @@ def read_plants(root):
     """Every plant as (name, suite, kernel file, signature, plain
     signature, needs, program, boot exit), in PLANT_DIRS order. The reader
     is scripts/rig/plants.py; on a tree from before it, mutants.py's."""
-    sys.path.insert(0, os.path.join(root, "scripts"))
     try:
-        from rig import plants
+        plants = rigtest.script("rig.plants", root)
     except ImportError:
         plants = None
     out = []
