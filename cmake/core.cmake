@@ -81,6 +81,10 @@ function(mmrig_core name)
       target_compile_definitions(${t} PRIVATE CONFIG_MM_HOOKS=1 _GNU_SOURCE)
       target_compile_options(${t} PRIVATE ${A_FLAGS})
     endforeach()
+    # Every switch over op kinds names each kind (no default): a new kind
+    # is an error wherever it has no case yet (world.h, OP_CASES_*).
+    set_source_files_properties(${MMRIG_HARNESS_SRCS} TARGET_DIRECTORY ${rest}
+                                PROPERTIES COMPILE_OPTIONS -Wswitch-enum)
     list(APPEND targets ${rest} ${rest}_arch)
     mmrig_plugs(${rest} "${A_FLAGS}" "${A_LAUNCHER}")
   endif()

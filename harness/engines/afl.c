@@ -6,6 +6,7 @@
 #include <unistd.h> /* __AFL_FUZZ_INIT reads the test case with read() */
 
 #include "fuzz_one.h"
+#include "prog.h"
 
 #ifdef __AFL_FUZZ_TESTCASE_LEN
 __AFL_FUZZ_INIT();
@@ -25,7 +26,13 @@ static int run_file(const char *path)
 	size_t n = fread(buf, 1, sizeof(buf), f);
 	if (path)
 		fclose(f);
-	fuzz_one(buf, n);
+	if (fuzz_one(buf, n) < 0) {
+		char why[384];
+
+		prog_format_explain(buf, n, why, sizeof(why));
+		fprintf(stderr, "%s: error: %s\n", path ? path : "stdin", why);
+		return 2;
+	}
 	return 0;
 }
 

@@ -65,28 +65,54 @@ static unsigned long rss_mb(pid_t pid)
 	return resident * (unsigned long)sysconf(_SC_PAGESIZE) >> 20;
 }
 
+/* The child's output. Room for the truncation marker is always kept, so
+ * a parent out of memory still keeps what it captured, says so, and
+ * keeps no later piece after a gap. */
+#define TRUNCATED_MARK "\n[mmrig: output truncated here: no memory to capture more]\n"
+
 struct sink {
 	char *buf;
 	size_t n, cap;
+	bool truncated;
 };
 
 static void sink_add(struct sink *s, const char *p, size_t len)
 {
-	if (s->n + len + 1 > s->cap) {
+	size_t reserve = sizeof(TRUNCATED_MARK); /* with the NUL */
+
+	if (s->truncated)
+		return;
+	if (s->n + len + reserve > s->cap) {
 		size_t cap = s->cap ? s->cap : 8192;
 		char *more;
 
-		while (s->n + len + 1 > cap)
+		while (s->n + len + reserve > cap)
 			cap *= 2;
 		more = realloc(s->buf, cap);
-		if (!more)
-			return;
-		s->buf = more;
-		s->cap = cap;
+		if (!more) {
+			s->truncated = true;
+			if (!s->buf)
+				return;
+			len = s->cap - s->n - reserve; /* what still fits */
+		} else {
+			s->buf = more;
+			s->cap = cap;
+		}
 	}
 	memcpy(s->buf + s->n, p, len);
 	s->n += len;
 	s->buf[s->n] = '\0';
+}
+
+/* The output as the caller gets it: malloc'ed, marked when truncated. */
+static char *sink_finish(struct sink *s)
+{
+	if (!s->truncated)
+		return s->buf ? s->buf : strdup("");
+	if (!s->buf)
+		return strdup(TRUNCATED_MARK);
+	memcpy(s->buf + s->n, TRUNCATED_MARK, sizeof(TRUNCATED_MARK));
+	return s->buf;
 }
 
 static void name_stop(struct child_result *res, const char *what,
@@ -307,7 +333,8 @@ int child_run(const struct child_limits *lim, int (*fn)(void *), void *arg,
 	close(pipefd[0]);
 	if (stopped == CHILD_EXITED && WIFSIGNALED(ws))
 		name_signal_crash(&out, 128 + WTERMSIG(ws), lim->allocator);
-	res->output = out.buf ? out.buf : strdup("");
+	res->output = sink_finish(&out);
+	res->truncated = out.truncated;
 	res->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	if (stopped != CHILD_EXITED)
 		res->end = stopped;

@@ -2,6 +2,7 @@
 #ifndef MMRIG_CHILD_H
 #define MMRIG_CHILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct child_limits {
@@ -16,6 +17,9 @@ struct child_result {
 	enum child_end end;
 	int status;      /* exit status, or 128 + signal */
 	char *output;    /* stdout and stderr of the child, malloc'ed */
+	/* The parent had no memory to keep all of it: output is what it
+	 * kept, ending in a line that says so. */
+	bool truncated;
 	/* For CHILD_TIMEOUT and CHILD_OOM: "timeout in <op>" / "oom in <op>",
 	 * the op the child was in when the parent stopped it. */
 	char stop_signature[128];

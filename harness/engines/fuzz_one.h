@@ -8,7 +8,9 @@
 /* Maps the arena (once) and installs the crash reporters. */
 void fuzz_init(void);
 /* Decodes and runs one input; on a divergence prints the report and
- * aborts, which every engine records as a crash. */
-void fuzz_one(const uint8_t *data, size_t size);
+ * aborts, which every engine records as a crash. Returns 0, or -1 without
+ * running anything when the input is in no binary format version this
+ * build reads. */
+int fuzz_one(const uint8_t *data, size_t size);
 
 #endif

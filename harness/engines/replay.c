@@ -67,7 +67,7 @@ static int run_one(const char *path, FILE *out)
 		return 2;
 	}
 	if (rc == -2) {
-		fprintf(out, "%s:%d:%d: error: %s\n", path, err.line, err.col, err.msg);
+		prog_error_print(out, path, &err);
 		return 2;
 	}
 	if (opts.text_only) {

@@ -169,6 +169,8 @@ static const struct check_info checks[] = {
 	  "`init` returned -1" },
 	{ "harness.unknown-check", false,
 	  "a harness bug: an oracle recorded a name this list lacks (the name is in the report's expected line)" },
+	{ "harness.bad-op", false,
+	  "a harness bug: the executor was handed an op kind it has no case for (the kind is in the report's actual line)" },
 	{ "harness.not-applicable", false,
 	  "not a finding: the program has an op the allocator cannot run (mmrig-replay prints N/A)" },
 };
@@ -191,7 +193,7 @@ static const struct check_family families[] = {
 	{ "alloc.", "allocator's own report",
 	  "(plugged allocators) the allocator called `MMRIG_ALLOC_ERROR`, or its claims overlap" },
 	{ "harness.", "harness",
-	  "not a bug in the allocator: init failed, an unknown check name, or an op the allocator cannot run" },
+	  "not a bug in the allocator: init failed, an unknown check name or op kind, or an op the allocator cannot run" },
 	{ "panic.", "kernel checks",
 	  "the kernel's own assertions: double or bad free, wrong order, refcount underflow, slab double or bad free, a cache destroyed with live objects, the address-space walk at `check`" },
 	{ "asan.", "sanitizers",

@@ -70,6 +70,23 @@ static int geometry_layout(struct exec *e, const struct prog_geometry *own)
 	return model_layout(e);
 }
 
+void exec_destroy(struct exec *e)
+{
+	if (!e)
+		return;
+	if (exec_now.geom == &e->geom)
+		exec_now.geom = NULL;
+	asm_destroy(e->as);
+	free(e->touch_buf);
+	slab_model_destroy(e->slabs);
+	pt_tally_free(e->pt_tally);
+	free(e->walk_seen);
+	bm_destroy(e->model);
+	if (e->arena.base)
+		host_arena_destroy(&e->arena);
+	free(e);
+}
+
 struct exec *exec_create(const struct exec_config *cfg)
 {
 	struct exec *e = calloc(1, sizeof(*e));
@@ -86,8 +103,7 @@ struct exec *exec_create(const struct exec_config *cfg)
 	    ((e->pa->guarantees & MMRIG_PG_CANONICAL) && !(e->pa->guarantees & MMRIG_PG_ALIGNED))) {
 		fprintf(stderr, "mmrig: allocator %s: max_order above %d, or canonical without "
 			"aligned (docs/your-allocator.md)\n", e->al->name, MAX_ORDER);
-		free(e);
-		return NULL;
+		goto fail;
 	}
 	if (size < HOST_ARENA_DEFAULT)
 		size = HOST_ARENA_DEFAULT;
@@ -95,10 +111,8 @@ struct exec *exec_create(const struct exec_config *cfg)
 	 * (the in-kernel replay) still runs the default geometry, and reports
 	 * the larger ones N/A. */
 	if (host_arena_create(size, &e->arena) &&
-	    (cfg->arena_size || host_arena_create(HOST_ARENA_DEFAULT, &e->arena))) {
-		free(e);
-		return NULL;
-	}
+	    (cfg->arena_size || host_arena_create(HOST_ARENA_DEFAULT, &e->arena)))
+		goto fail;
 	if (cfg->geometry) {
 		e->has_override = true;
 		e->override = *cfg->geometry;
@@ -106,10 +120,8 @@ struct exec *exec_create(const struct exec_config *cfg)
 	e->fixed_layout = cfg->arena_size != 0;
 	/* The canonical structure is capped where the allocator's is. */
 	static const struct prog_geometry deflt;
-	if (e->fixed_layout ? model_layout(e) : geometry_layout(e, &deflt)) {
-		free(e);
-		return NULL;
-	}
+	if (e->fixed_layout ? model_layout(e) : geometry_layout(e, &deflt))
+		goto fail;
 	/* Fuzz inputs are full of check ops: the walk's scratch is made once,
 	 * for the largest layout. */
 	e->walk_seen = malloc(e->arena.cap_pfns);
@@ -122,14 +134,12 @@ struct exec *exec_create(const struct exec_config *cfg)
 				    .heap_base = MM_BRK_BASE, .mmap_base = MMAP_MIN_ADDR,
 				    .big_align = SUPERPGSIZE };
 	e->as = asm_create(&layout);
-	if (!e->model || !e->walk_seen || !e->pt_tally || !e->as || !e->slabs || !e->touch_buf) {
-		free(e->touch_buf);
-		slab_model_destroy(e->slabs);
-		free(e->walk_seen);
-		free(e);
-		return NULL;
-	}
+	if (!e->model || !e->walk_seen || !e->pt_tally || !e->as || !e->slabs || !e->touch_buf)
+		goto fail;
 	return e;
+fail:
+	exec_destroy(e);
+	return NULL;
 }
 
 struct host_arena *exec_arena(struct exec *e)
@@ -214,22 +224,25 @@ static int boot(struct exec *e)
 	return 0;
 }
 
+void exec_bad_op(struct exec *e, const struct op *op, const char *where)
+{
+	diverge(e, "harness.bad-op", "an op kind %s runs", where);
+	diverge_actual(e, "op kind %u (%s)", op->kind, op_name(op->kind));
+}
+
 static void run_op(struct exec *e, const struct op *op)
 {
 	if (e->al->kind == ALLOC_BYTE && op->kind != OP_FAIL_NTH && op->kind != OP_CHECK) {
 		op_byte(e, op);
 		return;
 	}
-	switch (op->kind) {
-	case OP_ALLOC_PAGES:
-	case OP_FREE_PAGES:
-	case OP_GET_PAGE:
-	case OP_PUT_PAGE:
+	switch ((enum op_kind)op->kind) {
+	case OP_CASES_PAGE:
 		op_page(e, op);
-		break;
+		return;
 	case OP_FAIL_NTH:
 		e->fail_in = op->n;
-		break;
+		return;
 	case OP_CHECK:
 		if (e->al->kind == ALLOC_BYTE ? bytes_verify_all(e) :
 		    pages_verify_all(e) && objects_verify_all(e) && mms_check_all(e))
@@ -238,24 +251,24 @@ static void run_op(struct exec *e, const struct op *op)
 			oracle_slabs(e);
 		if (!diverged(e) && e->traced)
 			oracle_page_state(e);
-		break;
-	case OP_MM_NEW:
-	case OP_MM_FORK:
-	case OP_MM_EXIT:
-	case OP_MMAP:
-	case OP_MUNMAP:
-	case OP_MPROTECT:
-	case OP_BRK:
-	case OP_TOUCH:
+		return;
+	case OP_CASES_MM:
 		op_mm(e, op);
-		break;
+		return;
 	case OP_KVMMAKE:
 		op_kvmmake(e, op);
-		break;
-	default:
+		return;
+	case OP_CASES_SLAB:
 		op_slab(e, op);
+		return;
+	/* byte allocators only (op_byte); inapplicable() stops it before
+	 * any op runs on the others */
+	case OP_ALIGNED_ALLOC:
+	case NR_OPS:
 		break;
 	}
+	/* those two, and any value outside the enum: no case catches it */
+	exec_bad_op(e, op, "run_op");
 }
 
 /* The leak oracle: give everything back, then the allocator must be at its

@@ -61,6 +61,9 @@ struct exec;
 /* Maps the arena and builds the models; one per process. NULL on failure
  * (message printed). */
 struct exec *exec_create(const struct exec_config *cfg);
+/* Gives back everything exec_create took (NULL: nothing); exec_create
+ * does so itself when it fails part-way. */
+void exec_destroy(struct exec *e);
 
 /* The arena the kernel runs on (benchmarks drive the kernel directly). */
 struct host_arena *exec_arena(struct exec *e);

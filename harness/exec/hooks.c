@@ -19,9 +19,11 @@ static const char *status_check(enum bm_status s)
 		return "buddy.bad-order";
 	case BM_WRONG_ORDER:
 		return "buddy.free-wrong-order";
-	default:
-		return "buddy.free-unallocated";
+	case BM_OK:
+	case BM_NOT_ALLOCATED:
+		break;
 	}
+	return "buddy.free-unallocated";
 }
 
 /* Every page allocation consults the fault injector first, once, with

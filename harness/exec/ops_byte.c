@@ -85,7 +85,7 @@ static bool check_disjoint(struct exec *e, int slot, uintptr_t a, size_t size, s
 static bool check_zero_size(struct exec *e, void *p, bool *live)
 {
 	const struct mmrig_byte_allocator *b = e->ba;
-	bool ok;
+	bool ok = true; /* MMRIG_ZERO_ANY, and a value no allocator may declare */
 
 	*live = p != NULL;
 	switch (b->zero_size) {
@@ -99,8 +99,8 @@ static bool check_zero_size(struct exec *e, void *p, bool *live)
 		ok = p == b->zero_token;
 		*live = false;
 		break;
-	default:
-		ok = true;
+	case MMRIG_ZERO_ANY:
+		break;
 	}
 	if (ok)
 		return true;
@@ -293,13 +293,20 @@ static void do_calloc_wrap(struct exec *e, const struct op *op)
 	e->ba->free(p);
 }
 
+/* An allocating op first empties its destination slot. */
+static bool slot_emptied(struct exec *e, int slot)
+{
+	byte_slot_release(e, slot);
+	return !diverged(e);
+}
+
 void op_byte(struct exec *e, const struct op *op)
 {
 	const struct mmrig_byte_allocator *b = e->ba;
 	size_t align;
 	void *p;
 
-	switch (op->kind) {
+	switch ((enum op_kind)op->kind) {
 	case OP_KFREE:
 		byte_slot_release(e, op->dst);
 		return;
@@ -309,31 +316,47 @@ void op_byte(struct exec *e, const struct op *op)
 	case OP_KCALLOC_WRAP:
 		do_calloc_wrap(e, op);
 		return;
-	}
-	byte_slot_release(e, op->dst);
-	if (diverged(e))
-		return;
-	switch (op->kind) {
 	case OP_KMALLOC:
+		if (!slot_emptied(e, op->dst))
+			return;
 		p = b->malloc(op->size);
 		if (!diverged(e))
 			adopt(e, op->dst, p, op->size, 0, false);
-		break;
+		return;
 	case OP_KZALLOC:
+		if (!slot_emptied(e, op->dst))
+			return;
 		p = b->calloc(1, op->size);
 		if (!diverged(e))
 			adopt(e, op->dst, p, op->size, 0, true);
-		break;
+		return;
 	case OP_KCALLOC:
+		if (!slot_emptied(e, op->dst))
+			return;
 		p = b->calloc(op->n, op->size);
 		if (!diverged(e))
 			adopt(e, op->dst, p, (size_t)op->n * op->size, 0, true);
-		break;
+		return;
 	case OP_ALIGNED_ALLOC:
+		if (!slot_emptied(e, op->dst))
+			return;
 		align = op_align_values[op->align] ? op_align_values[op->align] : 1;
 		p = b->aligned_alloc(align, op->size);
 		if (!diverged(e))
 			adopt(e, op->dst, p, op->size, align, false);
+		return;
+	case OP_CASES_PAGE:
+	case OP_CASES_MM:
+	case OP_CASES_CONTROL:
+	case OP_KVMMAKE:
+	case OP_CACHE_CREATE:
+	case OP_CACHE_ALLOC:
+	case OP_CACHE_FREE:
+	case OP_CACHE_SHRINK:
+	case OP_CACHE_DESTROY:
+	case NR_OPS:
 		break;
 	}
+	/* another family's kind, or none at all */
+	exec_bad_op(e, op, "op_byte");
 }

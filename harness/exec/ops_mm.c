@@ -30,9 +30,13 @@ static const char *status_check(const struct exec *e, enum as_status s)
 		return "vm.bad-placement";
 	case AS_PLACEMENT_RULE:
 		return "vm.placement-rule";
-	default:
-		return "vm.result";
+	case AS_OK:
+	case AS_MISMATCH:
+	case AS_BAD_HANDLE:
+	case AS_MODEL_NOMEM:
+		break;
 	}
+	return "vm.result";
 }
 
 /* The model's verdict on the kernel's result ret. */
@@ -519,32 +523,41 @@ static void do_touch(struct exec *e, const struct op *op)
 
 void op_mm(struct exec *e, const struct op *op)
 {
-	switch (op->kind) {
+	switch ((enum op_kind)op->kind) {
 	case OP_MM_NEW:
 		do_mm_new(e, op->dst);
-		break;
+		return;
 	case OP_MM_FORK:
 		do_fork(e, op->dst, op->src);
-		break;
+		return;
 	case OP_MM_EXIT:
 		mm_slot_release(e, op->dst);
-		break;
+		return;
 	case OP_MMAP:
 		do_mmap_op(e, op);
-		break;
+		return;
 	case OP_MUNMAP:
 		do_munmap_op(e, op);
-		break;
+		return;
 	case OP_MPROTECT:
 		do_mprotect_op(e, op);
-		break;
+		return;
 	case OP_BRK:
 		do_brk_op(e, op);
-		break;
+		return;
 	case OP_TOUCH:
 		do_touch(e, op);
+		return;
+	case OP_CASES_PAGE:
+	case OP_CASES_SLAB:
+	case OP_CASES_CONTROL:
+	case OP_KVMMAKE:
+	case OP_ALIGNED_ALLOC:
+	case NR_OPS:
 		break;
 	}
+	/* another family's kind, or none at all */
+	exec_bad_op(e, op, "op_mm");
 }
 
 /* At check ops: the kernel's own consistency walk of every address space

@@ -214,18 +214,18 @@ void op_page(struct exec *e, const struct op *op)
 {
 	struct page_slot *s = &e->pages[op->dst];
 
-	switch (op->kind) {
+	switch ((enum op_kind)op->kind) {
 	case OP_ALLOC_PAGES:
 		do_alloc(e, op);
-		break;
+		return;
 	case OP_FREE_PAGES:
 		if (s->live)
 			drop_ref(e, op->dst, false);
-		break;
+		return;
 	case OP_PUT_PAGE:
 		if (s->live)
 			drop_ref(e, op->dst, true);
-		break;
+		return;
 	case OP_GET_PAGE:
 		/* The count is bounded so a long program cannot pin a block
 		 * beyond what release_all is willing to drop. */
@@ -234,6 +234,15 @@ void op_page(struct exec *e, const struct op *op)
 				e->pa->get(s->addr);
 			s->refs++;
 		}
+		return;
+	case OP_CASES_SLAB:
+	case OP_CASES_MM:
+	case OP_CASES_CONTROL:
+	case OP_KVMMAKE:
+	case OP_ALIGNED_ALLOC:
+	case NR_OPS:
 		break;
 	}
+	/* another family's kind, or none at all */
+	exec_bad_op(e, op, "op_page");
 }

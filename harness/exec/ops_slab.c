@@ -462,7 +462,7 @@ void op_slab(struct exec *e, const struct op *op)
 	struct obj_slot *o = &e->objs[op->dst];
 	size_t total;
 
-	switch (op->kind) {
+	switch ((enum op_kind)op->kind) {
 	case OP_KMALLOC:
 	case OP_KZALLOC:
 		obj_slot_release(e, op->dst);
@@ -470,16 +470,16 @@ void op_slab(struct exec *e, const struct op *op)
 			adopt(e, op->dst, op->kind == OP_KZALLOC ? kzalloc(op->size, GFP_KERNEL)
 					 : kmalloc(op->size, GFP_KERNEL),
 			      op->size, op->kind == OP_KZALLOC, -1);
-		break;
+		return;
 	case OP_KCALLOC:
 		obj_slot_release(e, op->dst);
 		total = (size_t)op->n * op->size;
 		if (!diverged(e))
 			adopt(e, op->dst, kcalloc(op->n, op->size, GFP_KERNEL), total, true, -1);
-		break;
+		return;
 	case OP_KREALLOC:
 		do_krealloc(e, op);
-		break;
+		return;
 	case OP_KCALLOC_WRAP: {
 		size_t each, count = op_wrap_count(op->size, op->n, &each);
 		void *p = kcalloc(count, each, GFP_KERNEL);
@@ -490,38 +490,47 @@ void op_slab(struct exec *e, const struct op *op)
 			diverge_actual(e, "an object was returned");
 			kfree(p);
 		}
-		break;
+		return;
 	}
 	case OP_KFREE:
 		if (o->live)
 			free_object(e, op->dst, false);
-		break;
+		return;
 	case OP_CACHE_FREE:
 		if (o->live)
 			free_object(e, op->dst, true);
-		break;
+		return;
 	case OP_CACHE_CREATE:
 		do_cache_create(e, op);
-		break;
+		return;
 	case OP_CACHE_ALLOC: {
 		struct cache_slot *c = &e->caches[op->src];
 		bool zero = op->gfp & OPG_ZERO;
 
 		if (!c->live)
-			break;
+			return;
 		obj_slot_release(e, op->dst);
 		if (!diverged(e))
 			adopt(e, op->dst,
 			      kmem_cache_alloc(c->cache, zero ? __GFP_ZERO : GFP_KERNEL),
 			      c->size, zero, op->src);
-		break;
+		return;
 	}
 	case OP_CACHE_SHRINK:
 		if (e->caches[op->dst].live)
 			kmem_cache_shrink(e->caches[op->dst].cache);
-		break;
+		return;
 	case OP_CACHE_DESTROY:
 		cache_slot_release(e, op->dst);
+		return;
+	case OP_CASES_PAGE:
+	case OP_CASES_MM:
+	case OP_CASES_CONTROL:
+	case OP_KVMMAKE:
+	case OP_ALIGNED_ALLOC:
+	case NR_OPS:
 		break;
 	}
+	/* another family's kind, or none at all */
+	exec_bad_op(e, op, "op_slab");
 }

@@ -56,6 +56,16 @@ struct pt_tally {
 	bool full;                /* this walk fills page[] too */
 };
 
+void pt_tally_free(struct pt_tally *t)
+{
+	if (!t)
+		return;
+	free(t->page);
+	free(t->table);
+	free(t->mapped);
+	free(t);
+}
+
 struct pt_tally *pt_tally_alloc(unsigned long nr_pfns)
 {
 	struct pt_tally *t = calloc(1, sizeof(*t));
@@ -68,10 +78,7 @@ struct pt_tally *pt_tally_alloc(unsigned long nr_pfns)
 	t->table = calloc(words, sizeof(uint64_t));
 	t->mapped = calloc(words, sizeof(uint64_t));
 	if (!t->page || !t->table || !t->mapped) {
-		free(t->page);
-		free(t->table);
-		free(t->mapped);
-		free(t);
+		pt_tally_free(t);
 		return NULL;
 	}
 	return t;

@@ -161,6 +161,25 @@ void diverge_actual(struct exec *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static inline bool diverged(const struct exec *e) { return e->div->hit; }
 
+/* Op kinds grouped by the family run_op hands them to, as case labels
+ * ("case OP_CASES_PAGE:"). Every switch over op kinds names its own kinds
+ * one by one and the other families by these, with no default: built
+ * with -Wswitch-enum, a kind added to the enum is an error at each switch
+ * until it has its place there. */
+#define OP_CASES_PAGE OP_ALLOC_PAGES: case OP_FREE_PAGES: case OP_GET_PAGE: case OP_PUT_PAGE
+#define OP_CASES_SLAB                                                                       \
+	OP_KMALLOC: case OP_KZALLOC: case OP_KCALLOC: case OP_KREALLOC: case OP_KFREE:       \
+	case OP_CACHE_CREATE: case OP_CACHE_ALLOC: case OP_CACHE_FREE: case OP_CACHE_SHRINK: \
+	case OP_CACHE_DESTROY: case OP_KCALLOC_WRAP
+#define OP_CASES_MM                                                                     \
+	OP_MM_NEW: case OP_MM_FORK: case OP_MM_EXIT: case OP_MMAP: case OP_MUNMAP:       \
+	case OP_MPROTECT: case OP_BRK: case OP_TOUCH
+#define OP_CASES_CONTROL OP_FAIL_NTH: case OP_CHECK
+/* A kind a switch has no business with (outside the enum, or another
+ * family's): a harness bug, reported as harness.bad-op, never run as
+ * some other op. */
+void exec_bad_op(struct exec *e, const struct op *op, const char *where);
+
 /* objindex.c: live objects by address */
 int objs_rank(const struct exec *e, uintptr_t a);
 void objs_insert(struct exec *e, int slot, int at);
@@ -205,6 +224,7 @@ enum vm_when { VM_AT_CHECK, VM_AT_MM_EXIT, VM_AFTER_ALLOC_FAILURE };
 bool oracle_page_tables(struct exec *e);
 bool oracle_vm_leaks(struct exec *e, enum vm_when when);
 struct pt_tally *pt_tally_alloc(unsigned long nr_pfns);
+void pt_tally_free(struct pt_tally *t);
 /* The entry a walk of va ends at: a leaf, or the invalid entry that stops
  * it, with its level. false when a table on the way is not an allocated
  * pgtable block (the structure oracles report that; this only declines). */

@@ -1,7 +1,8 @@
-/* Binary form -> program. Every byte string is a program: the opcode and
- * each field are taken modulo their range, and bytes missing at the end read
- * as 0, so a fuzzer never wastes an input and truncating one (as a
- * minimizer does) still gives a program with the same leading ops. */
+/* Binary form -> program. After the format byte (version.c) every byte
+ * string is a program: the opcode and each field are taken modulo their
+ * range, and bytes missing at the end read as 0, so a fuzzer never wastes
+ * an input and truncating one (as a minimizer does) still gives a program
+ * with the same leading ops. */
 #include <string.h>
 
 #include "lang_internal.h"
@@ -83,36 +84,54 @@ static void decode_field(struct reader *r, const struct op_desc *d, int f,
 	}
 }
 
-static void decode_op(struct reader *r, const struct op_set *set, struct op *op)
+static void decode_op(struct reader *r, const struct op_set *set, unsigned int nr_opcodes,
+		      struct op *op)
 {
 	const struct op_desc *d;
 	uint8_t b;
 
 	memset(op, 0, sizeof *op);
 	b = next(r);
-	op->kind = set ? set->kinds[b % set->n] : b % NR_OPS;
+	op->kind = set ? set->kinds[b % nr_opcodes] : b % nr_opcodes;
 	d = &op_descs[op->kind];
 	for (const uint8_t *f = d->fields; *f != F_END; f++)
 		decode_field(r, d, *f, op);
 	op_raw_fixup(d, op);
 }
 
-void prog_decode_set(const uint8_t *data, size_t len, const struct op_set *set,
-		     struct program *p)
+void prog_decode_body(const uint8_t *data, size_t len, int version, const struct op_set *set,
+		      struct program *p)
 {
 	struct reader r = { data, len, 0 };
+	unsigned int nr_opcodes;
 
 	if (set && set->n == 0)
 		set = NULL;
+	nr_opcodes = version_opcodes(version, set);
 	p->n = 0;
 	memset(&p->geom, 0, sizeof p->geom);
 	if (len > 0 && data[0] == GEOM_MARK)
 		r.pos = geom_decode(data, len, &p->geom);
 	while (r.pos < r.len && p->n < PROG_MAX_OPS)
-		decode_op(&r, set, &p->ops[p->n++]);
+		decode_op(&r, set, nr_opcodes, &p->ops[p->n++]);
 }
 
-void prog_decode(const uint8_t *data, size_t len, struct program *p)
+int prog_decode_set(const uint8_t *data, size_t len, const struct op_set *set,
+		    struct program *p)
 {
-	prog_decode_set(data, len, NULL, p);
+	int version = prog_format_of(data, len);
+
+	if (version <= PROG_FORMAT_LEGACY || !prog_format_known(version)) {
+		p->n = 0;
+		memset(&p->geom, 0, sizeof p->geom);
+		return -1;
+	}
+	/* an empty input is the empty program, of every version */
+	prog_decode_body(len ? data + 1 : data, len ? len - 1 : 0, version, set, p);
+	return 0;
+}
+
+int prog_decode(const uint8_t *data, size_t len, struct program *p)
+{
+	return prog_decode_set(data, len, NULL, p);
 }

@@ -1,12 +1,12 @@
-/* Program -> canonical binary form: opcode = kind, every field as its
- * in-range value, sizes in table form when possible. Canonical bytes make
- * "same program" a byte comparison (corpus dedup, minimizer progress). */
+/* Program -> canonical binary form: the current format byte, then opcode =
+ * kind, every field as its in-range value, sizes in table form when
+ * possible. Canonical bytes make "same program" a byte comparison (corpus
+ * dedup, minimizer progress). */
 #include <string.h>
 
 #include "lang_internal.h"
 
-/* Writes one op (at most PROG_MAX_OP_BYTES) and returns its length. */
-static size_t encode_op(const struct op *in, const struct op_set *set, uint8_t *out)
+size_t prog_encode_op(const struct op *in, const struct op_set *set, uint8_t *out)
 {
 	struct op op;
 	size_t n = 0;
@@ -76,21 +76,22 @@ size_t prog_encode_set(const struct program *p, const struct op_set *set, uint8_
 {
 	size_t len = 0;
 	size_t nops = p->n < PROG_MAX_OPS ? p->n : PROG_MAX_OPS;
-	uint8_t head[GEOM_MAX_BYTES];
-	size_t nhead = geom_encode(&p->geom, head);
+	uint8_t head[1 + GEOM_MAX_BYTES];
+	size_t nhead;
 
+	head[0] = PROG_FORMAT_BYTE;
+	nhead = 1 + geom_encode(&p->geom, head + 1);
 	/* Without its header the ops would run on another machine: nothing. */
 	if (nhead > cap)
 		return 0;
-	if (nhead)
-		memcpy(out, head, nhead);
+	memcpy(out, head, nhead);
 	len = nhead;
 
 	for (size_t i = 0; i < nops; i++) {
 		uint8_t buf[PROG_MAX_OP_BYTES];
 		if (set && !op_set_has(set, p->ops[i].kind))
 			break;
-		size_t n = encode_op(&p->ops[i], set, buf);
+		size_t n = prog_encode_op(&p->ops[i], set, buf);
 		if (n > cap - len)
 			break;
 		memcpy(out + len, buf, n);

@@ -53,6 +53,10 @@ int op_has_field(const struct op_desc *d, int field);
 int prot_format(unsigned int prot, char *buf, size_t cap); /* "rw", "none" */
 int op_lookup(const char *s, size_t len); /* kind, or -1 */
 
+/* version.c: how many opcodes a version's op byte picks among, for an
+ * op set (NULL or empty: every kind that version had). */
+unsigned int version_opcodes(int version, const struct op_set *set);
+
 /* size.c: the 3-byte size field. */
 uint32_t size_decode(uint8_t b0, uint8_t b1, uint8_t b2);
 int size_encode(uint32_t size, uint8_t b[3]); /* 0, or -1 if unencodable */

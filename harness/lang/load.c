@@ -10,8 +10,7 @@
  * (a disk image, say) fails fast instead of filling memory. */
 #define LOAD_MAX_BYTES (64u << 20)
 
-/* Reads the whole file into a malloc'd buffer. -1 with errno set. */
-static int read_all(const char *path, char **data, size_t *len)
+int prog_read_file(const char *path, char **data, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -71,14 +70,26 @@ int prog_load_set(const char *path, enum prog_form form, const struct op_set *se
 	size_t len;
 	int rc = 0;
 
-	if (read_all(path, &data, &len) < 0)
+	if (prog_read_file(path, &data, &len) < 0)
 		return -1;
 	if (form == PROG_FORM_AUTO)
 		form = ends_with(path, ".mmr") ? PROG_FORM_TEXT : PROG_FORM_BINARY;
-	if (form == PROG_FORM_TEXT)
+	if (form == PROG_FORM_TEXT) {
 		rc = prog_parse(data, len, p, err) < 0 ? -2 : 0;
-	else
-		prog_decode_set((const uint8_t *)data, len, set, p);
+	} else if (prog_decode_set((const uint8_t *)data, len, set, p) < 0) {
+		err->line = 0;
+		err->col = 0;
+		prog_format_explain((const uint8_t *)data, len, err->msg, sizeof err->msg);
+		rc = -2;
+	}
 	free(data);
 	return rc;
+}
+
+void prog_error_print(FILE *f, const char *path, const struct parse_error *err)
+{
+	if (err->line > 0)
+		fprintf(f, "%s:%d:%d: error: %s\n", path, err->line, err->col, err->msg);
+	else
+		fprintf(f, "%s: error: %s\n", path, err->msg);
 }

@@ -295,18 +295,53 @@ static inline int op_set_has(const struct op_set *s, unsigned int kind)
 	return kind < NR_OPS && s->index[kind] != 0xff;
 }
 
-/* Binary form. decode never fails; encode writes the canonical bytes and
- * returns their count (at most PROG_MAX_OPS * PROG_MAX_OP_BYTES). */
+/* Binary form: the format byte, then the program. The format byte is
+ * PROG_FORMAT_MARK | version; a version fixes how many op kinds the
+ * opcode byte picks among, so appending an op (a new version) leaves the
+ * meaning of every stored input alone (version.c, docs/op-language.md).
+ * Version 0 (PROG_FORMAT_LEGACY) is the form of before, without the
+ * byte: never guessed, read only when a caller asks for it. */
+#define PROG_FORMAT_MARK 0xb0u
+#define PROG_FORMAT_MARK_MASK 0xf0u
+#define PROG_FORMAT_LEGACY 0
+#define PROG_FORMAT_VERSION 1
+#define PROG_FORMAT_BYTE (PROG_FORMAT_MARK | PROG_FORMAT_VERSION)
+/* The version an input says it is in: 0..15 from its format byte, known
+ * to this build or not; -1 when the first byte is no format byte. An
+ * empty input is the empty program, of the current version. */
+int prog_format_of(const uint8_t *data, size_t len);
+int prog_format_known(int version); /* this build reads it */
+/* Why an input decode refused is not a program this build reads (the
+ * version found, the one expected, what converts it): one line. */
+void prog_format_explain(const uint8_t *data, size_t len, char *buf, size_t cap);
+
+/* decode: 0, or -1 when the format byte is missing or names a version this
+ * build does not read (p is then empty); past it every byte string is a
+ * program. encode writes the current version's canonical bytes and
+ * returns their count (at most PROG_MAX_BYTES). */
 #define PROG_MAX_OP_BYTES 11 /* mmap: opcode dst src size(3) prot mflags pgoff(2) raw */
-#define PROG_MAX_BYTES (GEOM_MAX_BYTES + PROG_MAX_OPS * PROG_MAX_OP_BYTES)
-void prog_decode(const uint8_t *data, size_t len, struct program *p);
+#define PROG_MAX_BYTES (1 + GEOM_MAX_BYTES + PROG_MAX_OPS * PROG_MAX_OP_BYTES)
+int prog_decode(const uint8_t *data, size_t len, struct program *p);
 size_t prog_encode(const struct program *p, uint8_t *out, size_t cap);
 /* The same for an allocator's op set (NULL: every op). encode_set
  * stops before the first op outside the set: check with op_set_has. */
-void prog_decode_set(const uint8_t *data, size_t len, const struct op_set *set,
-		     struct program *p);
+int prog_decode_set(const uint8_t *data, size_t len, const struct op_set *set,
+		    struct program *p);
 size_t prog_encode_set(const struct program *p, const struct op_set *set, uint8_t *out,
 		       size_t cap);
+/* The bytes after the format byte as a version reads them (for
+ * PROG_FORMAT_LEGACY the whole input): never fails. */
+void prog_decode_body(const uint8_t *data, size_t len, int version, const struct op_set *set,
+		      struct program *p);
+/* One op's bytes, without a format byte (dictionary entries): at most
+ * PROG_MAX_OP_BYTES, returns the count. */
+size_t prog_encode_op(const struct op *op, const struct op_set *set, uint8_t *out);
+/* An input of a version this build reads (PROG_FORMAT_LEGACY: a
+ * version-less one) as the same program in the current version, malloc'ed
+ * (NULL: out of memory). Where both versions read the bytes alike, they
+ * are kept as they are. */
+uint8_t *prog_upgrade(const uint8_t *data, size_t len, int version, const struct op_set *set,
+		      size_t *out_len);
 
 /* Text form. op_format writes one canonical line (no newline) and returns
  * its length; names are p<slot>, o<slot>, c<slot>. */
@@ -322,12 +357,17 @@ int prog_parse(const char *text, size_t len, struct program *p, struct parse_err
 
 /* Reads a file in either form. AUTO: text exactly when the name ends in
  * .mmr, binary otherwise. Returns 0; -1 unreadable (errno set); -2 parse
- * error (err filled). */
+ * error or a binary this build does not read (err filled: line 0 for a
+ * binary). */
 enum prog_form { PROG_FORM_AUTO, PROG_FORM_BINARY, PROG_FORM_TEXT };
 int prog_load(const char *path, enum prog_form form, struct program *p,
 	      struct parse_error *err);
 /* The same, a binary file decoded into an allocator's op set (NULL: all). */
 int prog_load_set(const char *path, enum prog_form form, const struct op_set *set,
 		  struct program *p, struct parse_error *err);
+/* "PATH:LINE:COL: error: MSG", or "PATH: error: MSG" for line 0. */
+void prog_error_print(FILE *f, const char *path, const struct parse_error *err);
+/* The whole file, malloc'ed (at most 64 MiB): 0, or -1 with errno set. */
+int prog_read_file(const char *path, char **data, size_t *len);
 
 #endif

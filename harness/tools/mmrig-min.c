@@ -148,7 +148,7 @@ static int load(const char *path, const struct allocator *a, struct program *p)
 		return 2;
 	}
 	if (rc == -2) {
-		fprintf(stderr, "%s:%d:%d: error: %s\n", path, err.line, err.col, err.msg);
+		prog_error_print(stderr, path, &err);
 		return 2;
 	}
 	for (size_t i = 0; i < p->n; i++) {

@@ -43,7 +43,8 @@ class ConvAllocator(rigtest.TestCase):
         self.assertTrue(p2.stdout.strip(), "the text form is empty")
         self.assertEqual(p2.stdout, p3.stdout, "a byte seed round-trips through kmalloc's binary form")
         with open(self.out, "rb") as f:
-            self.assertEqual(f.read()[0], 0, "kmalloc's first op is its opcode 0")
+            data = f.read()
+        self.assertEqual(data[1], 0, "kmalloc's first op (after the format byte) is its opcode 0")
 
     def test_kbuddy_is_the_default(self):
         k1, k2 = os.path.join(self.tmp, "k1.bin"), os.path.join(self.tmp, "k2.bin")
@@ -61,6 +62,12 @@ class ConvAllocator(rigtest.TestCase):
         self.assertEqual([l for l in entries if l.startswith(("alloc_pages", "mmap", "kmem_cache"))],
                          [], "the dictionary has the allocator's ops only")
         self.assertTrue(any(l.startswith("krealloc") for l in entries), "krealloc is in the dictionary")
+        # the format entry is the first byte of every binary form
+        self.assertExit(conv("--to-bin", "--allocator", "kmalloc", self.byte_seed, self.out), 0)
+        with open(self.out, "rb") as f:
+            first = f.read()[0]
+        self.assertEqual([l.strip() for l in entries if l.startswith("format_v")],
+                         [f'format_v1="\\x{first:02x}"'], "the dictionary's format entry")
 
     def test_usage_errors(self):
         p = conv("--to-bin", "--allocator", "nope", self.byte_seed, self.out)

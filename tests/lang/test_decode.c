@@ -1,5 +1,5 @@
-/* Binary form: every byte string decodes, truncation is safe, and the
- * round-trip guarantees hold:
+/* Binary form: every byte string after the format byte decodes,
+ * truncation is safe, and the round-trip guarantees hold:
  *   decode(encode(decode(B))) == decode(B)       for any bytes B
  *   encode(decode(encode(P))) == encode(P)       for any program P
  * and the text form carries the same program: parse(print(P)) == P. */
@@ -10,9 +10,7 @@
 #include "lang_test.h"
 #include "prog.h"
 
-/* the longest op, mmap, is 10 bytes (PROG_MAX_OP_BYTES in prog.h says 9) */
-#define OP_BYTES PROG_MAX_OP_BYTES
-#define BIN_CAP (PROG_MAX_OPS * OP_BYTES)
+#define BIN_CAP PROG_MAX_BYTES
 #define TEXT_CAP (PROG_MAX_OPS * 128)
 
 static struct program p1, p2, p3;
@@ -28,7 +26,8 @@ static int check_roundtrips(const struct program *p)
 	int failures = check_failures;
 
 	n1 = prog_encode(p, bin1, sizeof bin1);
-	prog_decode(bin1, n1, &p2);
+	CHECK(n1 > 0 && bin1[0] == PROG_FORMAT_BYTE);
+	CHECK(prog_decode(bin1, n1, &p2) == 0);
 	CHECK(prog_equal(&p2, p)); /* decode(encode(decode(B))) == decode(B) */
 	n2 = prog_encode(&p2, bin2, sizeof bin2);
 	CHECK(n1 == n2 && memcmp(bin1, bin2, n1) == 0); /* encode is canonical */
@@ -82,9 +81,9 @@ static void test_truncations(const uint8_t *data, size_t len)
 {
 	static struct program full, part;
 
-	prog_decode(data, len, &full);
+	decode_body(data, len, &full);
 	for (size_t cut = 0; cut <= len; cut++) {
-		prog_decode(data, cut, &part);
+		decode_body(data, cut, &part);
 		CHECK(part.n <= full.n);
 		CHECK(cut == 0 ? part.n == 0 : part.n >= 1);
 		/* only the last op can read past the cut */
@@ -101,7 +100,7 @@ static void test_sample_values(void)
 	static struct program p;
 	const struct op *o = p.ops;
 
-	prog_decode(sample, sizeof sample, &p);
+	decode_body(sample, sizeof sample, &p);
 	CHECK_EQ_UL(p.n, 31);
 	CHECK(o[0].kind == OP_ALLOC_PAGES && o[0].dst == 1 && o[0].order == 0 && o[0].gfp == 1);
 	CHECK(o[1].kind == OP_FREE_PAGES && o[1].dst == 1);
@@ -154,10 +153,10 @@ static void test_lone_opcode(void)
 	static struct program p;
 	const uint8_t b[] = { 0x07 };
 
-	prog_decode(b, 1, &p);
+	decode_body(b, 1, &p);
 	CHECK_EQ_UL(p.n, 1);
 	CHECK(p.ops[0].kind == OP_KREALLOC && p.ops[0].dst == 0 && p.ops[0].size == 0);
-	prog_decode(NULL, 0, &p);
+	decode_body(NULL, 0, &p);
 	CHECK_EQ_UL(p.n, 0);
 }
 
@@ -167,7 +166,7 @@ static void test_touch_exec(void)
 	static struct program p;
 	const uint8_t b[] = { 0x17, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07 | 1 << OPT_LEN_SHIFT, 0x7e };
 
-	prog_decode(b, sizeof(b), &p);
+	decode_body(b, sizeof(b), &p);
 	CHECK_EQ_UL(p.n, 1);
 	CHECK(p.ops[0].gfp == (OPT_EXEC | 1 << OPT_LEN_SHIFT) && p.ops[0].n == 0);
 	CHECK_EQ_UL(op_touch_len(p.ops[0].gfp), op_touch_lens[1]);
@@ -180,17 +179,17 @@ static void test_max_ops(void)
 	size_t n;
 
 	memset(many, OP_CHECK, 5000);
-	prog_decode(many, 5000, &p);
+	decode_body(many, 5000, &p);
 	CHECK_EQ_UL(p.n, PROG_MAX_OPS);
 	CHECK(p.ops[PROG_MAX_OPS - 1].kind == OP_CHECK);
 
 	/* 4-byte ops: the limit is in ops, not bytes */
 	for (size_t i = 0; i < sizeof many; i++)
 		many[i] = i % 4 == 0 ? OP_ALLOC_PAGES : (uint8_t)i;
-	prog_decode(many, sizeof many, &p);
+	decode_body(many, sizeof many, &p);
 	CHECK_EQ_UL(p.n, PROG_MAX_OPS);
 	n = prog_encode(&p, bin1, sizeof bin1);
-	CHECK_EQ_UL(n, PROG_MAX_OPS * 4);
+	CHECK_EQ_UL(n, 1 + PROG_MAX_OPS * 4);
 
 	/* the longest op: a program of 4096 of them encodes whole */
 	for (size_t i = 0; i < PROG_MAX_OPS; i++) {
@@ -201,8 +200,8 @@ static void test_max_ops(void)
 	}
 	p.n = PROG_MAX_OPS;
 	n = prog_encode(&p, bin1, sizeof bin1);
-	CHECK_EQ_UL(n, PROG_MAX_OPS * PROG_MAX_OP_BYTES);
-	prog_decode(bin1, n, &p1);
+	CHECK_EQ_UL(n, 1 + PROG_MAX_OPS * PROG_MAX_OP_BYTES);
+	CHECK(prog_decode(bin1, n, &p1) == 0);
 	CHECK(prog_equal(&p1, &p));
 }
 
@@ -212,11 +211,12 @@ static void test_encode_cap(void)
 	static struct program p;
 	uint8_t out[7];
 
-	prog_decode(sample, sizeof sample, &p);
-	CHECK_EQ_UL(prog_encode(&p, out, 3), 0);          /* alloc_pages is 4 bytes */
-	CHECK_EQ_UL(prog_encode(&p, out, 4), 4);
-	CHECK_EQ_UL(prog_encode(&p, out, sizeof out), 6); /* + free_pages */
-	CHECK_EQ_UL(prog_encode(&p, NULL, 0), 0);
+	decode_body(sample, sizeof sample, &p);
+	CHECK_EQ_UL(prog_encode(&p, NULL, 0), 0);         /* not even the format byte */
+	CHECK_EQ_UL(prog_encode(&p, out, 1), 1);          /* the format byte: no op */
+	CHECK_EQ_UL(prog_encode(&p, out, 4), 1);          /* alloc_pages is 4 bytes */
+	CHECK_EQ_UL(prog_encode(&p, out, 5), 5);
+	CHECK_EQ_UL(prog_encode(&p, out, sizeof out), 7); /* + free_pages */
 }
 
 static void test_random_bytes(void)
@@ -228,7 +228,7 @@ static void test_random_bytes(void)
 		size_t len = rng_below(sizeof in + 1);
 		for (size_t i = 0; i < len; i++)
 			in[i] = (uint8_t)rng_next();
-		prog_decode(in, len, &p1);
+		decode_body(in, len, &p1);
 		CHECK(p1.n <= len);
 		if (check_roundtrips(&p1) && reported++ < 5)
 			fprintf(stderr, "  at random input %d\n", iter);
@@ -260,7 +260,7 @@ static void test_random_structs(void)
 				o->size %= 1u << 25;
 		}
 		n1 = prog_encode(&p, bin1, sizeof bin1);
-		prog_decode(bin1, n1, &p1);
+		CHECK(prog_decode(bin1, n1, &p1) == 0);
 		n2 = prog_encode(&p1, bin2, sizeof bin2);
 		CHECK(n1 == n2 && memcmp(bin1, bin2, n1) == 0);
 		CHECK_EQ_UL(p1.n, p.n);

@@ -489,11 +489,13 @@ static void test_load(void)
 {
 	struct parse_error err;
 	const char *t = "o0 = kmalloc 8\ncheck\n";
-	const uint8_t b[] = { OP_KFREE, 3, OP_CHECK };
+	const uint8_t b[] = { PROG_FORMAT_BYTE, OP_KFREE, 3, OP_CHECK };
+	const uint8_t old[] = { OP_KFREE, 3, OP_CHECK }; /* no format byte */
 
 	write_file("lang_load.mmr", t, strlen(t));
 	write_file("lang_load.bin", b, sizeof b);
 	write_file("lang_load_text.bin", t, strlen(t));
+	write_file("lang_load_old.bin", old, sizeof old);
 	write_file("lang_bad.mmr", "check\n\nkfree\n", 13);
 
 	CHECK(prog_load("lang_load.mmr", PROG_FORM_AUTO, &prog, &err) == 0);
@@ -502,8 +504,11 @@ static void test_load(void)
 	CHECK(prog.n == 2 && prog.ops[0].kind == OP_KFREE && prog.ops[0].dst == 3);
 	CHECK(prog_load("lang_load_text.bin", PROG_FORM_TEXT, &prog, &err) == 0);
 	CHECK(prog.n == 2 && prog.ops[1].kind == OP_CHECK);
-	CHECK(prog_load("lang_load.mmr", PROG_FORM_BINARY, &prog, &err) == 0);
-	CHECK(prog.n > 2); /* text bytes taken as a binary program */
+	/* text bytes as a binary: 'o' is no format byte */
+	CHECK(prog_load("lang_load.mmr", PROG_FORM_BINARY, &prog, &err) == -2);
+	CHECK(prog.n == 0 && err.line == 0 && strstr(err.msg, "first byte, 0x6f, is no format byte"));
+	CHECK(prog_load("lang_load_old.bin", PROG_FORM_AUTO, &prog, &err) == -2);
+	CHECK(err.line == 0 && strstr(err.msg, "mmrig-conv --upgrade --legacy"));
 
 	CHECK(prog_load("lang_bad.mmr", PROG_FORM_AUTO, &prog, &err) == -2);
 	CHECK(err.line == 3 && err.col == 6 && strstr(err.msg, "missing argument"));
@@ -517,6 +522,7 @@ static void test_load(void)
 	remove("lang_load.mmr");
 	remove("lang_load.bin");
 	remove("lang_load_text.bin");
+	remove("lang_load_old.bin");
 	remove("lang_bad.mmr");
 }
 

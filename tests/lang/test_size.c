@@ -40,7 +40,7 @@ static void check_size(uint32_t size)
 {
 	struct program p = { .n = 1 }, q;
 	struct parse_error err;
-	uint8_t bin[PROG_MAX_OP_BYTES];
+	uint8_t bin[1 + PROG_MAX_OP_BYTES];
 	char line[128], expect[4];
 	size_t n;
 	int delta = 0, idx = expect_table_index(size, &delta);
@@ -48,7 +48,7 @@ static void check_size(uint32_t size)
 	p.ops[0].kind = OP_KMALLOC;
 	p.ops[0].size = size;
 	n = prog_encode(&p, bin, sizeof bin);
-	CHECK_EQ_UL(n, 5);
+	CHECK_EQ_UL(n, 6); /* format byte, opcode, dst, size */
 	if (idx >= 0) {
 		expect[0] = (char)idx;
 		expect[1] = (char)(int8_t)delta;
@@ -57,10 +57,10 @@ static void check_size(uint32_t size)
 		expect[1] = (char)(size >> 8);
 	}
 	expect[2] = (char)(idx >= 0 ? 0 : size);
-	if (memcmp(bin + 2, expect, 3) != 0) {
+	if (memcmp(bin + 3, expect, 3) != 0) {
 		CHECK(!"canonical size bytes");
-		fprintf(stderr, "  size %u: got %02x %02x %02x\n", (unsigned)size, bin[2], bin[3],
-			bin[4]);
+		fprintf(stderr, "  size %u: got %02x %02x %02x\n", (unsigned)size, bin[3], bin[4],
+			bin[5]);
 	}
 	prog_decode(bin, n, &q);
 	CHECK_EQ_UL(q.ops[0].size, size);
@@ -113,12 +113,12 @@ static void test_canonical_choices(void)
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct program p = { .n = 1 };
-		uint8_t bin[PROG_MAX_OP_BYTES];
+		uint8_t bin[1 + PROG_MAX_OP_BYTES];
 
 		p.ops[0].kind = OP_KZALLOC;
 		p.ops[0].size = cases[i].size;
-		CHECK_EQ_UL(prog_encode(&p, bin, sizeof bin), 5);
-		CHECK(memcmp(bin + 2, cases[i].b, 3) == 0);
+		CHECK_EQ_UL(prog_encode(&p, bin, sizeof bin), 6);
+		CHECK(memcmp(bin + 3, cases[i].b, 3) == 0);
 	}
 }
 
@@ -140,9 +140,10 @@ static void test_decode_forms(void)
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct program p;
-		uint8_t in[5] = { OP_KMALLOC, 0, cases[i].b[0], cases[i].b[1], cases[i].b[2] };
+		uint8_t in[6] = { PROG_FORMAT_BYTE, OP_KMALLOC, 0, cases[i].b[0], cases[i].b[1],
+				  cases[i].b[2] };
 
-		prog_decode(in, sizeof in, &p);
+		CHECK(prog_decode(in, sizeof in, &p) == 0);
 		CHECK_EQ_UL(p.n, 1);
 		CHECK_EQ_UL(p.ops[0].size, cases[i].size);
 	}
@@ -263,7 +264,7 @@ static void test_unencodable_structs(void)
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct program p = { .n = 1 }, q;
-		uint8_t bin[PROG_MAX_OP_BYTES];
+		uint8_t bin[1 + PROG_MAX_OP_BYTES];
 		size_t n;
 
 		p.ops[0].kind = OP_KMALLOC;

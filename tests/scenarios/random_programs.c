@@ -40,7 +40,7 @@ int main(void)
 
 		for (size_t j = 0; j < len; j++)
 			buf[j] = (uint8_t)next();
-		prog_decode_set(buf, len, exec_op_set(e), &prog);
+		prog_decode_body(buf, len, PROG_FORMAT_VERSION, exec_op_set(e), &prog);
 		ops += prog.n;
 		int rc = exec_run(e, &prog, &d);
 		if (rc) {

@@ -93,13 +93,29 @@ int host_arena_create(size_t size, struct host_arena *out)
 	a.cap_pfns = a.size >> PAGE_SHIFT;
 	a.mem_map = a.base;
 	a.dirty = calloc(BITS_TO_LONGS(a.cap_pfns), sizeof(unsigned long));
-	if (!a.dirty)
+	if (!a.dirty) {
+		host_arena_destroy(&a);
 		return -1;
+	}
 	/* A fresh mapping reads as zeros on the host; this RAM held the boot
 	 * kernel's pages. The resets after this one scrub what was used. */
 	memset(a.base, 0, a.size);
-	if (host_arena_layout_default(&a, a.cap_pfns))
+	if (host_arena_layout_default(&a, a.cap_pfns)) {
+		host_arena_destroy(&a);
 		return -1;
+	}
 	*out = a;
 	return 0;
+}
+
+/* The arena's run of blocks goes back to the pool it was taken from. */
+void host_arena_destroy(struct host_arena *a)
+{
+	unsigned long pfn = (uintptr_t)a->base >> PAGE_SHIFT;
+
+	for (unsigned long i = 0; a->base && i < (a->cap_pfns << PAGE_SHIFT) / BLOCK_BYTES; i++)
+		blocks[nr_blocks++] = pfn + i * BLOCK_PFNS;
+	sort_blocks();
+	free(a->dirty);
+	memset(a, 0, sizeof(*a));
 }

@@ -68,7 +68,13 @@ static enum verdict run_one(struct exec *e, const struct corpus_entry *c, bool *
 	struct divergence d;
 
 	if (!is_text(c->name)) {
-		prog_decode(c->data, c->len, &prog);
+		if (prog_decode(c->data, c->len, &prog) < 0) {
+			char why[384];
+
+			prog_format_explain(c->data, c->len, why, sizeof(why));
+			fprintf(stderr, "%s: error: %s\n", c->name, why);
+			return V_ERROR;
+		}
 	} else if (prog_parse((const char *)c->data, c->len, &prog, &err)) {
 		fprintf(stderr, "%s:%d:%d: error: %s\n", c->name, err.line, err.col, err.msg);
 		return V_ERROR;

@@ -9,6 +9,10 @@
 #include "host.h"
 #include "host_internal.h"
 
+#ifdef HOST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 #define ARENA_ALIGN ((size_t)1 << (MAX_ORDER + PAGE_SHIFT))
 
 /* On x86-64 and riscv64 the arena is placed at a fixed address when it is
@@ -95,9 +99,23 @@ int host_arena_create(size_t size, struct host_arena *out)
 	}
 	if (host_arena_layout_default(&a, a.cap_pfns)) {
 		fprintf(stderr, "mmrig: a %zu-byte arena is too small\n", a.size);
-		munmap(a.base, a.size);
+		host_arena_destroy(&a);
 		return -1;
 	}
 	*out = a;
 	return 0;
+}
+
+void host_arena_destroy(struct host_arena *a)
+{
+	size_t mapped = a->cap_pfns << PAGE_SHIFT;
+
+#ifdef HOST_ASAN
+	/* The kernel's hooks poison free pages; a later mapping at the same
+	 * address must not inherit that. */
+	ASAN_UNPOISON_MEMORY_REGION(a->base, mapped);
+#endif
+	munmap(a->base, mapped);
+	munmap(a->dirty, BITS_TO_LONGS(a->cap_pfns) * sizeof(unsigned long));
+	memset(a, 0, sizeof(*a));
 }

@@ -58,6 +58,9 @@ struct host_arena {
  * and is the largest layout it can take; it starts with the default layout
  * of that size. Returns 0 or -1 (with a message on stderr). */
 int host_arena_create(size_t size, struct host_arena *out);
+/* Gives back what host_arena_create took (an executor whose creation
+ * failed half-way unwinds with it); the arena must not be used again. */
+void host_arena_destroy(struct host_arena *a);
 
 /* Lays the arena out for one geometry (layout.c): nr_pfns pages from the
  * base (at most cap_pfns), mem_map at the start, then a 3-page gap, and

@@ -1,0 +1,146 @@
+/* Binary format versions: an input says its version in its first byte,
+ * decode refuses every byte that names no version this build reads (and
+ * says why), version 1's opcodes keep their meaning, and an input from
+ * before versions is upgraded to the same program. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "lang_test.h"
+#include "prog.h"
+
+static struct program p, q;
+static char text[4096];
+
+/* Only the format byte of a version this build reads starts a program. */
+static void test_first_byte(void)
+{
+	uint8_t in[3] = { 0, OP_CHECK, OP_CHECK };
+	int accepted = 0;
+
+	for (unsigned int b = 0; b < 256; b++) {
+		in[0] = (uint8_t)b;
+		int rc = prog_decode(in, sizeof in, &p);
+
+		if (rc == 0) {
+			accepted++;
+			CHECK_EQ_UL(p.n, 2);
+		} else {
+			CHECK_EQ_UL(p.n, 0);
+		}
+		CHECK((rc == 0) == (b == PROG_FORMAT_BYTE));
+		CHECK_EQ_UL((unsigned long)prog_format_of(in, 1),
+			    (unsigned long)((b & 0xf0) == 0xb0 ? (int)(b & 0xf) : -1));
+	}
+	CHECK_EQ_UL(accepted, 1);
+	/* no bytes: the empty program, in any version */
+	CHECK(prog_decode(NULL, 0, &p) == 0 && p.n == 0);
+	CHECK(prog_format_known(PROG_FORMAT_VERSION) && !prog_format_known(PROG_FORMAT_VERSION + 1));
+}
+
+/* The message names the byte and the version found, and the way out. */
+static void test_explain(void)
+{
+	char why[384];
+	const uint8_t legacy[] = { 0x04, 0x01 }, newer[] = { 0xb7 }, zero[] = { 0xb0 };
+
+	prog_format_explain(legacy, sizeof legacy, why, sizeof why);
+	CHECK(strstr(why, "no binary format version") && strstr(why, "0x04") &&
+	      strstr(why, "mmrig-conv --upgrade --legacy"));
+	prog_format_explain(newer, sizeof newer, why, sizeof why);
+	CHECK(strstr(why, "version 7") && strstr(why, "0xb7") && strstr(why, "newer"));
+	prog_format_explain(zero, sizeof zero, why, sizeof why);
+	CHECK(strstr(why, "version 0") && strstr(why, "does not exist"));
+}
+
+/* Version 1's opcode byte picks among 27 kinds (an allocator's: those of
+ * its set below 27): bytes past them wrap. A stored input means this
+ * forever; if this fails, an op was added without a new version. */
+static void test_v1_meaning(void)
+{
+	static const uint8_t in[] = {
+		PROG_FORMAT_BYTE,
+		27, 1, 2, 0,      /* 27 % 27: alloc_pages p1 order 2 */
+		27 + 15,          /* check */
+		53, 3, 0x10, 0,   /* 53 % 27 = 26: aligned_alloc o3 64K */
+		0x0c, 0,
+	};
+	static const char want[] = "p1 = alloc_pages 2\ncheck\no3 = aligned_alloc 64K\n";
+	static const char want_set[] = "o0 = kmalloc 0\nfail_nth 1\nkfree o0\n";
+	struct op_set set;
+
+	CHECK(prog_decode(in, sizeof in, &p) == 0);
+	prog_to_text(&p, text, sizeof text);
+	if (strcmp(text, want))
+		fprintf(stderr, "  got:\n%s", text);
+	CHECK(strcmp(text, want) == 0);
+
+	/* a byte allocator's set: kmalloc kfree fail_nth check */
+	op_set_init(&set);
+	op_set_add(&set, OP_KMALLOC);
+	op_set_add(&set, OP_KFREE);
+	op_set_add(&set, OP_FAIL_NTH);
+	op_set_add(&set, OP_CHECK);
+	static const uint8_t in_set[] = { PROG_FORMAT_BYTE, 4, 0, 0, 0, 0, 6, 0, 1, 0 };
+
+	CHECK(prog_decode_set(in_set, sizeof in_set, &set, &p) == 0);
+	prog_to_text(&p, text, sizeof text);
+	if (strcmp(text, want_set))
+		fprintf(stderr, "  got:\n%s", text);
+	CHECK(strcmp(text, want_set) == 0);
+}
+
+/* A version-less input becomes the same program behind a format byte,
+ * every byte kept; a current one stays as it is. */
+static void test_upgrade(void)
+{
+	static uint8_t in[300];
+	struct op_set set;
+	size_t n;
+
+	op_set_init(&set);
+	for (unsigned int k = 0; k < OP_ALIGNED_ALLOC; k++)
+		op_set_add(&set, k);
+	for (int round = 0; round < 2000; round++) {
+		size_t len = rng_below(sizeof in);
+		const struct op_set *s = round % 2 ? &set : NULL;
+
+		for (size_t i = 0; i < len; i++)
+			in[i] = (uint8_t)rng_next();
+		uint8_t *up = prog_upgrade(in, len, PROG_FORMAT_LEGACY, s, &n);
+
+		CHECK(up != NULL);
+		if (!up)
+			return;
+		CHECK(n == len + 1 && up[0] == PROG_FORMAT_BYTE && memcmp(up + 1, in, len) == 0);
+		prog_decode_body(in, len, PROG_FORMAT_LEGACY, s, &q);
+		CHECK(prog_decode_set(up, n, s, &p) == 0);
+		CHECK(prog_equal(&p, &q));
+
+		uint8_t *again = prog_upgrade(up, n, PROG_FORMAT_VERSION, s, &len);
+
+		CHECK(again && len == n && memcmp(again, up, n) == 0);
+		free(again);
+		free(up);
+	}
+}
+
+/* Dictionary entries are ops alone, to be spliced anywhere. */
+static void test_encode_op(void)
+{
+	struct op op = { .kind = OP_FREE_PAGES, .dst = 5 };
+	uint8_t out[PROG_MAX_OP_BYTES];
+
+	CHECK_EQ_UL(prog_encode_op(&op, NULL, out), 2);
+	CHECK(out[0] == OP_FREE_PAGES && out[1] == 5);
+}
+
+int main(void)
+{
+	test_first_byte();
+	test_explain();
+	test_v1_meaning();
+	test_upgrade();
+	test_encode_op();
+	return check_finish("test_lang_version");
+}
