@@ -14,10 +14,10 @@ together: every file a step names in bold gets a block, and every block's
 file is named in its recipe. `example` (slow: it builds) applies every
 block of the op and check recipes to a scratch copy of the tree, builds
 the targets the proofs need and runs them: the example op parses,
-canonicalises, round-trips through the binary form and passes, its check
-fires with its signature on the planted bug, the docs' inventories fail
-until the regenerate command, then pass, and --list-ops / --list-checks
-show both.
+canonicalises, round-trips through the binary form of a new format
+version and passes; its check fires with its signature on the planted
+bug; the docs' inventories fail until the regenerate command, then pass;
+--list-ops and --list-checks show both.
 
 usage: recipes.py {named,example} --source DIR --work DIR [--cmake C --ctest C]"""
 import os
@@ -191,6 +191,13 @@ class Recipes(rigtest.TestCase):
         self.assertIn("PASS", run(replay, seed, msg="the seed"))
         binary = os.path.join(work, "seed.bin")
         run(conv, "--to-bin", seed, binary, msg="to binary")
+        # in a new binary format version, its number in the format byte
+        version = [int(re.search(r"(?m)^#define PROG_FORMAT_VERSION (\d+)$",
+                                 rigtest.read(os.path.join(tree, "harness/lang/prog.h")))[1])
+                   for tree in (a.source, root)]
+        self.assertEqual(version[1], version[0] + 1, "the op recipe raises the format version")
+        with open(binary, "rb") as f:
+            self.assertEqual(f.read(1), bytes([0xb0 | version[1]]), "the format byte")
         self.assertEqual(run(conv, "--to-text", binary, msg="to text"), canon)
         self.assertIn("PASS", run(replay, binary, msg="the seed's binary form"))
 
