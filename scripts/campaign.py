@@ -38,7 +38,9 @@ GRACE = 5.0          # after the deadline, before the engines are told to stop
 TERM_WAIT = 10.0     # after SIGTERM, before SIGKILL
 REPLAY_BATCH = 16    # crash files per mmrig-replay run
 FINAL_REPLAY_S = 120 # replay time allowed after the engines stopped
-STATE_VERSION = 1
+# 2: binary inputs begin with their format byte. A campaign of version 1
+# holds version-less inputs, which the tools refuse: it cannot be resumed.
+STATE_VERSION = 2
 # Extra AFL++ secondaries differ by power schedule so they explore apart.
 SCHEDULES = ("explore", "coe", "exploit", "rare", "seek", "mmopt", "lin", "quad", "fast")
 TSV_HEADER = "elapsed_s\texecs\texecs_per_s\tcorpus\tlf_cov\tafl_edges\tcrashes\tsignatures\n"
@@ -631,8 +633,8 @@ def start_inputs(opts, out):
     prebuilt binary seeds (or --seeds) and corpus/mmrig.dict. Another
     allocator: binary programs decode per allocator, so corpus/seeds is
     converted for it into OUT/seeds/ (a seed holding an op it cannot run is
-    skipped; none left: one one-byte input, since AFL++ refuses an empty
-    one) unless --seeds names a directory,
+    skipped; none left: the empty program, one byte, since AFL++ refuses
+    an empty input) unless --seeds names a directory,
     and mmrig-conv writes its dictionary, OUT/mmrig.dict."""
     alloc = opts["allocator"]
     if alloc == allocator.DEFAULT:
@@ -647,8 +649,7 @@ def start_inputs(opts, out):
         return seeds, dict_path, None
     converted, skipped = allocator.convert_seeds(conv, alloc, seeds)
     if not converted:
-        with open(os.path.join(seeds, "first-op"), "wb") as f:
-            f.write(b"\0")
+        allocator.empty_program(conv, alloc, os.path.join(seeds, "empty"))
     return seeds, dict_path, (len(converted), len(skipped))
 
 
@@ -687,6 +688,11 @@ class Campaign:
         self.state = prepare_out(out, args.resume)
         self.fresh = self.state is None
         saved = (self.state or {}).get("options", {})
+        if not self.fresh and self.state.get("version", 1) < 2:
+            die(f"{out} was fuzzed before binary inputs carried a format byte, and the tools refuse "
+                f"its version-less inputs: convert what you keep with `mmrig-conv --upgrade --legacy "
+                f"{os.path.join(out, 'corpus')} NEWDIR` (and likewise crashes/) and start a new --out "
+                f"with --seeds NEWDIR")
         given = {"time": args.time, "jobs": args.jobs, "engine": args.engine, "seeds": args.seeds,
                  "timeout": args.timeout, "rss_mb": args.rss_mb, "allocator": args.allocator,
                  "adapters": use_adapters(args.adapter) if args.adapter else None}

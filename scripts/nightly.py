@@ -254,6 +254,7 @@ def init_corpus(top, alloc=allocator.DEFAULT):
     allocator than kbuddy, the seeds it can run; none: one empty input)."""
     corpus = os.path.join(top, "corpus")
     recover_corpus(top)
+    upgrade_corpus(top, alloc)
     if files_in(corpus):
         return
     tmp = corpus + ".init"
@@ -269,12 +270,31 @@ def init_corpus(top, alloc=allocator.DEFAULT):
         say(f"  first corpus for {alloc}: {len(ok)} seeds converted, {len(skipped)} skipped "
             f"(ops {alloc} cannot run)")
         if not ok:
-            open(os.path.join(tmp, "empty"), "wb").close()
+            allocator.empty_program(tool("host-asan", "mmrig-conv"), alloc, os.path.join(tmp, "empty"))
     if not files_in(tmp):
         die(f"no seeds in {seeds}")
     if os.path.isdir(corpus):
         os.rmdir(corpus)  # empty
     os.replace(tmp, corpus)
+
+
+def upgrade_corpus(top, alloc):
+    """DIR/format marks a corpus whose inputs begin with their format byte.
+    A corpus without it is from before, and the tools refuse its inputs
+    (a merge would drop them all): it is converted once, the old files
+    kept in corpus.legacy/."""
+    mark, corpus = os.path.join(top, "format"), os.path.join(top, "corpus")
+    if os.path.exists(mark):
+        return
+    legacy, new = corpus + ".legacy", corpus + ".upgrade"
+    if files_in(corpus) and not os.path.isdir(legacy):
+        shutil.rmtree(new, ignore_errors=True)
+        allocator.upgrade(tool("host-asan", "mmrig-conv"), alloc, corpus, new)
+        os.replace(corpus, legacy)
+    if os.path.isdir(new) and not os.path.isdir(corpus):  # also after a kill between the renames
+        os.replace(new, corpus)
+        say(f"  corpus converted to the versioned binary format; the old files are in {legacy}")
+    atomic_write(mark, "1\n")
 
 
 def recover_corpus(top):

@@ -108,21 +108,54 @@ def convert_seeds(conv, allocator, dest, src=None):
         if not f.endswith(".mmr"):
             continue
         stem = os.path.basename(f)[:-len(".mmr")]
-        out = os.path.join(dest, stem + ".bin")
-        tmp = os.path.join(dest, f".{stem}.tmp")
-        p = subprocess.run([conv, "--to-bin", "--allocator", allocator, f, tmp],
-                           capture_output=True, text=True, errors="replace")
-        if p.returncode == CONV_NOT_APPLICABLE:
-            skipped.append(f)
-        elif p.returncode == 0 and os.path.exists(tmp):
-            os.replace(tmp, out)
+        if to_bin(conv, allocator, f, os.path.join(dest, stem + ".bin")):
             converted.append(f)
         else:
-            msg = last_error(p, f"exit {p.returncode}")
-            common.die(f"mmrig-conv --to-bin --allocator {allocator} {f}: {msg}")
+            skipped.append(f)
+    return converted, skipped
+
+
+def to_bin(conv, allocator, src, out):
+    """One text program in binary for the allocator (mmrig-conv --to-bin,
+    so the format byte is the tools' own): False when it holds an op the
+    allocator cannot run (exit 3); any other failure is fatal (exit 2)."""
+    tmp = os.path.join(os.path.dirname(out), "." + os.path.basename(out) + ".tmp")
+    p = subprocess.run([conv, "--to-bin", "--allocator", allocator, src, tmp],
+                       capture_output=True, text=True, errors="replace")
+    try:
+        if p.returncode == CONV_NOT_APPLICABLE:
+            return False
+        if p.returncode == 0 and os.path.exists(tmp):
+            os.replace(tmp, out)
+            return True
+        msg = last_error(p, f"exit {p.returncode}")
+        common.die(f"mmrig-conv --to-bin --allocator {allocator} {src}: {msg}")
+    finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return converted, skipped
+
+
+def empty_program(conv, allocator, path):
+    """The empty program in binary (its one byte is the format byte, so
+    AFL++, which refuses an empty file, takes it too)."""
+    src = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".mmr")
+    with open(src, "w") as f:
+        f.write("")
+    try:
+        to_bin(conv, allocator, src, path)
+    finally:
+        os.unlink(src)
+
+
+def upgrade(conv, allocator, src, dest):
+    """Binary inputs from before the format byte (src, a file or a
+    directory) written again in the current format to dest by mmrig-conv
+    --upgrade --legacy; src is left as it was. Exit 2 when it fails."""
+    p = subprocess.run([conv, "--upgrade", "--legacy", "--allocator", allocator, src, dest],
+                       capture_output=True, text=True, errors="replace")
+    if p.returncode != 0:
+        msg = last_error(p, f"exit {p.returncode}")
+        common.die(f"mmrig-conv --upgrade --legacy {src}: {msg}")
 
 
 def write_dict(conv, allocator, path):

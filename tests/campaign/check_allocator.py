@@ -193,8 +193,10 @@ class Campaign(Work):
         r, out = self.campaign("--allocator", "firstfit", env=dict(self.env, FAKE_CONV_NONE="1"))
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         seeds = os.path.join(out, "seeds")
-        self.assertEqual(os.listdir(seeds), ["first-op"])
-        self.assertEqual(os.path.getsize(os.path.join(seeds, "first-op")), 1)
+        # The empty program, as mmrig-conv wrote it (the fake: "bin:" + source).
+        self.assertEqual(os.listdir(seeds), ["empty"])
+        with open(os.path.join(seeds, "empty"), "rb") as f:
+            self.assertEqual(f.read(), b"bin:.empty.mmr")
         self.assertIn("0 converted", r.stdout)
         self.assertIn("one empty input", r.stdout)
 

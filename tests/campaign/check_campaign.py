@@ -331,6 +331,17 @@ class Campaigns(rigtest.TestCase):
         open(os.path.join(stray, "keep-me"), "w").write("x")
         r = run_plain(args, "--resume", "--out", stray)
         self.assertTrue(r.returncode == 2 and os.listdir(stray) == ["keep-me"], f"--resume of a non-campaign: {r.returncode} {r.stderr!r}")
+        # A campaign from before the format byte: its inputs are refused, so is its resume.
+        old = os.path.join(work, "version-less")
+        os.makedirs(os.path.join(old, "corpus"))
+        state = {"version": 1, "options": {}, "segments": [], "execs": {}, "last": {}}
+        with open(os.path.join(old, "campaign.json"), "w") as f:
+            json.dump(state, f)
+        open(os.path.join(old, "corpus", "a"), "wb").write(b"\x03\x01")
+        r = run_plain(args, "--resume", "--out", old)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--upgrade --legacy", r.stderr)
+        self.assertEqual(json.load(open(os.path.join(old, "campaign.json"))), state)
         r = run_plain(args, "--time", "soon", "--out", os.path.join(work, "x"))
         self.assertTrue(r.returncode == 2, f"bad --time: exit status {r.returncode}")
 

@@ -8,7 +8,7 @@ MMRIG_ALLOCATOR, its own path) as one JSON line to $FAKE_LOG.
 Knobs: FAKE_ALLOCATORS (default "kbuddy firstfit"): what --list-allocators
 lists; FAKE_CONV_SKIP (default "kmem_cache"): a seed containing it is one
 the allocator cannot run (exit 3; with the allocator kbuddy never);
-FAKE_CONV_NONE=1: no seed applies; FAKE_CONV_FAIL=1: mmrig-conv fails
+FAKE_CONV_NONE=1: no seed applies (the empty program does); FAKE_CONV_FAIL=1: mmrig-conv fails
 (exit 2) on every seed."""
 import json
 import os
@@ -115,13 +115,20 @@ def conv(args):
         with open(args[-1], "w") as f:
             f.write(f'# {alloc}\nop="\\x01"\n')
         return 0
+    if "--upgrade" in args:  # each file of IN written to OUT as "up:" + its bytes
+        src, dst = args[-2], args[-1]
+        os.makedirs(dst)
+        for name in sorted(os.listdir(src)):
+            with open(os.path.join(src, name), "rb") as f, open(os.path.join(dst, name), "wb") as g:
+                g.write(b"up:" + f.read())
+        return 0
     if os.environ.get("FAKE_CONV_FAIL"):  # a mmrig-conv without --allocator
         print("mmrig-conv: unknown option --allocator", file=sys.stderr)
         return 2
     src, dst = args[-2], args[-1]
     with open(src, errors="replace") as f:
         text = f.read()
-    if alloc != "kbuddy" and (os.environ.get("FAKE_CONV_NONE")
+    if alloc != "kbuddy" and text.strip() and (os.environ.get("FAKE_CONV_NONE")
                               or os.environ.get("FAKE_CONV_SKIP", "kmem_cache") in text):
         print(f"mmrig-conv: {src}: an op {alloc} cannot run", file=sys.stderr)
         return 3

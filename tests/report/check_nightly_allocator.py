@@ -164,6 +164,26 @@ class Steps(rigtest.TestCase):
             nightly.init_corpus(top2, "firstfit")
         self.assertEqual(os.listdir(os.path.join(top2, "corpus")), ["empty"])
 
+    def test_version_less_corpus_converted_once(self):
+        top = os.path.join(self.dir, "old-night")
+        corpus = os.path.join(top, "corpus")
+        os.makedirs(corpus)
+        for name, data in (("a", b"\x03\x01"), ("b", b"\x00")):
+            with open(os.path.join(corpus, name), "wb") as f:
+                f.write(data)
+        nightly.init_corpus(top, "kbuddy")
+        with open(os.path.join(corpus, "a"), "rb") as f:
+            self.assertEqual(f.read(), b"up:\x03\x01")
+        with open(os.path.join(top + "/corpus.legacy", "a"), "rb") as f:
+            self.assertEqual(f.read(), b"\x03\x01")  # the user's files, kept as they were
+        self.assertEqual(sorted(os.listdir(top + "/corpus.legacy")), ["a", "b"])
+        self.assertTrue(os.path.exists(os.path.join(top, "format")))
+        calls = len(fake_tool.records(LOG, "mmrig-conv"))
+        nightly.init_corpus(top, "kbuddy")  # marked: not converted again
+        self.assertEqual(len(fake_tool.records(LOG, "mmrig-conv")), calls)
+        with open(os.path.join(corpus, "b"), "rb") as f:
+            self.assertEqual(f.read(), b"up:\x00")
+
     def test_adapter_tree_for_tools(self):
         adapter = os.path.join(self.dir, "adapter")
         os.makedirs(adapter)
