@@ -88,8 +88,7 @@ def gen_ops(args, variant):
 
 
 def _mutants(root):
-    return rigtest.script("rig.mutants", root)  # the one reader of C tokens (and, before
-    # rig/plants.py, of .mut specs)
+    return rigtest.script("rig.mutants", root)  # the one reader of C tokens
 
 
 def macro_panic(rel, text):
