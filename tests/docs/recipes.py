@@ -10,8 +10,8 @@ that follow a marker
   <!-- recipe: regenerate -->           its first line regenerates the docs
 
 are the recipes' code. `named` (fast) holds each recipe's prose and blocks
-together: every file a step names in bold gets a block, and every block's
-file is named in its recipe. `example` (slow: it builds) applies every
+together: every file a step names in bold gets a block, every block's
+file is named in its recipe, and every block applies to its file. `example` (slow: it builds) applies every
 block of the op and check recipes to a scratch copy of the tree, builds
 the targets the proofs need and runs them: the example op parses,
 canonicalises, round-trips through the binary form of a new format
@@ -127,11 +127,14 @@ def apply(root, block):
     return rel
 
 
-class Recipes(rigtest.TestCase):
+class Page(rigtest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.text = rigtest.read(os.path.join(rigtest.args.source, PAGE))
         cls.blocks = read_blocks(cls.text)
+
+
+class Named(Page):
 
     def test_named(self):
         """Each recipe's bold files have blocks, and each block's file is
@@ -151,6 +154,33 @@ class Recipes(rigtest.TestCase):
                 self.assertEqual(sorted(edited - named), [],
                                  f"## {recipe} has blocks for files it does not name")
 
+    def test_anchors(self):
+        """Every block applies: its anchor is on exactly one line of its
+        file, a new file does not exist yet (on copies of just those files)."""
+        root = self.workdir()
+        for b in self.blocks:
+            if b.how is None:
+                continue
+            d = os.path.dirname(b.file)
+            os.makedirs(os.path.join(root, d), exist_ok=True)
+            if "NN" in b.file:  # the numbers in use are what NN is computed from
+                for n in os.listdir(os.path.join(rigtest.args.source, d)):
+                    rigtest.write(os.path.join(root, d, n), "")
+            elif os.path.isfile(os.path.join(rigtest.args.source, b.file)) \
+                    and not os.path.exists(os.path.join(root, b.file)):
+                shutil.copy(os.path.join(rigtest.args.source, b.file), os.path.join(root, b.file))
+        for b in self.blocks:
+            if b.how is not None or b.file != "regenerate":
+                with self.subTest(block=f"{PAGE}:{b.line}"):
+                    problem = None
+                    try:
+                        apply(root, b)
+                    except RecipeError as e:
+                        problem = str(e)
+                    self.assertIsNone(problem)
+
+
+class Example(Page):
     def test_example(self):
         a = rigtest.args
         if not shutil.which("clang-14"):
@@ -230,5 +260,4 @@ def options(ap):
 
 
 if __name__ == "__main__":
-    rigtest.main(options, cases={"named": "Recipes.test_named",
-                                 "example": "Recipes.test_example"})
+    rigtest.main(options, cases={"named": "Named", "example": "Example"})
