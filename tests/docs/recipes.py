@@ -11,13 +11,14 @@ that follow a marker
 
 are the recipes' code. `named` (fast) holds each recipe's prose and blocks
 together: every file a step names in bold gets a block, every block's
-file is named in its recipe, and every block applies to its file. `example` (slow: it builds) applies every
-block of the op and check recipes to a scratch copy of the tree, builds
-the targets the proofs need and runs them: the example op parses,
-canonicalises, round-trips through the binary form of a new format
-version and passes; its check fires with its signature on the planted
-bug; the docs' inventories fail until the regenerate command, then pass;
---list-ops and --list-checks show both.
+file is named in its recipe, and every block applies to its file.
+`example` (slow: it builds) applies every block of the op and check
+recipes to a scratch copy of the tree, builds the targets the proofs
+need and runs them: the example op parses, canonicalises, round-trips
+through the binary form of a new format version and passes; its check
+fires with its signature on the planted bug; the docs' inventories fail
+until the regenerate command, then pass; --list-ops and --list-checks
+show both.
 
 usage: recipes.py {named,example} --source DIR --work DIR [--cmake C --ctest C]"""
 import os
@@ -51,8 +52,8 @@ class Block:
     def __init__(self, section, line, what, text):
         self.section, self.line, self.text = section, line, text
         self.file, self.how, self.anchor = what, None, None
-        m = re.match(r"(?P<file>\S+) (?:(?P<how>after|before|replace): (?P<anchor>.+)|(?P<new>new))$",
-                     what)
+        m = re.match(r"(?P<file>\S+) (?:(?P<how>after|before|replace): (?P<anchor>.+)"
+                     r"|(?P<new>new))$", what)
         if m:
             self.file = m.group("file")
             self.how = m.group("how") or "new"
