@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Mutants of the kernel's C sources: the one place that turns a source and
-a change into a mutant file, for the hand-written planted bugs
-(tests/planted/*.mut through tests/planted/mutate.py) and for the generated
-mutants of `scripts/mmrig mutate` (scripts/mutate.py).
+a change into a mutant file, for the hand-written planted bugs (the .mut
+specs, read by rig/plants.py) and for the generated mutants of
+`scripts/mmrig mutate` (scripts/mutate.py).
 
 A mutant file starts with two lines, a comment naming the original and
 where the change came from, and `#line 1 "<original path>"`, so compiler
@@ -27,6 +27,10 @@ import os
 import re
 import sys
 
+if __package__ in (None, ""):
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from rig.common import atomic_write  # noqa: E402
+
 HEADER = '/* MUTANT of {rel} from {origin} */\n#line 1 "{path}"\n'
 
 
@@ -39,65 +43,21 @@ def write_mutant(text, rel, origin, root, out, only_if_changed=False):
     """Writes the mutant file; returns whether it wrote. only_if_changed
     keeps an unchanged file's mtime, so a build tree recompiles nothing for
     it (the mutation runner); a build rule wants the file touched anyway."""
-    data = mutant_text(text, rel, origin, root)
+    return write_file(out, mutant_text(text, rel, origin, root), only_if_changed)
+
+
+def write_file(path, data, only_if_changed=False):
+    """atomic_write, or nothing when only_if_changed and path already holds
+    data; returns whether it wrote."""
     if only_if_changed:
         try:
-            with open(out, encoding="utf-8") as f:
+            with open(path, encoding="utf-8") as f:
                 if f.read() == data:
                     return False
         except OSError:
             pass
-    tmp = f"{out}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(data)
-    os.replace(tmp, out)
+    atomic_write(path, data)
     return True
-
-
-# ---------------------------------------------------------------- .mut specs
-
-class SpecError(Exception):
-    pass
-
-
-def _unescape(text):
-    """Specs are one line each: \\n and \\t stand for newline and tab."""
-    return text.replace("\\n", "\n").replace("\\t", "\t")
-
-
-def parse_spec(path):
-    """A planted mutant: `file:`, `program:`, `signature:` and one or more
-    `find:` / `replace:` pairs (tests/planted/mutants/*.mut)."""
-    spec = {"pairs": []}
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            key, sep, val = line.rstrip("\n").partition(": ")
-            if not sep:
-                raise SpecError(f"{path}:{n}:1: error: expected 'key: value'")
-            if key == "find":
-                spec["pairs"].append([_unescape(val), None])
-            elif key == "replace":
-                if not spec["pairs"] or spec["pairs"][-1][1] is not None:
-                    raise SpecError(f"{path}:{n}:1: error: replace without find")
-                spec["pairs"][-1][1] = _unescape(val)
-            else:
-                spec[key] = val
-    if "file" not in spec:
-        raise SpecError(f"{path}:1:1: error: no 'file:' line")
-    return spec
-
-
-def apply_spec(spec, text, where):
-    """Each find text must occur exactly once, so a spec that no longer
-    matches the source fails loudly instead of silently testing nothing."""
-    for find, repl in spec["pairs"]:
-        count = text.count(find)
-        if count != 1 or repl is None:
-            raise SpecError(f"{where}: error: '{find}' occurs {count} times in {spec['file']}")
-        text = text.replace(find, repl)
-    return text
 
 
 # ---------------------------------------------------------------- the lexer

@@ -167,36 +167,19 @@ def gen_panics(args, variant):
 
 def read_plants(root):
     """Every plant as (name, suite, kernel file, signature, plain
-    signature, needs, program, boot exit), in PLANT_DIRS order. The reader
-    is scripts/rig/plants.py; on a tree from before it, mutants.py's."""
+    signature, needs, program, boot exit), in PLANT_DIRS order, as
+    scripts/rig/plants.py (the one reader of .mut specs) reads them."""
     sys.path.insert(0, os.path.join(root, "scripts"))
-    try:
-        from rig import plants
-    except ImportError:
-        plants = None
+    from rig import plants
     out = []
     for d in PLANT_DIRS:
-        full = os.path.join(root, d)
         suite = "/".join(d.split("/")[:2])
-        if plants is not None:
-            try:
-                found = plants.read_dirs([(suite, full)])
-            except plants.SpecError as e:
-                raise InputError(str(e))
-            out += [(p.name, suite, p.file, p.signature, p.plain_signature, p.needs,
-                     p.program, p.boot_exit) for p in found]
-            continue
-        mutants = _mutants(root)
-        for name in sorted(os.listdir(full)):
-            if not name.endswith(".mut"):
-                continue
-            try:
-                spec = mutants.parse_spec(os.path.join(full, name))
-            except mutants.SpecError as e:
-                raise InputError(str(e))
-            out.append((name[:-4], suite, spec["file"], spec.get("signature"),
-                        spec.get("plain-signature"), spec.get("needs"), spec.get("program"),
-                        spec.get("exit")))
+        try:
+            found = plants.read_dirs([(suite, os.path.join(root, d))])
+        except plants.SpecError as e:
+            raise InputError(str(e))
+        out += [(p.name, suite, p.file, p.signature, p.plain_signature, p.needs,
+                 p.program, p.boot_exit) for p in found]
     return out
 
 

@@ -1,29 +1,32 @@
 #!/usr/bin/env python3
-"""Writes a mutant of one kernel source: the planted bug of a .mut spec.
+"""Writes the mutant of one planted bug: its spec's changes applied to its
+source (scripts/rig/plants.py reads the spec; docs/planted-bugs.md is the
+format). The build runs this for every mutant it compiles.
 
-A spec holds `file:`, `program:`, `signature:` and one or more `find:` /
-`replace:` pairs; scripts/rig/mutants.py owns the format and the mutant
-file (see parse_spec, apply_spec, write_mutant). Each find text must occur
-exactly once in the file. Usage: mutate.py SPEC SOURCE_ROOT OUT_FILE
+usage: mutate.py SPEC SOURCE_ROOT OUT_FILE
+Exit 2 on a bad spec or one whose find text is not exactly once in the
+source, with the spec's FILE:LINE:COL.
 """
 import os
 import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
-from rig import mutants  # noqa: E402
+from rig import plants  # noqa: E402
 
 
-def main():
-    spec_path, root, out = sys.argv[1:4]
+def main(argv):
+    if len(argv) != 3:
+        print("usage: mutate.py SPEC SOURCE_ROOT OUT_FILE", file=sys.stderr)
+        return 2
+    spec, root, out = argv
     try:
-        spec = mutants.parse_spec(spec_path)
-        with open(f"{root}/{spec['file']}", encoding="utf-8") as f:
-            text = mutants.apply_spec(spec, f.read(), spec_path)
-    except mutants.SpecError as e:
-        sys.exit(str(e))
-    mutants.write_mutant(text, spec["file"], spec_path, root, out)
+        plants.write(plants.parse(spec), root, out)
+    except plants.SpecError as e:
+        print(e, file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

@@ -58,17 +58,13 @@ class NightlyPlanted(rigtest.TestCase):
         """The mutant written over its file in the copy; its spec."""
         a = rigtest.args
         spec_path = os.path.join(src, "tests", "planted", "mutants", a.mutant + ".mut")
-        spec = {}
-        for line in open(spec_path):
-            k, sep, v = line.rstrip("\n").partition(": ")
-            if sep and k in ("file", "signature"):
-                spec[k] = v
+        spec = rigtest.script("rig.plants", src).parse(spec_path)
         mutated = os.path.join(self.work, "mutant.c")
         p = rigtest.python(os.path.join(src, "tests", "planted", "mutate.py"), spec_path, src, mutated)
         self.assertExit(p, 0, "mutate.py")
         # mutate.py's first two lines (a comment and #line) are for
         # out-of-tree copies; here the mutant replaces the file itself.
-        rigtest.write(os.path.join(src, spec["file"]), rigtest.read(mutated).split("\n", 2)[2])
+        rigtest.write(os.path.join(src, spec.file), rigtest.read(mutated).split("\n", 2)[2])
         return spec
 
     def test_night(self):
@@ -77,8 +73,8 @@ class NightlyPlanted(rigtest.TestCase):
         src = os.path.join(self.work, "src")
         copy_tree(a.source, src)
         spec = self.plant(src)
-        sig = spec["signature"]
-        print(f"planted {a.mutant} in {spec['file']}: expecting {sig!r}")
+        sig = spec.signature
+        print(f"planted {a.mutant} in {spec.file}: expecting {sig!r}")
 
         env = dict(os.environ, MMRIG_BUILD=os.path.join(self.work, "build"))
         night = os.path.join(self.work, "night")

@@ -1,30 +1,23 @@
-# cmake -DSOURCE_DIR=<repo> -DBUILD_DIR=<dir> -DPYTHON=<python3> -P build.cmake
+# cmake -DSOURCE_DIR=<repo> -DBUILD_DIR=<dir> -DPYTHON=<python3>
+#       -DPLANTS=<the build's plants.cmake> -P build.cmake
 # Builds the riscv-kernel preset into BUILD_DIR, plus one planted-bug image
-# per tests/riscv/mutants/*.mut and per host spec named by a
-# tests/riscv/shared/*.txt (kernel-NAME.elf, written by the planted suite's
-# mutate.py), so the boot tests can show the self-test fails. A spec whose
-# file: is a header under kernel/include gets a whole copy of that tree in
-# mutants/NAME/include with the mutant written over it (as the host's
-# planted suite does); the kernel is then compiled again against it.
+# (kernel-NAME.elf) per plant in PLANTS's MMRIG_PLANTS_BOOT (written by
+# scripts/rig/plants.py at configure time), each mutant written by the
+# planted suite's mutate.py, so the boot tests can show the self-test
+# fails. A plant whose file: is a header under kernel/include gets a whole
+# copy of that tree in mutants/NAME/include with the mutant written over it
+# (as the host's planted suite does); the kernel is then compiled again
+# against it.
 cmake_minimum_required(VERSION 3.25)
-if(NOT SOURCE_DIR OR NOT BUILD_DIR OR NOT PYTHON)
-  message(FATAL_ERROR "usage: cmake -DSOURCE_DIR=... -DBUILD_DIR=... -DPYTHON=... -P build.cmake")
+if(NOT SOURCE_DIR OR NOT BUILD_DIR OR NOT PYTHON OR NOT PLANTS)
+  message(FATAL_ERROR "usage: cmake -DSOURCE_DIR=... -DBUILD_DIR=... -DPYTHON=... -DPLANTS=... -P build.cmake")
 endif()
+include(${PLANTS})
 
-file(GLOB entries ${SOURCE_DIR}/tests/riscv/mutants/*.mut ${SOURCE_DIR}/tests/riscv/shared/*.txt)
 set(mutants "")
-foreach(entry IN LISTS entries)
-  # A shared/*.txt names its spec (spec: path from the source tree); a .mut
-  # is its own. Either way the image is named after the spec.
-  set(spec ${entry})
-  file(STRINGS ${entry} spec_line REGEX "^spec: ")
-  if(spec_line)
-    string(REGEX REPLACE "^spec: " "" spec "${spec_line}")
-    set(spec ${SOURCE_DIR}/${spec})
-  endif()
-  get_filename_component(name ${spec} NAME_WE)
-  file(STRINGS ${spec} file_line REGEX "^file: ")
-  string(REGEX REPLACE "^file: " "" file "${file_line}")
+foreach(name IN LISTS MMRIG_PLANTS_BOOT)
+  set(spec ${MMRIG_PLANT_${name}_SPEC})
+  set(file ${MMRIG_PLANT_${name}_FILE})
   if(file MATCHES "^kernel/include/(.+\\.h)$")
     set(hdr ${CMAKE_MATCH_1})
     set(tree ${BUILD_DIR}/mutants/${name}/include)
@@ -46,9 +39,9 @@ foreach(entry IN LISTS entries)
   # Written aside and copied only if changed: an unchanged mutant is not
   # rebuilt on every run.
   execute_process(COMMAND ${PYTHON} ${SOURCE_DIR}/tests/planted/mutate.py ${spec} ${SOURCE_DIR} ${out}.new
-                  RESULT_VARIABLE rc)
+                  RESULT_VARIABLE rc ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "mutant ${name}: ${spec} no longer matches ${file}")
+    message(FATAL_ERROR "mutant ${name}: ${err}")
   endif()
   file(COPY_FILE ${out}.new ${out} ONLY_IF_DIFFERENT)
   list(APPEND mutants "${name}:${file}=${out}")

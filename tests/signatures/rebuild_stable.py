@@ -34,6 +34,10 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from rig import plants  # noqa: E402
+
 # One of each kind of finding: an ASan report, a UBSan report, two kernel
 # panics (one at the end of a recursive walk, whose outer frames differ
 # by optimisation level), an oracle divergence, and two crashes that are
@@ -45,7 +49,7 @@ MUTANTS = ["slab-use-after-free", "kmalloc-class-overrun", "kfree-large-double-f
 
 # What of the tree a build reads (never build/ or .git).
 TREE = ["CMakeLists.txt", "cmake", "kernel", "harness", "allocators", "tests", "corpus",
-        "scripts/rig"]  # tests/planted/mutate.py writes mutants through scripts/rig/mutants.py
+        "scripts/rig"]  # the build reads the .mut specs through scripts/rig/plants.py
 
 
 def log(msg):
@@ -53,14 +57,12 @@ def log(msg):
 
 
 def read_spec(source, name):
-    spec = {}
-    with open(os.path.join(source, "tests/planted/mutants", name + ".mut"), encoding="utf-8") as f:
-        for line in f:
-            key, sep, val = line.rstrip("\n").partition(": ")
-            if sep and not line.startswith("#") and key in ("signature", "plain-signature",
-                                                             "program", "needs"):
-                spec[key] = val
-    return spec
+    """The planted bug NAME of tests/planted/mutants, as the one reader of
+    the .mut format reads it."""
+    try:
+        return plants.parse(os.path.join(source, "tests/planted/mutants", name + ".mut"))
+    except plants.SpecError as e:
+        sys.exit(f"rebuild_stable.py: {e}")
 
 
 def write_if_changed(path, data):
@@ -203,17 +205,17 @@ def main():
     moved_tree(source, os.path.join(work, "moved-src"))
     for b in builds:
         b["dir"] = os.path.join(work, b["name"])
-        planted = [m for m in mutants if b["sanitize"] or specs[m].get("needs") != "sanitizers"]
+        planted = [m for m in mutants if not specs[m].unmet(b["sanitize"])]
         t = time.time()
         build(b, planted, a.generator, a.jobs)
         log(f"built {b['name']} ({', '.join(planted)}) in {time.time() - t:.0f}s")
         clean = find_tool(b["dir"], "mmrig-replay")
         for m in planted:
-            program = os.path.join(source, specs[m]["program"])
+            program = os.path.join(source, specs[m].program)
             rc, sig, out = replay(clean, program)
             if rc != 0:
                 print(out)
-                log(f"FAIL: {b['name']}: the clean build does not pass {specs[m]['program']}")
+                log(f"FAIL: {b['name']}: the clean build does not pass {specs[m].program}")
                 status = 1
             rc, sig, out = replay(find_tool(b["dir"], f"mmrig-replay-mut-{m}"), program)
             log(f"  {b['name']:<11} {m:<24} {sig}")
@@ -221,8 +223,8 @@ def main():
                 print(out)
                 log(f"FAIL: {b['name']}: {m} not caught (exit {rc}, want 1)")
                 status = 1
-            want = specs[m]["signature"] if b["sanitize"] else \
-                specs[m].get("plain-signature", specs[m]["signature"])
+            want = specs[m].signature if b["sanitize"] else \
+                specs[m].plain_signature or specs[m].signature
             got[m][b["name"]] = (sig, want)
 
     log("")
@@ -235,11 +237,11 @@ def main():
         else:
             log(f"as the .mut says in {len(got[m])} builds: "
                 + " / ".join(sorted({w for _, w in got[m].values()})))
-    sigs = [specs[m]["signature"] for m in mutants]
+    sigs = [specs[m].signature for m in mutants]
     for i, m in enumerate(mutants):
         for n in mutants[i + 1:]:
-            if specs[m]["signature"] == specs[n]["signature"]:
-                log(f"FAIL: {m} and {n} share the signature {specs[m]['signature']!r}")
+            if specs[m].signature == specs[n].signature:
+                log(f"FAIL: {m} and {n} share the signature {specs[m].signature!r}")
                 status = 1
     if status == 0:
         log(f"{len(mutants)} planted bugs, {len(set(sigs))} distinct signatures, stable across "

@@ -38,22 +38,12 @@ def options(ap):
     ap.add_argument("--work", required=True)
 
 
-def spec_of(path):
-    spec = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            key, sep, val = line.rstrip("\n").partition(": ")
-            if sep and not line.startswith("#"):
-                spec[key] = val
-    return spec
-
-
 class Aliases(rigtest.TestCase):
     def setUp(self):
-        spec = spec_of(A.mut)
+        spec = rigtest.script("rig.plants", A.source).parse(A.mut)
         self.spec = spec
-        self.want, self.want_plain = spec["signature"], spec["plain-signature"]
-        self.program = os.path.join(A.source, spec["program"])
+        self.want, self.want_plain = spec.signature, spec.plain_signature
+        self.program = os.path.join(A.source, spec.program)
         self.chdir(self.workdir())
         os.makedirs("in")
 
@@ -80,7 +70,7 @@ class Aliases(rigtest.TestCase):
     def test_plain(self):
         """The plain build names the crash from its frames and its op; the
         sanitizer build its own way."""
-        want, want_plain, op = self.want, self.want_plain, self.spec["op"]
+        want, want_plain, op = self.want, self.want_plain, self.spec.op
         r = self.replay(A.plain)
         self.assertEqual(r.get("signature"), want_plain, f"the plain build's signature\n{r.get('report')}")
         self.assertIn(f"op:        {op}", r["report"], "the plain build's report lacks the op")
