@@ -169,8 +169,7 @@ def read_plants(root):
     """Every plant as (name, suite, kernel file, signature, plain
     signature, needs, program, boot exit), in PLANT_DIRS order, as
     scripts/rig/plants.py (the one reader of .mut specs) reads them."""
-    sys.path.insert(0, os.path.join(root, "scripts"))
-    from rig import plants
+    plants = rigtest.script("rig.plants", root)
     out = []
     for d in PLANT_DIRS:
         suite = "/".join(d.split("/")[:2])

@@ -233,6 +233,8 @@ class Example(Page):
         self.assertIn("PASS", run(replay, binary, msg="the seed's binary form"))
 
         # The check fires on its plant, and only there.
+        run(sys.executable, "scripts/rig/plants.py", "--check", "planted=tests/planted/mutants",
+            msg="the plant recipe's spec check")
         self.assertIn("PASS", run(replay, PROGRAM, msg="the plant's program, clean"))
         mutant = os.path.join(build, "tests", "planted", f"mmrig-replay-mut-{PLANT}")
         out = run(mutant, PROGRAM, want=1, msg="the plant")
