@@ -28,6 +28,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "pylib"))
+import rigtest  # noqa: E402
 
 # (page, kind, variant): each must hold exactly one such block.
 DOCS = [
@@ -86,9 +88,7 @@ def gen_ops(args, variant):
 
 
 def _mutants(root):
-    sys.path.insert(0, os.path.join(root, "scripts"))
-    from rig import mutants  # the one reader of C tokens and of .mut specs
-    return mutants
+    return rigtest.script("rig.mutants", root)  # the one reader of C tokens
 
 
 def macro_panic(rel, text):
@@ -169,8 +169,7 @@ def read_plants(root):
     """Every plant as (name, suite, kernel file, signature, plain
     signature, needs, program, boot exit), in PLANT_DIRS order, as
     scripts/rig/plants.py (the one reader of .mut specs) reads them."""
-    sys.path.insert(0, os.path.join(root, "scripts"))
-    from rig import plants
+    plants = rigtest.script("rig.plants", root)
     out = []
     for d in PLANT_DIRS:
         suite = "/".join(d.split("/")[:2])

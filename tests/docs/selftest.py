@@ -5,59 +5,40 @@ a plant and a suite added without regenerating the docs are each caught
 docs back in step, and a panic or suite the generator cannot list is an
 error with file:line:col (exit 2).
 
-usage: selftest.py INVENTORIES.py --replay R --build B --source S"""
+usage: selftest.py --inventories INVENTORIES.py --replay R --build B --ctest C
+                   --source S --work DIR"""
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
-import unittest
 
-SCRIPT, ARGS = None, None
-
-
-def copy_tree(source, dest):
-    """The files git tracks, as they are in the working tree."""
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=source, capture_output=True,
-                           check=True).stdout.decode().split("\0")
-    for rel in filter(None, files):
-        src = os.path.join(source, rel)
-        if os.path.isfile(src):  # not deleted in the working tree
-            os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
-            shutil.copy(src, os.path.join(dest, rel))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
 
 
-class Inventories(unittest.TestCase):
+class Inventories(rigtest.TestCase):
     def setUp(self):
-        tmp = tempfile.TemporaryDirectory(prefix="mmrig-docs-")
-        self.addCleanup(tmp.cleanup)
-        self.tree = tmp.name
-        i = ARGS.index("--source")
-        copy_tree(ARGS[i + 1], self.tree)
-        self.args = ARGS[:i] + ["--source", self.tree] + ARGS[i + 2:]
+        a = rigtest.args
+        self.tree = rigtest.copy_source(a.source, self.workdir())
+        self.args = ["--replay", a.replay, "--build", a.build, "--ctest", a.ctest,
+                     "--source", self.tree]
 
     def run_inv(self, *kinds, update=False):
-        cmd = [sys.executable, SCRIPT] + self.args + (["--update"] if update else []) \
-            + list(kinds)
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        return p.returncode, p.stdout + p.stderr
+        p = rigtest.python(rigtest.args.inventories, *self.args,
+                           *(["--update"] if update else []), *kinds)
+        return p.returncode, rigtest.output(p)
 
     def edit(self, rel, old, new):
         path = os.path.join(self.tree, rel)
-        with open(path) as f:
-            text = f.read()
+        text = rigtest.read(path)
         self.assertIn(old, text, rel)
-        with open(path, "w") as f:
-            f.write(text.replace(old, new, 1))
+        rigtest.write(path, text.replace(old, new, 1))
 
     def add_kernel_code(self, code):
         """code goes into buddy.c, at file level."""
         self.edit("kernel/mm/buddy.c", "void __free_pages(", code + "\n\nvoid __free_pages(")
 
     def write(self, rel, text):
-        os.makedirs(os.path.dirname(os.path.join(self.tree, rel)), exist_ok=True)
-        with open(os.path.join(self.tree, rel), "w") as f:
-            f.write(text)
+        rigtest.write(os.path.join(self.tree, rel), text)
 
     def test_copy_in_step(self):
         for kind in ("panics", "plants", "suites"):
@@ -72,8 +53,8 @@ class Inventories(unittest.TestCase):
         self.assertIn("--update", out)
         rc, out = self.run_inv("panics", update=True)
         self.assertEqual(rc, 0, out)
-        with open(os.path.join(self.tree, "docs/architecture.md")) as f:
-            self.assertIn("`panic.selftest-new in selftest_panic`", f.read())
+        self.assertIn("`panic.selftest-new in selftest_panic`",
+                      rigtest.read(os.path.join(self.tree, "docs/architecture.md")))
         rc, out = self.run_inv("panics")
         self.assertEqual(rc, 0, out)
 
@@ -114,6 +95,14 @@ class Inventories(unittest.TestCase):
         self.assertIn("want one block", out)
 
 
+def options(ap):
+    ap.add_argument("--inventories", required=True, help="inventories.py under test")
+    ap.add_argument("--replay", required=True)
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--ctest", required=True)
+    ap.add_argument("--source", required=True, type=os.path.abspath)
+    ap.add_argument("--work", required=True)
+
+
 if __name__ == "__main__":
-    SCRIPT, ARGS = sys.argv[1], sys.argv[2:]
-    unittest.main(argv=sys.argv[:1])
+    rigtest.main(options)

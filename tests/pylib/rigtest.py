@@ -172,6 +172,31 @@ def snapshot(d):
     return out
 
 
+def copy_source(source, dest):
+    """The source tree as it stands in the working tree, without builds:
+    the files git tracks or would track (new ones too) when source is a
+    git checkout's top, else everything but build/, out/ and __pycache__. A test that
+    edits or builds the tree does it to this copy, never to the real one."""
+    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=source,
+                         capture_output=True, text=True)
+    p = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                       cwd=source, capture_output=True)
+    # Only a checkout's top: a directory below one may be what it ignores.
+    if top.returncode == 0 and os.path.realpath(top.stdout.strip()) == os.path.realpath(source) \
+            and p.returncode == 0:
+        for rel in sorted(set(filter(None, p.stdout.decode().split("\0")))):
+            src = os.path.join(source, rel)
+            if os.path.isfile(src):  # not deleted in the working tree
+                os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
+                shutil.copy2(src, os.path.join(dest, rel))
+        return dest
+    skip = {"build", "out"}
+    shutil.copytree(source, dest, dirs_exist_ok=True, symlinks=True,
+                    ignore=lambda d, names: [n for n in names if n == "__pycache__"
+                                             or (os.path.samefile(d, source) and n in skip)])
+    return dest
+
+
 def root_and_work(ap):
     """The options of a test of the scripts: the source tree and a work
     directory."""

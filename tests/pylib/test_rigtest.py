@@ -105,6 +105,26 @@ class Contract(rigtest.TestCase):
         rigtest.remove(d)
         self.assertFalse(os.path.exists(d))
 
+    def test_copy_source(self):
+        """A git checkout's copy has its tracked and new files as they are
+        in the working tree, not what git ignores; without git, everything
+        but the top's build/ and out/."""
+        src = self.workdir("src")
+        for rel in ("a.c", "sub/b.c", "build/x.o", "sub/build/keep", ".gitignore"):
+            rigtest.write(os.path.join(src, rel), rel)
+        rigtest.write(os.path.join(src, ".gitignore"), "build/\n")
+        plain = rigtest.copy_source(src, self.workdir("plain"))
+        self.assertEqual(sorted(k for k, v in rigtest.tree(plain).items() if v != "dir"),
+                         [".gitignore", "a.c", "sub/b.c", "sub/build/keep"])
+        git = lambda *a: self.assertExit(rigtest.run(["git", "-C", src, *a]), 0)
+        git("init", "-q")
+        git("add", "a.c", ".gitignore")
+        rigtest.write(os.path.join(src, "a.c"), "changed")
+        copy = rigtest.copy_source(src, self.workdir("copy"))
+        self.assertEqual(sorted(k for k, v in rigtest.tree(copy).items() if v != "dir"),
+                         [".gitignore", "a.c", "sub/b.c"])
+        self.assertEqual(rigtest.read(os.path.join(copy, "a.c")), "changed")
+
 
 if __name__ == "__main__":
     rigtest.main(options)
