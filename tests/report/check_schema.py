@@ -12,42 +12,35 @@ aligned_alloc) and a passing seed into a fresh store; then:
 
 usage: check_schema.py --root SRC --replay MMRIG_REPLAY --min MMRIG_MIN --work DIR
 """
-import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
-import unittest
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--root", required=True)
-ap.add_argument("--replay", required=True)
-ap.add_argument("--min", required=True)
-ap.add_argument("--work", required=True)
-A, REST = ap.parse_known_args()
-A.root, A.work = os.path.abspath(A.root), os.path.abspath(A.work)
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.join(A.root, "scripts"))
-import report  # noqa: E402
-from rig import reports  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import rigtest  # noqa: E402
 
-BUG = os.path.join(A.root, "corpus", "regression", "mimalloc-aligned-alloc-256.mmr")
-PASSING = os.path.join(A.root, "corpus", "seeds", "10-krealloc.mmr")
+A = rigtest.args
+report = reports = BUG = PASSING = None
+
+
+def options(ap):
+    rigtest.root_and_work(ap)
+    ap.add_argument("--replay", required=True)
+    ap.add_argument("--min", required=True)
 
 
 def triage_store():
     """A store made by triage from two inputs (built once for the tests)."""
-    shutil.rmtree(A.work, ignore_errors=True)
-    inputs = os.path.join(A.work, "inputs")
+    work = rigtest.shared_workdir("schema")
+    inputs = os.path.join(work, "inputs")
     os.makedirs(inputs)
     for src in (BUG, PASSING):
-        shutil.copy(src, inputs)
-    store = os.path.join(A.work, "store")
-    p = subprocess.run([sys.executable, os.path.join(A.root, "scripts", "triage.py"),
-                        "--replay", A.replay, "--min", A.min, "--no-aliases", "--allocator", "mimalloc",
-                        "--min-runs", "50", "--jobs", "1", "--store", store, inputs],
-                       capture_output=True, text=True, timeout=600)
+        rigtest.write(os.path.join(inputs, os.path.basename(src)), rigtest.read(src))
+    store = os.path.join(work, "store")
+    p = rigtest.python(os.path.join(A.root, "scripts", "triage.py"),
+                       "--replay", A.replay, "--min", A.min, "--no-aliases", "--allocator", "mimalloc",
+                       "--min-runs", "50", "--jobs", "1", "--store", store, inputs)
     if p.returncode != 1:  # 1: a new signature
         raise AssertionError(f"triage exit {p.returncode}, want 1\n{p.stdout}{p.stderr}")
     return store
@@ -57,11 +50,14 @@ STORE = None
 
 
 def setUpModule():
-    global STORE
+    global STORE, report, reports, BUG, PASSING
+    report, reports = rigtest.script("report"), rigtest.script("rig.reports")
+    BUG = os.path.join(A.root, "corpus", "regression", "mimalloc-aligned-alloc-256.mmr")
+    PASSING = os.path.join(A.root, "corpus", "seeds", "10-krealloc.mmr")
     STORE = triage_store()
 
 
-class Schema(unittest.TestCase):
+class Schema(rigtest.TestCase):
     def rows(self):
         with open(os.path.join(STORE, reports.SUMMARY)) as f:
             return json.load(f)[reports.SIGNATURES]
@@ -82,8 +78,7 @@ class Schema(unittest.TestCase):
 
     def test_report_shows_the_rows(self):
         row = self.rows()[0]
-        night = os.path.join(A.work, "night")
-        os.makedirs(night, exist_ok=True)
+        night = self.workdir("night")
         d = report.collect(night, store=STORE)
         self.assertEqual(len(d["signatures"]), 1, d["signatures"])
         s = d["signatures"][0]
@@ -104,8 +99,7 @@ class Schema(unittest.TestCase):
     def test_row_without_a_read_field_is_refused(self):
         for field in report.STORE_READS:
             with self.subTest(field=field):
-                bad = os.path.join(A.work, "bad-" + field)
-                os.makedirs(bad, exist_ok=True)
+                bad = self.workdir("bad-" + field)
                 with open(os.path.join(STORE, reports.SUMMARY)) as f:
                     doc = json.load(f)
                 del doc[reports.SIGNATURES][0][field]
@@ -121,4 +115,4 @@ class Schema(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(argv=[sys.argv[0], *REST])
+    rigtest.main(options)
