@@ -14,10 +14,6 @@ import os
 import subprocess
 import sys
 
-# Importable from here too: rig/mutants.py (engineer D's branch) takes it
-# from rig.common; the one definition is rig/fs.py's.
-from rig.fs import atomic_write  # noqa: F401
-
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # MMRIG_BUILD moves every preset's tree elsewhere (tests and parallel
 # checkouts use their own), as build/<preset> is the default.

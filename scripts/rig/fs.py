@@ -20,16 +20,18 @@ def atomic_write(path, content):
 
 def write_if_changed(path, content):
     """atomic_write, unless path already holds exactly content (the file's
-    time then stays that of the run that made it); makes the directory."""
+    time then stays that of the run that made it, so a build recompiles
+    nothing for it); makes the directory. Returns whether it wrote."""
     data = content.encode("utf-8", "surrogateescape") if isinstance(content, str) else content
     try:
         with open(path, "rb") as f:
             if f.read() == data:
-                return
+                return False
     except OSError:
         pass
     os.makedirs(os.path.dirname(path), exist_ok=True)
     atomic_write(path, data)
+    return True
 
 
 def write_json(path, doc, **dump):

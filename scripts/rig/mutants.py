@@ -29,7 +29,7 @@ import sys
 
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from rig.common import atomic_write  # noqa: E402
+from rig.fs import atomic_write, write_if_changed  # noqa: E402
 
 HEADER = '/* MUTANT of {rel} from {origin} */\n#line 1 "{path}"\n'
 
@@ -43,20 +43,10 @@ def write_mutant(text, rel, origin, root, out, only_if_changed=False):
     """Writes the mutant file; returns whether it wrote. only_if_changed
     keeps an unchanged file's mtime, so a build tree recompiles nothing for
     it (the mutation runner); a build rule wants the file touched anyway."""
-    return write_file(out, mutant_text(text, rel, origin, root), only_if_changed)
-
-
-def write_file(path, data, only_if_changed=False):
-    """atomic_write, or nothing when only_if_changed and path already holds
-    data; returns whether it wrote."""
+    data = mutant_text(text, rel, origin, root)
     if only_if_changed:
-        try:
-            with open(path, encoding="utf-8") as f:
-                if f.read() == data:
-                    return False
-        except OSError:
-            pass
-    atomic_write(path, data)
+        return write_if_changed(out, data)
+    atomic_write(out, data)
     return True
 
 

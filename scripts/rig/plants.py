@@ -41,7 +41,7 @@ import sys
 sys.dont_write_bytecode = True
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from rig import mutants  # noqa: E402
+from rig import fs, mutants  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -287,7 +287,7 @@ def main(argv):
         if out:
             # An unchanged list keeps its mtime: nothing downstream re-runs.
             os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-            mutants.write_file(out, cmake_text(plants, dirs), only_if_changed=True)
+            fs.write_if_changed(out, cmake_text(plants, dirs))
         elif a.check:
             for p in plants:
                 apply(p, source_of(p, root))
