@@ -113,8 +113,7 @@ static void *glibc_aligned_alloc(size_t align, size_t size)
 {
 	void *p;
 
-	if (align == 0 || (align & (align - 1)) || align > GLIBC_MAX_SIZE ||
-	    size > GLIBC_MAX_SIZE)
+	if (align == 0 || (align & (align - 1)) || align > GLIBC_MAX_SIZE || size > GLIBC_MAX_SIZE)
 		return NULL;
 	if (align >= sizeof(void *) && size % align == 0)
 		return aligned_alloc(align, size);

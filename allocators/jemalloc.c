@@ -117,8 +117,8 @@ static void je_release(void *addr, size_t size, const char *hook)
 	size_t i = je_find((uintptr_t)addr, size);
 
 	if (i == je_nblocks || je_blocks[i].held < size) {
-		MMRIG_ALLOC_ERROR("jemalloc %s hook: [%p, +%zu) is no extent it got", hook,
-				  addr, size);
+		MMRIG_ALLOC_ERROR("jemalloc %s hook: [%p, +%zu) is no extent it got", hook, addr,
+				  size);
 		return;
 	}
 	je_blocks[i].held -= size;
@@ -129,8 +129,8 @@ static void je_release(void *addr, size_t size, const char *hook)
 	je_nblocks--;
 }
 
-static void *je_hook_alloc(extent_hooks_t *hooks, void *new_addr, size_t size,
-			   size_t alignment, bool *zero, bool *commit, unsigned arena_ind)
+static void *je_hook_alloc(extent_hooks_t *hooks, void *new_addr, size_t size, size_t alignment,
+			   bool *zero, bool *commit, unsigned arena_ind)
 {
 	size_t len = size;
 	void *block;
@@ -347,7 +347,8 @@ static size_t je_usable_size(void *p)
 
 MMRIG_BYTE_ALLOCATOR(mmrig_byte_jemalloc) = {
 	.name = "jemalloc",
-	.summary = "jemalloc 5.3 (Debian): a private arena per program, extents from the page source",
+	.summary =
+		"jemalloc 5.3 (Debian): a private arena per program, extents from the page source",
 	/* No realloc rule: rallocx moves a block to another size class even
 	 * when shrinking. Failures: every byte, metadata included, comes from
 	 * the hooks, and the hooks fail only when the source did. */

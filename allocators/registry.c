@@ -22,7 +22,6 @@ extern const struct mmrig_byte_allocator *const __stop_mmrig_byte_allocators[]
 static struct allocator entries[MAX_ALLOCATORS];
 static const struct allocator *list[MAX_ALLOCATORS + 1];
 
-
 /* Two allocators of one name would make --allocator ambiguous: the build
  * links them, the tools refuse to start. */
 static void refuse_duplicates(int n)
@@ -35,7 +34,8 @@ static void refuse_duplicates(int n)
 	}
 	for (int i = 1; i < n; i++) {
 		if (strcmp(list[i]->name, allocator_kernel()->name) == 0) {
-			fprintf(stderr, "mmrig: '%s' is the kernel's name\n", allocator_kernel()->name);
+			fprintf(stderr, "mmrig: '%s' is the kernel's name\n",
+				allocator_kernel()->name);
 			exit(2);
 		}
 	}

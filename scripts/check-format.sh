@@ -67,7 +67,7 @@ for f in "${files[@]}"; do
 	c=0
 	[[ $f == *.c || $f == *.h ]] && c=1
 	if ((c)); then
-		if ! report=$("$clang_format" --dry-run --style="file:$top/.clang-format" "$f" 2>&1)
+		if ! report=$("$clang_format" --dry-run --style=file "$f" 2>&1)
 		then
 			echo "$f: $clang_format failed: ${report%%$'\n'*}" >&2
 			unreadable=1

@@ -9,25 +9,24 @@
 static int check_failures;
 static int check_count;
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		check_count++;                                                \
-		if (!(cond)) {                                                \
-			check_failures++;                                     \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-				__LINE__, #cond);                             \
-		}                                                             \
+#define CHECK(cond)                                                                              \
+	do {                                                                                     \
+		check_count++;                                                                   \
+		if (!(cond)) {                                                                   \
+			check_failures++;                                                        \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+		}                                                                                \
 	} while (0)
 
-#define CHECK_EQ_UL(a, b)                                                     \
-	do {                                                                  \
-		unsigned long _a = (unsigned long)(a), _b = (unsigned long)(b); \
-		check_count++;                                                \
-		if (_a != _b) {                                               \
-			check_failures++;                                     \
-			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lu != %lu)\n", \
-				__FILE__, __LINE__, #a, #b, _a, _b);          \
-		}                                                             \
+#define CHECK_EQ_UL(a, b)                                                                         \
+	do {                                                                                      \
+		unsigned long _a = (unsigned long)(a), _b = (unsigned long)(b);                   \
+		check_count++;                                                                    \
+		if (_a != _b) {                                                                   \
+			check_failures++;                                                         \
+			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lu != %lu)\n", __FILE__, \
+				__LINE__, #a, #b, _a, _b);                                        \
+		}                                                                                 \
 	} while (0)
 
 static inline int check_finish(const char *name)

@@ -47,9 +47,9 @@ void mmrig_alloc_error(const char *func, const char *fmt, ...)
  * mmrig_page.h / mmrig_byte.h; the table's address lands in a section the
  * rig walks at start-up, so no list in the tree names it and an adapter
  * directory needs no other file. */
-#define MMRIG_REGISTER_(sect, type, var)                                        \
-	extern const type var;                                                  \
-	static const type *const var##_mmrig_reg                                \
+#define MMRIG_REGISTER_(sect, type, var)                                              \
+	extern const type var;                                                        \
+	static const type *const var##_mmrig_reg                                      \
 		__attribute__((used, section(sect), aligned(sizeof(void *)))) = &var; \
 	const type var
 

@@ -27,11 +27,11 @@ enum mmrig_zero_size {
 };
 
 struct mmrig_byte_allocator {
-	const char *name;    /* what --allocator selects: [a-z0-9_.-]+ */
+	const char *name; /* what --allocator selects: [a-z0-9_.-]+ */
 	const char *summary;
 	unsigned int guarantees; /* MMRIG_BY_* */
-	size_t min_align;    /* every block is aligned to this (a power of two) */
-	size_t max_size;     /* larger requests must fail; 0: no limit of its own */
+	size_t min_align;        /* every block is aligned to this (a power of two) */
+	size_t max_size;         /* larger requests must fail; 0: no limit of its own */
 	enum mmrig_zero_size zero_size;
 	const void *zero_token;
 	/* true: every block lies in memory from mmrig_source_alloc, and all of

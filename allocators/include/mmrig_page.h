@@ -30,8 +30,8 @@ struct mmrig_free_walk {
 };
 
 struct mmrig_page_allocator {
-	const char *name;    /* what --allocator selects: [a-z0-9_.-]+ */
-	const char *summary; /* one line for --list-allocators */
+	const char *name;        /* what --allocator selects: [a-z0-9_.-]+ */
+	const char *summary;     /* one line for --list-allocators */
 	unsigned int guarantees; /* MMRIG_PG_* */
 	/* Largest order served; larger requests must fail (NULL). */
 	unsigned int max_order;

@@ -24,12 +24,12 @@
 
 struct tb_chunk {
 	struct tb_chunk *next;
-	size_t len;          /* bytes asked of the source: given back the same */
-	unsigned int cls;    /* 0..TB_NR_CLASSES-1, or TB_LARGE */
-	unsigned int live;   /* blocks handed out and not yet freed */
-	char *start, *end;   /* where blocks lie: after the header */
-	char *bump;          /* next never-used block (classes) */
-	void *free_list;     /* freed blocks, linked through their first word */
+	size_t len;        /* bytes asked of the source: given back the same */
+	unsigned int cls;  /* 0..TB_NR_CLASSES-1, or TB_LARGE */
+	unsigned int live; /* blocks handed out and not yet freed */
+	char *start, *end; /* where blocks lie: after the header */
+	char *bump;        /* next never-used block (classes) */
+	void *free_list;   /* freed blocks, linked through their first word */
 };
 
 /* The whole state: the list of chunks. init resets it; fini empties it. */
@@ -170,8 +170,7 @@ static void tb_free(void *p)
 	if (!p)
 		return;
 	c = chunk_of(p);
-	if (!c || !c->live ||
-	    (c->cls != TB_LARGE && ((char *)p - c->start) % class_size(c->cls)) ||
+	if (!c || !c->live || (c->cls != TB_LARGE && ((char *)p - c->start) % class_size(c->cls)) ||
 	    (c->cls == TB_LARGE && p != c->start)) {
 		MMRIG_ALLOC_ERROR("free of %p, which is no live block", p);
 		return;

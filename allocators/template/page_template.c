@@ -26,11 +26,11 @@
  * that keeps it in the managed memory MUST claim it, or the first block
  * handed out over it is reported as overlapping free memory's owner. */
 struct tp_meta {
-	unsigned long base_pfn;  /* first page of the span the map covers */
-	unsigned long nr_pages;  /* pages in the span, holes included */
+	unsigned long base_pfn; /* first page of the span the map covers */
+	unsigned long nr_pages; /* pages in the span, holes included */
 	unsigned long free_pages;
 	unsigned long counts[TP_MAX_ORDER + 1]; /* free blocks per order */
-	signed char order[];     /* per page of the span */
+	signed char order[];                    /* per page of the span */
 };
 
 /* The one static: a pointer, re-set by every init. Nothing else may
@@ -179,7 +179,8 @@ static void tp_free(void *block, unsigned int order)
 	if (order > TP_MAX_ORDER || (pfn & ((1ul << order) - 1)) || pfn < tp->base_pfn ||
 	    pfn - tp->base_pfn + (1ul << order) > tp->nr_pages) {
 		MMRIG_ALLOC_ERROR("free of a block this allocator cannot have made "
-				  "(pfn %#lx, order %u)", pfn, order);
+				  "(pfn %#lx, order %u)",
+				  pfn, order);
 		return;
 	}
 	if (tp->order[pfn - tp->base_pfn] != TP_NOT_FREE) {

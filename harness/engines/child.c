@@ -115,8 +115,8 @@ static char *sink_finish(struct sink *s)
 	return s->buf;
 }
 
-static void name_stop(struct child_result *res, const char *what,
-		      const struct exec_progress *pg, const char *allocator)
+static void name_stop(struct child_result *res, const char *what, const struct exec_progress *pg,
+		      const char *allocator)
 {
 	const char *op = "start";
 
@@ -326,7 +326,8 @@ int child_run(const struct child_limits *lim, int (*fn)(void *), void *arg,
 		else if (lim->rss_mb && rss_mb(pid) > lim->rss_mb)
 			stopped = CHILD_OOM;
 		if (stopped != CHILD_EXITED) {
-			name_stop(res, stopped == CHILD_TIMEOUT ? "timeout" : "oom", pg, lim->allocator);
+			name_stop(res, stopped == CHILD_TIMEOUT ? "timeout" : "oom", pg,
+				  lim->allocator);
 			kill(pid, SIGKILL);
 		}
 	}
@@ -343,8 +344,8 @@ int child_run(const struct child_limits *lim, int (*fn)(void *), void *arg,
 	return 0;
 }
 
-void child_signature(const char *stop, const char *output, int status,
-		     const char *allocator, char *buf, size_t cap)
+void child_signature(const char *stop, const char *output, int status, const char *allocator,
+		     char *buf, size_t cap)
 {
 	const char *line = output ? strstr(output, "SIGNATURE: ") : NULL;
 	char cls[32];

@@ -15,8 +15,8 @@ enum child_end { CHILD_EXITED, CHILD_SIGNALED, CHILD_TIMEOUT, CHILD_OOM };
 
 struct child_result {
 	enum child_end end;
-	int status;      /* exit status, or 128 + signal */
-	char *output;    /* stdout and stderr of the child, malloc'ed */
+	int status;   /* exit status, or 128 + signal */
+	char *output; /* stdout and stderr of the child, malloc'ed */
 	/* The parent had no memory to keep all of it: output is what it
 	 * kept, ending in a line that says so. */
 	bool truncated;
@@ -34,7 +34,7 @@ int child_run(const struct child_limits *lim, int (*fn)(void *), void *arg,
  * (stop: "timeout in OP"), else its own SIGNATURE line, else a name from
  * how it ended (crash.signal-N, crash.exit-N), with the allocator's
  * suffix as signature_format gives it (allocator NULL: the kernel). */
-void child_signature(const char *stop, const char *output, int status,
-		     const char *allocator, char *buf, size_t cap);
+void child_signature(const char *stop, const char *output, int status, const char *allocator,
+		     char *buf, size_t cap);
 
 #endif

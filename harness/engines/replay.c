@@ -96,8 +96,9 @@ static int run_one(const char *path, FILE *out)
 		op_format(&prog.ops[d.op_index], line, sizeof(line));
 		fprintf(out, "op:        #%ld  %s\nallocator %s cannot run '%s' (%s)\n", d.op_index,
 			line, exec_allocator(exec)->name, op_name(prog.ops[d.op_index].kind),
-			exec_allocator(exec)->kind == ALLOC_PAGE ? "a page allocator runs page ops" :
-			"a byte allocator runs the kmalloc-family ops it has functions for");
+			exec_allocator(exec)->kind == ALLOC_PAGE
+				? "a page allocator runs page ops"
+				: "a byte allocator runs the kmalloc-family ops it has functions for");
 		return REPLAY_NOT_APPLICABLE;
 	}
 	if (failed)
@@ -122,9 +123,11 @@ static int replay_file(const char *path, struct replay_results *res)
 		r.status = run_one(path, opts.text_only ? stdout : stderr);
 		r.output = strdup("");
 	} else {
-		struct child_limits lim = { .timeout_s = opts.timeout, .rss_mb = opts.rss_mb,
-					    .allocator = opts.allocator->kind != ALLOC_KERNEL ?
-						    opts.allocator->name : NULL };
+		struct child_limits lim = { .timeout_s = opts.timeout,
+					    .rss_mb = opts.rss_mb,
+					    .allocator = opts.allocator->kind != ALLOC_KERNEL
+								 ? opts.allocator->name
+								 : NULL };
 		struct child_result cr;
 
 		if (child_run(&lim, child, (void *)path, &cr))
@@ -230,13 +233,19 @@ static void list_checks(bool plugged_only)
 static const char *byte_support(unsigned int kind)
 {
 	static const struct mmrig_byte_allocator base = { .malloc = malloc, .free = free };
-	static const struct mmrig_byte_allocator with_calloc = { .malloc = malloc, .free = free,
+	static const struct mmrig_byte_allocator with_calloc = { .malloc = malloc,
+								 .free = free,
 								 .calloc = calloc };
-	static const struct mmrig_byte_allocator with_realloc = { .malloc = malloc, .free = free,
+	static const struct mmrig_byte_allocator with_realloc = { .malloc = malloc,
+								  .free = free,
 								  .realloc = realloc };
-	static const struct mmrig_byte_allocator with_aligned = { .malloc = malloc, .free = free,
+	static const struct mmrig_byte_allocator with_aligned = { .malloc = malloc,
+								  .free = free,
 								  .aligned_alloc = aligned_alloc };
-	static const struct { const struct mmrig_byte_allocator *b; const char *says; } kinds[] = {
+	static const struct {
+		const struct mmrig_byte_allocator *b;
+		const char *says;
+	} kinds[] = {
 		{ &base, "yes" },
 		{ &with_calloc, "with `calloc`" },
 		{ &with_realloc, "with `realloc`" },
@@ -302,15 +311,29 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'j': opts.json = true; break;
-		case 't': opts.text_only = true; break;
-		case 'n': opts.no_fork = true; break;
-		case 'q': opts.quiet = true; break;
+		case 'j':
+			opts.json = true;
+			break;
+		case 't':
+			opts.text_only = true;
+			break;
+		case 'n':
+			opts.no_fork = true;
+			break;
+		case 'q':
+			opts.quiet = true;
+			break;
 		case 'f':
-			if (!strcmp(optarg, "auto")) opts.form = PROG_FORM_AUTO;
-			else if (!strcmp(optarg, "binary")) opts.form = PROG_FORM_BINARY;
-			else if (!strcmp(optarg, "text")) opts.form = PROG_FORM_TEXT;
-			else { fprintf(stderr, "mmrig-replay: --form: auto, binary or text\n"); return 2; }
+			if (!strcmp(optarg, "auto"))
+				opts.form = PROG_FORM_AUTO;
+			else if (!strcmp(optarg, "binary"))
+				opts.form = PROG_FORM_BINARY;
+			else if (!strcmp(optarg, "text"))
+				opts.form = PROG_FORM_TEXT;
+			else {
+				fprintf(stderr, "mmrig-replay: --form: auto, binary or text\n");
+				return 2;
+			}
 			break;
 		case 'a':
 			allocator_name = optarg;
@@ -327,7 +350,7 @@ int main(int argc, char **argv)
 			}
 			if (optarg && strcmp(optarg, "plugged")) {
 				fprintf(stderr, "mmrig-replay: --list-checks: nothing, =plugged or "
-					"=families\n");
+						"=families\n");
 				return 2;
 			}
 			list_checks(optarg != NULL);
@@ -338,7 +361,8 @@ int main(int argc, char **argv)
 		case 'm':
 			opts.arena_mb = strtoul(optarg, &end, 10);
 			if (*end || opts.arena_mb < 4 || opts.arena_mb > 4096) {
-				fprintf(stderr, "mmrig-replay: --arena-mb: a number of MiB, 4..4096\n");
+				fprintf(stderr,
+					"mmrig-replay: --arena-mb: a number of MiB, 4..4096\n");
 				return 2;
 			}
 			break;
@@ -356,19 +380,25 @@ int main(int argc, char **argv)
 		case 'T':
 			opts.timeout = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || !opts.timeout) {
-				fprintf(stderr, "mmrig-replay: --timeout: a positive number of seconds\n");
+				fprintf(stderr,
+					"mmrig-replay: --timeout: a positive number of seconds\n");
 				return 2;
 			}
 			break;
 		case 'R':
 			opts.rss_mb = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || !*optarg) {
-				fprintf(stderr, "mmrig-replay: --rss-mb: a number of MiB (0: no limit)\n");
+				fprintf(stderr,
+					"mmrig-replay: --rss-mb: a number of MiB (0: no limit)\n");
 				return 2;
 			}
 			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind >= argc) {

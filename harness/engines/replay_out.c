@@ -117,8 +117,9 @@ static enum outcome outcome_of(const struct replay_result *r, enum verdict v)
 void replay_result_add(struct replay_results *res, const struct replay_result *r,
 		       const struct replay_opts *opts)
 {
-	allocator_named = opts->allocator && opts->allocator->kind != ALLOC_KERNEL ?
-				  opts->allocator->name : NULL;
+	allocator_named = opts->allocator && opts->allocator->kind != ALLOC_KERNEL
+				  ? opts->allocator->name
+				  : NULL;
 	enum verdict v = verdict_of(r);
 	enum outcome o = outcome_of(r, v);
 	char sig[512];
@@ -154,7 +155,8 @@ void replay_result_add(struct replay_results *res, const struct replay_result *r
 		print_indented(r->output, stdout);
 	} else if (o == O_UNEXPECTED_PASS) {
 		printf("FAIL %s\n    passed, but its header expects the open bug \"%s\": "
-		       "update the header\n", r->path, r->expect);
+		       "update the header\n",
+		       r->path, r->expect);
 	} else if (v == V_PASS) {
 		printf("PASS %s\n", r->path);
 	} else if (o == O_KNOWN_OPEN) {
@@ -212,8 +214,8 @@ void replay_results_finish(struct replay_results *res, const struct replay_opts 
 		return;
 	}
 	printf("{\"passed\": %lu, \"failed\": %lu, \"errors\": %lu, \"known_open\": %lu, "
-	       "\"not_applicable\": %lu, \"results\": [", res->passed, res->failed, res->errors,
-	       res->known_open, res->not_applicable);
+	       "\"not_applicable\": %lu, \"results\": [",
+	       res->passed, res->failed, res->errors, res->known_open, res->not_applicable);
 	for (size_t i = 0; i < res->n; i++) {
 		struct replay_result *r = &res->v[i];
 		enum verdict v = verdict_of(r);

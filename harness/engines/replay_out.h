@@ -15,18 +15,18 @@ struct replay_opts {
 	bool json, text_only, no_fork, quiet;
 	enum prog_form form;
 	const struct allocator *allocator;
-	size_t arena_mb;                /* 0: each program's geometry */
-	struct prog_geometry geometry;  /* with has_geometry: every program's */
+	size_t arena_mb;               /* 0: each program's geometry */
+	struct prog_geometry geometry; /* with has_geometry: every program's */
 	bool has_geometry;
 	unsigned int timeout, rss_mb;
 };
 
 struct replay_result {
 	const char *path;
-	int status;      /* child exit status, or 128 + signal */
+	int status; /* child exit status, or 128 + signal */
 	/* "timeout in OP" or "oom in OP" when the watching parent stopped it */
 	char stop_signature[128];
-	char *output;    /* what the child printed */
+	char *output; /* what the child printed */
 	/* A text program's "# expect: pass" or "# expect: SIGNATURE" (a
 	 * known-open bug) header; empty when it has none. */
 	char expect[256];
@@ -36,7 +36,7 @@ struct replay_results {
 	struct replay_result *v;
 	size_t n, cap;
 	unsigned long passed, failed, errors;
-	unsigned long known_open; /* failed with the signature they expect */
+	unsigned long known_open;     /* failed with the signature they expect */
 	unsigned long not_applicable; /* an op the allocator cannot run */
 };
 

@@ -113,8 +113,8 @@ static int pick_ranges(struct exec *e, struct mmrig_range *out)
 
 		for (int i = 0; i < n; i++) {
 			unsigned long len = a->usable[i].end_pfn - a->usable[i].start_pfn;
-			if (!used[i] && (best < 0 || len > a->usable[best].end_pfn -
-							       a->usable[best].start_pfn))
+			if (!used[i] &&
+			    (best < 0 || len > a->usable[best].end_pfn - a->usable[best].start_pfn))
 				best = i;
 		}
 		used[best] = true;

@@ -75,7 +75,9 @@ static bool project_relative(const char *file)
 static bool skipped_file(const char *file)
 {
 	static const char *const skip[] = {
-		"harness/exec/crash.c", "kernel/arch/host/", "kernel/lib/panic.c",
+		"harness/exec/crash.c",
+		"kernel/arch/host/",
+		"kernel/lib/panic.c",
 	};
 	size_t root = strlen(MMRIG_SOURCE_DIR);
 

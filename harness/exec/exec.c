@@ -101,8 +101,10 @@ struct exec *exec_create(const struct exec_config *cfg)
 	allocator_op_set(e->al, &e->ops);
 	if (e->pa->max_order > MAX_ORDER ||
 	    ((e->pa->guarantees & MMRIG_PG_CANONICAL) && !(e->pa->guarantees & MMRIG_PG_ALIGNED))) {
-		fprintf(stderr, "mmrig: allocator %s: max_order above %d, or canonical without "
-			"aligned (docs/your-allocator.md)\n", e->al->name, MAX_ORDER);
+		fprintf(stderr,
+			"mmrig: allocator %s: max_order above %d, or canonical without "
+			"aligned (docs/your-allocator.md)\n",
+			e->al->name, MAX_ORDER);
 		goto fail;
 	}
 	if (size < HOST_ARENA_DEFAULT)
@@ -130,8 +132,10 @@ struct exec *exec_create(const struct exec_config *cfg)
 	e->touch_buf = malloc(op_touch_lens_max());
 	/* The kernel's user layout: mappings in [0x1000, 2^38), heap and
 	 * mmap bases as in mm/mm.h. */
-	struct as_layout layout = { .user_base = PAGE_SIZE, .user_top = 1ull << 38,
-				    .heap_base = MM_BRK_BASE, .mmap_base = MMAP_MIN_ADDR,
+	struct as_layout layout = { .user_base = PAGE_SIZE,
+				    .user_top = 1ull << 38,
+				    .heap_base = MM_BRK_BASE,
+				    .mmap_base = MMAP_MIN_ADDR,
 				    .big_align = SUPERPGSIZE };
 	e->as = asm_create(&layout);
 	if (!e->model || !e->walk_seen || !e->pt_tally || !e->as || !e->slabs || !e->touch_buf)
@@ -244,8 +248,9 @@ static void run_op(struct exec *e, const struct op *op)
 		e->fail_in = op->n;
 		return;
 	case OP_CHECK:
-		if (e->al->kind == ALLOC_BYTE ? bytes_verify_all(e) :
-		    pages_verify_all(e) && objects_verify_all(e) && mms_check_all(e))
+		if (e->al->kind == ALLOC_BYTE
+			    ? bytes_verify_all(e)
+			    : pages_verify_all(e) && objects_verify_all(e) && mms_check_all(e))
 			oracle_free_lists(e);
 		if (!diverged(e) && e->traced)
 			oracle_slabs(e);
@@ -351,8 +356,9 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 	int booted = boot(e);
 	if (booted == BOOT_TOO_SMALL) {
 		geom_format(&e->geom, g, sizeof g);
-		diverge(e, NOT_APPLICABLE_CHECK, "allocator %s: a geometry with a free block of "
-			"%zu bytes at boot", e->al->name, e->ba->min_source_block);
+		diverge(e, NOT_APPLICABLE_CHECK,
+			"allocator %s: a geometry with a free block of %zu bytes at boot",
+			e->al->name, e->ba->min_source_block);
 		diverge_actual(e, "geometry %s", g);
 		hooks_detach();
 		adapter_sink_set(NULL);

@@ -11,7 +11,7 @@
 #include "prog.h"
 
 struct exec_config {
-	const struct allocator *allocator;      /* NULL: the kernel */
+	const struct allocator *allocator; /* NULL: the kernel */
 	/* Every program runs on this geometry instead of its own (a replay
 	 * under a geometry matrix); NULL: the program's. */
 	const struct prog_geometry *geometry;
@@ -34,9 +34,9 @@ const struct check_info *check_list(size_t *n);
  * last families name signatures no oracle records (kernel panics,
  * sanitizers, crashes), with no check of their own in the list. */
 struct check_family {
-	const char *prefix;  /* "buddy." */
-	const char *oracle;  /* "buddy model" */
-	const char *holds;   /* Markdown, one line: what must hold */
+	const char *prefix; /* "buddy." */
+	const char *oracle; /* "buddy model" */
+	const char *holds;  /* Markdown, one line: what must hold */
 };
 const struct check_family *check_families(size_t *n);
 /* The entry a recorded name belongs to, or NULL. */
@@ -44,8 +44,8 @@ const struct check_info *check_find(const char *name);
 
 struct divergence {
 	bool hit;
-	char check[48];  /* stable oracle name, e.g. "buddy.free-counts" */
-	long op_index;   /* index into the program; -1: at program end, -2: boot */
+	char check[48]; /* stable oracle name, e.g. "buddy.free-counts" */
+	long op_index;  /* index into the program; -1: at program end, -2: boot */
 	/* Set when a plugged allocator reported its own error: the function
 	 * that did, which the signature names instead of the op. */
 	char func[64];
@@ -105,8 +105,7 @@ void exec_report(const struct program *p, const struct divergence *d, FILE *out)
 const char *exec_phase(long op_index);
 void signature_format(char *buf, size_t cap, const char *check, const char *where,
 		      const char *allocator);
-void exec_signature(const struct program *p, const struct divergence *d, char *buf,
-		    size_t cap);
+void exec_signature(const struct program *p, const struct divergence *d, char *buf, size_t cap);
 
 /* A touch op's user access, where the arch can make a real one: the
  * riscv kernel sets this to its U-mode runner (a load or store from
@@ -115,8 +114,7 @@ void exec_signature(const struct program *p, const struct divergence *d, char *b
  * the access kept faulting after the kernel resolved its faults. NULL:
  * the hosted software MMU. */
 struct mm_struct;
-extern long (*exec_user_touch)(struct mm_struct *mm, uintptr_t va, bool write,
-			       uint8_t value);
+extern long (*exec_user_touch)(struct mm_struct *mm, uintptr_t va, bool write, uint8_t value);
 #define EXEC_TOUCH_LOOP (-40)
 
 /* Where a crash handler finds the program and op being run. */

@@ -53,15 +53,17 @@ void fault_rule_after(struct exec *e, int id, uintptr_t va, const struct fault_b
 	    !(p.pte & PTE_V))
 		return;
 	if ((b->want_super || b->cow_super) && p.level != 1 && !e->big_fail) {
-		diverge(e, "vm.superpage-rule", "a 2 MiB leaf at %#lx after the %s", (unsigned long)va,
+		diverge(e, "vm.superpage-rule", "a 2 MiB leaf at %#lx after the %s",
+			(unsigned long)va,
 			b->cow ? "write to a 2 MiB copy-on-write leaf"
 			       : "fault: the aligned 2 MiB block is inside the VMA, nothing mapped");
 		diverge_actual(e, "a level-%d leaf, and no order-9 allocation failed", p.level);
 		return;
 	}
 	if (b->cow && b->one_ref && PTE2PA(p.pte) != b->pa) {
-		diverge(e, "vm.cow-reuse", "the write at %#lx to reuse the copy-on-write block "
-			"no one else holds", (unsigned long)va);
+		diverge(e, "vm.cow-reuse",
+			"the write at %#lx to reuse the copy-on-write block no one else holds",
+			(unsigned long)va);
 		diverge_actual(e, "the leaf now maps another block: it was copied");
 	}
 }

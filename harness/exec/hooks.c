@@ -30,18 +30,18 @@ static const char *status_check(enum bm_status s)
  * the block's size in bytes (saturated for an order no size_t holds) and
  * the gfp it allocates with: the injector's verdict - and the legality
  * the harness derives from the size - is only as right as that. */
-static void judge_consult(struct exec *e, unsigned int order, unsigned int pgc,
-			  const gfp_t *gfp)
+static void judge_consult(struct exec *e, unsigned int order, unsigned int pgc, const gfp_t *gfp)
 {
 	size_t bytes = order >= sizeof(size_t) * 8 - PAGE_SHIFT ? SIZE_MAX
 								: (size_t)PAGE_SIZE << order;
-	bool ok = e->consulted && e->consult_size == bytes &&
-		  gfp_class(e->consult_gfp) == pgc && (!gfp || *gfp == e->consult_gfp);
+	bool ok = e->consulted && e->consult_size == bytes && gfp_class(e->consult_gfp) == pgc &&
+		  (!gfp || *gfp == e->consult_gfp);
 
 	if (!ok && !diverged(e)) {
-		diverge(e, "buddy.hook-args", "the order-%u %s allocation to consult the fault "
-			"injector with %zu bytes and its own gfp", order, page_class_name(pgc),
-			bytes);
+		diverge(e, "buddy.hook-args",
+			"the order-%u %s allocation to consult the fault "
+			"injector with %zu bytes and its own gfp",
+			order, page_class_name(pgc), bytes);
 		if (e->consulted)
 			diverge_actual(e, "the last consultation: %zu bytes, gfp %#lx (class %s)",
 				       e->consult_size, (unsigned long)e->consult_gfp,
@@ -81,11 +81,9 @@ static void on_page_alloc(void *ctx, unsigned long pfn, unsigned int order, unsi
 	if (pgc == PGC_PGTABLE)
 		e->pgtable_allocs++;
 	if (s != BM_OK) {
-		diverge(e, status_check(s),
-			"an entirely free, aligned block of order %u", order);
-		diverge_actual(e, "%s block at pfn offset %lu (order %u): %s",
-			       page_class_name(pgc), pfn - e->arena.base_pfn, order,
-			       bm_status_name(s));
+		diverge(e, status_check(s), "an entirely free, aligned block of order %u", order);
+		diverge_actual(e, "%s block at pfn offset %lu (order %u): %s", page_class_name(pgc),
+			       pfn - e->arena.base_pfn, order, bm_status_name(s));
 	}
 }
 
@@ -99,8 +97,7 @@ static void on_page_free(void *ctx, unsigned long pfn, unsigned int order, unsig
 		e->traced_free = true;
 	}
 	if (s != BM_OK) {
-		diverge(e, status_check(s), "the freed block to be allocated with order %u",
-			order);
+		diverge(e, status_check(s), "the freed block to be allocated with order %u", order);
 		diverge_actual(e, "%s block at pfn offset %lu: %s", page_class_name(pgc),
 			       pfn - e->arena.base_pfn, bm_status_name(s));
 	}
@@ -119,9 +116,9 @@ static void on_page_alloc_fail(void *ctx, unsigned int order, gfp_t gfp)
 			e->big_fail = true;
 		return;
 	}
-	diverge(e, "buddy.spurious-failure", "an order-%u allocation (%s) to succeed: the "
-		"model has a free block of order %d", order, page_class_name(gfp_class(gfp)),
-		bm_max_free_order(e->model));
+	diverge(e, "buddy.spurious-failure",
+		"an order-%u allocation (%s) to succeed: the model has a free block of order %d",
+		order, page_class_name(gfp_class(gfp)), bm_max_free_order(e->model));
 	diverge_actual(e, "the buddy allocator failed it");
 }
 

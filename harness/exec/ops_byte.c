@@ -69,7 +69,8 @@ static bool check_disjoint(struct exec *e, int slot, uintptr_t a, size_t size, s
 			uintptr_t b = (uintptr_t)o->ptr;
 			size_t mine = pass ? ext : size, theirs = pass ? extent(o) : o->size;
 
-			if (i == slot || !(a < b + (theirs ? theirs : 1) && b < a + (mine ? mine : 1)))
+			if (i == slot ||
+			    !(a < b + (theirs ? theirs : 1) && b < a + (mine ? mine : 1)))
 				continue;
 			diverge(e, pass ? "byte.usable-overlap" : "byte.overlap",
 				"o%d (%zu bytes%s) disjoint from live blocks", slot, mine,
@@ -105,8 +106,9 @@ static bool check_zero_size(struct exec *e, void *p, bool *live)
 	if (ok)
 		return true;
 	diverge(e, "byte.zero-size", "a 0-byte request to give %s",
-		b->zero_size == MMRIG_ZERO_NULL ? "NULL" :
-		b->zero_size == MMRIG_ZERO_UNIQUE ? "a unique pointer" : "the zero token");
+		b->zero_size == MMRIG_ZERO_NULL     ? "NULL"
+		: b->zero_size == MMRIG_ZERO_UNIQUE ? "a unique pointer"
+						    : "the zero token");
 	diverge_actual(e, "%s", p ? "another pointer" : "NULL");
 	return false;
 }
@@ -132,9 +134,10 @@ static void adopt(struct exec *e, int slot, void *p, size_t size, size_t align, 
 		return;
 	if (!p && size) {
 		if (!failure_legal(e, size)) {
-			diverge(e, "byte.spurious-failure", "a %zu-byte block: the page source did "
-				"not fail and %s", size, b->max_size ? "it is within max_size" :
-				"the allocator declares no limit");
+			diverge(e, "byte.spurious-failure",
+				"a %zu-byte block: the page source did not fail and %s", size,
+				b->max_size ? "it is within max_size"
+					    : "the allocator declares no limit");
 			diverge_actual(e, "NULL");
 		}
 		return;
@@ -192,8 +195,9 @@ static bool verify(struct exec *e, int slot)
 
 	if (!o->usable || (off = tag_verify(o->ptr, o->usable, o->seed, o->usable)) < 0)
 		return true;
-	diverge(e, "byte.corrupted", "o%d (%zu bytes, %zu usable) to keep the contents "
-		"written at allocation", slot, o->size, o->usable);
+	diverge(e, "byte.corrupted",
+		"o%d (%zu bytes, %zu usable) to keep the contents written at allocation", slot,
+		o->size, o->usable);
 	diverge_actual(e, "byte %ld changed while it was live", off);
 	return false;
 }
@@ -261,8 +265,9 @@ static void do_realloc(struct exec *e, const struct op *op)
 	if (p != old.ptr && (((b->guarantees & MMRIG_BY_SHRINK_IN_PLACE) && op->size <= old.size) ||
 			     ((b->guarantees & MMRIG_BY_GROW_IN_USABLE) && op->size > old.size &&
 			      op->size <= old.usable))) {
-		diverge(e, "byte.realloc-moved", "realloc from %zu (%zu usable) to %u bytes in "
-			"place", old.size, old.usable, op->size);
+		diverge(e, "byte.realloc-moved",
+			"realloc from %zu (%zu usable) to %u bytes in place", old.size, old.usable,
+			op->size);
 		diverge_actual(e, "the block moved by %ld bytes",
 			       (long)((uintptr_t)p - (uintptr_t)old.ptr));
 		return;
@@ -286,8 +291,8 @@ static void do_calloc_wrap(struct exec *e, const struct op *op)
 
 	if (!p || diverged(e))
 		return;
-	diverge(e, "byte.calloc-overflow", "NULL for calloc(%zu, %zu): the product "
-		"overflows", count, size);
+	diverge(e, "byte.calloc-overflow", "NULL for calloc(%zu, %zu): the product overflows",
+		count, size);
 	diverge_actual(e, "a block was returned");
 	/* Nothing the program can own; given back so no leak follows. */
 	e->ba->free(p);

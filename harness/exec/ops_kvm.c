@@ -122,8 +122,7 @@ static void check_leaf(struct kvm_walk *w, uintptr_t va, pte_t pte, int level)
 	if (level > 1)
 		return kvm_bad(w, va, "no leaf above 2 MiB", "a gigapage leaf");
 	if (level == 0 && sp >= r->pa && sp + LEVEL_SIZE(1) - r->pa <= r->size)
-		kvm_bad(w, va, "a 2 MiB leaf for a whole aligned block",
-			"4 KiB leaves");
+		kvm_bad(w, va, "a 2 MiB leaf for a whole aligned block", "4 KiB leaves");
 }
 
 static void walk_kvm(struct kvm_walk *w, pagetable_t pt, int level, uintptr_t base)
@@ -176,14 +175,16 @@ static void kvm_refused(struct exec *e, const struct kvm_region *r, pagetable_t 
 			unsigned long tables)
 {
 	if (pt) {
-		diverge(e, "kvm.result", "kvmmake to fail (-EINVAL): region [%#lx, +%#lx) is "
-			"empty, misaligned, wrapping or past MAXVA", (unsigned long)r->pa,
-			(unsigned long)r->size);
+		diverge(e, "kvm.result",
+			"kvmmake to fail (-EINVAL): region [%#lx, +%#lx) is "
+			"empty, misaligned, wrapping or past MAXVA",
+			(unsigned long)r->pa, (unsigned long)r->size);
 		diverge_actual(e, "a page table");
 	} else if (tables > 1) {
-		diverge(e, "kvm.result", "kvmmake to refuse region [%#lx, +%#lx) before mapping "
-			"it: no page-table page but the root allocated", (unsigned long)r->pa,
-			(unsigned long)r->size);
+		diverge(e, "kvm.result",
+			"kvmmake to refuse region [%#lx, +%#lx) before mapping "
+			"it: no page-table page but the root allocated",
+			(unsigned long)r->pa, (unsigned long)r->size);
 		diverge_actual(e, "%lu page-table pages allocated", tables);
 	}
 }

@@ -87,8 +87,8 @@ static bool compare_layout(struct exec *e, int id, bool report)
 			if (!report)
 				return false;
 			if (i < n)
-				diverge(e, "vm.vma-list", "m%d VMA %zu: [%#llx, %#llx) prot %d %s", id,
-					i, (unsigned long long)want.start,
+				diverge(e, "vm.vma-list", "m%d VMA %zu: [%#llx, %#llx) prot %d %s",
+					id, i, (unsigned long long)want.start,
 					(unsigned long long)want.end, want.prot,
 					want.flags == AS_MAP_SHARED ? "shared" : "private");
 			else
@@ -200,8 +200,8 @@ static void do_fork(struct exec *e, int child, int parent)
 static uintptr_t anchor_addr(const struct op *op)
 {
 	static const uintptr_t base[NR_ANCHORS] = {
-		[OPA_USER] = USER_BASE, [OPA_HEAP] = MM_BRK_BASE, [OPA_MMAP] = MMAP_MIN_ADDR,
-		[OPA_TOP] = TASK_SIZE,	[OPA_4G] = (uintptr_t)1 << 32,
+		[OPA_USER] = USER_BASE, [OPA_HEAP] = MM_BRK_BASE,      [OPA_MMAP] = MMAP_MIN_ADDR,
+		[OPA_TOP] = TASK_SIZE,  [OPA_4G] = (uintptr_t)1 << 32,
 		/* OPA_NULL is 0, OPA_MAX 2^64, which wraps to 0 too */
 	};
 
@@ -241,7 +241,8 @@ static void do_mmap_op(struct exec *e, const struct op *op)
 	if (op->mflags & OPM_ADDR)
 		addr = (op_raw_anchor(op->raw) == OPA_DEFAULT
 				? base + ((uintptr_t)op->pgoff << PAGE_SHIFT)
-				: anchor_addr(op)) + unaligned(op);
+				: anchor_addr(op)) +
+		       unaligned(op);
 	size_t len = raw_len(op, addr);
 
 	if (!e->mms[id].live)
@@ -310,8 +311,8 @@ static void do_munmap_op(struct exec *e, const struct op *op)
 		return;
 	int id = op->dst;
 	long ret = do_munmap(e->mms[id].mm, addr, len);
-	if (judge(e, asm_munmap(e->as, id, addr, len, ret, alloc_failed(e), &expect), "munmap",
-		  ret, (long)expect))
+	if (judge(e, asm_munmap(e->as, id, addr, len, ret, alloc_failed(e), &expect), "munmap", ret,
+		  (long)expect))
 		same_layout(e, id);
 }
 
@@ -325,8 +326,9 @@ static void do_mprotect_op(struct exec *e, const struct op *op)
 		return;
 	int id = op->dst;
 	long ret = do_mprotect(e->mms[id].mm, addr, len, op->prot);
-	if (judge(e, asm_mprotect(e->as, id, addr, len, effective_prot(op->prot), ret,
-				  alloc_failed(e), &expect),
+	if (judge(e,
+		  asm_mprotect(e->as, id, addr, len, effective_prot(op->prot), ret, alloc_failed(e),
+			       &expect),
 		  "mprotect", ret, (long)expect))
 		same_layout(e, id);
 }
@@ -374,8 +376,9 @@ static long user_access(struct exec *e, int id, uintptr_t va, size_t n, unsigned
 	struct fault_before before;
 
 	for (int tries = 0; tries < TOUCH_TRIES; tries++) {
-		f = access == MMU_WRITE ? mmu_copy_out(mm->pgd, va, buf, n, MMU_USER, NULL) :
-			mmu_copy_in(mm->pgd, buf, va, n, MMU_USER | (access & MMU_EXEC), NULL);
+		f = access == MMU_WRITE ? mmu_copy_out(mm->pgd, va, buf, n, MMU_USER, NULL)
+					: mmu_copy_in(mm->pgd, buf, va, n,
+						      MMU_USER | (access & MMU_EXEC), NULL);
 		if (f == MMU_OK)
 			return 0;
 		if (f == MMU_FAULT_BADPTE) {
@@ -392,8 +395,9 @@ static long user_access(struct exec *e, int id, uintptr_t va, size_t n, unsigned
 		if (diverged(e))
 			return -EFAULT;
 	}
-	diverge(e, "vm.fault-loop", "the access to %#lx to succeed once the kernel resolved "
-		"its fault", (unsigned long)va);
+	diverge(e, "vm.fault-loop",
+		"the access to %#lx to succeed once the kernel resolved its fault",
+		(unsigned long)va);
 	diverge_actual(e, "it faulted %d times, the last: %s (a missing TLB flush?)", TOUCH_TRIES,
 		       fault_name(f));
 	return -EFAULT;
@@ -411,8 +415,9 @@ static long arch_user_access(struct exec *e, struct mm_struct *mm, uintptr_t va,
 		long ret = exec_user_touch(mm, va + i, write, buf[i]);
 
 		if (ret == EXEC_TOUCH_LOOP) {
-			diverge(e, "vm.fault-loop", "the access to %#lx to succeed once the "
-				"kernel resolved its fault", (unsigned long)(va + i));
+			diverge(e, "vm.fault-loop",
+				"the access to %#lx to succeed once the kernel resolved its fault",
+				(unsigned long)(va + i));
 			diverge_actual(e, "it faulted %d times in U-mode (a missing TLB flush?)",
 				       TOUCH_TRIES);
 			return -EFAULT;
@@ -459,8 +464,8 @@ static long user_range(struct exec *e, int id, uintptr_t va, size_t len, unsigne
  * neither may the result. On an error the copy stopped at the first page
  * it could not access; every page before that one it faulted in, so that
  * page is the first that still does not translate for the access. */
-static long kernel_range(struct mm_struct *mm, uintptr_t va, size_t len, bool write,
-			 uint8_t *buf, size_t *done)
+static long kernel_range(struct mm_struct *mm, uintptr_t va, size_t len, bool write, uint8_t *buf,
+			 size_t *done)
 {
 	int r = write ? copyout(mm, va, buf, len) : copyin(mm, buf, va, len);
 	unsigned int access = MMU_USER | (write ? MMU_WRITE : MMU_READ);
@@ -481,14 +486,13 @@ static long kernel_range(struct mm_struct *mm, uintptr_t va, size_t len, bool wr
  * for a write, or the error the access stopped with. */
 static bool judge_byte(struct exec *e, const struct op *op, uintptr_t va, long got)
 {
-	static const char *const what[5] = { "touch (read)", "touch (write)",
-					     "touch (kernel read)", "touch (kernel write)",
-					     "touch (exec)" };
+	static const char *const what[5] = { "touch (read)", "touch (write)", "touch (kernel read)",
+					     "touch (kernel write)", "touch (exec)" };
 	bool fetch = op->gfp & OPT_EXEC;
 	int64_t expect = 0;
 	enum as_status s = fetch ? asm_fetch(e->as, op->dst, va, got, alloc_failed(e), &expect)
-		: asm_touch(e->as, op->dst, va, op->gfp & OPT_WRITE, op->n, got, alloc_failed(e),
-			    &expect);
+				 : asm_touch(e->as, op->dst, va, op->gfp & OPT_WRITE, op->n, got,
+					     alloc_failed(e), &expect);
 
 	return judge(e, s, what[fetch ? 4 : op->gfp % 4], got, (long)expect);
 }

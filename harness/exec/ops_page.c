@@ -25,8 +25,8 @@ static bool verify_block(struct exec *e, int slot)
 
 	if (off < 0)
 		return true;
-	diverge(e, "page.corrupted", "p%d (order %u) to keep the contents written at "
-		"allocation", slot, s->order);
+	diverge(e, "page.corrupted", "p%d (order %u) to keep the contents written at allocation",
+		slot, s->order);
 	diverge_actual(e, "byte %ld of the block changed while it was live", off);
 	return false;
 }
@@ -42,8 +42,8 @@ bool pages_verify_all(struct exec *e)
 /* A plugged allocator's block enters the model whole when it promises
  * alignment; otherwise as the aligned blocks that tile its run of pages,
  * so a first-fit run at any page is still checked page by page. */
-enum bm_status model_tile(struct exec *e, unsigned long pfn, unsigned long end,
-			  unsigned int cls, bool take)
+enum bm_status model_tile(struct exec *e, unsigned long pfn, unsigned long end, unsigned int cls,
+			  bool take)
 {
 	while (pfn < end) {
 		unsigned int o = 0;
@@ -59,8 +59,7 @@ enum bm_status model_tile(struct exec *e, unsigned long pfn, unsigned long end,
 	return BM_OK;
 }
 
-static enum bm_status model_run(struct exec *e, unsigned long pfn, unsigned int order,
-				bool take)
+static enum bm_status model_run(struct exec *e, unsigned long pfn, unsigned int order, bool take)
 {
 	if (e->pa->guarantees & MMRIG_PG_ALIGNED)
 		return take ? bm_alloc(e->model, pfn, order, PGC_HARNESS)
@@ -85,8 +84,10 @@ static bool model_take(struct exec *e, void *p, unsigned int order)
 
 		if (st == BM_OK)
 			return true;
-		diverge(e, st == BM_NOT_FREE ? "buddy.alloc-not-free" :
-			st == BM_MISALIGNED ? "buddy.misaligned" : "buddy.out-of-range",
+		diverge(e,
+			st == BM_NOT_FREE     ? "buddy.alloc-not-free"
+			: st == BM_MISALIGNED ? "buddy.misaligned"
+					      : "buddy.out-of-range",
 			"an entirely free%s block of order %u",
 			e->pa->guarantees & MMRIG_PG_ALIGNED ? ", aligned" : "", order);
 		diverge_actual(e, "block at pfn offset %lu: %s", pfn - e->arena.base_pfn,
@@ -95,10 +96,11 @@ static bool model_take(struct exec *e, void *p, unsigned int order)
 	}
 	if (e->traced_alloc_order == (int)order && e->traced_alloc_pfn == pfn)
 		return true;
-	diverge(e, "buddy.untraced-alloc", "the returned block to be the harness block of "
-		"order %u the allocator reported", order);
-	diverge_actual(e, "block at pfn offset %lu was not reported as allocated for the "
-		       "harness", pfn - e->arena.base_pfn);
+	diverge(e, "buddy.untraced-alloc",
+		"the returned block to be the harness block of order %u the allocator reported",
+		order);
+	diverge_actual(e, "block at pfn offset %lu was not reported as allocated for the harness",
+		       pfn - e->arena.base_pfn);
 	return false;
 }
 
@@ -123,8 +125,8 @@ static void model_give_back(struct exec *e, int slot)
 	if (e->traced_free && e->traced_free_pfn == pfn)
 		return;
 	if (bm_find_allocated(e->model, pfn, &head, &order, &cls) && head == pfn) {
-		diverge(e, "leak.page-not-freed", "p%d (order %u) freed when its last "
-			"reference was dropped", slot, s->order);
+		diverge(e, "leak.page-not-freed",
+			"p%d (order %u) freed when its last reference was dropped", slot, s->order);
 		diverge_actual(e, "the block is still allocated");
 	}
 }
@@ -179,15 +181,16 @@ static void do_alloc(struct exec *e, const struct op *op)
 	if (!p) {
 		if (!e->injected && op->order <= e->pa->max_order && could &&
 		    (e->pa->guarantees & MMRIG_PG_NO_SPURIOUS_FAILURE)) {
-			diverge(e, "buddy.spurious-failure", "an order-%u block: the model has a "
-				"free block of order %d", op->order, bm_max_free_order(e->model));
+			diverge(e, "buddy.spurious-failure",
+				"an order-%u block: the model has a free block of order %d",
+				op->order, bm_max_free_order(e->model));
 			diverge_actual(e, "the allocator returned NULL");
 		}
 		return;
 	}
 	if (op->order > e->pa->max_order) {
-		diverge(e, "buddy.over-max-order", "NULL for order %u > max_order %u",
-			op->order, e->pa->max_order);
+		diverge(e, "buddy.over-max-order", "NULL for order %u > max_order %u", op->order,
+			e->pa->max_order);
 		diverge_actual(e, "a block was returned");
 		return;
 	}

@@ -10,10 +10,15 @@
 #define KMALLOC_MIN_ALIGN 8
 
 static const char *const cache_names[NR_CACHE_SLOTS] = {
-	"mmrig-c0", "mmrig-c1", "mmrig-c2", "mmrig-c3",
-	"mmrig-c4", "mmrig-c5",
+	"mmrig-c0",
+	"mmrig-c1",
+	"mmrig-c2",
+	"mmrig-c3",
+	"mmrig-c4",
+	"mmrig-c5",
 	/* The longest name a cache keeps whole, and one it must cut. */
-	"mmrig-c6-kept-whole-31-bytes-ok", "mmrig-c7-cut-at-31-bytes-xxxxxxyz",
+	"mmrig-c6-kept-whole-31-bytes-ok",
+	"mmrig-c7-cut-at-31-bytes-xxxxxxyz",
 };
 _Static_assert(sizeof("mmrig-c6-kept-whole-31-bytes-ok") == KMEM_NAME_MAX,
 	       "slot 6's name is the longest kept whole");
@@ -33,6 +38,8 @@ static bool cache_name_kept(const struct kmem_cache *k, int slot)
 /* A ctor only gets the object; each cache slot has its own so it knows
  * how many bytes to construct. */
 static size_t ctor_size[NR_CACHE_SLOTS];
+/* A table: one ctor per cache slot. */
+/* clang-format off */
 #define DEFINE_CTOR(n) \
 	static void ctor_##n(void *obj) { memset(obj, CTOR_BYTE, ctor_size[n]); }
 DEFINE_CTOR(0) DEFINE_CTOR(1) DEFINE_CTOR(2) DEFINE_CTOR(3)
@@ -40,6 +47,7 @@ DEFINE_CTOR(4) DEFINE_CTOR(5) DEFINE_CTOR(6) DEFINE_CTOR(7)
 static void (*const ctors[NR_CACHE_SLOTS])(void *) = {
 	ctor_0, ctor_1, ctor_2, ctor_3, ctor_4, ctor_5, ctor_6, ctor_7,
 };
+/* clang-format on */
 
 static bool is_pow2(size_t x)
 {
@@ -142,8 +150,7 @@ static size_t required_align(struct exec *e, int cache, size_t size)
 	return a;
 }
 
-static bool check_placement(struct exec *e, int slot, void *p, size_t size, int cache,
-			    int *rank)
+static bool check_placement(struct exec *e, int slot, void *p, size_t size, int cache, int *rank)
 {
 	uintptr_t a = (uintptr_t)p;
 	size_t align = required_align(e, cache, size);
@@ -156,14 +163,15 @@ static bool check_placement(struct exec *e, int slot, void *p, size_t size, int 
 		return false;
 	}
 	if (!bm_find_allocated(e->model, pfn_of(p), &head, &order, &cls) ||
-	    !(cls == PGC_SLAB || (cls == PGC_KMALLOC_LARGE && cache < 0 &&
-				  (head << PAGE_SHIFT) == a)) ||
+	    !(cls == PGC_SLAB ||
+	      (cls == PGC_KMALLOC_LARGE && cache < 0 && (head << PAGE_SHIFT) == a)) ||
 	    a + size > (head + (1ul << order)) << PAGE_SHIFT) {
-		diverge(e, "slab.outside-slab", "o%d (%zu bytes) inside a slab page or a large "
-			"kmalloc block", slot, size);
+		diverge(e, "slab.outside-slab",
+			"o%d (%zu bytes) inside a slab page or a large kmalloc block", slot, size);
 		diverge_actual(e, "the page under it is %s",
 			       bm_find_allocated(e->model, pfn_of(p), &head, &order, &cls)
-				       ? page_class_name(cls) : "free");
+				       ? page_class_name(cls)
+				       : "free");
 		return false;
 	}
 	int at = objs_rank(e, a);
@@ -215,12 +223,15 @@ static void adopt(struct exec *e, int slot, void *p, size_t size, bool zero, int
 	int rank = 0;
 
 	if (!p) {
-		bool legal = cache < 0 ? failure_legal(e, size) :
-			     cache_failure_legal(e, slab_model_free_objects(e, e->caches[cache].cache));
+		bool legal = cache < 0 ? failure_legal(e, size)
+				       : cache_failure_legal(e, slab_model_free_objects(
+									e, e->caches[cache].cache));
 
 		if (!legal) {
-			diverge(e, "slab.spurious-failure", "a %zu-byte object: no fault was "
-				"injected, and a free object or block that fits was there", size);
+			diverge(e, "slab.spurious-failure",
+				"a %zu-byte object: no fault was "
+				"injected, and a free object or block that fits was there",
+				size);
 			diverge_actual(e, "NULL");
 		}
 		return;
@@ -234,8 +245,8 @@ static void adopt(struct exec *e, int slot, void *p, size_t size, bool zero, int
 	} else {
 		if (p == ZERO_SIZE_PTR || size > KMALLOC_MAX_SIZE) {
 			diverge(e, "slab.bad-result", "a real object of %zu bytes", size);
-			diverge_actual(e, p == ZERO_SIZE_PTR ? "ZERO_SIZE_PTR" :
-				       "an object above KMALLOC_MAX_SIZE");
+			diverge_actual(e, p == ZERO_SIZE_PTR ? "ZERO_SIZE_PTR"
+							     : "an object above KMALLOC_MAX_SIZE");
 			return;
 		}
 		size_t usable = cache < 0 ? ksize(p) : kmem_cache_size(e->caches[cache].cache);
@@ -267,8 +278,8 @@ static bool verify_object(struct exec *e, int slot)
 
 	if (!o->size || (off = tag_verify(o->ptr, o->size, o->seed, o->size)) < 0)
 		return true;
-	diverge(e, "slab.corrupted", "o%d (%zu bytes) to keep the contents written at "
-		"allocation", slot, o->size);
+	diverge(e, "slab.corrupted", "o%d (%zu bytes) to keep the contents written at allocation",
+		slot, o->size);
 	diverge_actual(e, "byte %ld changed while it was live", off);
 	return false;
 }
@@ -366,8 +377,8 @@ static void do_krealloc(struct exec *e, const struct op *op)
 
 	if (!p && op->size) {
 		if (op->size <= ksize(old.ptr)) {
-			diverge(e, "slab.realloc-moved", "krealloc to %u bytes in place: the object "
-				"has room", op->size);
+			diverge(e, "slab.realloc-moved",
+				"krealloc to %u bytes in place: the object has room", op->size);
 			diverge_actual(e, "NULL");
 		} else if (!failure_legal(e, op->size)) {
 			diverge(e, "slab.spurious-failure", "krealloc to %u bytes to succeed",
@@ -387,8 +398,9 @@ static void do_krealloc(struct exec *e, const struct op *op)
 		return;
 	}
 	if (p != old.ptr && op->size <= old_usable) {
-		diverge(e, "slab.realloc-moved", "krealloc to %u bytes in place: the object "
-			"has %zu usable bytes", op->size, old_usable);
+		diverge(e, "slab.realloc-moved",
+			"krealloc to %u bytes in place: the object has %zu usable bytes", op->size,
+			old_usable);
 		diverge_actual(e, "it moved");
 		return;
 	}
@@ -430,14 +442,16 @@ static void do_cache_create(struct exec *e, const struct op *op)
 		 * cache descriptors may. */
 		if (cache_args_ok(op->size, align) &&
 		    !cache_failure_legal(e, slab_model_free_named(e, "kmem_cache"))) {
-			diverge(e, "slab.spurious-failure", "kmem_cache_create(%u bytes, align %zu) "
-				"to succeed", op->size, align);
+			diverge(e, "slab.spurious-failure",
+				"kmem_cache_create(%u bytes, align %zu) to succeed", op->size,
+				align);
 			diverge_actual(e, "NULL");
 		}
 		return;
 	}
 	if (!cache_args_ok(op->size, align)) {
-		diverge(e, "slab.bad-result", "kmem_cache_create(%u bytes, align %zu) to fail: "
+		diverge(e, "slab.bad-result",
+			"kmem_cache_create(%u bytes, align %zu) to fail: "
 			"0 bytes, over %lu, or an alignment that is no power of two or over it",
 			op->size, align, (unsigned long)KMALLOC_MAX_SIZE);
 		diverge_actual(e, "a cache was created");
@@ -467,8 +481,9 @@ void op_slab(struct exec *e, const struct op *op)
 	case OP_KZALLOC:
 		obj_slot_release(e, op->dst);
 		if (!diverged(e))
-			adopt(e, op->dst, op->kind == OP_KZALLOC ? kzalloc(op->size, GFP_KERNEL)
-					 : kmalloc(op->size, GFP_KERNEL),
+			adopt(e, op->dst,
+			      op->kind == OP_KZALLOC ? kzalloc(op->size, GFP_KERNEL)
+						     : kmalloc(op->size, GFP_KERNEL),
 			      op->size, op->kind == OP_KZALLOC, -1);
 		return;
 	case OP_KCALLOC:
@@ -485,8 +500,8 @@ void op_slab(struct exec *e, const struct op *op)
 		void *p = kcalloc(count, each, GFP_KERNEL);
 
 		if (p) {
-			diverge(e, "slab.calloc-overflow", "NULL for kcalloc(%zu, %zu): the "
-				"product overflows", count, each);
+			diverge(e, "slab.calloc-overflow",
+				"NULL for kcalloc(%zu, %zu): the product overflows", count, each);
 			diverge_actual(e, "an object was returned");
 			kfree(p);
 		}
@@ -512,8 +527,8 @@ void op_slab(struct exec *e, const struct op *op)
 		obj_slot_release(e, op->dst);
 		if (!diverged(e))
 			adopt(e, op->dst,
-			      kmem_cache_alloc(c->cache, zero ? __GFP_ZERO : GFP_KERNEL),
-			      c->size, zero, op->src);
+			      kmem_cache_alloc(c->cache, zero ? __GFP_ZERO : GFP_KERNEL), c->size,
+			      zero, op->src);
 		return;
 	}
 	case OP_CACHE_SHRINK:

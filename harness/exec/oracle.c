@@ -108,8 +108,8 @@ static void walk_block(struct mmrig_free_walk *w, uintptr_t addr, unsigned int o
 	} else if (canonical ? !bm_is_free_block(e->model, pfn, order)
 			     : !pages_free(e, pfn, order)) {
 		s->bad = true;
-		snprintf(s->why, sizeof(s->why), "pfn offset %lu listed as a free block of "
-			 "order %u", off, order);
+		snprintf(s->why, sizeof(s->why),
+			 "pfn offset %lu listed as a free block of order %u", off, order);
 	} else {
 		s->seen[off] = (unsigned char)(order + 1);
 	}
@@ -122,8 +122,8 @@ static void walk_expect(void *arg, unsigned long pfn, unsigned int order)
 
 	if (!s->bad && s->seen[off] != order + 1) {
 		s->bad = true;
-		snprintf(s->why, sizeof(s->why), "free block at pfn offset %lu (order %u) is "
-			 "on no free list", off, order);
+		snprintf(s->why, sizeof(s->why),
+			 "free block at pfn offset %lu (order %u) is on no free list", off, order);
 	}
 }
 
@@ -198,11 +198,12 @@ static void free_state(void *arg, unsigned long pfn, unsigned int order)
 		if (p->head)
 			state_bad(w, pfn + i, "a free page still points at a compound head");
 		else if (!free_page_poisoned(pfn + i))
-			state_bad(w, pfn + i, "a free page is not poisoned (a use after free "
-				  "would go unseen)");
+			state_bad(w, pfn + i,
+				  "a free page is not poisoned (a use after free would go unseen)");
 		else if (p->flags != (i ? 0u : PG_buddy))
-			state_bad(w, pfn + i, i ? "a free tail page has flags" :
-				  "a free block's head is not (only) PG_buddy");
+			state_bad(w, pfn + i,
+				  i ? "a free tail page has flags"
+				    : "a free block's head is not (only) PG_buddy");
 		else if (p->order != (i ? 0u : order))
 			state_bad(w, pfn + i, "a free page with the wrong order");
 		else if (p->_refcount || p->pgclass)
@@ -220,14 +221,15 @@ static void allocated_state(void *arg, unsigned long pfn, unsigned int order, un
 	if (!(h->flags & PG_head) || (h->flags & (PG_buddy | PG_tail)))
 		state_bad(w, pfn, "an allocated block's head is not PG_head alone");
 	else if (h->order != order || h->pgclass != cls || h->_refcount < 1)
-		state_bad(w, pfn, "an allocated block's head has the wrong order, class or "
-			  "no reference");
+		state_bad(w, pfn,
+			  "an allocated block's head has the wrong order, class or no reference");
 	for (unsigned long i = 1; i < (1ul << order) && !w->bad; i++) {
 		const struct page *p = pfn_to_page(pfn + i);
 
 		/* Tails are marked only in compound blocks, and then point home. */
 		if ((p->flags & ~PG_tail) || ((p->flags & PG_tail) && p->head != h))
-			state_bad(w, pfn + i, "a tail page of an allocated block has a flag "
+			state_bad(w, pfn + i,
+				  "a tail page of an allocated block has a flag "
 				  "other than PG_tail, or points at another head");
 	}
 }
@@ -240,8 +242,8 @@ void oracle_page_state(struct exec *e)
 	if (!w.bad)
 		bm_for_each_allocated(e->model, allocated_state, &w);
 	if (w.bad) {
-		diverge(e, "buddy.page-state", "every struct page as its block (free or "
-			"allocated) says");
+		diverge(e, "buddy.page-state",
+			"every struct page as its block (free or allocated) says");
 		diverge_actual(e, "%s", w.why);
 	}
 }
@@ -277,8 +279,10 @@ void oracle_leaks(struct exec *e)
 	if (l.count) {
 		snprintf(check, sizeof(check), "leak.%s", page_class_name(l.first_cls));
 		diverge(e, check, "no allocated block once everything is released");
-		diverge_actual(e, "%lu block(s) still allocated; the first: %s, order %u at pfn "
-			       "offset %lu", l.count, page_class_name(l.first_cls), l.first_order,
+		diverge_actual(e,
+			       "%lu block(s) still allocated; the first: %s, order %u at pfn "
+			       "offset %lu",
+			       l.count, page_class_name(l.first_cls), l.first_order,
 			       l.first_pfn - e->arena.base_pfn);
 		return;
 	}

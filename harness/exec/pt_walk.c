@@ -106,12 +106,10 @@ static const char *const leak_when[] = {
 };
 
 /* Whether [pfn, pfn + n) lies in the arena; *off is pfn's offset. */
-static bool in_arena(const struct exec *e, unsigned long pfn, unsigned long n,
-		     unsigned long *off)
+static bool in_arena(const struct exec *e, unsigned long pfn, unsigned long n, unsigned long *off)
 {
 	*off = pfn - e->arena.base_pfn;
-	return pfn >= e->arena.base_pfn && *off < e->arena.nr_pfns &&
-	       n <= e->arena.nr_pfns - *off;
+	return pfn >= e->arena.base_pfn && *off < e->arena.nr_pfns && n <= e->arena.nr_pfns - *off;
 }
 
 /* What the buddy model says the page at pfn is, for a report. */
@@ -168,8 +166,8 @@ static bool tally_table_page(struct exec *e, phys_addr_t pa)
 
 	if (!is_table_block(e, pa)) {
 		describe(e, pfn, what, sizeof(what));
-		diverge(e, "vm.table-page", "every page-table page an allocated order-0 "
-			"pgtable block");
+		diverge(e, "vm.table-page",
+			"every page-table page an allocated order-0 pgtable block");
 		diverge_actual(e, "a table entry points at %s", what);
 		return false;
 	}
@@ -190,8 +188,7 @@ static bool tally_leaf(struct exec *e, pte_t pte, int level)
 	unsigned int order, cls;
 	char what[96];
 
-	if (!in_arena(e, pfn, n, &off) ||
-	    !bm_find_allocated(e->model, pfn, &head, &order, &cls) ||
+	if (!in_arena(e, pfn, n, &off) || !bm_find_allocated(e->model, pfn, &head, &order, &cls) ||
 	    (cls != PGC_USER && cls != PGC_COW) || pfn + n > head + (1ul << order)) {
 		describe(e, pfn, what, sizeof(what));
 		diverge(e, "vm.leaf-page", "every leaf inside an allocated user or cow block");
@@ -324,16 +321,15 @@ static bool account(struct exec *e, enum vm_when when)
 	bm_for_each_allocated(e->model, scan_block, &s);
 	if (!s.count)
 		return account_vmas(e, when);
-	snprintf(check, sizeof(check), "leak.%s %s", page_class_name(s.first_cls),
-		 leak_when[when]);
+	snprintf(check, sizeof(check), "leak.%s %s", page_class_name(s.first_cls), leak_when[when]);
 	if (s.first_cls == PGC_PGTABLE)
 		diverge(e, check, "every pgtable block reachable from a live mm's page table");
 	else
 		diverge(e, check, "every %s block mapped by a leaf of a live mm",
 			page_class_name(s.first_cls));
-	diverge_actual(e, "%lu block(s) held by no live mm; the first: %s, order %u at pfn "
-		       "offset %lu", s.count, page_class_name(s.first_cls), s.first_order,
-		       s.first_pfn - s.base);
+	diverge_actual(e,
+		       "%lu block(s) held by no live mm; the first: %s, order %u at pfn offset %lu",
+		       s.count, page_class_name(s.first_cls), s.first_order, s.first_pfn - s.base);
 	return false;
 }
 
@@ -351,7 +347,7 @@ bool oracle_vm_leaks(struct exec *e, enum vm_when when)
 struct leaf_cmp {
 	const uint8_t *p; /* the leaf's memory */
 	uintptr_t va;
-	size_t pos;       /* bytes before this are verified */
+	size_t pos; /* bytes before this are verified */
 	bool bad;
 	size_t bad_off;
 	uint8_t want, got;
@@ -439,8 +435,7 @@ static bool contents_leaf(struct exec *e, int id, uintptr_t va, int level, pte_t
 	diverge(e, "vm.contents", "m%d byte at %#lx: %#x (model)", id,
 		(unsigned long)(va + c.bad_off), c.want);
 	diverge_actual(e, "%#x, in pfn offset %lu (a %s leaf)", c.got,
-		       (unsigned long)((PTE2PA(pte) + c.bad_off) >> PAGE_SHIFT) -
-			       e->arena.base_pfn,
+		       (unsigned long)((PTE2PA(pte) + c.bad_off) >> PAGE_SHIFT) - e->arena.base_pfn,
 		       level ? "2 MiB" : "4 KiB");
 	return false;
 }
@@ -482,8 +477,9 @@ bool oracle_page_tables(struct exec *e)
 		return false;
 	for (unsigned long off = 0; off < e->arena.nr_pfns; off++) {
 		if (!t[off].shared && t[off].maps > 1 && t[off].writable) {
-			diverge(e, "vm.shared-writable", "a private page mapped %u times to be "
-				"writable in none of them", t[off].maps);
+			diverge(e, "vm.shared-writable",
+				"a private page mapped %u times to be writable in none of them",
+				t[off].maps);
 			diverge_actual(e, "pfn offset %lu is writable in %u", off, t[off].writable);
 			return false;
 		}

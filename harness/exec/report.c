@@ -66,8 +66,10 @@ void report_context(const struct program *p, long op_index, FILE *out)
 	/* The whole program ran and was released: no op is nearer than any
 	 * other, so none is listed. */
 	if (op_index == EXEC_AT_RESET) {
-		fprintf(out, "op:        reset (the kernel back to its boot state, after all %zu "
-			"ops and the final release)\n", p->n);
+		fprintf(out,
+			"op:        reset (the kernel back to its boot state, after all %zu "
+			"ops and the final release)\n",
+			p->n);
 		return;
 	}
 	if (op_index < 0 || (size_t)op_index >= p->n) {

@@ -15,7 +15,7 @@
 
 struct cache_rec {
 	const struct kmem_cache *c;
-	long free;  /* free objects in its slabs */
+	long free; /* free objects in its slabs */
 	long slabs;
 };
 
@@ -121,8 +121,9 @@ static void on_slab_grow(void *ctx, const struct kmem_cache *c, unsigned long pf
 	if (!r || off + (1ul << order) > s->nr_pfns)
 		return; /* the buddy oracles report a block outside the arena */
 	if (r->free > 0) {
-		diverge(e, "slab.grow-with-free", "%s to use one of its %ld free objects before "
-			"growing", kmem_cache_name(c), r->free);
+		diverge(e, "slab.grow-with-free",
+			"%s to use one of its %ld free objects before growing", kmem_cache_name(c),
+			r->free);
 		diverge_actual(e, "a new slab of order %u", order);
 	}
 	r->free += num;
@@ -170,8 +171,9 @@ static void on_slab_obj(void *ctx, const struct kmem_cache *c, const void *obj, 
 	    s->owner[head = s->head[off] - 1] != (uint8_t)(r - s->recs + 1)) {
 		diverge(e, "slab.outside-slab", "an object of %s inside one of its slabs",
 			kmem_cache_name(c));
-		diverge_actual(e, "%s", off < s->nr_pfns && s->head[off]
-			       ? "it is in another cache's slab" : "it is in no slab");
+		diverge_actual(e, "%s",
+			       off < s->nr_pfns && s->head[off] ? "it is in another cache's slab"
+								: "it is in no slab");
 		return;
 	}
 	if (alloc) {
@@ -191,8 +193,8 @@ struct list_walk {
 	char why[DIV_TEXT];
 };
 
-static void walk_slab(void *ctx, const struct kmem_cache *c, struct page *slab,
-		      enum slab_list list, unsigned int active)
+static void walk_slab(void *ctx, const struct kmem_cache *c, struct page *slab, enum slab_list list,
+		      unsigned int active)
 {
 	static const char *const names[] = { "full", "partial", "free" };
 	struct list_walk *w = ctx;
@@ -207,19 +209,22 @@ static void walk_slab(void *ctx, const struct kmem_cache *c, struct page *slab,
 	if (off >= s->nr_pfns || s->head[off] != off + 1 || !r ||
 	    s->owner[off] != (uint8_t)(r - s->recs + 1)) {
 		w->bad = true;
-		snprintf(w->why, sizeof(w->why), "%s lists a slab at pfn offset %lu it never "
-			 "grew (or twice)", kmem_cache_name(c), off);
+		snprintf(w->why, sizeof(w->why),
+			 "%s lists a slab at pfn offset %lu it never grew (or twice)",
+			 kmem_cache_name(c), off);
 		return;
 	}
 	s->owner[off] |= 0x80; /* walked: a second listing is a duplicate */
-	want = s->live[off] == 0 ? SLAB_LIST_FREE :
-	       s->live[off] == s->num[off] ? SLAB_LIST_FULL : SLAB_LIST_PARTIAL;
+	want = s->live[off] == 0             ? SLAB_LIST_FREE
+	       : s->live[off] == s->num[off] ? SLAB_LIST_FULL
+					     : SLAB_LIST_PARTIAL;
 	if (active != s->live[off] || list != want) {
 		w->bad = true;
-		snprintf(w->why, sizeof(w->why), "%s: the slab at pfn offset %lu is on the %s "
-			 "list with %u active; it has %u of %u objects live", kmem_cache_name(c),
-			 off, (unsigned int)list < 3 ? names[list] : "?", active, s->live[off],
-			 s->num[off]);
+		snprintf(w->why, sizeof(w->why),
+			 "%s: the slab at pfn offset %lu is on the %s "
+			 "list with %u active; it has %u of %u objects live",
+			 kmem_cache_name(c), off, (unsigned int)list < 3 ? names[list] : "?",
+			 active, s->live[off], s->num[off]);
 	}
 }
 
@@ -237,11 +242,13 @@ void oracle_slabs(struct exec *e)
 		slabs += s->recs[i].slabs;
 	if (!w.bad && w.walked != slabs) {
 		w.bad = true;
-		snprintf(w.why, sizeof(w.why), "the caches list %ld slabs; %ld were grown and not "
-			 "destroyed", w.walked, slabs);
+		snprintf(w.why, sizeof(w.why),
+			 "the caches list %ld slabs; %ld were grown and not destroyed", w.walked,
+			 slabs);
 	}
 	if (w.bad) {
-		diverge(e, "slab.lists", "each slab on the list its live objects say, with "
+		diverge(e, "slab.lists",
+			"each slab on the list its live objects say, with "
 			"them as its active count");
 		diverge_actual(e, "%s", w.why);
 	}

@@ -67,16 +67,16 @@ static long check_range(const uint8_t *b, size_t off, size_t end, uint64_t seed)
 /* The stamped windows: the whole object when small; else EDGE bytes at
  * both ends and at the start of every page inside, where allocators keep
  * their links. fn is a statement macro over [off, end). */
-#define FOR_EACH_WINDOW(len, fn)                                              \
-	do {                                                                  \
-		if ((len) <= FULL_STAMP_MAX) {                                 \
-			fn(0, (len));                                          \
-			break;                                                 \
-		}                                                              \
-		fn(0, EDGE);                                                   \
+#define FOR_EACH_WINDOW(len, fn)                                                   \
+	do {                                                                       \
+		if ((len) <= FULL_STAMP_MAX) {                                     \
+			fn(0, (len));                                              \
+			break;                                                     \
+		}                                                                  \
+		fn(0, EDGE);                                                       \
 		for (size_t _pg = PAGE_SIZE; _pg + EDGE < (len); _pg += PAGE_SIZE) \
-			fn(_pg, _pg + EDGE);                                   \
-		fn((len) - EDGE, (len));                                       \
+			fn(_pg, _pg + EDGE);                                       \
+		fn((len)-EDGE, (len));                                             \
 	} while (0)
 
 void tag_stamp(void *p, size_t len, uint64_t seed)
@@ -95,11 +95,11 @@ long tag_verify(const void *p, size_t len, uint64_t seed, size_t limit)
 
 	/* Only windows inside the first limit bytes count (krealloc keeps a
 	 * prefix); the rest may legitimately differ. */
-#define CHECK_WINDOW(off, end)                                                \
-	do {                                                                  \
-		size_t _e = (end) < limit ? (end) : limit;                     \
-		if (bad < 0 && (off) < _e)                                     \
-			bad = check_range(b, (off), _e, seed);                 \
+#define CHECK_WINDOW(off, end)                                 \
+	do {                                                   \
+		size_t _e = (end) < limit ? (end) : limit;     \
+		if (bad < 0 && (off) < _e)                     \
+			bad = check_range(b, (off), _e, seed); \
 	} while (0)
 	FOR_EACH_WINDOW(len, CHECK_WINDOW);
 #undef CHECK_WINDOW

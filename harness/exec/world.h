@@ -16,16 +16,16 @@ struct page_slot {
 	bool live;
 	void *addr;
 	unsigned int order;
-	int refs;        /* references the program holds */
-	uint64_t seed;   /* content tag */
+	int refs;      /* references the program holds */
+	uint64_t seed; /* content tag */
 };
 
 struct obj_slot {
 	bool live;
-	void *ptr;       /* may be ZERO_SIZE_PTR */
-	size_t size;     /* bytes the program asked for */
-	size_t usable;   /* byte allocators: bytes it may use (usable_size) */
-	int cache;       /* cache slot, or -1 for kmalloc */
+	void *ptr;     /* may be ZERO_SIZE_PTR */
+	size_t size;   /* bytes the program asked for */
+	size_t usable; /* byte allocators: bytes it may use (usable_size) */
+	int cache;     /* cache slot, or -1 for kmalloc */
 	uint64_t seed;
 };
 
@@ -48,7 +48,7 @@ struct mm_slot {
  * (later ops on it then fault or do nothing), so stale-address bugs show. */
 struct region_slot {
 	bool live;
-	int mm;         /* the mm that mapped it */
+	int mm; /* the mm that mapped it */
 	uintptr_t addr;
 	size_t len;
 };
@@ -112,7 +112,7 @@ struct exec {
 	bool consulted;
 	gfp_t consult_gfp;
 	size_t consult_size;
-	uint64_t digest;      /* of the run's results: see exec_digest() */
+	uint64_t digest; /* of the run's results: see exec_digest() */
 
 	/* The last harness-class block the tracepoints reported in this op:
 	 * lets the page ops confirm the interface's result without a model
@@ -126,11 +126,11 @@ struct exec {
 
 	unsigned char *walk_seen; /* scratch for the free-list walk, one byte a page */
 	struct slab_model *slabs; /* the kernel's slabs, from its tracepoints */
-	uint8_t *touch_buf; /* the bytes of one touch, up to the longest */
-	bool fresh; /* the last run ended with a clean reset: boot need not redo it */
+	uint8_t *touch_buf;       /* the bytes of one touch, up to the longest */
+	bool fresh;               /* the last run ended with a clean reset: boot need not redo it */
 	struct pt_tally *pt_tally; /* scratch for the page-table walk */
 
-	uint64_t generation;  /* makes every tag distinct */
+	uint64_t generation; /* makes every tag distinct */
 	long op_index;
 	struct divergence *div;
 };
@@ -144,8 +144,8 @@ static inline unsigned long pfn_of(const void *p)
  * the largest aligned block at each step, up to the allocator's max
  * order. A plugged page allocator's unaligned runs and its claims enter
  * the model this way. */
-enum bm_status model_tile(struct exec *e, unsigned long pfn, unsigned long end,
-			  unsigned int cls, bool take);
+enum bm_status model_tile(struct exec *e, unsigned long pfn, unsigned long end, unsigned int cls,
+			  bool take);
 
 /* Records the first divergence of the run; later ones are ignored. */
 /* Folds one result into the run's digest (FNV-1a over its 8 bytes). */
@@ -157,15 +157,18 @@ static inline void digest_add(struct exec *e, uint64_t v)
 
 void diverge(struct exec *e, const char *check, const char *expected_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void diverge_actual(struct exec *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static inline bool diverged(const struct exec *e) { return e->div->hit; }
+void diverge_actual(struct exec *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline bool diverged(const struct exec *e)
+{
+	return e->div->hit;
+}
 
 /* Op kinds grouped by the family run_op hands them to, as case labels
  * ("case OP_CASES_PAGE:"). Every switch over op kinds names its own kinds
  * one by one and the other families by these, with no default: built
  * with -Wswitch-enum, a kind added to the enum is an error at each switch
  * until it has its place there. */
+/* clang-format off */
 #define OP_CASES_PAGE OP_ALLOC_PAGES: case OP_FREE_PAGES: case OP_GET_PAGE: case OP_PUT_PAGE
 #define OP_CASES_SLAB                                                                       \
 	OP_KMALLOC: case OP_KZALLOC: case OP_KCALLOC: case OP_KREALLOC: case OP_KFREE:       \
@@ -175,6 +178,7 @@ static inline bool diverged(const struct exec *e) { return e->div->hit; }
 	OP_MM_NEW: case OP_MM_FORK: case OP_MM_EXIT: case OP_MMAP: case OP_MUNMAP:       \
 	case OP_MPROTECT: case OP_BRK: case OP_TOUCH
 #define OP_CASES_CONTROL OP_FAIL_NTH: case OP_CHECK
+/* clang-format on */
 /* A kind a switch has no business with (outside the enum, or another
  * family's): a harness bug, reported as harness.bad-op, never run as
  * some other op. */

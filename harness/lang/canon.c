@@ -89,7 +89,7 @@ void op_raw_fixup(const struct op_desc *d, struct op *op)
 		return;
 	if (op_has_field(d, F_MFLAGS)) {
 		if (!(op->mflags & OPM_ADDR))
-			op->raw &= (uint8_t)~(OPR_ANCHOR | OPR_UNALIGNED);
+			op->raw &= (uint8_t) ~(OPR_ANCHOR | OPR_UNALIGNED);
 		if (op_raw_anchor(op->raw) != OPA_DEFAULT)
 			op->mflags &= (uint8_t)~OPM_HEAP;
 	} else if (d->src_kind == SLOT_REGION && op_raw_anchor(op->raw) != OPA_DEFAULT) {

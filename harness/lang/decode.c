@@ -19,8 +19,7 @@ static uint8_t next(struct reader *r)
 	return r->data[r->pos++];
 }
 
-static void decode_field(struct reader *r, const struct op_desc *d, int f,
-			 struct op *op)
+static void decode_field(struct reader *r, const struct op_desc *d, int f, struct op *op)
 {
 	uint8_t b0, b1;
 
@@ -116,8 +115,7 @@ void prog_decode_body(const uint8_t *data, size_t len, int version, const struct
 		decode_op(&r, set, nr_opcodes, &p->ops[p->n++]);
 }
 
-int prog_decode_set(const uint8_t *data, size_t len, const struct op_set *set,
-		    struct program *p)
+int prog_decode_set(const uint8_t *data, size_t len, const struct op_set *set, struct program *p)
 {
 	int version = prog_format_of(data, len);
 

@@ -71,8 +71,7 @@ size_t prog_encode_op(const struct op *in, const struct op_set *set, uint8_t *ou
 
 /* Stops before the first op that does not fit in cap: the bytes written
  * are always whole ops, a valid program on their own. */
-size_t prog_encode_set(const struct program *p, const struct op_set *set, uint8_t *out,
-		       size_t cap)
+size_t prog_encode_set(const struct program *p, const struct op_set *set, uint8_t *out, size_t cap)
 {
 	size_t len = 0;
 	size_t nops = p->n < PROG_MAX_OPS ? p->n : PROG_MAX_OPS;

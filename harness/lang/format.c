@@ -44,8 +44,7 @@ static void put_pages(struct out *o, const char *prefix, const struct op *op)
 	put(o, s);
 }
 
-static void put_slot(struct out *o, const char *before, int kind,
-		     unsigned int slot)
+static void put_slot(struct out *o, const char *before, int kind, unsigned int slot)
 {
 	char s[16];
 
@@ -53,8 +52,7 @@ static void put_slot(struct out *o, const char *before, int kind,
 	put(o, s);
 }
 
-static void put_field(struct out *o, const struct op_desc *d, int f,
-		      const struct op *op)
+static void put_field(struct out *o, const struct op_desc *d, int f, const struct op *op)
 {
 	char s[32];
 

@@ -37,9 +37,10 @@ static unsigned int align_cap(unsigned int pages)
 static void sort_holes(struct prog_hole *h, unsigned int n)
 {
 	for (unsigned int i = 1; i < n; i++)
-		for (unsigned int j = i; j > 0 && (h[j - 1].start > h[j].start ||
-						   (h[j - 1].start == h[j].start &&
-						    h[j - 1].len > h[j].len)); j--) {
+		for (unsigned int j = i;
+		     j > 0 && (h[j - 1].start > h[j].start ||
+			       (h[j - 1].start == h[j].start && h[j - 1].len > h[j].len));
+		     j--) {
 			struct prog_hole t = h[j];
 
 			h[j] = h[j - 1];
@@ -58,11 +59,12 @@ void geom_canon(const struct prog_geometry *in, struct prog_geometry *out)
 		*out = g;
 		return;
 	}
-	pages = in->pages < GEOM_MIN_PAGES ? GEOM_MIN_PAGES :
-		in->pages > GEOM_MAX_PAGES ? GEOM_MAX_PAGES : in->pages;
+	pages = in->pages < GEOM_MIN_PAGES   ? GEOM_MIN_PAGES
+		: in->pages > GEOM_MAX_PAGES ? GEOM_MAX_PAGES
+					     : in->pages;
 	g.pages = (uint16_t)pages;
-	g.align_order = (uint8_t)(in->align_order < align_cap(pages) ? in->align_order :
-				  align_cap(pages));
+	g.align_order = (uint8_t)(in->align_order < align_cap(pages) ? in->align_order
+								     : align_cap(pages));
 	for (unsigned int i = 0; i < in->nr_holes && i < GEOM_MAX_HOLES; i++) {
 		unsigned int s = in->holes[i].start, len = in->holes[i].len;
 
@@ -150,8 +152,7 @@ int geom_format(const struct prog_geometry *in, char *buf, size_t cap)
 		n += snprintf(tmp + n, sizeof tmp - (size_t)n, " align=%uM",
 			      1u << (g.align_order - 8));
 	else if (g.align_order)
-		n += snprintf(tmp + n, sizeof tmp - (size_t)n, " align=%uK",
-			      4u << g.align_order);
+		n += snprintf(tmp + n, sizeof tmp - (size_t)n, " align=%uK", 4u << g.align_order);
 	for (unsigned int i = 0; i < g.nr_holes; i++)
 		n += snprintf(tmp + n, sizeof tmp - (size_t)n, " hole=%u+%u", g.holes[i].start,
 			      g.holes[i].len);
@@ -166,8 +167,8 @@ int geom_is_header(const struct line *ln)
 	       (ln->ntok < 2 || !tok_is(&ln->tok[1], "="));
 }
 
-static int gfail(struct parse_error *err, const struct line *ln, int col, const char *fmt,
-		 ...) __attribute__((format(printf, 4, 5)));
+static int gfail(struct parse_error *err, const struct line *ln, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 static int gfail(struct parse_error *err, const struct line *ln, int col, const char *fmt, ...)
 {
 	va_list ap;
@@ -189,8 +190,8 @@ static int parse_hole(const struct tok *t, struct prog_hole *h)
 	uint32_t s, len;
 
 	if (!plus || num_parse(t->s, (size_t)(plus - t->s), &s) != NUM_OK ||
-	    num_parse(plus + 1, (size_t)(t->s + t->len - plus - 1), &len) != NUM_OK ||
-	    s > 0xffff || len > 0xffff)
+	    num_parse(plus + 1, (size_t)(t->s + t->len - plus - 1), &len) != NUM_OK || s > 0xffff ||
+	    len > 0xffff)
 		return -1;
 	h->start = (uint16_t)s;
 	h->len = (uint16_t)len;
@@ -213,11 +214,13 @@ static int parse_words(const struct line *ln, int i, struct prog_geometry *out,
 		bool has_eq = i + 1 < ln->ntok && tok_is(&ln->tok[i + 1], "=");
 
 		if (!has_eq || !val || tok_is(val, "="))
-			return gfail(err, ln, !has_eq ? (i + 1 < ln->ntok ? ln->tok[i + 1].col :
-							     ln->end_col) :
-					      val ? val->col : ln->end_col,
-				     "geometry: expected KEY=VALUE (pages=, align=, hole=) after '%.*s'",
-				     SHOW(k));
+			return gfail(
+				err, ln,
+				!has_eq ? (i + 1 < ln->ntok ? ln->tok[i + 1].col : ln->end_col)
+				: val   ? val->col
+					: ln->end_col,
+				"geometry: expected KEY=VALUE (pages=, align=, hole=) after '%.*s'",
+				SHOW(k));
 		if (tok_is(k, "pages")) {
 			if (pages_tok)
 				return gfail(err, ln, k->col, "duplicate option 'pages'");
@@ -225,8 +228,8 @@ static int parse_words(const struct line *ln, int i, struct prog_geometry *out,
 			if (num_parse(val->s, (size_t)val->len, &v) != NUM_OK ||
 			    v < GEOM_MIN_PAGES || v > GEOM_MAX_PAGES)
 				return gfail(err, ln, val->col,
-					     "pages out of range: '%.*s' (must be %u..%u)", SHOW(val),
-					     GEOM_MIN_PAGES, GEOM_MAX_PAGES);
+					     "pages out of range: '%.*s' (must be %u..%u)",
+					     SHOW(val), GEOM_MIN_PAGES, GEOM_MAX_PAGES);
 			g.pages = (uint16_t)v;
 		} else if (tok_is(k, "align")) {
 			unsigned int o = 0;
@@ -249,18 +252,21 @@ static int parse_words(const struct line *ln, int i, struct prog_geometry *out,
 			hole_tok[g.nr_holes] = val;
 			if (parse_hole(val, &g.holes[g.nr_holes]))
 				return gfail(err, ln, val->col,
-					     "bad hole '%.*s' (must be START+LEN, in pages)", SHOW(val));
+					     "bad hole '%.*s' (must be START+LEN, in pages)",
+					     SHOW(val));
 			g.nr_holes++;
 		} else {
 			return gfail(err, ln, k->col,
-				     "unknown geometry option '%.*s' (pages=, align=, hole=)", SHOW(k));
+				     "unknown geometry option '%.*s' (pages=, align=, hole=)",
+				     SHOW(k));
 		}
 	}
 	/* Checked once the size is known: it may come after them. */
 	if (align_tok && (2u << g.align_order) > g.pages)
-		return gfail(err, ln, align_tok->col,
-			     "align '%.*s' needs pages >= %u (the usable start at most half-way in)",
-			     SHOW(align_tok), 2u << g.align_order);
+		return gfail(
+			err, ln, align_tok->col,
+			"align '%.*s' needs pages >= %u (the usable start at most half-way in)",
+			SHOW(align_tok), 2u << g.align_order);
 	for (unsigned int h = 0; h < g.nr_holes; h++) {
 		const struct prog_hole *x = &g.holes[h];
 
@@ -270,8 +276,8 @@ static int parse_words(const struct line *ln, int i, struct prog_geometry *out,
 				     SHOW(hole_tok[h]), GEOM_MAX_HOLE_PAGES);
 		if ((unsigned int)x->start + x->len > g.pages)
 			return gfail(err, ln, hole_tok[h]->col,
-				     "hole '%.*s' ends past the arena (pages=%u)", SHOW(hole_tok[h]),
-				     g.pages);
+				     "hole '%.*s' ends past the arena (pages=%u)",
+				     SHOW(hole_tok[h]), g.pages);
 		if (h && x->start <= g.holes[h - 1].start + g.holes[h - 1].len)
 			return gfail(err, ln, hole_tok[h]->col,
 				     "hole '%.*s' must start past the previous one, a page apart",
@@ -300,8 +306,8 @@ int geom_parse(const char *text, struct prog_geometry *g, struct parse_error *er
 	if (!line_next(text, len, &pos, &ln) || memchr(text, '\n', len) != NULL) {
 		err->line = 1;
 		err->col = 1;
-		snprintf(err->msg, sizeof err->msg, "a geometry is one line: pages=N [align=A] "
-			 "[hole=START+LEN]...");
+		snprintf(err->msg, sizeof err->msg,
+			 "a geometry is one line: pages=N [align=A] [hole=START+LEN]...");
 		return -1;
 	}
 	bad = line_lex(&ln);

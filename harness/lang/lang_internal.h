@@ -15,32 +15,32 @@ enum slot_kind { SLOT_NONE, SLOT_PAGE, SLOT_OBJ, SLOT_CACHE, SLOT_MM, SLOT_REGIO
  * F_WRITEVAL as trailing keyword options (prot= is required). */
 enum field {
 	F_END,
-	F_DST,   /* slot of desc.dst_kind */
-	F_SRC,   /* slot of desc.src_kind */
-	F_ORDER, /* 0..PROG_MAX_ORDER_ARG */
-	F_GFP,   /* OPG_* */
-	F_COUNT, /* op.n, kcalloc count 0..255 */
-	F_NTH,   /* op.n, fail_nth 1..PROG_MAX_FAIL_NTH */
-	F_SIZE,  /* 3 bytes */
-	F_ALIGN, /* index into op_align_values */
-	F_FLAGS, /* OPC_* */
-	F_PROT,  /* OPP_*, byte % 8; text prot=none|r|w|rw|x|rx|wx|rwx */
-	F_MFLAGS, /* OPM_*, byte % 4; text shared, at=N (OPM_FIXED + pgoff) */
-	F_PGOFF, /* 2 bytes LE, pages; 0 unless OPM_FIXED when F_MFLAGS is there;
+	F_DST,      /* slot of desc.dst_kind */
+	F_SRC,      /* slot of desc.src_kind */
+	F_ORDER,    /* 0..PROG_MAX_ORDER_ARG */
+	F_GFP,      /* OPG_* */
+	F_COUNT,    /* op.n, kcalloc count 0..255 */
+	F_NTH,      /* op.n, fail_nth 1..PROG_MAX_FAIL_NTH */
+	F_SIZE,     /* 3 bytes */
+	F_ALIGN,    /* index into op_align_values */
+	F_FLAGS,    /* OPC_* */
+	F_PROT,     /* OPP_*, byte % 8; text prot=none|r|w|rw|x|rx|wx|rwx */
+	F_MFLAGS,   /* OPM_*, byte % 4; text shared, at=N (OPM_FIXED + pgoff) */
+	F_PGOFF,    /* 2 bytes LE, pages; 0 unless OPM_FIXED when F_MFLAGS is there;
 		  * text off=N unless F_MFLAGS carries it */
 	F_WRITEVAL, /* gfp byte % 4 (OPT_*), then n (0 unless a write); write=V kernel */
-	F_RAW,   /* op.raw, OPR_* bits (byte: OPR_MARK | bits, else 0); from=A unaligned
+	F_RAW,      /* op.raw, OPR_* bits (byte: OPR_MARK | bits, else 0); from=A unaligned
 		  * mib past-top neg */
-	F_KVMEDGE, /* op.raw, OPK_* (byte % 16, past the last 0); edge=E */
+	F_KVMEDGE,  /* op.raw, OPK_* (byte % 16, past the last 0); edge=E */
 };
 
 #define OP_MAX_FIELDS 7
 
 struct op_desc {
 	const char *name;
-	uint8_t result;   /* dst is a new handle: text "NAME = op ..." */
-	uint8_t dst_kind; /* SLOT_* of F_DST */
-	uint8_t src_kind; /* SLOT_* of F_SRC */
+	uint8_t result;                    /* dst is a new handle: text "NAME = op ..." */
+	uint8_t dst_kind;                  /* SLOT_* of F_DST */
+	uint8_t src_kind;                  /* SLOT_* of F_SRC */
 	uint8_t fields[OP_MAX_FIELDS + 1]; /* F_END terminated */
 };
 
@@ -48,10 +48,10 @@ extern const struct op_desc op_descs[NR_OPS];
 
 /* ops.c */
 unsigned int slot_count(int slot_kind);
-char slot_prefix(int slot_kind);       /* 'p', 'o', 'c', 'm', 'r' */
+char slot_prefix(int slot_kind); /* 'p', 'o', 'c', 'm', 'r' */
 int op_has_field(const struct op_desc *d, int field);
 int prot_format(unsigned int prot, char *buf, size_t cap); /* "rw", "none" */
-int op_lookup(const char *s, size_t len); /* kind, or -1 */
+int op_lookup(const char *s, size_t len);                  /* kind, or -1 */
 
 /* version.c: how many opcodes a version's op byte picks among, for an
  * op set (NULL or empty: every kind that version had). */
@@ -59,9 +59,9 @@ unsigned int version_opcodes(int version, const struct op_set *set);
 
 /* size.c: the 3-byte size field. */
 uint32_t size_decode(uint8_t b0, uint8_t b1, uint8_t b2);
-int size_encode(uint32_t size, uint8_t b[3]); /* 0, or -1 if unencodable */
+int size_encode(uint32_t size, uint8_t b[3]);      /* 0, or -1 if unencodable */
 int size_nearest_entry(uint32_t size, int *delta); /* table index or -1 */
-uint32_t size_canon(uint32_t size); /* nearest encodable size */
+uint32_t size_canon(uint32_t size);                /* nearest encodable size */
 int size_format(uint32_t size, char *buf, size_t cap);
 
 /* canon.c: every field in range, unused fields 0 - what encode writes. */
@@ -118,17 +118,16 @@ struct user_name {
 };
 struct names {
 	uint64_t used[NR_SLOT_KINDS]; /* slots taken by canonical or user names */
-	struct user_name u[NR_PAGE_SLOTS + NR_OBJ_SLOTS + NR_CACHE_SLOTS + NR_MM_SLOTS +
-			  NR_REGION_SLOTS];
+	struct user_name
+		u[NR_PAGE_SLOTS + NR_OBJ_SLOTS + NR_CACHE_SLOTS + NR_MM_SLOTS + NR_REGION_SLOTS];
 	size_t n;
 };
 void names_init(struct names *nm);
 void names_reserve(struct names *nm, const char *s, size_t len);
-enum name_status names_lookup(const struct names *nm, const char *s, size_t len,
-			      int want, unsigned int *slot, int *got);
-enum name_status names_plan(const struct names *nm, const char *s, size_t len,
-			    int want, unsigned int *slot, int *got);
-void names_commit(struct names *nm, const char *s, size_t len, int kind,
-		  unsigned int slot);
+enum name_status names_lookup(const struct names *nm, const char *s, size_t len, int want,
+			      unsigned int *slot, int *got);
+enum name_status names_plan(const struct names *nm, const char *s, size_t len, int want,
+			    unsigned int *slot, int *got);
+void names_commit(struct names *nm, const char *s, size_t len, int kind, unsigned int slot);
 
 #endif

@@ -29,8 +29,8 @@ int line_next(const char *text, size_t len, size_t *pos, struct line *ln)
 
 static int is_word_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '+' || c == '-';
 }
 
 static void add_tok(struct line *ln, size_t start, size_t end)

@@ -57,8 +57,7 @@ static int ends_with(const char *s, const char *suffix)
 	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
 }
 
-int prog_load(const char *path, enum prog_form form, struct program *p,
-	      struct parse_error *err)
+int prog_load(const char *path, enum prog_form form, struct program *p, struct parse_error *err)
 {
 	return prog_load_set(path, form, NULL, p, err);
 }

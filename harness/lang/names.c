@@ -36,8 +36,8 @@ static int is_ident(const char *s, size_t len)
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_'))
 			return 0;
 	}
 	return 1;
@@ -93,8 +93,7 @@ void names_reserve(struct names *nm, const char *s, size_t len)
 		nm->used[kind] |= 1ull << slot;
 }
 
-static const struct user_name *find_user(const struct names *nm, const char *s,
-					 size_t len)
+static const struct user_name *find_user(const struct names *nm, const char *s, size_t len)
 {
 	for (size_t i = 0; i < nm->n; i++)
 		if (nm->u[i].len == len && memcmp(nm->u[i].s, s, len) == 0)
@@ -104,8 +103,8 @@ static const struct user_name *find_user(const struct names *nm, const char *s,
 
 /* Resolves a name already bound (or canonical); *got reports the kind a
  * mismatch found. */
-enum name_status names_lookup(const struct names *nm, const char *s, size_t len,
-			      int want, unsigned int *slot, int *got)
+enum name_status names_lookup(const struct names *nm, const char *s, size_t len, int want,
+			      unsigned int *slot, int *got)
 {
 	const struct user_name *u;
 	int kind;
@@ -129,8 +128,8 @@ enum name_status names_lookup(const struct names *nm, const char *s, size_t len,
 /* The slot a result name would bind to, without binding it yet: the
  * arguments of the same statement must not see a name it introduces
  * ("x = krealloc x 8" needs an earlier x). */
-enum name_status names_plan(const struct names *nm, const char *s, size_t len,
-			    int want, unsigned int *slot, int *got)
+enum name_status names_plan(const struct names *nm, const char *s, size_t len, int want,
+			    unsigned int *slot, int *got)
 {
 	enum name_status st = names_lookup(nm, s, len, want, slot, got);
 
@@ -148,8 +147,7 @@ enum name_status names_plan(const struct names *nm, const char *s, size_t len,
 
 /* Records a user name planned by names_plan; canonical and already-bound
  * names need nothing. */
-void names_commit(struct names *nm, const char *s, size_t len, int kind,
-		  unsigned int slot)
+void names_commit(struct names *nm, const char *s, size_t len, int kind, unsigned int slot)
 {
 	int k;
 	unsigned int sl;

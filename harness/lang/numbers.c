@@ -65,8 +65,8 @@ static size_t base_len(const char *s, size_t len)
 {
 	size_t i = 0;
 
-	while (i < len && s[i] != 'K' && s[i] != 'k' && s[i] != 'M' &&
-	       s[i] != 'm' && s[i] != '+' && s[i] != '-')
+	while (i < len && s[i] != 'K' && s[i] != 'k' && s[i] != 'M' && s[i] != 'm' && s[i] != '+' &&
+	       s[i] != '-')
 		i++;
 	return i;
 }

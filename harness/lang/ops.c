@@ -10,10 +10,10 @@
  * (30 x 32), 3- and 5-page runs, small structs, and a run just past 256K
  * that straddles a buddy order. A size byte lands near one of these. */
 const uint32_t size_table[SIZE_TABLE_LEN] = {
-	0,      8,       16,      32,      64,      96,      128,     192,
-	256,    512,     1024,    2048,    4096,    8192,    16384,   32768,
-	65536,  131072,  262144,  524288,  1048576, 2097152, 4194304, 8388608,
-	16777216, 960,   12288,   20480,   40,      24,      48,      65536 * 4 + 4096,
+	0,        8,      16,     32,     64,      96,      128,     192,
+	256,      512,    1024,   2048,   4096,    8192,    16384,   32768,
+	65536,    131072, 262144, 524288, 1048576, 2097152, 4194304, 8388608,
+	16777216, 960,    12288,  20480,  40,      24,      48,      65536 * 4 + 4096,
 };
 
 const uint32_t op_align_values[NR_ALIGNS] = { 0, 8, 16, 32, 64, 128, 256, 4096 };
@@ -25,11 +25,14 @@ const uint32_t op_edge_aligns[NR_ALIGNS] = {
 };
 
 const char *const op_anchor_names[NR_ANCHORS] = {
-	[OPA_DEFAULT] = "", [OPA_NULL] = "0",  [OPA_USER] = "user", [OPA_HEAP] = "heap",
+	[OPA_DEFAULT] = "",  [OPA_NULL] = "0",  [OPA_USER] = "user", [OPA_HEAP] = "heap",
 	[OPA_MMAP] = "mmap", [OPA_TOP] = "top", [OPA_MAX] = "max",   [OPA_4G] = "4G",
 };
 const char *const op_len_mode_names[4] = {
-	[OPL_BYTES] = "", [OPL_MIB] = "mib", [OPL_PAST_TOP] = "past-top", [OPL_NEG] = "neg",
+	[OPL_BYTES] = "",
+	[OPL_MIB] = "mib",
+	[OPL_PAST_TOP] = "past-top",
+	[OPL_NEG] = "neg",
 };
 const char *const op_kvm_edge_names[NR_KVM_EDGES] = {
 	[OPK_NONE] = "",
@@ -52,14 +55,19 @@ int op_word_index(const char *const *words, int n, const char *s, size_t len)
 	return -1;
 }
 const uint32_t op_touch_lens[NR_TOUCH_LENS] = {
-	1, 2, 3, 4, 7, 8, 15, 16, 17, 63, 64, 65, 255, 256, 257, 511, 512, 513, 1023,
-	1024, 1025, 2047, 2048, 2049, 4095, 4096, 4097, 8192, 8193, 12288, 16384, 16385,
+	1,    2,    3,    4,    7,    8,    15,   16,    17,    63,    64,
+	65,   255,  256,  257,  511,  512,  513,  1023,  1024,  1025,  2047,
+	2048, 2049, 4095, 4096, 4097, 8192, 8193, 12288, 16384, 16385,
 };
 
-#define FIELDS(...) { __VA_ARGS__, F_END }
+#define FIELDS(...)                \
+	{                          \
+		__VA_ARGS__, F_END \
+	}
 
 const struct op_desc op_descs[NR_OPS] = {
-	[OP_ALLOC_PAGES] = { "alloc_pages", 1, SLOT_PAGE, SLOT_NONE, FIELDS(F_DST, F_ORDER, F_GFP) },
+	[OP_ALLOC_PAGES] = { "alloc_pages", 1, SLOT_PAGE, SLOT_NONE,
+			     FIELDS(F_DST, F_ORDER, F_GFP) },
 	[OP_FREE_PAGES] = { "free_pages", 0, SLOT_PAGE, SLOT_NONE, FIELDS(F_DST) },
 	[OP_GET_PAGE] = { "get_page", 0, SLOT_PAGE, SLOT_NONE, FIELDS(F_DST) },
 	[OP_PUT_PAGE] = { "put_page", 0, SLOT_PAGE, SLOT_NONE, FIELDS(F_DST) },
@@ -70,7 +78,8 @@ const struct op_desc op_descs[NR_OPS] = {
 	[OP_KFREE] = { "kfree", 0, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST) },
 	[OP_CACHE_CREATE] = { "kmem_cache_create", 1, SLOT_CACHE, SLOT_NONE,
 			      FIELDS(F_DST, F_SIZE, F_ALIGN, F_FLAGS) },
-	[OP_CACHE_ALLOC] = { "kmem_cache_alloc", 1, SLOT_OBJ, SLOT_CACHE, FIELDS(F_DST, F_SRC, F_GFP) },
+	[OP_CACHE_ALLOC] = { "kmem_cache_alloc", 1, SLOT_OBJ, SLOT_CACHE,
+			     FIELDS(F_DST, F_SRC, F_GFP) },
 	[OP_CACHE_FREE] = { "kmem_cache_free", 0, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST) },
 	[OP_CACHE_SHRINK] = { "kmem_cache_shrink", 0, SLOT_CACHE, SLOT_NONE, FIELDS(F_DST) },
 	[OP_CACHE_DESTROY] = { "kmem_cache_destroy", 0, SLOT_CACHE, SLOT_NONE, FIELDS(F_DST) },
@@ -88,7 +97,8 @@ const struct op_desc op_descs[NR_OPS] = {
 	[OP_BRK] = { "brk", 0, SLOT_MM, SLOT_NONE, FIELDS(F_DST, F_SIZE, F_RAW) },
 	[OP_TOUCH] = { "touch", 0, SLOT_MM, SLOT_REGION, FIELDS(F_DST, F_SRC, F_SIZE, F_WRITEVAL) },
 	[OP_KVMMAKE] = { "kvmmake", 0, SLOT_NONE, SLOT_NONE, FIELDS(F_SIZE, F_PGOFF, F_KVMEDGE) },
-	[OP_KCALLOC_WRAP] = { "kcalloc_wrap", 1, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST, F_COUNT, F_SIZE) },
+	[OP_KCALLOC_WRAP] = { "kcalloc_wrap", 1, SLOT_OBJ, SLOT_NONE,
+			      FIELDS(F_DST, F_COUNT, F_SIZE) },
 	[OP_ALIGNED_ALLOC] = { "aligned_alloc", 1, SLOT_OBJ, SLOT_NONE,
 			       FIELDS(F_DST, F_SIZE, F_ALIGN) },
 };

@@ -11,10 +11,10 @@
 #define SHOW_MAX 40 /* characters of a token quoted in a message */
 #define TOK(t) ((t)->len > SHOW_MAX ? SHOW_MAX : (t)->len), (t)->s
 
-static const char *const a_kind[NR_SLOT_KINDS] = { "nothing", "a page block", "an object",
+static const char *const a_kind[NR_SLOT_KINDS] = { "nothing", "a page block",     "an object",
 						   "a cache", "an address space", "a region" };
-static const char *const kind_word[NR_SLOT_KINDS] = { "", "page block", "object", "cache",
-						      "address space", "region" };
+static const char *const kind_word[NR_SLOT_KINDS] = { "",      "page block",    "object",
+						      "cache", "address space", "region" };
 
 struct stmt {
 	const struct line *ln;
@@ -24,13 +24,13 @@ struct stmt {
 	const struct op_desc *d;
 	const struct tok *result; /* NAME of "NAME = op", or NULL */
 	struct op op;
-	unsigned int seen; /* options already given: bits from take_option */
+	unsigned int seen;           /* options already given: bits from take_option */
 	const struct tok *pages_tok; /* the at=, hint= or off= value, for messages */
 	int pages_neg;
 };
 
-__attribute__((format(printf, 4, 0))) static int
-vfail(struct parse_error *err, int line, int col, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static int vfail(struct parse_error *err, int line, int col,
+						       const char *fmt, va_list ap)
 {
 	err->line = line;
 	err->col = col;
@@ -38,8 +38,8 @@ vfail(struct parse_error *err, int line, int col, const char *fmt, va_list ap)
 	return -1;
 }
 
-__attribute__((format(printf, 4, 5))) static int
-fail(struct parse_error *err, int line, int col, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int fail(struct parse_error *err, int line, int col,
+						      const char *fmt, ...)
 {
 	va_list ap;
 
@@ -51,8 +51,8 @@ fail(struct parse_error *err, int line, int col, const char *fmt, ...)
 
 /* An error at token t, or with t NULL where a missing token should have
  * been: just past the last one. */
-__attribute__((format(printf, 3, 4))) static int
-fail_tok(struct stmt *st, const struct tok *t, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail_tok(struct stmt *st, const struct tok *t,
+							  const char *fmt, ...)
 {
 	va_list ap;
 
@@ -118,8 +118,7 @@ static int parse_head(struct stmt *st)
 }
 
 /* Turns a names_* status into a message at token t. */
-static int name_error(struct stmt *st, const struct tok *t, enum name_status ns,
-		      int want, int got)
+static int name_error(struct stmt *st, const struct tok *t, enum name_status ns, int want, int got)
 {
 	switch (ns) {
 	case NAME_OK:
@@ -135,10 +134,11 @@ static int name_error(struct stmt *st, const struct tok *t, enum name_status ns,
 		return fail_tok(st, t, "too many %s names: all %u %s slots are taken",
 				kind_word[want], slot_count(want), kind_word[want]);
 	case NAME_NOT_SLOT:
-		return fail_tok(st, t, "'%.*s' is not a slot (p0..p%u, o0..o%u, c0..c%u, "
-				"m0..m%u, r0..r%u, no leading zeros)", TOK(t), NR_PAGE_SLOTS - 1,
-				NR_OBJ_SLOTS - 1, NR_CACHE_SLOTS - 1, NR_MM_SLOTS - 1,
-				NR_REGION_SLOTS - 1);
+		return fail_tok(st, t,
+				"'%.*s' is not a slot (p0..p%u, o0..o%u, c0..c%u, "
+				"m0..m%u, r0..r%u, no leading zeros)",
+				TOK(t), NR_PAGE_SLOTS - 1, NR_OBJ_SLOTS - 1, NR_CACHE_SLOTS - 1,
+				NR_MM_SLOTS - 1, NR_REGION_SLOTS - 1);
 	}
 	return -1;
 }
@@ -150,8 +150,8 @@ static int plan_result(struct stmt *st)
 	const struct tok *t = st->result;
 	unsigned int slot = 0;
 	int got = SLOT_NONE;
-	enum name_status ns = names_plan(st->nm, t->s, (size_t)t->len, st->d->dst_kind,
-					 &slot, &got);
+	enum name_status ns = names_plan(st->nm, t->s, (size_t)t->len, st->d->dst_kind, &slot,
+					 &got);
 
 	if (ns != NAME_OK)
 		return name_error(st, t, ns, st->d->dst_kind, got);
@@ -171,8 +171,8 @@ static int parse_slot(struct stmt *st, const struct tok *t, int want, uint8_t *o
 	return 0;
 }
 
-static int parse_range(struct stmt *st, const struct tok *t, const char *what,
-		       uint32_t lo, uint32_t hi, uint8_t *out)
+static int parse_range(struct stmt *st, const struct tok *t, const char *what, uint32_t lo,
+		       uint32_t hi, uint8_t *out)
 {
 	uint32_t v = 0;
 	enum num_status ns = num_parse(t->s, (size_t)t->len, &v);
@@ -275,8 +275,8 @@ static int option_value(struct stmt *st, const char *key, const struct tok **out
 
 /* "KEY=N" where N must be one of the n values: its index, or -1 after
  * an error that lists them. */
-static int parse_listed(struct stmt *st, const char *key, const char *what,
-			const uint32_t *values, int n)
+static int parse_listed(struct stmt *st, const char *key, const char *what, const uint32_t *values,
+			int n)
 {
 	const struct tok *t = NULL;
 	uint32_t v = 0;
@@ -365,8 +365,10 @@ static int parse_pages_option(struct stmt *st, const char *key)
 	if (ns == NUM_BAD)
 		return fail_tok(st, t, "expected %s= a number of pages, got '%.*s'", key, TOK(t));
 	if (ns == NUM_RANGE || v > (neg ? 32768u : 65535u))
-		return fail_tok(st, t, "%s out of range: '%.*s' (must be 0..65535, or "
-				"-32768..32767 with from=)", key, TOK(t));
+		return fail_tok(st, t,
+				"%s out of range: '%.*s' (must be 0..65535, or "
+				"-32768..32767 with from=)",
+				key, TOK(t));
 	st->op.pgoff = (uint16_t)(neg ? 0u - v : v);
 	st->pages_tok = t;
 	st->pages_neg = neg;
@@ -374,8 +376,7 @@ static int parse_pages_option(struct stmt *st, const char *key)
 }
 
 /* "KEY=WORD" with WORD one of words (empty ones skipped): its index. */
-static int parse_word_option(struct stmt *st, const char *key, const char *const *words,
-			     int n)
+static int parse_word_option(struct stmt *st, const char *key, const char *const *words, int n)
 {
 	const struct tok *t = NULL;
 	char list[160] = "";
@@ -411,10 +412,11 @@ static int parse_prot(struct stmt *st)
 	for (int i = 0; i < t->len; i++) {
 		const char *c = memchr(letters + next, t->s[i], sizeof letters - 1 - (size_t)next);
 		if (!c || t->s[i] == '\0')
-			return fail_tok(st, t,
-					"bad prot '%.*s' (must be none, or the letters r, w, x, u in "
-					"that order: u is a bit no prot has)",
-					TOK(t));
+			return fail_tok(
+				st, t,
+				"bad prot '%.*s' (must be none, or the letters r, w, x, u in "
+				"that order: u is a bit no prot has)",
+				TOK(t));
 		next = (int)(c - letters) + 1;
 		prot |= 1u << (c - letters); /* OPP_READ, OPP_WRITE, OPP_EXEC, OPP_UNKNOWN */
 	}
@@ -429,9 +431,14 @@ static int list_options(const struct op_desc *d, char *buf, size_t cap)
 		int field;
 		const char *words;
 	} opts[] = {
-		{ F_GFP, "zero" },	     { F_ALIGN, "align=N" },   { F_FLAGS, "hwalign ctor" },
-		{ F_PROT, "prot=X" },	     { F_MFLAGS, "shared at=N hint=N heap" }, { F_WRITEVAL, "write=V kernel exec len=N" },
-		{ F_RAW, "from=A unaligned mib past-top neg" }, { F_KVMEDGE, "edge=E" },
+		{ F_GFP, "zero" },
+		{ F_ALIGN, "align=N" },
+		{ F_FLAGS, "hwalign ctor" },
+		{ F_PROT, "prot=X" },
+		{ F_MFLAGS, "shared at=N hint=N heap" },
+		{ F_WRITEVAL, "write=V kernel exec len=N" },
+		{ F_RAW, "from=A unaligned mib past-top neg" },
+		{ F_KVMEDGE, "edge=E" },
 	};
 	size_t len = 0;
 	int words = 0;
@@ -440,7 +447,8 @@ static int list_options(const struct op_desc *d, char *buf, size_t cap)
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
 		if (!has_field(d, opts[i].field))
 			continue;
-		len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? " " : "", opts[i].words);
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? " " : "",
+					opts[i].words);
 		words += strchr(opts[i].words, ' ') ? 2 : 1;
 	}
 	/* off=N: the offset of munmap and mprotect (mmap's is at=N) */
@@ -503,8 +511,9 @@ static int parse_options(struct stmt *st)
 			rc = take_option(st, t, 32);
 			st->op.mflags |= OPM_SHARED;
 		} else if (has_field(d, F_MFLAGS) && ((tok_is(t, "at") && (st->seen & 1024)) ||
-			    (tok_is(t, "hint") && (st->seen & 64)))) {
-			rc = fail_tok(st, t, "at= and hint= exclude each other (a fixed mapping "
+						      (tok_is(t, "hint") && (st->seen & 64)))) {
+			rc = fail_tok(st, t,
+				      "at= and hint= exclude each other (a fixed mapping "
 				      "takes no hint)");
 		} else if (has_field(d, F_MFLAGS) && tok_is(t, "at")) {
 			rc = take_option(st, t, 64);
@@ -553,7 +562,8 @@ static int parse_options(struct stmt *st)
 			int mode = rc;
 
 			if (st->seen & 65536)
-				rc = fail_tok(st, t, "mib, past-top and neg exclude each other (one "
+				rc = fail_tok(st, t,
+					      "mib, past-top and neg exclude each other (one "
 					      "way to read LEN)");
 			else
 				rc = take_option(st, t, 65536);
@@ -572,29 +582,34 @@ static int parse_options(struct stmt *st)
 	}
 	if ((st->op.gfp & OPT_EXEC) && has_field(d, F_WRITEVAL) &&
 	    (st->op.gfp & (OPT_WRITE | OPT_KERNEL)))
-		return fail_tok(st, NULL, "exec is the user's instruction fetch: it takes no "
+		return fail_tok(st, NULL,
+				"exec is the user's instruction fetch: it takes no "
 				"write= and no kernel");
 	if ((st->op.mflags & OPM_HEAP) && !(st->op.mflags & OPM_ADDR))
-		return fail_tok(st, NULL, "heap needs at=N or hint=N: it says where they count "
-				"from");
+		return fail_tok(st, NULL,
+				"heap needs at=N or hint=N: it says where they count from");
 	if (has_field(d, F_MFLAGS) && (st->op.raw & (OPR_ANCHOR | OPR_UNALIGNED)) &&
 	    !(st->op.mflags & OPM_ADDR))
-		return fail_tok(st, NULL, "from= and unaligned need at=N or hint=N: they move "
-				"the address");
+		return fail_tok(st, NULL,
+				"from= and unaligned need at=N or hint=N: they move the address");
 	if ((st->op.mflags & OPM_HEAP) && op_raw_anchor(st->op.raw) != OPA_DEFAULT)
-		return fail_tok(st, NULL, "heap and from= exclude each other (from=heap counts "
+		return fail_tok(st, NULL,
+				"heap and from= exclude each other (from=heap counts "
 				"signed pages)");
 	if (st->pages_tok && op_raw_anchor(st->op.raw) == OPA_DEFAULT && st->pages_neg)
-		return fail_tok(st, st->pages_tok, "negative pages need from=ANCHOR: a region "
-				"or a base counts up");
+		return fail_tok(st, st->pages_tok,
+				"negative pages need from=ANCHOR: a region or a base counts up");
 	if (st->pages_tok && op_raw_anchor(st->op.raw) != OPA_DEFAULT && !st->pages_neg &&
 	    st->op.pgoff > 32767)
-		return fail_tok(st, st->pages_tok, "pages from an anchor must be -32768..32767, "
-				"got '%.*s'", TOK(st->pages_tok));
+		return fail_tok(st, st->pages_tok,
+				"pages from an anchor must be -32768..32767, got '%.*s'",
+				TOK(st->pages_tok));
 	/* prot is the main argument of mmap and mprotect: never implied */
 	if (has_field(d, F_PROT) && !(st->seen & OPT_PROT))
-		return fail_tok(st, NULL, "missing option: %s needs prot=X (none, r, w, rw, x, "
-				"rx, wx or rwx)", d->name);
+		return fail_tok(st, NULL,
+				"missing option: %s needs prot=X (none, r, w, rw, x, "
+				"rx, wx or rwx)",
+				d->name);
 	return 0;
 }
 

@@ -12,8 +12,8 @@
 #define NR_PAGE_SLOTS 64
 #define NR_OBJ_SLOTS 64
 #define NR_CACHE_SLOTS 8
-#define NR_MM_SLOTS 8      /* address spaces, text m<N> */
-#define NR_REGION_SLOTS 32 /* mmap'ed ranges, text r<N> */
+#define NR_MM_SLOTS 8         /* address spaces, text m<N> */
+#define NR_REGION_SLOTS 32    /* mmap'ed ranges, text r<N> */
 #define PROG_MAX_ORDER_ARG 11 /* orders 0..11; 11 is above MAX_ORDER and must fail */
 /* Size encoding, 3 bytes b0 b1 b2:
  *   b0 < 0x80: size_table[b0 % 32] + (int8_t)b1, clamped to 0..PROG_MAX_SIZE
@@ -125,9 +125,9 @@ extern const uint32_t op_edge_aligns[NR_ALIGNS];  /* 1 24 4097 1M 4M 8M 2G 4G-1 
  * say otherwise - out of range, unaligned, overflowing - so the kernel's
  * argument checks are reached and judged. */
 #define OPR_MARK 0xc0u
-#define OPR_ANCHOR 0x7u     /* OPA_* */
-#define OPR_UNALIGNED 0x8u  /* the address plus one byte */
-#define OPR_LEN_SHIFT 4     /* OPL_*, two bits */
+#define OPR_ANCHOR 0x7u    /* OPA_* */
+#define OPR_UNALIGNED 0x8u /* the address plus one byte */
+#define OPR_LEN_SHIFT 4    /* OPL_*, two bits */
 #define OPR_BITS 0x3fu
 enum op_anchor {
 	OPA_DEFAULT, /* the op's own: the region (+ off pages), mmap's base, the heap base */
@@ -199,8 +199,8 @@ static inline uint8_t op_touch_gfp_canon(uint8_t b)
 
 struct op {
 	uint8_t kind;
-	uint8_t dst;    /* slot written or acted on */
-	uint8_t src;    /* krealloc source object, cache_alloc cache */
+	uint8_t dst; /* slot written or acted on */
+	uint8_t src; /* krealloc source object, cache_alloc cache */
 	uint8_t order;
 	uint8_t gfp;
 	uint8_t n;      /* kcalloc count (0..255), fail_nth (1..64) */
@@ -217,7 +217,8 @@ struct op {
 /* A cache's align= value, from whichever list its flags select. */
 static inline uint32_t op_align(const struct op *op)
 {
-	return (op->flags & OPC_EDGE_ALIGN ? op_edge_aligns : op_align_values)[op->align % NR_ALIGNS];
+	return (op->flags & OPC_EDGE_ALIGN ? op_edge_aligns
+					   : op_align_values)[op->align % NR_ALIGNS];
 }
 
 /* The machine a program runs on: an arena of `pages` pages (its mem_map
@@ -229,9 +230,9 @@ static inline uint32_t op_align(const struct op *op)
  * program: fuzzed, replayed and minimized with it. pages == 0 is the
  * default, today's 16 MiB arena (GEOM_DEFAULT_*): a program without a
  * header means what it always meant. */
-#define GEOM_MIN_PAGES 512           /* 2 MiB: not even one MAX_ORDER block */
-#define GEOM_MAX_PAGES 16384         /* 64 MiB: sixteen of them */
-#define GEOM_MAX_ALIGN_ORDER 10      /* the kernel's MAX_ORDER (exec checks) */
+#define GEOM_MIN_PAGES 512      /* 2 MiB: not even one MAX_ORDER block */
+#define GEOM_MAX_PAGES 16384    /* 64 MiB: sixteen of them */
+#define GEOM_MAX_ALIGN_ORDER 10 /* the kernel's MAX_ORDER (exec checks) */
 #define GEOM_MAX_HOLES 3
 #define GEOM_MAX_HOLE_PAGES 256
 #define GEOM_DEFAULT_PAGES 4096
@@ -247,8 +248,8 @@ struct prog_hole {
 	uint16_t start, len; /* pfn offset, pages (1..GEOM_MAX_HOLE_PAGES) */
 };
 struct prog_geometry {
-	uint16_t pages;       /* GEOM_MIN_PAGES..GEOM_MAX_PAGES; 0: default */
-	uint8_t align_order;  /* 0..GEOM_MAX_ALIGN_ORDER, 2 << it <= pages */
+	uint16_t pages;      /* GEOM_MIN_PAGES..GEOM_MAX_PAGES; 0: default */
+	uint8_t align_order; /* 0..GEOM_MAX_ALIGN_ORDER, 2 << it <= pages */
 	uint8_t nr_holes;
 	struct prog_hole holes[GEOM_MAX_HOLES]; /* ascending, apart, inside */
 };
@@ -288,7 +289,7 @@ struct op_set {
 	uint8_t kinds[NR_OPS];
 	uint8_t index[NR_OPS]; /* kind -> opcode; 0xff: not in the set */
 };
-void op_set_init(struct op_set *s);                 /* empty */
+void op_set_init(struct op_set *s);                   /* empty */
 void op_set_add(struct op_set *s, unsigned int kind); /* in kind order */
 static inline int op_set_has(const struct op_set *s, unsigned int kind)
 {
@@ -325,10 +326,8 @@ int prog_decode(const uint8_t *data, size_t len, struct program *p);
 size_t prog_encode(const struct program *p, uint8_t *out, size_t cap);
 /* The same for an allocator's op set (NULL: every op). encode_set
  * stops before the first op outside the set: check with op_set_has. */
-int prog_decode_set(const uint8_t *data, size_t len, const struct op_set *set,
-		    struct program *p);
-size_t prog_encode_set(const struct program *p, const struct op_set *set, uint8_t *out,
-		       size_t cap);
+int prog_decode_set(const uint8_t *data, size_t len, const struct op_set *set, struct program *p);
+size_t prog_encode_set(const struct program *p, const struct op_set *set, uint8_t *out, size_t cap);
 /* The bytes after the format byte as a version reads them (for
  * PROG_FORMAT_LEGACY the whole input): never fails. */
 void prog_decode_body(const uint8_t *data, size_t len, int version, const struct op_set *set,
@@ -360,8 +359,7 @@ int prog_parse(const char *text, size_t len, struct program *p, struct parse_err
  * error or a binary this build does not read (err filled: line 0 for a
  * binary). */
 enum prog_form { PROG_FORM_AUTO, PROG_FORM_BINARY, PROG_FORM_TEXT };
-int prog_load(const char *path, enum prog_form form, struct program *p,
-	      struct parse_error *err);
+int prog_load(const char *path, enum prog_form form, struct program *p, struct parse_error *err);
 /* The same, a binary file decoded into an allocator's op set (NULL: all). */
 int prog_load_set(const char *path, enum prog_form form, const struct op_set *set,
 		  struct program *p, struct parse_error *err);

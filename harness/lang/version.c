@@ -44,16 +44,19 @@ void prog_format_explain(const uint8_t *data, size_t len, char *buf, size_t cap)
 	int v = prog_format_of(data, len);
 
 	if (v < 0)
-		snprintf(buf, cap, "no binary format version: the first byte, 0x%02x, is no format "
+		snprintf(buf, cap,
+			 "no binary format version: the first byte, 0x%02x, is no format "
 			 "byte (0x%02x for version %d); an input from before format versions is "
-			 "converted by 'mmrig-conv --upgrade --legacy'", data[0], PROG_FORMAT_BYTE,
-			 PROG_FORMAT_VERSION);
+			 "converted by 'mmrig-conv --upgrade --legacy'",
+			 data[0], PROG_FORMAT_BYTE, PROG_FORMAT_VERSION);
 	else if (v == PROG_FORMAT_LEGACY)
 		snprintf(buf, cap, "binary format version 0 (first byte 0x%02x) does not exist",
 			 data[0]);
 	else if (v > PROG_FORMAT_VERSION)
-		snprintf(buf, cap, "binary format version %d (first byte 0x%02x) is newer than "
-			 "this build reads (1..%d)", v, data[0], PROG_FORMAT_VERSION);
+		snprintf(buf, cap,
+			 "binary format version %d (first byte 0x%02x) is newer than "
+			 "this build reads (1..%d)",
+			 v, data[0], PROG_FORMAT_VERSION);
 	else
 		snprintf(buf, cap, "binary format version %d", v);
 }

@@ -76,8 +76,8 @@ bool as_vma_covers(const struct as_mm *mm, uint64_t lo, uint64_t hi);
  * overlap what is left. Splits at lo and hi, merges to canonical form,
  * keeps reference counts and forgets unmapped bytes. false on out of
  * memory, with nothing changed (ins->obj is then not referenced). */
-bool as_vma_edit(struct as_model *m, struct as_mm *mm, uint64_t lo, uint64_t hi,
-	      enum as_edit kind, int prot, const struct as_area *ins);
+bool as_vma_edit(struct as_model *m, struct as_mm *mm, uint64_t lo, uint64_t hi, enum as_edit kind,
+		 int prot, const struct as_area *ins);
 bool as_vma_mergeable(const struct as_area *a, const struct as_area *b);
 void as_obj_put(struct as_model *m, struct as_obj *o);
 /* Does any mapping in a live mm reach object offset key of o? */

@@ -31,9 +31,9 @@ struct as_model *asm_create(const struct as_layout *layout)
 	/* user_top <= 2^62 keeps every address and page_up() result a
 	 * positive int64_t, the type results travel in. */
 	if (!aligned(l->user_base) || !aligned(l->user_top) || !aligned(l->heap_base) ||
-	    !aligned(l->mmap_base) || l->user_top > (1ULL << 62) ||
-	    l->heap_base < l->user_base || l->heap_base >= l->user_top ||
-	    l->mmap_base < l->user_base || l->mmap_base >= l->user_top)
+	    !aligned(l->mmap_base) || l->user_top > (1ULL << 62) || l->heap_base < l->user_base ||
+	    l->heap_base >= l->user_top || l->mmap_base < l->user_base ||
+	    l->mmap_base >= l->user_top)
 		return NULL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
@@ -131,8 +131,7 @@ enum as_status asm_new(struct as_model *m, int id, int64_t ret, bool alloc_faile
 	return AS_OK;
 }
 
-enum as_status asm_fork(struct as_model *m, int parent, int child, int64_t ret,
-			bool alloc_failed)
+enum as_status asm_fork(struct as_model *m, int parent, int child, int64_t ret, bool alloc_failed)
 {
 	struct as_mm *p = live_mm(m, parent), *c;
 	struct as_area *v = NULL;
@@ -194,8 +193,7 @@ static uint64_t align_up(uint64_t x, uint64_t a)
 }
 
 /* Where a non-fixed mmap of plen bytes goes (see asm_mmap), or -ENOMEM. */
-static int64_t place(const struct as_model *m, const struct as_mm *mm, uint64_t hint,
-		     uint64_t plen)
+static int64_t place(const struct as_model *m, const struct as_mm *mm, uint64_t hint, uint64_t plen)
 {
 	uint64_t align = m->l.big_align && plen >= m->l.big_align ? m->l.big_align : 0;
 	uint64_t cand = align_up(m->l.mmap_base, align);
@@ -344,8 +342,8 @@ enum as_status asm_mprotect(struct as_model *m, int id, uint64_t addr, uint64_t 
 	return AS_OK;
 }
 
-enum as_status asm_brk(struct as_model *m, int id, uint64_t new_brk, int64_t ret,
-		       bool alloc_failed, int64_t *expect)
+enum as_status asm_brk(struct as_model *m, int id, uint64_t new_brk, int64_t ret, bool alloc_failed,
+		       int64_t *expect)
 {
 	struct as_mm *mm = live_mm(m, id);
 	uint64_t old_end, new_end;
@@ -372,7 +370,8 @@ enum as_status asm_brk(struct as_model *m, int id, uint64_t new_brk, int64_t ret
 		return AS_MISMATCH;
 
 	if (new_end > old_end) {
-		heap = (struct as_area){ .start = old_end, .end = new_end,
+		heap = (struct as_area){ .start = old_end,
+					 .end = new_end,
 					 .prot = AS_PROT_READ | AS_PROT_WRITE,
 					 .flags = AS_MAP_PRIVATE };
 		if (!as_vma_edit(m, mm, old_end, old_end, AS_EDIT_UNMAP, 0, &heap))
@@ -386,8 +385,7 @@ enum as_status asm_brk(struct as_model *m, int id, uint64_t new_brk, int64_t ret
 }
 
 /* The store and key holding the byte at addr of area a. */
-static struct as_store *byte_home(struct as_mm *mm, struct as_area *a, uint64_t addr,
-				  uint64_t *key)
+static struct as_store *byte_home(struct as_mm *mm, struct as_area *a, uint64_t addr, uint64_t *key)
 {
 	if (a->obj) {
 		*key = a->off + (addr - a->start);
@@ -398,9 +396,8 @@ static struct as_store *byte_home(struct as_mm *mm, struct as_area *a, uint64_t 
 }
 
 /* One byte accessed: need is the prot bits any one of which allows it. */
-static enum as_status access_byte(struct as_model *m, int id, uint64_t addr, int need,
-				  bool write, uint8_t value, int64_t ret, bool alloc_failed,
-				  int64_t *expect)
+static enum as_status access_byte(struct as_model *m, int id, uint64_t addr, int need, bool write,
+				  uint8_t value, int64_t ret, bool alloc_failed, int64_t *expect)
 {
 	struct as_mm *mm = live_mm(m, id);
 	struct as_store *s = NULL;
@@ -439,8 +436,8 @@ enum as_status asm_touch(struct as_model *m, int id, uint64_t addr, bool write, 
 	return access_byte(m, id, addr, need, write, value, ret, alloc_failed, expect);
 }
 
-enum as_status asm_fetch(struct as_model *m, int id, uint64_t addr, int64_t ret,
-			 bool alloc_failed, int64_t *expect)
+enum as_status asm_fetch(struct as_model *m, int id, uint64_t addr, int64_t ret, bool alloc_failed,
+			 int64_t *expect)
 {
 	return access_byte(m, id, addr, AS_PROT_EXEC, false, 0, ret, alloc_failed, expect);
 }

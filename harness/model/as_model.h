@@ -117,8 +117,7 @@ const struct as_layout *asm_layout(const struct as_model *m);
 enum as_status asm_new(struct as_model *m, int id, int64_t ret, bool alloc_failed);
 /* parent alive, child dead and != parent: child gets parent's VMAs and brk;
  * private contents are copied, shared ones stay shared. */
-enum as_status asm_fork(struct as_model *m, int parent, int child, int64_t ret,
-			bool alloc_failed);
+enum as_status asm_fork(struct as_model *m, int parent, int child, int64_t ret, bool alloc_failed);
 /* id alive: unmap everything, the mm is dead. Cannot fail. */
 enum as_status asm_exit(struct as_model *m, int id);
 
@@ -152,8 +151,8 @@ enum as_status asm_mprotect(struct as_model *m, int id, uint64_t addr, uint64_t 
  * maps [PAGE_ALIGN(old), PAGE_ALIGN(new)) private RW, shrinking unmaps
  * [PAGE_ALIGN(new), PAGE_ALIGN(old)) (whatever is mapped there). With
  * alloc_failed, the old brk is legal too (then nothing changed). */
-enum as_status asm_brk(struct as_model *m, int id, uint64_t new_brk, int64_t ret,
-		       bool alloc_failed, int64_t *expect);
+enum as_status asm_brk(struct as_model *m, int id, uint64_t new_brk, int64_t ret, bool alloc_failed,
+		       int64_t *expect);
 /* One user access of one byte. ret: the byte read (0..255) for a read, 0
  * for a write, -AS_EFAULT for SIGSEGV, -AS_ENOMEM when the fault could not
  * allocate (legal only with alloc_failed; a write then did not happen).
@@ -162,8 +161,8 @@ enum as_status asm_touch(struct as_model *m, int id, uint64_t addr, bool write, 
 			 int64_t ret, bool alloc_failed, int64_t *expect);
 /* One user instruction fetch of one byte: as a read, but only PROT_EXEC
  * allows it (X alone does; R and W do not). */
-enum as_status asm_fetch(struct as_model *m, int id, uint64_t addr, int64_t ret,
-			 bool alloc_failed, int64_t *expect);
+enum as_status asm_fetch(struct as_model *m, int id, uint64_t addr, int64_t ret, bool alloc_failed,
+			 int64_t *expect);
 
 /* --- queries for oracles; none changes the model. --- */
 

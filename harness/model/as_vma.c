@@ -112,8 +112,8 @@ static struct as_area piece(const struct as_area *a, uint64_t s, uint64_t e)
 	return p;
 }
 
-bool as_vma_edit(struct as_model *m, struct as_mm *mm, uint64_t lo, uint64_t hi,
-	      enum as_edit kind, int prot, const struct as_area *ins)
+bool as_vma_edit(struct as_model *m, struct as_mm *mm, uint64_t lo, uint64_t hi, enum as_edit kind,
+		 int prot, const struct as_area *ins)
 {
 	/* One area can split into three, plus the inserted one. */
 	struct as_area *nv = malloc((mm->n + 3) * sizeof(*nv));

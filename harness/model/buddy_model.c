@@ -41,8 +41,7 @@ static unsigned long align_down(unsigned long i, unsigned int order)
 	return i & ~((1UL << order) - 1);
 }
 
-struct buddy_model *bm_create(unsigned long base_pfn, unsigned long nr_pfns,
-			      unsigned int max_order)
+struct buddy_model *bm_create(unsigned long base_pfn, unsigned long nr_pfns, unsigned int max_order)
 {
 	struct buddy_model *m;
 	/* +1 keeps calloc meaningful for an empty span. */
@@ -102,8 +101,7 @@ static void decompose_run(struct buddy_model *m, unsigned long i, unsigned long 
 	while (i < end) {
 		unsigned int o = 0;
 
-		while (o < m->max_order && !(i & (1UL << o)) &&
-		       (2UL << o) <= end - i)
+		while (o < m->max_order && !(i & (1UL << o)) && (2UL << o) <= end - i)
 			o++;
 		add_free(m, i, o);
 		i += 1UL << o;
@@ -153,8 +151,8 @@ void bm_reset(struct buddy_model *m, const struct bm_range *usable, int nr)
 
 /* The canonical free block containing page i: its head, and order via *order.
  * Returns false when page i is not free. */
-static bool find_free(const struct buddy_model *m, unsigned long i,
-		      unsigned long *head, unsigned int *order)
+static bool find_free(const struct buddy_model *m, unsigned long i, unsigned long *head,
+		      unsigned int *order)
 {
 	for (unsigned int o = 0; o <= m->max_order; o++) {
 		unsigned long h = align_down(i, o);
@@ -168,8 +166,8 @@ static bool find_free(const struct buddy_model *m, unsigned long i,
 	return false;
 }
 
-static bool find_alloc(const struct buddy_model *m, unsigned long i,
-		       unsigned long *head, unsigned int *order)
+static bool find_alloc(const struct buddy_model *m, unsigned long i, unsigned long *head,
+		       unsigned int *order)
 {
 	for (unsigned int o = 0; o <= m->max_order; o++) {
 		unsigned long h = align_down(i, o);
@@ -318,8 +316,8 @@ int bm_max_free_order(const struct buddy_model *m)
 	return -1;
 }
 
-bool bm_find_allocated(const struct buddy_model *m, unsigned long pfn,
-		       unsigned long *head, unsigned int *order, unsigned int *cls)
+bool bm_find_allocated(const struct buddy_model *m, unsigned long pfn, unsigned long *head,
+		       unsigned int *order, unsigned int *cls)
 {
 	unsigned long h;
 	unsigned int o;
@@ -359,8 +357,7 @@ void bm_for_each_allocated(const struct buddy_model *m,
 }
 
 void bm_for_each_free(const struct buddy_model *m,
-		      void (*fn)(void *arg, unsigned long pfn, unsigned int order),
-		      void *arg)
+		      void (*fn)(void *arg, unsigned long pfn, unsigned int order), void *arg)
 {
 	unsigned long i = 0;
 

@@ -20,12 +20,12 @@ struct bm_range {
 
 enum bm_status {
 	BM_OK = 0,
-	BM_OUT_OF_RANGE,   /* block not inside the managed span */
-	BM_MISALIGNED,     /* pfn not a multiple of 1 << order */
-	BM_BAD_ORDER,      /* order > max_order */
-	BM_NOT_FREE,       /* alloc: some page of the block is not free */
-	BM_NOT_ALLOCATED,  /* free: no allocated block starts at pfn */
-	BM_WRONG_ORDER,    /* free: the block at pfn has another order */
+	BM_OUT_OF_RANGE,  /* block not inside the managed span */
+	BM_MISALIGNED,    /* pfn not a multiple of 1 << order */
+	BM_BAD_ORDER,     /* order > max_order */
+	BM_NOT_FREE,      /* alloc: some page of the block is not free */
+	BM_NOT_ALLOCATED, /* free: no allocated block starts at pfn */
+	BM_WRONG_ORDER,   /* free: the block at pfn has another order */
 };
 
 struct buddy_model;
@@ -53,8 +53,8 @@ bool bm_is_free_block(const struct buddy_model *m, unsigned long pfn, unsigned i
 int bm_max_free_order(const struct buddy_model *m);
 
 /* The allocated block containing pfn: returns true and fills head/order/cls. */
-bool bm_find_allocated(const struct buddy_model *m, unsigned long pfn,
-		       unsigned long *head, unsigned int *order, unsigned int *cls);
+bool bm_find_allocated(const struct buddy_model *m, unsigned long pfn, unsigned long *head,
+		       unsigned int *order, unsigned int *cls);
 
 /* Visit every allocated block (ascending pfn) / every canonical free block. */
 void bm_for_each_allocated(const struct buddy_model *m,
@@ -62,8 +62,7 @@ void bm_for_each_allocated(const struct buddy_model *m,
 				      unsigned int cls),
 			   void *arg);
 void bm_for_each_free(const struct buddy_model *m,
-		      void (*fn)(void *arg, unsigned long pfn, unsigned int order),
-		      void *arg);
+		      void (*fn)(void *arg, unsigned long pfn, unsigned int order), void *arg);
 unsigned long bm_nr_allocated(const struct buddy_model *m);
 /* Allocated blocks of one class (0 for cls >= BM_NR_CLASSES): lets an
  * oracle that can account for every block of a class compare totals and

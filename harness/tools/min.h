@@ -13,10 +13,10 @@
 #define MIN_SIG_CAP 512
 
 struct min_runner {
-	struct exec *exec;     /* created once in the parent; children inherit it */
-	unsigned int timeout;  /* seconds per run */
-	unsigned int rss_mb;   /* resident memory per run, 0: no limit */
-	unsigned long runs;    /* runs made so far */
+	struct exec *exec;    /* created once in the parent; children inherit it */
+	unsigned int timeout; /* seconds per run */
+	unsigned int rss_mb;  /* resident memory per run, 0: no limit */
+	unsigned long runs;   /* runs made so far */
 	unsigned long max_runs;
 };
 
@@ -36,7 +36,7 @@ struct min_state {
 	struct program *cur;      /* the smallest program that keeps it so far */
 	struct program *cand;     /* scratch for the passes */
 	bool budget_out;
-	uint64_t *seen;           /* MIN_SEEN_SLOTS hashes, 0 = empty */
+	uint64_t *seen; /* MIN_SEEN_SLOTS hashes, 0 = empty */
 	unsigned long nseen;
 };
 
@@ -54,9 +54,9 @@ bool min_simpler(const struct program *a, const struct program *b);
 void min_canon(struct op *op);
 
 /* The passes; each returns true when it changed cur. */
-bool min_delete(struct min_state *s); /* drop chunks of ops, halves down to single ops */
-bool min_shrink(struct min_state *s); /* lower each op's arguments */
-bool min_slots(struct min_state *s);  /* move handles to lower slot numbers */
+bool min_delete(struct min_state *s);   /* drop chunks of ops, halves down to single ops */
+bool min_shrink(struct min_state *s);   /* lower each op's arguments */
+bool min_slots(struct min_state *s);    /* move handles to lower slot numbers */
 bool min_geometry(struct min_state *s); /* the geometry toward the default */
 
 /* The slot kind an op's dst or src names (min_slots.c), exported so a

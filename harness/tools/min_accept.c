@@ -50,8 +50,8 @@ static void geom_key(const struct prog_geometry *in, uint32_t k[GEOM_KEYS])
 		return;
 	k[0] = 1;
 	k[1] = g.nr_holes;
-	k[2] = g.pages > GEOM_DEFAULT_PAGES ? g.pages - GEOM_DEFAULT_PAGES :
-					      GEOM_DEFAULT_PAGES - g.pages;
+	k[2] = g.pages > GEOM_DEFAULT_PAGES ? g.pages - GEOM_DEFAULT_PAGES
+					    : GEOM_DEFAULT_PAGES - g.pages;
 	k[3] = g.align_order;
 	k[4] = g.pages;
 	for (unsigned int i = 0; i < g.nr_holes; i++) {

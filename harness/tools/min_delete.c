@@ -10,8 +10,7 @@ static void without(const struct program *cur, size_t at, size_t len, struct pro
 {
 	cand->n = cur->n - len;
 	memcpy(cand->ops, cur->ops, at * sizeof(cur->ops[0]));
-	memcpy(cand->ops + at, cur->ops + at + len,
-	       (cur->n - at - len) * sizeof(cur->ops[0]));
+	memcpy(cand->ops + at, cur->ops + at + len, (cur->n - at - len) * sizeof(cur->ops[0]));
 }
 
 bool min_delete(struct min_state *s)

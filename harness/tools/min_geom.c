@@ -40,8 +40,8 @@ bool min_geometry(struct min_state *s)
 	for (int h = s->cur->geom.nr_holes - 1; h >= 0 && !s->budget_out; h--) {
 		struct prog_geometry g = s->cur->geom;
 
-		memmove(&g.holes[h], &g.holes[h + 1], (g.nr_holes - 1 - (unsigned)h) *
-			sizeof(g.holes[0]));
+		memmove(&g.holes[h], &g.holes[h + 1],
+			(g.nr_holes - 1 - (unsigned)h) * sizeof(g.holes[0]));
 		g.nr_holes--;
 		changed |= try_geom(s, &g);
 	}

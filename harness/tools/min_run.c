@@ -29,7 +29,8 @@ static int child(void *arg)
 int min_run(struct min_runner *r, const struct program *p, char *sig, size_t cap)
 {
 	const struct allocator *a = exec_allocator(r->exec);
-	struct child_limits lim = { .timeout_s = r->timeout, .rss_mb = r->rss_mb,
+	struct child_limits lim = { .timeout_s = r->timeout,
+				    .rss_mb = r->rss_mb,
 				    .allocator = a->kind != ALLOC_KERNEL ? a->name : NULL };
 	struct candidate c = { r, p };
 	struct child_result res;

@@ -7,6 +7,8 @@
 
 #include "min.h"
 
+/* Tables: one line per argument. */
+/* clang-format off */
 enum arg { A_ORDER, A_GFP, A_N, A_ALIGN, A_FLAGS, A_PROT, A_MFLAGS, A_PGOFF, A_RAW, A_SIZE, NR_ARGS };
 
 static uint32_t get(const struct op *o, int a)
@@ -40,6 +42,7 @@ static void set(struct op *o, int a, uint32_t v)
 	default: o->size = v; break;
 	}
 }
+/* clang-format on */
 
 static int cmp_u32(const void *a, const void *b)
 {

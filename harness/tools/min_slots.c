@@ -45,6 +45,8 @@ int min_slot_kind(unsigned int op_kind, bool src)
 
 unsigned int min_slot_count(int slot_kind)
 {
+	/* A table: one line per slot kind. */
+	/* clang-format off */
 	switch (slot_kind) {
 	case MS_PAGE: return NR_PAGE_SLOTS;
 	case MS_OBJ: return NR_OBJ_SLOTS;
@@ -52,6 +54,7 @@ unsigned int min_slot_count(int slot_kind)
 	case MS_MM: return NR_MM_SLOTS;
 	case MS_REGION: return NR_REGION_SLOTS;
 	}
+	/* clang-format on */
 	return 0;
 }
 

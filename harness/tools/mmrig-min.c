@@ -69,7 +69,9 @@ static int parse_opts(int argc, char **argv, struct min_opts *o)
 
 	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'o': o->out = optarg; break;
+		case 'o':
+			o->out = optarg;
+			break;
 		case 'T':
 			v = strtoul(optarg, &end, 10);
 			if (*end || !v || v > 86400) {
@@ -89,7 +91,8 @@ static int parse_opts(int argc, char **argv, struct min_opts *o)
 		case 'M':
 			v = strtoul(optarg, &end, 10);
 			if (*end || !*optarg || v > 1u << 20) {
-				fprintf(stderr, "mmrig-min: --rss-mb: MiB, 0..1048576 (0: no limit)\n");
+				fprintf(stderr,
+					"mmrig-min: --rss-mb: MiB, 0..1048576 (0: no limit)\n");
 				return 2;
 			}
 			o->runner.rss_mb = (unsigned int)v;
@@ -97,7 +100,8 @@ static int parse_opts(int argc, char **argv, struct min_opts *o)
 		case 'A':
 			v = strtoul(optarg, &end, 10);
 			if (*end || v < 4 || v > 4096) {
-				fprintf(stderr, "mmrig-min: --arena-mb: a number of MiB, 4..4096\n");
+				fprintf(stderr,
+					"mmrig-min: --arena-mb: a number of MiB, 4..4096\n");
 				return 2;
 			}
 			o->arena_mb = v;
@@ -116,8 +120,12 @@ static int parse_opts(int argc, char **argv, struct min_opts *o)
 			o->has_geometry = true;
 			break;
 		}
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc - 1) {
@@ -154,8 +162,9 @@ static int load(const char *path, const struct allocator *a, struct program *p)
 	for (size_t i = 0; i < p->n; i++) {
 		/* Minimizing toward "not applicable" would only find the op. */
 		if (!op_set_has(&ops, p->ops[i].kind)) {
-			fprintf(stderr, "mmrig-min: %s: op #%zu '%s' is not applicable to allocator "
-				"%s\n", path, i, op_name(p->ops[i].kind), a->name);
+			fprintf(stderr,
+				"mmrig-min: %s: op #%zu '%s' is not applicable to allocator %s\n",
+				path, i, op_name(p->ops[i].kind), a->name);
 			return 2;
 		}
 		min_canon(&p->ops[i]);
@@ -207,7 +216,8 @@ int main(int argc, char **argv)
 	/* Static: what the executor and the cache allocate stays reachable,
 	 * so LeakSanitizer does not turn a clean exit into a failed one. */
 	static struct program cur, cand;
-	static struct min_opts o = { .runner = { .timeout = 10, .rss_mb = 2048, .max_runs = 5000 } };
+	static struct min_opts o = { .runner = {
+					     .timeout = 10, .rss_mb = 2048, .max_runs = 5000 } };
 	static struct min_state s = { .runner = &o.runner, .cur = &cur, .cand = &cand };
 	struct timespec t0, t1;
 	int rc = parse_opts(argc, argv, &o);

@@ -15,8 +15,7 @@ void arch_console_write(const char *s, size_t n);
 
 /* Never returns. check is a short stable name ("double-free"); func the
  * kernel function that found it; msg free text for the report. */
-void arch_panic(const char *check, const char *func, const char *msg)
-	__attribute__((noreturn));
+void arch_panic(const char *check, const char *func, const char *msg) __attribute__((noreturn));
 
 #define panic(check, ...) __panic((check), __func__, __VA_ARGS__)
 void __panic(const char *check, const char *func, const char *fmt, ...)
@@ -50,6 +49,8 @@ void trace_slab_grow(const struct kmem_cache *c, struct page *slab, unsigned int
 void trace_slab_destroy(const struct kmem_cache *c, struct page *slab, unsigned int num);
 void trace_slab_obj(const struct kmem_cache *c, const void *obj, bool alloc);
 #else
+/* Empty stubs, one per hook. */
+/* clang-format off */
 static inline void arch_poison(const void *a, size_t n) { (void)a; (void)n; }
 static inline void arch_unpoison(const void *a, size_t n) { (void)a; (void)n; }
 static inline void trace_page_alloc(struct page *p, unsigned int o, unsigned int c)
@@ -64,6 +65,7 @@ static inline void trace_slab_destroy(const struct kmem_cache *c, struct page *p
 { (void)c; (void)p; (void)n; }
 static inline void trace_slab_obj(const struct kmem_cache *c, const void *o, bool a)
 { (void)c; (void)o; (void)a; }
+/* clang-format on */
 #endif
 
 #endif

@@ -69,8 +69,7 @@ static bool page_in_map(const struct page *page)
 
 	if (!mem_map || p < lo)
 		return false;
-	return (p - lo) % sizeof(struct page) == 0 &&
-	       (p - lo) / sizeof(struct page) < nr_pfns;
+	return (p - lo) % sizeof(struct page) == 0 && (p - lo) / sizeof(struct page) < nr_pfns;
 }
 
 /* ---- free lists ---- */
@@ -363,8 +362,8 @@ static struct page *ref_page(struct page *page, const char *what)
 		panic("bad-page", "%s: the page is not in mem_map", what);
 	page = compound_head(page);
 	if (page->_refcount <= 0)
-		panic("refcount-underflow", "%s: pfn %lu is not allocated (refcount %d)",
-		      what, page_to_pfn(page), page->_refcount);
+		panic("refcount-underflow", "%s: pfn %lu is not allocated (refcount %d)", what,
+		      page_to_pfn(page), page->_refcount);
 	return page;
 }
 
@@ -403,6 +402,7 @@ unsigned long nr_free_blocks(unsigned int order)
 
 const char *page_class_name(unsigned int pgc)
 {
+	/* clang-format off */
 	static const char *const names[NR_PAGE_CLASSES] = {
 		[PGC_KERNEL] = "kernel",
 		[PGC_HARNESS] = "harness",
@@ -413,6 +413,7 @@ const char *page_class_name(unsigned int pgc)
 		[PGC_USER] = "user",
 		[PGC_SOURCE] = "source",
 	};
+	/* clang-format on */
 
 	return pgc < NR_PAGE_CLASSES ? names[pgc] : "unknown";
 }

@@ -30,8 +30,7 @@
 
 /* ---- the fault ---- */
 
-static int wp_split(struct mm_struct *mm, struct vm_area_struct *vma, uintptr_t va,
-		    pte_t *pte)
+static int wp_split(struct mm_struct *mm, struct vm_area_struct *vma, uintptr_t va, pte_t *pte)
 {
 	int r = split_superpage(pte, va, true);
 
@@ -40,8 +39,8 @@ static int wp_split(struct mm_struct *mm, struct vm_area_struct *vma, uintptr_t 
 	return do_wp_page(mm, vma, va, walk(mm->pgd, va, 0), 0);
 }
 
-int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uintptr_t va,
-	       pte_t *pte, int level)
+int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uintptr_t va, pte_t *pte,
+	       int level)
 {
 	uintptr_t size = LEVEL_SIZE(level), base = va & ~(size - 1);
 	phys_addr_t old = PTE2PA(*pte);
@@ -86,8 +85,8 @@ static int share_leaf(pagetable_t child, pte_t *pte, uintptr_t va, int level)
 	if (!(flags & PTE_SHARED))
 		flags = (flags & ~PTE_W) | PTE_COW;
 	get_page(pg);
-	r = level ? mappages_huge(child, va, LEVEL_SIZE(level), pa, flags) :
-		    mappages(child, va, PAGE_SIZE, pa, flags);
+	r = level ? mappages_huge(child, va, LEVEL_SIZE(level), pa, flags)
+		  : mappages(child, va, PAGE_SIZE, pa, flags);
 	if (r) {
 		put_page(pg);
 		return r;

@@ -14,9 +14,9 @@ static const size_t kmalloc_sizes[] = {
 };
 
 static const char *const kmalloc_names[] = {
-	"kmalloc-8", "kmalloc-16", "kmalloc-32", "kmalloc-64", "kmalloc-96",
-	"kmalloc-128", "kmalloc-192", "kmalloc-256", "kmalloc-512",
-	"kmalloc-1024", "kmalloc-2048", "kmalloc-4096", "kmalloc-8192",
+	"kmalloc-8",    "kmalloc-16",   "kmalloc-32",   "kmalloc-64",  "kmalloc-96",
+	"kmalloc-128",  "kmalloc-192",  "kmalloc-256",  "kmalloc-512", "kmalloc-1024",
+	"kmalloc-2048", "kmalloc-4096", "kmalloc-8192",
 };
 
 #define NR_KMALLOC_CACHES ARRAY_SIZE(kmalloc_sizes)

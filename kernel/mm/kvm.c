@@ -14,8 +14,7 @@ static int kvm_map_region(pagetable_t pt, const struct kvm_region *r)
 	phys_addr_t tail = end & ~((phys_addr_t)SUPERPGSIZE - 1);
 	int err;
 
-	if (!r->size || !IS_ALIGNED(pa, PAGE_SIZE) || !IS_ALIGNED(r->size, PAGE_SIZE) ||
-	    end < pa)
+	if (!r->size || !IS_ALIGNED(pa, PAGE_SIZE) || !IS_ALIGNED(r->size, PAGE_SIZE) || end < pa)
 		return -EINVAL;
 	if (mid >= tail) /* no whole superpage inside */
 		return mappages(pt, pa, r->size, pa, r->perm);

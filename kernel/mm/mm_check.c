@@ -25,8 +25,8 @@ static void check_vmas(struct mm_struct *mm)
 			      (unsigned long)v->vm_start, (unsigned long)v->vm_end);
 		if (!(v->vm_flags & VM_SHARED) != !v->vm_shared_id)
 			panic("mm-check", "VMA [%lx, %lx): shared id %lu with flags %lx",
-			      (unsigned long)v->vm_start, (unsigned long)v->vm_end,
-			      v->vm_shared_id, v->vm_flags);
+			      (unsigned long)v->vm_start, (unsigned long)v->vm_end, v->vm_shared_id,
+			      v->vm_flags);
 		if (prev && prev->vm_end == v->vm_start && prev->vm_flags == v->vm_flags &&
 		    prev->vm_shared_id == v->vm_shared_id)
 			panic("mm-check", "VMAs at %lx should have merged",
@@ -46,8 +46,8 @@ static void check_leaf(struct mm_struct *mm, uintptr_t va, int level, pte_t pte)
 	struct page *pg;
 
 	if (!v || v->vm_start > va || v->vm_end - va < LEVEL_SIZE(level))
-		panic("mm-check", "leaf at %lx (level %d) is not inside one VMA",
-		      (unsigned long)va, level);
+		panic("mm-check", "leaf at %lx (level %d) is not inside one VMA", (unsigned long)va,
+		      level);
 	want = vm_flags_to_perm(v->vm_flags);
 	if (pte & PTE_COW)
 		want &= ~PTE_W; /* written only after the copy */

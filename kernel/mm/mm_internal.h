@@ -37,7 +37,7 @@ int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, uintptr_
 /* cow.c: a write to the PTE_COW leaf *pte (at level) for va: copy the
  * page, or reuse it when this is its only mapping. 0 or -ENOMEM (nothing
  * changed, or a superpage split kept: see cow.c). */
-int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uintptr_t va,
-	       pte_t *pte, int level);
+int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uintptr_t va, pte_t *pte,
+	       int level);
 
 #endif

@@ -29,8 +29,8 @@ void mm_exit(struct mm_struct *mm)
 {
 	uvmfree(mm->pgd);
 	while (!list_empty(&mm->mmap)) {
-		struct vm_area_struct *vma =
-			list_first_entry(&mm->mmap, struct vm_area_struct, vm_list);
+		struct vm_area_struct *vma = list_first_entry(&mm->mmap, struct vm_area_struct,
+							      vm_list);
 
 		vma_unlink(mm, vma);
 		vm_area_free(vma);
@@ -40,8 +40,8 @@ void mm_exit(struct mm_struct *mm)
 
 static bool range_valid(uintptr_t addr, size_t len)
 {
-	return IS_ALIGNED(addr, PAGE_SIZE) && len > 0 && addr >= USER_BASE &&
-	       addr < TASK_SIZE && len <= TASK_SIZE - addr;
+	return IS_ALIGNED(addr, PAGE_SIZE) && len > 0 && addr >= USER_BASE && addr < TASK_SIZE &&
+	       len <= TASK_SIZE - addr;
 }
 
 static unsigned long prot_to_vm_flags(int prot)
@@ -132,8 +132,8 @@ long do_mmap(struct mm_struct *mm, uintptr_t addr, size_t len, int prot, int fla
 	int type = flags & (MAP_SHARED | MAP_PRIVATE);
 	struct vm_area_struct *vma;
 
-	if (len == 0 || len > TASK_SIZE - USER_BASE || (flags & ~known) || !(flags & MAP_ANONYMOUS) ||
-	    (type != MAP_SHARED && type != MAP_PRIVATE) ||
+	if (len == 0 || len > TASK_SIZE - USER_BASE || (flags & ~known) ||
+	    !(flags & MAP_ANONYMOUS) || (type != MAP_SHARED && type != MAP_PRIVATE) ||
 	    (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EINVAL;
 	len = PAGE_ALIGN(len);

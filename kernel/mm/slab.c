@@ -43,8 +43,7 @@ static unsigned int objs_per_slab(const struct kmem_cache *c, unsigned int order
 	if (n > 0xffff)
 		n = 0xffff;
 	if (!c->off_slab) {
-		while (n && ALIGN_UP(mgmt_bytes((unsigned int)n), c->align) +
-				    n * c->stride > bytes)
+		while (n && ALIGN_UP(mgmt_bytes((unsigned int)n), c->align) + n * c->stride > bytes)
 			n--;
 	}
 	return (unsigned int)n;
@@ -83,9 +82,8 @@ static void copy_name(char *dst, const char *src)
 	dst[i] = '\0';
 }
 
-bool kmem_cache_setup(struct kmem_cache *c, const char *name, size_t size,
-		      size_t align, unsigned int flags, void (*ctor)(void *),
-		      bool is_static)
+bool kmem_cache_setup(struct kmem_cache *c, const char *name, size_t size, size_t align,
+		      unsigned int flags, void (*ctor)(void *), bool is_static)
 {
 	if (size == 0 || size > KMALLOC_MAX_SIZE)
 		return false;
@@ -130,8 +128,7 @@ static unsigned char *slab_bitmap(const struct kmem_cache *c, const struct page 
 	return (unsigned char *)(slab->freelist + c->num);
 }
 
-static void *index_to_obj(const struct kmem_cache *c, const struct page *slab,
-			  unsigned int idx)
+static void *index_to_obj(const struct kmem_cache *c, const struct page *slab, unsigned int idx)
 {
 	return (char *)slab->s_mem + (size_t)idx * c->stride;
 }
@@ -352,8 +349,8 @@ void kmem_cache_destroy(struct kmem_cache *c)
 	if (c->is_static)
 		panic("bad-cache", "%s: a boot cache cannot be destroyed", c->name);
 	if (!list_empty(&c->slabs_full) || !list_empty(&c->slabs_partial))
-		panic("cache-destroy-live-objects", "%s: %lu objects still allocated",
-		      c->name, c->nr_active);
+		panic("cache-destroy-live-objects", "%s: %lu objects still allocated", c->name,
+		      c->nr_active);
 	kmem_cache_shrink(c);
 	list_del(&c->next);
 	kmem_cache_free(&cache_cache, c);
@@ -411,8 +408,7 @@ void kmem_cache_walk(void (*fn)(void *ctx, const struct kmem_cache *c, struct pa
 void kmem_cache_init(void)
 {
 	INIT_LIST_HEAD(&cache_chain);
-	kmem_cache_setup(&cache_cache, "kmem_cache", sizeof(struct kmem_cache), 0, 0,
-			 NULL, true);
+	kmem_cache_setup(&cache_cache, "kmem_cache", sizeof(struct kmem_cache), 0, 0, NULL, true);
 	kmem_cache_link(&cache_cache);
 	kmalloc_init();
 }

@@ -11,17 +11,17 @@
 
 struct kmem_cache {
 	char name[KMEM_NAME_MAX];
-	size_t object_size;   /* bytes handed out, and unpoisoned, per object */
-	size_t stride;        /* object_size rounded up to align */
+	size_t object_size; /* bytes handed out, and unpoisoned, per object */
+	size_t stride;      /* object_size rounded up to align */
 	size_t align;
 	unsigned int flags;
 	void (*ctor)(void *);
-	unsigned int order;   /* a slab is 1 << order pages */
-	unsigned int num;     /* objects per slab */
-	bool off_slab;        /* index array kmalloc'ed, not at the slab start */
-	bool is_static;       /* kmalloc caches and the cache of caches */
-	size_t mgmt_size;     /* index array + allocation bitmap, in bytes */
-	size_t s_mem_offset;  /* first object's offset inside the slab */
+	unsigned int order;  /* a slab is 1 << order pages */
+	unsigned int num;    /* objects per slab */
+	bool off_slab;       /* index array kmalloc'ed, not at the slab start */
+	bool is_static;      /* kmalloc caches and the cache of caches */
+	size_t mgmt_size;    /* index array + allocation bitmap, in bytes */
+	size_t s_mem_offset; /* first object's offset inside the slab */
 	struct list_head slabs_full;
 	struct list_head slabs_partial;
 	struct list_head slabs_free;
@@ -32,9 +32,8 @@ struct kmem_cache {
 
 /* Fill c (from scratch) for objects of this geometry; false if the
  * arguments are invalid or no slab layout fits. */
-bool kmem_cache_setup(struct kmem_cache *c, const char *name, size_t size,
-		      size_t align, unsigned int flags, void (*ctor)(void *),
-		      bool is_static);
+bool kmem_cache_setup(struct kmem_cache *c, const char *name, size_t size, size_t align,
+		      unsigned int flags, void (*ctor)(void *), bool is_static);
 /* Empty slab lists, then onto the cache chain: c is live from here on. */
 void kmem_cache_link(struct kmem_cache *c);
 

@@ -22,8 +22,9 @@ static long uaccess_page(struct mm_struct *mm, uintptr_t va, unsigned int access
 		return r;
 	pa = follow_page(mm, va, access);
 	if (!pa)
-		panic("vm-uaccess-unresolved", "va %lx: the fault succeeded, the leaf still "
-		      "refuses access %u", (unsigned long)va, access);
+		panic("vm-uaccess-unresolved",
+		      "va %lx: the fault succeeded, the leaf still refuses access %u",
+		      (unsigned long)va, access);
 	return (long)pa;
 }
 

@@ -124,8 +124,7 @@ phys_addr_t walkaddr(pagetable_t pt, uintptr_t va)
 
 /* Free every table page below pt (a table at `level` whose entry 0 maps
  * base) that covers part of [va, end) and maps nothing. */
-static void prune_level(pagetable_t pt, int level, uintptr_t base, uintptr_t va,
-			uintptr_t end)
+static void prune_level(pagetable_t pt, int level, uintptr_t base, uintptr_t va, uintptr_t end)
 {
 	size_t i = va > base ? (va - base) >> PXSHIFT(level) : 0;
 
@@ -159,8 +158,8 @@ static void prune(pagetable_t pt, uintptr_t va, uintptr_t end)
 
 static bool range_ok(uintptr_t va, size_t size, uintptr_t align)
 {
-	return size > 0 && IS_ALIGNED(va, align) && IS_ALIGNED(size, align) &&
-	       va < MAXVA && size <= MAXVA - va;
+	return size > 0 && IS_ALIGNED(va, align) && IS_ALIGNED(size, align) && va < MAXVA &&
+	       size <= MAXVA - va;
 }
 
 /* Remove leaves of this level in [va, end) that the failed call itself
@@ -176,8 +175,8 @@ static void unmap_new(pagetable_t pt, uintptr_t va, uintptr_t end, int level)
 	prune(pt, va, end);
 }
 
-static int map_range(pagetable_t pt, uintptr_t va, size_t size, phys_addr_t pa,
-		     pte_t perm, int level)
+static int map_range(pagetable_t pt, uintptr_t va, size_t size, phys_addr_t pa, pte_t perm,
+		     int level)
 {
 	uintptr_t step = LEVEL_SIZE(level), a;
 
@@ -193,8 +192,8 @@ static int map_range(pagetable_t pt, uintptr_t va, size_t size, phys_addr_t pa,
 			return -ENOMEM;
 		}
 		if (*pte & PTE_V)
-			panic("vm-remap", "va %lx is already mapped at level %d",
-			      (unsigned long)a, got);
+			panic("vm-remap", "va %lx is already mapped at level %d", (unsigned long)a,
+			      got);
 		*pte = PA2PTE(pa) | perm | PTE_V | PTE_A | PTE_D;
 	}
 	return 0;
@@ -340,7 +339,8 @@ int uvmunmap(pagetable_t pt, uintptr_t va, size_t size, int do_free)
 	if (r)
 		return r;
 	struct unmap_range u = { .end = end, .do_free = do_free };
-	for_each_leaf(pt, va, end, unmap_leaf, &u);
+	for_each_leaf(pt, va, end, unmap_leaf, &u)
+		;
 	prune(pt, va, end);
 	return 0;
 }
@@ -372,7 +372,8 @@ int uvmprotect(pagetable_t pt, uintptr_t va, size_t size, pte_t perm)
 	r = split_ends(pt, va, end, true);
 	if (r)
 		return r;
-	for_each_leaf(pt, va, end, protect_leaf, &perm);
+	for_each_leaf(pt, va, end, protect_leaf, &perm)
+		;
 	return 0;
 }
 
@@ -404,8 +405,8 @@ static void free_tables(pagetable_t pt, int level)
 		if (!(e & PTE_V))
 			continue;
 		if (PTE_LEAF(e) || level == 0)
-			panic("vm-freewalk-leaf", "entry %d at level %d still maps %lx", i,
-			      level, (unsigned long)PTE2PA(e));
+			panic("vm-freewalk-leaf", "entry %d at level %d still maps %lx", i, level,
+			      (unsigned long)PTE2PA(e));
 		free_tables(pte_table(e), level - 1);
 		pt[i] = 0;
 	}

@@ -16,8 +16,8 @@ static unsigned long last_shared_id;
 int mm_init(void)
 {
 	last_shared_id = 0; /* the same ids in every run */
-	if (!kmem_cache_setup(&vm_area_cache, "vm_area_struct",
-			      sizeof(struct vm_area_struct), 0, 0, NULL, true))
+	if (!kmem_cache_setup(&vm_area_cache, "vm_area_struct", sizeof(struct vm_area_struct), 0, 0,
+			      NULL, true))
 		return -EINVAL;
 	kmem_cache_link(&vm_area_cache);
 	return 0;
@@ -79,9 +79,9 @@ void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 	struct vm_area_struct *next = find_vma(mm, vma->vm_start);
 
 	if (next && next->vm_start < vma->vm_end)
-		panic("vma-overlap", "[%lx, %lx) overlaps [%lx, %lx)",
-		      (unsigned long)vma->vm_start, (unsigned long)vma->vm_end,
-		      (unsigned long)next->vm_start, (unsigned long)next->vm_end);
+		panic("vma-overlap", "[%lx, %lx) overlaps [%lx, %lx)", (unsigned long)vma->vm_start,
+		      (unsigned long)vma->vm_end, (unsigned long)next->vm_start,
+		      (unsigned long)next->vm_end);
 	/* Before the first VMA above it: list_add_tail on an element links
 	 * in front of that element. */
 	list_add_tail(&vma->vm_list, next ? &next->vm_list : &mm->mmap);
@@ -112,8 +112,10 @@ void vma_split(struct mm_struct *mm, struct vm_area_struct *vma, uintptr_t addr,
 
 void vma_merge_all(struct mm_struct *mm)
 {
-	struct vm_area_struct *vma = list_empty(&mm->mmap) ? NULL :
-		list_first_entry(&mm->mmap, struct vm_area_struct, vm_list);
+	struct vm_area_struct *vma = list_empty(&mm->mmap)
+					     ? NULL
+					     : list_first_entry(&mm->mmap, struct vm_area_struct,
+								vm_list);
 
 	while (vma) {
 		struct vm_area_struct *next = vma_next(mm, vma);

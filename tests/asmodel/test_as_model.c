@@ -13,7 +13,7 @@
 #include <string.h>
 
 #define P 4096ULL
-#define A(n) (AS_MMAP_BASE + (uint64_t)(n) * P)
+#define A(n) (AS_MMAP_BASE + (uint64_t)(n)*P)
 #define H AS_HEAP_BASE
 #define R AS_PROT_READ
 #define W AS_PROT_WRITE
@@ -50,8 +50,8 @@ static void dump(const struct as_model *m, int id)
 
 	for (size_t i = 0; asm_get_vma(m, id, i, &v); i++)
 		fprintf(stderr, "  mm%d [%#llx, %#llx) prot %d flags %d backing %llu off %#llx\n",
-			id, (unsigned long long)v.start, (unsigned long long)v.end, v.prot,
-			v.flags, (unsigned long long)v.backing, (unsigned long long)v.offset);
+			id, (unsigned long long)v.start, (unsigned long long)v.end, v.prot, v.flags,
+			(unsigned long long)v.backing, (unsigned long long)v.offset);
 }
 
 static int vmas_are(const struct as_model *m, int id, const struct ev *e, size_t n)
@@ -71,10 +71,10 @@ bad:
 	return 0;
 }
 
-#define VMAS(m, id, ...)                                                        \
-	do {                                                                    \
-		static const struct ev _e[] = { __VA_ARGS__ };                  \
-		CHECK(vmas_are(m, id, _e, sizeof(_e) / sizeof(_e[0])));         \
+#define VMAS(m, id, ...)                                                \
+	do {                                                            \
+		static const struct ev _e[] = { __VA_ARGS__ };          \
+		CHECK(vmas_are(m, id, _e, sizeof(_e) / sizeof(_e[0]))); \
 	} while (0)
 #define NO_VMAS(m, id) CHECK_EQ_UL(asm_nr_vmas(m, id), 0)
 
@@ -192,12 +192,12 @@ static void test_mmap_validation(void)
 	do {                                                                               \
 		OKS(asm_mmap(m, 0, addr, len, prot, flags, fixed, -AS_EINVAL, false, &e)); \
 		CHECK_EQ_UL(e, (unsigned long)-AS_EINVAL);                                 \
-		/* ENOMEM is not a substitute for an argument error. */                   \
+		/* ENOMEM is not a substitute for an argument error. */                    \
 		ST(asm_mmap(m, 0, addr, len, prot, flags, fixed, -AS_ENOMEM, true, NULL),  \
 		   AS_MISMATCH);                                                           \
 	} while (0)
 
-	EINVAL_MAP(A(0), 0, RW, PRIV, false);               /* len 0 */
+	EINVAL_MAP(A(0), 0, RW, PRIV, false); /* len 0 */
 	EINVAL_MAP(A(0), 0, RW, PRIV, true);
 	EINVAL_MAP(A(0), P, 8, PRIV, true);                 /* unknown prot bit */
 	EINVAL_MAP(A(0), P, RW, 0, true);                   /* neither flag */
@@ -260,8 +260,9 @@ static void test_mmap_placement(void)
 	   AS_PLACEMENT_RULE);
 	CHECK_EQ_UL(e, A(0));
 	/* A hint below mmap_base is no hint. */
-	ST(asm_mmap(m, 0, AS_MMAP_BASE - 4 * P, P, R, PRIV, false,
-		    (int64_t)(AS_MMAP_BASE - 4 * P), false, &e), AS_BAD_PLACEMENT);
+	ST(asm_mmap(m, 0, AS_MMAP_BASE - 4 * P, P, R, PRIV, false, (int64_t)(AS_MMAP_BASE - 4 * P),
+		    false, &e),
+	   AS_BAD_PLACEMENT);
 	CHECK_EQ_UL(e, A(0));
 	done(m);
 
@@ -729,11 +730,11 @@ static void test_injected_failure(void)
  * pages; nothing is shared with the model's code. Touches use 3 byte
  * offsets per page, so the oracle's contents are a tiny array per page. */
 
-#define NPG 40                        /* pages 0..39 of the address space */
-#define UB (1 * P)                    /* user range [1, 36): pages 0 and */
-#define UT (36 * P)                   /* 36..39 are outside it */
-#define HB (6 * P)                    /* heap base */
-#define MB (14 * P)                   /* mmap base */
+#define NPG 40      /* pages 0..39 of the address space */
+#define UB (1 * P)  /* user range [1, 36): pages 0 and */
+#define UT (36 * P) /* 36..39 are outside it */
+#define HB (6 * P)  /* heap base */
+#define MB (14 * P) /* mmap base */
 #define NOFF 3
 #define MAXOBJ 20000
 static const uint64_t offs[NOFF] = { 0, 1, P - 1 };
@@ -870,8 +871,8 @@ static int compare(const struct as_model *m, int step)
 			       o->pg[end].flags == p->flags && o->pg[end].obj == p->obj &&
 			       (!p->obj || o->pg[end].pg == o->pg[end - 1].pg + 1))
 				end++;
-			if (!asm_get_vma(m, id, vi++, &v) || v.start != pg * P || v.end != end * P ||
-			    v.prot != p->prot || v.flags != p->flags ||
+			if (!asm_get_vma(m, id, vi++, &v) || v.start != pg * P ||
+			    v.end != end * P || v.prot != p->prot || v.flags != p->flags ||
 			    v.backing != (uint64_t)p->obj || (p->obj && v.offset != p->pg * P))
 				goto bad;
 			pg = end;
@@ -972,8 +973,8 @@ static void rnd_mmap(struct as_model *m, int id)
 	struct omm *o = &om[id];
 	uint64_t addr = pick_addr(), len = pick_len(), plen;
 	int prot = pick_prot(), flags = pick_flags();
-	bool fixed = rnd(2), args = !(prot & ~7) && (flags == PRIV || flags == SH) && len &&
-				    len <= UT - UB;
+	bool fixed = rnd(2),
+	     args = !(prot & ~7) && (flags == PRIV || flags == SH) && len && len <= UT - UB;
 	int64_t ret;
 
 	if (!args || (fixed && !o_range(addr, len))) {
@@ -993,14 +994,15 @@ static void rnd_mmap(struct as_model *m, int id)
 			if (o_free(o, a, a + plen))
 				cand[n++] = a;
 		if (!n) {
-			OKS(asm_mmap(m, id, addr, len, prot, flags, false, -AS_ENOMEM, false, NULL));
+			OKS(asm_mmap(m, id, addr, len, prot, flags, false, -AS_ENOMEM, false,
+				     NULL));
 			ST(asm_mmap(m, id, addr, len, prot, flags, false, (int64_t)MB, false, NULL),
 			   AS_BAD_PLACEMENT);
 			return;
 		}
-		ret = hint >= MB && hint <= UT && plen <= UT - hint &&
-				      o_free(o, hint, hint + plen)
-			      ? (int64_t)hint : (int64_t)cand[0];
+		ret = hint >= MB && hint <= UT && plen <= UT - hint && o_free(o, hint, hint + plen)
+			      ? (int64_t)hint
+			      : (int64_t)cand[0];
 		uint64_t other = cand[rnd((uint64_t)n)];
 
 		if (other != (uint64_t)ret && rnd(5) == 0) {
@@ -1015,7 +1017,8 @@ static void rnd_mmap(struct as_model *m, int id)
 			uint64_t bad = rnd(2) ? HB : MB - P;
 
 			for (int pg = 0; pg < NPG; pg++)
-				if (o->pg[pg].mapped && pg * P >= MB && (uint64_t)pg * P + plen <= UT)
+				if (o->pg[pg].mapped && pg * P >= MB &&
+				    (uint64_t)pg * P + plen <= UT)
 					bad = pg * P;
 			ST(asm_mmap(m, id, addr, len, prot, flags, false, (int64_t)bad, false,
 				    NULL),

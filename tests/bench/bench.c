@@ -60,7 +60,10 @@ struct loop {
 	void (*free_fn)(void *);
 };
 
-static unsigned int order_of(long i) { return (unsigned int)((i * 7) % 4); }
+static unsigned int order_of(long i)
+{
+	return (unsigned int)((i * 7) % 4);
+}
 
 __attribute__((noinline)) static void raw_pages(void *arg)
 {
@@ -126,8 +129,14 @@ static void harness(struct loop *l)
 
 /* Separate functions so an instruction profile (callgrind) can tell the
  * loops apart: scripts/bench-callgrind.sh divides their inclusive costs. */
-__attribute__((noinline)) static void harness_pages(void *arg) { harness(arg); }
-__attribute__((noinline)) static void harness_kmalloc(void *arg) { harness(arg); }
+__attribute__((noinline)) static void harness_pages(void *arg)
+{
+	harness(arg);
+}
+__attribute__((noinline)) static void harness_kmalloc(void *arg)
+{
+	harness(arg);
+}
 
 static void build_page_program(struct program *p)
 {
@@ -176,7 +185,10 @@ static void raw_touch(struct mm_struct *mm, uintptr_t va, bool write)
 	}
 }
 
-static uintptr_t touch_offset(long i) { return (uintptr_t)((i * 4099) % VM_LEN); }
+static uintptr_t touch_offset(long i)
+{
+	return (uintptr_t)((i * 4099) % VM_LEN);
+}
 
 static struct mm_struct *raw_mm_with_pages(struct loop *l)
 {
@@ -217,8 +229,14 @@ __attribute__((noinline)) static void raw_forks(void *arg)
 	mm_exit(mm);
 }
 
-__attribute__((noinline)) static void harness_touches(void *arg) { harness(arg); }
-__attribute__((noinline)) static void harness_forks(void *arg) { harness(arg); }
+__attribute__((noinline)) static void harness_touches(void *arg)
+{
+	harness(arg);
+}
+__attribute__((noinline)) static void harness_forks(void *arg)
+{
+	harness(arg);
+}
 
 /* m0 with 64 KiB mapped and every page touched, then ops from fill(). */
 static void build_vm_program(struct program *p, void (*fill)(struct op *op, long i))
@@ -317,12 +335,13 @@ int main(int argc, char **argv)
 	}
 	/* The raw loops drive the kernel directly, on the executor's arena. */
 	struct host_arena *arena = exec_arena(e);
-	struct loop l = { .ops = ops, .arena = arena, .exec = e, .prog = &prog,
-			  .programs = programs };
+	struct loop l = {
+		.ops = ops, .arena = arena, .exec = e, .prog = &prog, .programs = programs
+	};
 	long hops = programs * PROG_MAX_OPS;
 
-	printf("mmrig-bench: %ld ops per loop, median of %d runs, arena %zu MiB\n", ops,
-	       REPEATS, arena->size >> 20);
+	printf("mmrig-bench: %ld ops per loop, median of %d runs, arena %zu MiB\n", ops, REPEATS,
+	       arena->size >> 20);
 	double raw_p = median_run(raw_pages, &l);
 	report("raw alloc_pages/__free_pages", ops, raw_p);
 	build_page_program(&prog);
@@ -330,7 +349,8 @@ int main(int argc, char **argv)
 	double fixed = median_run(empty_programs, &l);
 	report("harness alloc_pages (all oracles)", hops, h_p);
 	printf("  harness / raw cost per op: %.2fx (%.2fx without the per-program reset"
-	       " of %.1f us)\n", (h_p / (double)hops) / (raw_p / (double)ops),
+	       " of %.1f us)\n",
+	       (h_p / (double)hops) / (raw_p / (double)ops),
 	       ((h_p - fixed) / (double)hops) / (raw_p / (double)ops),
 	       fixed / (double)programs * 1e6);
 
@@ -341,7 +361,8 @@ int main(int argc, char **argv)
 	fixed = median_run(empty_programs, &l);
 	report("harness kmalloc (all oracles)", hops, h_k);
 	printf("  harness / raw cost per op: %.2fx (%.2fx without the per-program reset"
-	       " of %.1f us)\n", (h_k / (double)hops) / (raw_k / (double)ops),
+	       " of %.1f us)\n",
+	       (h_k / (double)hops) / (raw_k / (double)ops),
 	       ((h_k - fixed) / (double)hops) / (raw_k / (double)ops),
 	       fixed / (double)programs * 1e6);
 
@@ -353,7 +374,8 @@ int main(int argc, char **argv)
 	build_vm_program(&prog, fill_touch);
 	double h_t = median_run(harness_touches, &l);
 	report("harness touch (all oracles)", vm_hops, h_t);
-	printf("  harness / raw cost per op: %.2fx\n", (h_t / (double)vm_hops) / (raw_t / (double)ops));
+	printf("  harness / raw cost per op: %.2fx\n",
+	       (h_t / (double)vm_hops) / (raw_t / (double)ops));
 	struct loop lf = l;
 	lf.ops = ops / 100;
 	double raw_f = median_run(raw_forks, &lf);

@@ -48,8 +48,8 @@ static inline int ktest_at_boot(const char *where)
 {
 	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
 		if (nr_free_blocks(o) != ktest_boot_free[o]) {
-			fprintf(stderr, "%s: order %u has %lu free blocks, %lu at boot\n",
-				where, o, nr_free_blocks(o), ktest_boot_free[o]);
+			fprintf(stderr, "%s: order %u has %lu free blocks, %lu at boot\n", where, o,
+				nr_free_blocks(o), ktest_boot_free[o]);
 			return 0;
 		}
 	}

@@ -82,7 +82,8 @@ static void test_fork_shared(void)
 	c = mm_fork(p);
 	CHECK(c != NULL);
 	CHECK(find_vma(c, (uintptr_t)s)->vm_shared_id != 0);
-	CHECK_EQ_UL(find_vma(c, (uintptr_t)s)->vm_shared_id, find_vma(p, (uintptr_t)s)->vm_shared_id);
+	CHECK_EQ_UL(find_vma(c, (uintptr_t)s)->vm_shared_id,
+		    find_vma(p, (uintptr_t)s)->vm_shared_id);
 	CHECK_EQ_UL(uput(c, (uintptr_t)s + 1, 'c'), 0);
 	CHECK_EQ_UL(uget(p, (uintptr_t)s + 1), 'c');
 	CHECK_EQ_UL(uput(p, (uintptr_t)s + PAGE_SIZE, 'p'), 0);
@@ -163,7 +164,8 @@ static void test_cow_chain(void)
 			CHECK(m[g] != NULL);
 			/* Each generation writes page g % 3. */
 			CHECK_EQ_UL(uput(m[g], A + (uintptr_t)(g % 3) * PAGE_SIZE,
-					 (unsigned char)('A' + g)), 0);
+					 (unsigned char)('A' + g)),
+				    0);
 		}
 		CHECK_EQ_UL(uget(m[0], A + PAGE_SIZE), 'A');
 		CHECK_EQ_UL(uget(m[1], A + PAGE_SIZE), 'B');
@@ -326,8 +328,8 @@ static void test_cow_superpage_fallback(void)
 		CHECK_EQ_UL(pa_refs(pa), 1 + 512 - (i ? 0 : 1));
 		for (uintptr_t off = 0; off < SZ_2M; off += 64 * PAGE_SIZE)
 			CHECK_EQ_UL(walkaddr(fc->pgd, sp + off), pa + off);
-		CHECK(i ? walkaddr(fc->pgd, va) == pa + (va - sp) :
-			  walkaddr(fc->pgd, va) != pa + (va - sp));
+		CHECK(i ? walkaddr(fc->pgd, va) == pa + (va - sp)
+			: walkaddr(fc->pgd, va) != pa + (va - sp));
 		CHECK_EQ_UL(uget(fc, sp + 5), 3);
 		CHECK_EQ_UL(uput(fc, sp + 5, 'c'), 0);
 		CHECK_EQ_UL(uput(fc, va, 'v'), 0);

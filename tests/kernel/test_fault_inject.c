@@ -3,11 +3,11 @@
 #include "ktest.h"
 
 static struct {
-	unsigned long calls;     /* should_fail consultations */
-	unsigned long fail_at;   /* 0: never */
+	unsigned long calls;   /* should_fail consultations */
+	unsigned long fail_at; /* 0: never */
 	bool injected;
-	long live_blocks;        /* page allocations minus frees, traced */
-	size_t sizes[16];        /* the first few sizes asked about */
+	long live_blocks; /* page allocations minus frees, traced */
+	size_t sizes[16]; /* the first few sizes asked about */
 } fi;
 
 static bool on_should_fail(void *ctx, gfp_t gfp, size_t size)

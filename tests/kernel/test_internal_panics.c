@@ -38,8 +38,7 @@ static void slab_next_free_is(unsigned int idx_of_obj, bool past_end)
 	objs[1] = kmem_cache_alloc(cache, GFP_KERNEL);
 	need(objs[0] && objs[1], "kmem_cache_alloc");
 	slab = compound_head(virt_to_page(objs[0]));
-	slab->freelist[slab->active] =
-		(unsigned short)(past_end ? cache->num : idx_of_obj);
+	slab->freelist[slab->active] = (unsigned short)(past_end ? cache->num : idx_of_obj);
 	kmem_cache_alloc(cache, GFP_KERNEL);
 }
 
@@ -113,7 +112,8 @@ static void link_range(uintptr_t start, uintptr_t end)
 
 	mm_with(4 * PAGE_SIZE);
 	need(do_mmap(mm, VA + 8 * PAGE_SIZE, PAGE_SIZE, PROT_READ, PRIV | MAP_FIXED) ==
-		     (long)(VA + 8 * PAGE_SIZE), "second mmap");
+		     (long)(VA + 8 * PAGE_SIZE),
+	     "second mmap");
 	v = vm_area_alloc(mm);
 	need(v != NULL, "vm_area_alloc");
 	v->vm_start = start;

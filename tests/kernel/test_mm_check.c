@@ -8,7 +8,7 @@
  * condition. The children's state dies with them. */
 #include "vmtest.h"
 
-#define VA ((uintptr_t)0x70000000)	/* 2 MiB-aligned, below the mmap area */
+#define VA ((uintptr_t)0x70000000) /* 2 MiB-aligned, below the mmap area */
 #define RW (PROT_READ | PROT_WRITE)
 #define PRIV (MAP_PRIVATE | MAP_ANONYMOUS)
 #define SHARED (MAP_SHARED | MAP_ANONYMOUS)
@@ -362,8 +362,8 @@ static void test_legal_edges(void)
 	CHECK_EQ_UL(leaf_level(m->pgd, VA), 1);
 	CHECK_EQ_UL(do_mmap(m, VA + SZ_2M, PAGE_SIZE, PROT_READ, PRIV | MAP_FIXED), VA + SZ_2M);
 	CHECK_EQ_UL(uget(m, VA + SZ_2M), 0);
-	CHECK_EQ_UL(do_mmap(m, VA + SZ_2M + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ,
-			    PRIV | MAP_FIXED), VA + SZ_2M + 2 * PAGE_SIZE);
+	CHECK_EQ_UL(do_mmap(m, VA + SZ_2M + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ, PRIV | MAP_FIXED),
+		    VA + SZ_2M + 2 * PAGE_SIZE);
 	/* Two touching shared mappings (two ids), populated. */
 	CHECK_EQ_UL(do_mmap(m, 2 * VA, PAGE_SIZE, RW, SHARED | MAP_FIXED), 2 * VA);
 	CHECK_EQ_UL(do_mmap(m, 2 * VA + PAGE_SIZE, PAGE_SIZE, RW, SHARED | MAP_FIXED),

@@ -32,7 +32,7 @@ static void test_demand_paging(void)
 	free0 = nr_free_pages();
 	CHECK_EQ_UL(leaf_level(mm->pgd, a), -1);
 
-	CHECK_EQ_UL(uget(mm, a + 5), 0); /* untouched memory reads 0 */
+	CHECK_EQ_UL(uget(mm, a + 5), 0);         /* untouched memory reads 0 */
 	CHECK_EQ_UL(nr_free_pages(), free0 - 3); /* the page + two tables */
 	CHECK_EQ_UL(uput(mm, a + PAGE_SIZE + 7, 0x5a), 0);
 	CHECK_EQ_UL(uget(mm, a + PAGE_SIZE + 7), 0x5a);
@@ -265,7 +265,7 @@ static void test_superpages(void)
 	CHECK(b > 0);
 	CHECK_EQ_UL(do_mprotect(mm, b, PAGE_SIZE, PROT_READ), 0);
 	CHECK_EQ_UL(uget(mm, b), 0);
-	CHECK_EQ_UL(leaf_level(mm->pgd, b), 0);          /* block not inside one VMA */
+	CHECK_EQ_UL(leaf_level(mm->pgd, b), 0); /* block not inside one VMA */
 	CHECK_EQ_UL(uput(mm, b + PAGE_SIZE, 1), 0);
 	CHECK_EQ_UL(leaf_level(mm->pgd, b + PAGE_SIZE), 0); /* a level-0 table is there */
 	CHECK_EQ_UL(uput(mm, b + 3 * SZ_2M, 1), 0);
@@ -305,8 +305,8 @@ static void test_shared_and_brk(void)
 	CHECK_EQ_UL(nr_free_pages(), free0 + 1);
 	CHECK_EQ_UL(uget(mm, MM_BRK_BASE + 3 * PAGE_SIZE), -EFAULT);
 	CHECK_EQ_UL(uget(mm, MM_BRK_BASE), 1);
-	CHECK_EQ_UL(do_mmap(mm, MM_BRK_BASE + 4 * PAGE_SIZE, PAGE_SIZE, RW,
-			    PRIV | MAP_FIXED), MM_BRK_BASE + 4 * PAGE_SIZE);
+	CHECK_EQ_UL(do_mmap(mm, MM_BRK_BASE + 4 * PAGE_SIZE, PAGE_SIZE, RW, PRIV | MAP_FIXED),
+		    MM_BRK_BASE + 4 * PAGE_SIZE);
 	CHECK_EQ_UL(do_brk(mm, MM_BRK_BASE + 8 * PAGE_SIZE), -ENOMEM);
 	CHECK_EQ_UL(mm->brk, MM_BRK_BASE + PAGE_SIZE);
 	CHECK_EQ_UL(do_brk(mm, MM_BRK_BASE), 0);
@@ -319,7 +319,10 @@ static void test_shared_and_brk(void)
 
 struct vma_snap {
 	int n;
-	struct { uintptr_t s, e; unsigned long f; } v[64];
+	struct {
+		uintptr_t s, e;
+		unsigned long f;
+	} v[64];
 	uintptr_t brk;
 };
 
@@ -361,8 +364,7 @@ static long fbase;
  * must be -ENOMEM with VMAs, page table and free memory unchanged (empty
  * slabs given back on both sides). With recover, an injected failure may
  * also be absorbed (superpage -> small page fallback). */
-static unsigned long mm_sweep(const char *name, void (*setup)(void), int (*op)(void),
-			      bool recover)
+static unsigned long mm_sweep(const char *name, void (*setup)(void), int (*op)(void), bool recover)
 {
 	static struct pt_snap pts;
 	struct vma_snap vs;
@@ -496,13 +498,14 @@ static void test_fault_injection(void)
 	 * table for the tail, a tail page. */
 	CHECK_EQ_UL(mm_sweep("mmap shared", setup_mapped, op_mmap_shared, true), 5);
 	/* New VMA, the old VMA's hole struct, the superpage split table. */
-	CHECK_EQ_UL(mm_sweep("mmap fixed over a superpage", setup_mapped, op_mmap_fixed_over,
-			     false), 3);
-	CHECK_EQ_UL(mm_sweep("munmap hole in a superpage", setup_mapped, op_munmap_hole,
-			     false), 2);
+	CHECK_EQ_UL(
+		mm_sweep("mmap fixed over a superpage", setup_mapped, op_mmap_fixed_over, false),
+		3);
+	CHECK_EQ_UL(mm_sweep("munmap hole in a superpage", setup_mapped, op_munmap_hole, false), 2);
 	/* Two VMA structs, one split table (both ends in one superpage). */
-	CHECK_EQ_UL(mm_sweep("mprotect inside a superpage", setup_mapped, op_mprotect_inside,
-			     false), 3);
+	CHECK_EQ_UL(
+		mm_sweep("mprotect inside a superpage", setup_mapped, op_mprotect_inside, false),
+		3);
 	CHECK_EQ_UL(mm_sweep("brk grow", setup_mapped, op_brk_grow, false), 1);
 	/* 2 MiB block (absorbed), then its level-1 table. */
 	CHECK_EQ_UL(mm_sweep("fault superpage", setup_big, op_fault_super, true), 2);

@@ -179,8 +179,8 @@ static void test_tags_and_capacity(void)
 	for (int i = 0; i < MMU_TLB_ENTRIES; i++)
 		tr(a, SZ_2M + (uintptr_t)i * PAGE_SIZE, MMU_READ | MMU_USER);
 	CHECK_EQ_UL(st->hits, MMU_TLB_ENTRIES);
-	CHECK(!tr(a, 0x1000, MMU_READ | MMU_USER).tlb_hit);   /* evicts entry 0 */
-	CHECK(!tr(a, SZ_2M, MMU_READ | MMU_USER).tlb_hit);    /* evicts entry 1 */
+	CHECK(!tr(a, 0x1000, MMU_READ | MMU_USER).tlb_hit); /* evicts entry 0 */
+	CHECK(!tr(a, SZ_2M, MMU_READ | MMU_USER).tlb_hit);  /* evicts entry 1 */
 	CHECK(tr(a, SZ_2M + 2 * PAGE_SIZE, MMU_READ | MMU_USER).tlb_hit);
 	kvmfree(a); /* leaves of FAKE_PA hold no references */
 	kvmfree(b);

@@ -9,7 +9,6 @@
 #include "arch.h"
 #include "ktest.h"
 
-
 static void hook_panic(void *ctx, const char *check, const char *func, const char *msg)
 {
 	(void)ctx;
@@ -63,8 +62,7 @@ static void run_child(void (*fn)(void), struct outcome *o)
 /* The child must abort with the hook's line, then `KERNEL PANIC: <check>
  * in <func>: <message>`, the message holding msg (NULL: any): one check
  * name covers several conditions, msg says which one fired. */
-static void expect_panic_msg(const char *name, void (*fn)(void), const char *check,
-			     const char *msg)
+static void expect_panic_msg(const char *name, void (*fn)(void), const char *check, const char *msg)
 {
 	struct outcome o;
 	char line[128], hook[128];
@@ -334,7 +332,8 @@ static void test_panics(void)
 			 "not in mem_map");
 	expect_panic_msg("one past mem_map", free_one_past_map, "bad-free", "not in mem_map");
 	expect_panic_msg("one before mem_map", free_one_before_map, "bad-free", "not in mem_map");
-	expect_panic_msg("last page of mem_map", free_last_in_map, "double-free", "is already free");
+	expect_panic_msg("last page of mem_map", free_last_in_map, "double-free",
+			 "is already free");
 	expect_panic_msg("head with refcount 0", free_head_refcount_zero, "double-free",
 			 "has refcount 0");
 	expect_panic_msg("inside a free block", free_inside_free_block, "double-free",
@@ -372,7 +371,8 @@ static void test_panic_format(void)
 	struct outcome o;
 
 	run_child(panic_message, &o);
-	CHECK(strstr(o.out, "KERNEL PANIC: test-check in panic_message: value 42 of things\n") != NULL);
+	CHECK(strstr(o.out, "KERNEL PANIC: test-check in panic_message: value 42 of things\n") !=
+	      NULL);
 	CHECK(strstr(o.out, "HOOK-PANIC test-check from panic_message") != NULL);
 }
 

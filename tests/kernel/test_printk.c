@@ -12,13 +12,13 @@
 static char got[256], want[256];
 
 /* Format with both; compare the text and the returned length. */
-#define SAME(...)                                                              \
-	do {                                                                   \
-		int g = snprintk(got, sizeof(got), __VA_ARGS__);               \
-		int w = snprintf(want, sizeof(want), __VA_ARGS__);             \
-		CHECK_EQ_UL(g, w);                                             \
-		CHECK(strcmp(got, want) == 0);                                 \
-		if (strcmp(got, want))                                         \
+#define SAME(...)                                                                  \
+	do {                                                                       \
+		int g = snprintk(got, sizeof(got), __VA_ARGS__);                   \
+		int w = snprintf(want, sizeof(want), __VA_ARGS__);                 \
+		CHECK_EQ_UL(g, w);                                                 \
+		CHECK(strcmp(got, want) == 0);                                     \
+		if (strcmp(got, want))                                             \
 			fprintf(stderr, "  got \"%s\", want \"%s\"\n", got, want); \
 	} while (0)
 

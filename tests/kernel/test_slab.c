@@ -216,10 +216,18 @@ static void test_leak_free_run(void)
 	c2 = kmem_cache_create("run-big", 1500, 0, 0, NULL);
 	for (int i = 0; i < 300; i++) {
 		switch (i % 4) {
-		case 0: objs[i] = kmem_cache_alloc(c1, GFP_KERNEL); break;
-		case 1: objs[i] = kmem_cache_alloc(c2, __GFP_ZERO); break;
-		case 2: objs[i] = kmalloc((size_t)(i * 37) % 8192 + 1, GFP_KERNEL); break;
-		default: objs[i] = kzalloc((size_t)(i * 977) % 70000 + 1, GFP_KERNEL); break;
+		case 0:
+			objs[i] = kmem_cache_alloc(c1, GFP_KERNEL);
+			break;
+		case 1:
+			objs[i] = kmem_cache_alloc(c2, __GFP_ZERO);
+			break;
+		case 2:
+			objs[i] = kmalloc((size_t)(i * 37) % 8192 + 1, GFP_KERNEL);
+			break;
+		default:
+			objs[i] = kzalloc((size_t)(i * 977) % 70000 + 1, GFP_KERNEL);
+			break;
 		}
 		CHECK(objs[i] != NULL);
 	}

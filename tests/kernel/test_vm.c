@@ -247,7 +247,8 @@ static void test_teardown(void)
 	for (int i = 0; i < 5; i++) {
 		p = user_page();
 		CHECK_EQ_UL(mappages(pt, SZ_1G * (uintptr_t)i + 0x5000, PAGE_SIZE, p,
-				     PTE_R | PTE_W | PTE_U), 0);
+				     PTE_R | PTE_W | PTE_U),
+			    0);
 	}
 	/* A page mapped twice holds two references. */
 	get_page(virt_to_page((void *)p));
@@ -260,10 +261,10 @@ static void test_teardown(void)
 static void test_kvmmake(void)
 {
 	const struct kvm_region regions[] = {
-		{ 0x10000000UL, PAGE_SIZE, PTE_R | PTE_W },                   /* a UART */
-		{ 0x80000000UL, 3 * SZ_2M + 2 * PAGE_SIZE, PTE_R | PTE_X },   /* text */
-		{ 0x80000000UL + 3 * SZ_2M + 2 * PAGE_SIZE,
-		  5 * SZ_2M - 2 * PAGE_SIZE, PTE_R | PTE_W | PTE_G },          /* data + RAM */
+		{ 0x10000000UL, PAGE_SIZE, PTE_R | PTE_W },                 /* a UART */
+		{ 0x80000000UL, 3 * SZ_2M + 2 * PAGE_SIZE, PTE_R | PTE_X }, /* text */
+		{ 0x80000000UL + 3 * SZ_2M + 2 * PAGE_SIZE, 5 * SZ_2M - 2 * PAGE_SIZE,
+		  PTE_R | PTE_W | PTE_G }, /* data + RAM */
 	};
 	pagetable_t kpt;
 	int level;

@@ -23,11 +23,11 @@
 #define FAKE_PA ((phys_addr_t)0x80000000UL)
 
 static struct {
-	unsigned long calls;   /* should_fail consultations */
-	unsigned long fail_at; /* 0: never */
+	unsigned long calls;     /* should_fail consultations */
+	unsigned long fail_at;   /* 0: never */
 	unsigned long fail_mask; /* bit k: fail call fail_at + k */
 	bool injected;
-	long live_blocks;      /* traced page allocations minus frees */
+	long live_blocks; /* traced page allocations minus frees */
 } fi;
 
 static bool vt_should_fail(void *ctx, gfp_t gfp, size_t size)
@@ -121,8 +121,8 @@ static inline int free_snap_same(const struct free_snap *s, const char *where)
 {
 	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
 		if (nr_free_blocks(o) != s->blocks[o]) {
-			fprintf(stderr, "%s: order %u has %lu free blocks, %lu before\n", where,
-				o, nr_free_blocks(o), s->blocks[o]);
+			fprintf(stderr, "%s: order %u has %lu free blocks, %lu before\n", where, o,
+				nr_free_blocks(o), s->blocks[o]);
 			return 0;
 		}
 	}
@@ -177,15 +177,16 @@ static inline int pt_snap_same(pagetable_t pt, const struct pt_snap *before, con
 
 	pt_snap_take(pt, &now);
 	if (now.n != before->n || now.tables != before->tables) {
-		fprintf(stderr, "%s: %zu leaves in %zu tables, %zu in %zu before\n", where,
-			now.n, now.tables, before->n, before->tables);
+		fprintf(stderr, "%s: %zu leaves in %zu tables, %zu in %zu before\n", where, now.n,
+			now.tables, before->n, before->tables);
 		return 0;
 	}
 	for (size_t i = 0; i < now.n && i < SNAP_MAX; i++) {
 		const struct leaf *a = &now.leaves[i], *b = &before->leaves[i];
 
 		if (a->va != b->va || a->pte != b->pte || a->level != b->level) {
-			fprintf(stderr, "%s: leaf %zu: va %lx pte %lx level %d, was va %lx pte %lx level %d\n",
+			fprintf(stderr,
+				"%s: leaf %zu: va %lx pte %lx level %d, was va %lx pte %lx level %d\n",
 				where, i, (unsigned long)a->va, (unsigned long)a->pte, a->level,
 				(unsigned long)b->va, (unsigned long)b->pte, b->level);
 			return 0;

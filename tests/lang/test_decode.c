@@ -44,37 +44,37 @@ static int check_roundtrips(const struct program *p)
 /* A hand-made input with every opcode, out-of-range fields, raw and
  * table sizes, and a final op cut short. */
 static const uint8_t sample[] = {
-	0x00, 0x41, 0x0c, 0x03,             /* alloc_pages dst 65%64 order 12%12 gfp 3%2 */
-	NR_OPS + 1, 0x01,                   /* free_pages (byte % NR_OPS = 1) */
-	0x02, 0x7f, 0x03, 0xc1,             /* get_page, put_page 0xc1 */
-	0x04, 0x05, 0x0c, 0x01, 0x99,       /* kmalloc 4096+1 (b2 ignored) */
-	0x05, 0x06, 0x80 | 0x12, 0x34, 0x56,/* kzalloc raw 0x123456 */
-	0x06, 0x07, 0xff, 0x19, 0x00, 0x00, /* kcalloc 255 x 960 */
-	0x07, 0x08, 0x47, 0x01, 0x80, 0x00, /* krealloc src 71%64, 8-128 -> 0 */
-	0x08, 0x09,                         /* kfree */
+	0x00, 0x41, 0x0c, 0x03,                   /* alloc_pages dst 65%64 order 12%12 gfp 3%2 */
+	NR_OPS + 1, 0x01,                         /* free_pages (byte % NR_OPS = 1) */
+	0x02, 0x7f, 0x03, 0xc1,                   /* get_page, put_page 0xc1 */
+	0x04, 0x05, 0x0c, 0x01, 0x99,             /* kmalloc 4096+1 (b2 ignored) */
+	0x05, 0x06, 0x80 | 0x12, 0x34, 0x56,      /* kzalloc raw 0x123456 */
+	0x06, 0x07, 0xff, 0x19, 0x00, 0x00,       /* kcalloc 255 x 960 */
+	0x07, 0x08, 0x47, 0x01, 0x80, 0x00,       /* krealloc src 71%64, 8-128 -> 0 */
+	0x08, 0x09,                               /* kfree */
 	0x09, 0x0a, 0x58, 0x20, 0x00, 0x0f, 0x0b, /* cache_create 16M+32 align 4096 flags 3 */
-	0x0a, 0x0b, 0x0c, 0x01,             /* cache_alloc src 12%8 zero */
-	0x0b, 0x0c, 0x0c, 0x0d, 0x0d, 0x0e, /* cache_free, shrink, destroy */
-	0x0e, 0x40,                         /* fail_nth 1 + 64%64 = 1 */
-	0x0e, 0x3f,                         /* fail_nth 64 */
-	0x0f, NR_OPS + 15,                  /* check, check (byte % NR_OPS = 15) */
-	0x10, 0x09,                         /* mm_new m1 */
-	0x11, 0x02, 0x0b,                   /* fork m2 from m3 */
-	0x12, 0x05,                         /* mm_exit m5 */
+	0x0a, 0x0b, 0x0c, 0x01,                   /* cache_alloc src 12%8 zero */
+	0x0b, 0x0c, 0x0c, 0x0d, 0x0d, 0x0e,       /* cache_free, shrink, destroy */
+	0x0e, 0x40,                               /* fail_nth 1 + 64%64 = 1 */
+	0x0e, 0x3f,                               /* fail_nth 64 */
+	0x0f, NR_OPS + 15,                        /* check, check (byte % NR_OPS = 15) */
+	0x10, 0x09,                               /* mm_new m1 */
+	0x11, 0x02, 0x0b,                         /* fork m2 from m3 */
+	0x12, 0x05,                               /* mm_exit m5 */
 	0x13, 0x21, 0x0a, 0x15, 0x00, 0x00, 0x13, 0x09, 0x34, 0x12, 0xf5,
-					    /* mmap r1 m2 2M prot 3 shared; pgoff -> 0, raw: no
+	/* mmap r1 m2 2M prot 3 shared; pgoff -> 0, raw: no
 					     * address, so only the length mode (neg) stays */
 	0x13, 0x00, 0x00, 0x0c, 0x00, 0x00, 0x17, 0x02, 0x00, 0x02, 0xbf,
-					    /* mmap r0 m0 4K prot 7 fixed at 512; raw below the mark */
+	/* mmap r0 m0 4K prot 7 fixed at 512; raw below the mark */
 	0x14, 0x01, 0x03, 0x0d, 0x00, 0x00, 0x03, 0x00, 0x00, /* munmap m1 r3 8K off 3 */
 	0x15, 0x02, 0x04, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0xc0,
-					    /* mprotect m2 r4 0 prot r off 257; raw 0 */
+	/* mprotect m2 r4 0 prot r off 257; raw 0 */
 	0x16, 0x0f, 0x10, 0x00, 0x00, 0x15, /* brk m7 64K from=top mib (0x15 < mark: 0) */
 	0x17, 0x03, 0x05, 0x0c, 0x01, 0x00, 0x08, 0x99, /* touch m3 r5 4K+1 len=2, read: n -> 0 */
 	0x17, 0x04, 0x26, 0x80, 0x13, 0x88, 0x09, 0x5a, /* touch m4 r6 5000 write 0x5a len=2 */
 	0x17, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x7e, /* touch m0 r0 0 write 0x7e kernel */
-	0x18, 0x16, 0x00, 0x00, 0x10, 0x02, 0x1f, /* kvmmake 4M off=528, edge 15 -> none */
-	0x09, 0x01, 0x18,                   /* cache_create cut after the size's b0 */
+	0x18, 0x16, 0x00, 0x00, 0x10, 0x02, 0x1f,       /* kvmmake 4M off=528, edge 15 -> none */
+	0x09, 0x01, 0x18,                               /* cache_create cut after the size's b0 */
 };
 
 static void test_truncations(const uint8_t *data, size_t len)
@@ -212,9 +212,9 @@ static void test_encode_cap(void)
 	uint8_t out[7];
 
 	decode_body(sample, sizeof sample, &p);
-	CHECK_EQ_UL(prog_encode(&p, NULL, 0), 0);         /* not even the format byte */
-	CHECK_EQ_UL(prog_encode(&p, out, 1), 1);          /* the format byte: no op */
-	CHECK_EQ_UL(prog_encode(&p, out, 4), 1);          /* alloc_pages is 4 bytes */
+	CHECK_EQ_UL(prog_encode(&p, NULL, 0), 0); /* not even the format byte */
+	CHECK_EQ_UL(prog_encode(&p, out, 1), 1);  /* the format byte: no op */
+	CHECK_EQ_UL(prog_encode(&p, out, 4), 1);  /* alloc_pages is 4 bytes */
 	CHECK_EQ_UL(prog_encode(&p, out, 5), 5);
 	CHECK_EQ_UL(prog_encode(&p, out, sizeof out), 7); /* + free_pages */
 }

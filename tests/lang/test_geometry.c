@@ -71,7 +71,8 @@ static void test_canonical(void)
 		CHECK(prog_parse(cases[i].in, strlen(cases[i].in), &prog, &err) == 0);
 		print_to(&prog, out, sizeof out);
 		if (strcmp(out, cases[i].out))
-			fprintf(stderr, "  case %zu: printed '%s', want '%s'\n", i, out, cases[i].out);
+			fprintf(stderr, "  case %zu: printed '%s', want '%s'\n", i, out,
+				cases[i].out);
 		CHECK(strcmp(out, cases[i].out) == 0);
 		CHECK(prog_parse(out, strlen(out), &prog2, &err) == 0);
 		print_to(&prog2, again, sizeof again);

@@ -67,14 +67,17 @@ static const struct parse_case bad[] = {
 	{ "o0 = kmalloc 16M+128", 1, 14, "not encodable" },
 	{ "o0 = kmalloc 4KB", 1, 14, "expected a size" },
 	{ "c0 = kmem_cache_create 64 align=3", 1, 33, "align out of range: '3'" },
-	{ "c0 = kmem_cache_create 64 align=5", 1, 33, "align out of range: '5' (must be one of 0 8 16 32 64 128 256 4096 1 24 4097" },
-	{ "o0 = aligned_alloc 64 align=24", 1, 29, "align out of range: '24' (must be one of 0 8 16 32 64 128 256 4096)" },
+	{ "c0 = kmem_cache_create 64 align=5", 1, 33,
+	  "align out of range: '5' (must be one of 0 8 16 32 64 128 256 4096 1 24 4097" },
+	{ "o0 = aligned_alloc 64 align=24", 1, 29,
+	  "align out of range: '24' (must be one of 0 8 16 32 64 128 256 4096)" },
 	{ "c0 = kmem_cache_create 64 align", 1, 32, "missing '=' after align" },
 	{ "c0 = kmem_cache_create 64 align 8", 1, 33, "missing '=' after align" },
 	{ "c0 = kmem_cache_create 64 align=", 1, 33, "align= needs a value" },
 	{ "c0 = kmem_cache_create 64 align=x", 1, 33, "expected an alignment" },
 	{ "c0 = kmem_cache_create 64 align=8 align=16", 1, 35, "duplicate option 'align'" },
-	{ "c0 = kmem_cache_create 64 zero", 1, 27, "extra argument 'zero' (kmem_cache_create takes" },
+	{ "c0 = kmem_cache_create 64 zero", 1, 27,
+	  "extra argument 'zero' (kmem_cache_create takes" },
 	{ "kfree o0, o1", 1, 9, "bad character ','" },
 	{ "check\x01", 1, 6, "bad character 0x01" },
 	{ "o0 = kmalloc 8\rcheck", 1, 15, "bad character 0x0d" },
@@ -101,11 +104,13 @@ static const struct parse_case bad[] = {
 	{ "touch m0 r0", 1, 12, "missing argument: touch needs a byte offset" },
 	{ "brk m0", 1, 7, "missing argument: brk needs a heap size" },
 	{ "mm_exit", 1, 8, "missing argument: mm_exit needs an address space" },
-	{ "r0 = mmap m0 2M", 1, 16, "missing option: mmap needs prot=X (none, r, w, rw, x, rx, wx" },
+	{ "r0 = mmap m0 2M", 1, 16,
+	  "missing option: mmap needs prot=X (none, r, w, rw, x, rx, wx" },
 	{ "r0 = mmap m0 2M shared at=3", 1, 28, "missing option: mmap needs prot=X" },
 	{ "mprotect m0 r0 0", 1, 17, "missing option: mprotect needs prot=X" },
 	{ "mprotect m0 r0 0 off=2", 1, 23, "missing option: mprotect needs prot=X" },
-	{ "r0 = mmap m0 2M prot=wr", 1, 22, "bad prot 'wr' (must be none, or the letters r, w, x, u in that order" },
+	{ "r0 = mmap m0 2M prot=wr", 1, 22,
+	  "bad prot 'wr' (must be none, or the letters r, w, x, u in that order" },
 	{ "r0 = mmap m0 2M prot=ur", 1, 22, "bad prot 'ur'" },
 	{ "r0 = mmap m0 2M prot=rr", 1, 22, "bad prot 'rr'" },
 	{ "r0 = mmap m0 2M prot=rwxn", 1, 22, "bad prot 'rwxn'" },
@@ -118,7 +123,8 @@ static const struct parse_case bad[] = {
 	{ "r0 = mmap m0 2M prot=r prot=w", 1, 24, "duplicate option 'prot'" },
 	{ "r0 = mmap m0 4K prot=r shared shared", 1, 31, "duplicate option 'shared'" },
 	{ "r0 = mmap m0 4K prot=r at=1 at=2", 1, 29, "duplicate option 'at'" },
-	{ "r0 = mmap m0 2M prot=r at=65536", 1, 27, "at out of range: '65536' (must be 0..65535, or -32768..32767 with from=)" },
+	{ "r0 = mmap m0 2M prot=r at=65536", 1, 27,
+	  "at out of range: '65536' (must be 0..65535, or -32768..32767 with from=)" },
 	{ "r0 = mmap m0 4K prot=r at=1 hint=2", 1, 29, "at= and hint= exclude each other" },
 	{ "r0 = mmap m0 4K prot=r hint=1 at=2", 1, 31, "at= and hint= exclude each other" },
 	{ "r0 = mmap m0 4K prot=r hint=1 hint=2", 1, 31, "duplicate option 'hint'" },
@@ -137,7 +143,8 @@ static const struct parse_case bad[] = {
 	  "unaligned mib past-top neg)" },
 	{ "r0 = mmap m0 2M prot=r zero", 1, 24, "extra argument 'zero' (mmap takes" },
 	{ "r0 = mmap m0 2M 4K prot=r", 1, 17, "extra argument '4K'" },
-	{ "munmap m0 r0 8K at=1", 1, 17, "extra argument 'at' (munmap takes the options: from=A unaligned mib past-top neg off=N)" },
+	{ "munmap m0 r0 8K at=1", 1, 17,
+	  "extra argument 'at' (munmap takes the options: from=A unaligned mib past-top neg off=N)" },
 	{ "munmap m0 r0 8K shared", 1, 17, "extra argument 'shared' (munmap takes the options" },
 	{ "munmap m0 r0 8K prot=r", 1, 17, "extra argument 'prot'" },
 	{ "mprotect m0 r0 0 prot=r shared", 1, 25,
@@ -151,11 +158,12 @@ static const struct parse_case bad[] = {
 	{ "touch m0 r0 1 write=x", 1, 21, "expected write= a number, got 'x'" },
 	{ "touch m0 r0 1 write=1 write=2", 1, 23, "duplicate option 'write'" },
 	{ "touch m0 r0 1 write", 1, 20, "missing '=' after write" },
-	{ "touch m0 r0 1 zero", 1, 15, "extra argument 'zero' (touch takes the options: write=V kernel exec len=N)" },
+	{ "touch m0 r0 1 zero", 1, 15,
+	  "extra argument 'zero' (touch takes the options: write=V kernel exec len=N)" },
 	{ "touch m0 r0 9M", 1, 13, "size '9M' not encodable" },
 	{ "brk m0 4K zero", 1, 11, "extra argument 'zero'" },
-	{ "mm_exit m8", 1, 9, "'m8' is not a slot (p0..p63, o0..o63, c0..c7, m0..m7, r0..r31, no "
-			      "leading zeros)" },
+	{ "mm_exit m8", 1, 9,
+	  "'m8' is not a slot (p0..p63, o0..o63, c0..c7, m0..m7, r0..r31, no leading zeros)" },
 	{ "m8 = mm_new", 1, 1, "'m8' is not a slot" },
 	{ "m00 = mm_new", 1, 1, "'m00' is not a slot" },
 	{ "r32 = mmap m0 4K prot=r", 1, 1, "'r32' is not a slot" },
@@ -179,19 +187,23 @@ static const struct parse_case bad[] = {
 	  "'b' is a region, expected an address space" },
 	/* the raw forms: anchors, signed pages, length modes, kvm edges */
 	{ "munmap m0 r0 4K off=-1", 1, 21, "negative pages need from=ANCHOR" },
-	{ "munmap m0 r0 4K from=top off=40000", 1, 30, "pages from an anchor must be -32768..32767" },
+	{ "munmap m0 r0 4K from=top off=40000", 1, 30,
+	  "pages from an anchor must be -32768..32767" },
 	{ "munmap m0 r0 4K from=top off=-32769", 1, 30, "off out of range" },
-	{ "munmap m0 r0 4K from=moon", 1, 22, "bad from 'moon' (must be one of 0 user heap mmap top max 4G)" },
+	{ "munmap m0 r0 4K from=moon", 1, 22,
+	  "bad from 'moon' (must be one of 0 user heap mmap top max 4G)" },
 	{ "munmap m0 r0 4K from=top from=0", 1, 26, "duplicate option 'from'" },
 	{ "munmap m0 r0 4K mib neg", 1, 21, "mib, past-top and neg exclude each other" },
 	{ "munmap m0 r0 4K unaligned unaligned", 1, 27, "duplicate option 'unaligned'" },
 	{ "r0 = mmap m0 4K prot=r from=top", 1, 32, "from= and unaligned need at=N or hint=N" },
 	{ "r0 = mmap m0 4K prot=r unaligned", 1, 33, "from= and unaligned need at=N or hint=N" },
 	{ "r0 = mmap m0 4K prot=r at=1 heap from=top", 1, 42, "heap and from= exclude each other" },
-	{ "brk m0 4K from=top off=1", 1, 20, "extra argument 'off' (brk takes the options: from=A" },
+	{ "brk m0 4K from=top off=1", 1, 20,
+	  "extra argument 'off' (brk takes the options: from=A" },
 	{ "kvmmake 8M edge=huge", 1, 17, "bad edge 'huge' (must be one of empty unaligned-pa" },
 	{ "kvmmake 8M edge=top edge=gap", 1, 21, "duplicate option 'edge'" },
-	{ "kvmmake 8M neg", 1, 12, "extra argument 'neg' (kvmmake takes the options: edge=E off=N)" },
+	{ "kvmmake 8M neg", 1, 12,
+	  "extra argument 'neg' (kvmmake takes the options: edge=E off=N)" },
 };
 
 static void test_errors(void)
@@ -232,7 +244,8 @@ static void test_accepted(void)
 	CHECK(prog.ops[0].align == 7 && prog.ops[0].flags == (OPC_CTOR | OPC_HWALIGN));
 	CHECK(parse_str("p0 = alloc_pages 011", &prog, NULL) == 0 && prog.ops[0].order == 11);
 	CHECK(parse_str("touch m0 r0 4090 len=16 exec", &prog, NULL) == 0);
-	CHECK(prog.ops[0].gfp == (OPT_EXEC | 7 << OPT_LEN_SHIFT) && op_touch_len(prog.ops[0].gfp) == 16);
+	CHECK(prog.ops[0].gfp == (OPT_EXEC | 7 << OPT_LEN_SHIFT) &&
+	      op_touch_len(prog.ops[0].gfp) == 16);
 	CHECK(parse_str("touch m0 r0 4090 len=8193 write=3 kernel", &prog, NULL) == 0);
 	CHECK(op_touch_len(prog.ops[0].gfp) == 8193 && prog.ops[0].n == 3 &&
 	      (prog.ops[0].gfp & (OPT_WRITE | OPT_KERNEL)) == (OPT_WRITE | OPT_KERNEL));
@@ -251,7 +264,8 @@ static void test_accepted(void)
 	CHECK(parse_str("touch m0 r9 7", &prog, NULL) == 0);
 	CHECK(prog.ops[0].dst == 0 && prog.ops[0].src == 9 && prog.ops[0].size == 7 &&
 	      prog.ops[0].gfp == 0);
-	CHECK(parse_str("munmap m0 r0 0 off=65535", &prog, NULL) == 0 && prog.ops[0].pgoff == 65535);
+	CHECK(parse_str("munmap m0 r0 0 off=65535", &prog, NULL) == 0 &&
+	      prog.ops[0].pgoff == 65535);
 }
 
 /* Comments, blank lines, CRLF, tabs, no final newline. */
@@ -278,26 +292,22 @@ struct want {
 
 static void test_user_names(void)
 {
-	const char *s = "a = kmalloc 8\n"                 /* o1: o0 is named below */
-			"o0 = kmalloc 16\n"
-			"b = alloc_pages 0\n"              /* p0 */
-			"p1 = alloc_pages 1\n"
-			"c = alloc_pages 2\n"              /* p2: p1 is taken */
-			"a = kzalloc 8\n"                  /* rebinding keeps o1 */
-			"cache = kmem_cache_create 64\n"   /* c0 */
-			"x = kmem_cache_alloc cache\n"     /* o2 */
-			"kfree a\n"
-			"p = alloc_pages 0\n"              /* p3 */
-			"_q1 = kmem_cache_create 8\n"      /* c1 */
-			"kmem_cache_destroy _q1\n"
-			"ab = krealloc a 8\n"              /* o3; source a = o1 */
+	const char *s = "a = kmalloc 8\n"                             /* o1: o0 is named below */
+			"o0 = kmalloc 16\nb = alloc_pages 0\n"        /* p0 */
+			"p1 = alloc_pages 1\nc = alloc_pages 2\n"     /* p2: p1 is taken */
+			"a = kzalloc 8\n"                             /* rebinding keeps o1 */
+			"cache = kmem_cache_create 64\n"              /* c0 */
+			"x = kmem_cache_alloc cache\n"                /* o2 */
+			"kfree a\np = alloc_pages 0\n"                /* p3 */
+			"_q1 = kmem_cache_create 8\n"                 /* c1 */
+			"kmem_cache_destroy _q1\nab = krealloc a 8\n" /* o3; source a = o1 */
 			"free_pages c\n";
 	static const struct want want[] = {
-		{ OP_KMALLOC, 1, 0 },       { OP_KMALLOC, 0, 0 },       { OP_ALLOC_PAGES, 0, 0 },
-		{ OP_ALLOC_PAGES, 1, 0 },   { OP_ALLOC_PAGES, 2, 0 },   { OP_KZALLOC, 1, 0 },
-		{ OP_CACHE_CREATE, 0, 0 },  { OP_CACHE_ALLOC, 2, 0 },   { OP_KFREE, 1, 0 },
-		{ OP_ALLOC_PAGES, 3, 0 },   { OP_CACHE_CREATE, 1, 0 },  { OP_CACHE_DESTROY, 1, 0 },
-		{ OP_KREALLOC, 3, 1 },      { OP_FREE_PAGES, 2, 0 },
+		{ OP_KMALLOC, 1, 0 },      { OP_KMALLOC, 0, 0 },      { OP_ALLOC_PAGES, 0, 0 },
+		{ OP_ALLOC_PAGES, 1, 0 },  { OP_ALLOC_PAGES, 2, 0 },  { OP_KZALLOC, 1, 0 },
+		{ OP_CACHE_CREATE, 0, 0 }, { OP_CACHE_ALLOC, 2, 0 },  { OP_KFREE, 1, 0 },
+		{ OP_ALLOC_PAGES, 3, 0 },  { OP_CACHE_CREATE, 1, 0 }, { OP_CACHE_DESTROY, 1, 0 },
+		{ OP_KREALLOC, 3, 1 },     { OP_FREE_PAGES, 2, 0 },
 	};
 	struct parse_error err;
 	size_t nwant = sizeof want / sizeof want[0];
@@ -309,24 +319,23 @@ static void test_user_names(void)
 		int ok = o->kind == want[i].kind && o->dst == want[i].dst && o->src == want[i].src;
 		CHECK(ok);
 		if (!ok)
-			fprintf(stderr, "  op %zu: kind %u dst %u src %u\n", i, o->kind, o->dst, o->src);
+			fprintf(stderr, "  op %zu: kind %u dst %u src %u\n", i, o->kind, o->dst,
+				o->src);
 	}
 }
 
 /* User names for address spaces and regions take free m / r slots. */
 static void test_user_names_vm(void)
 {
-	const char *s = "parent = mm_new\n"            /* m1: m0 is named below */
-			"m0 = mm_new\n"
-			"child = fork parent\n"        /* m2, src m1 */
-			"heap = mmap child 64K prot=rw\n" /* r0 */
-			"r1 = mmap m0 4K prot=r\n"
-			"stack = mmap parent 8K prot=rw\n" /* r2 */
-			"touch parent stack 0 write=1\n"
-			"mm_exit child\n";
+	const char *s = "parent = mm_new\n"                  /* m1: m0 is named below */
+			"m0 = mm_new\nchild = fork parent\n" /* m2, src m1 */
+			"heap = mmap child 64K prot=rw\n"    /* r0 */
+			"r1 = mmap m0 4K prot=r\nstack = mmap parent 8K prot=rw\n" /* r2 */
+			"touch parent stack 0 write=1\nmm_exit child\n";
 	static const struct want want[] = {
-		{ OP_MM_NEW, 1, 0 }, { OP_MM_NEW, 0, 0 }, { OP_MM_FORK, 2, 1 }, { OP_MMAP, 0, 2 },
-		{ OP_MMAP, 1, 0 },   { OP_MMAP, 2, 1 },   { OP_TOUCH, 1, 2 },   { OP_MM_EXIT, 2, 0 },
+		{ OP_MM_NEW, 1, 0 }, { OP_MM_NEW, 0, 0 },  { OP_MM_FORK, 2, 1 },
+		{ OP_MMAP, 0, 2 },   { OP_MMAP, 1, 0 },    { OP_MMAP, 2, 1 },
+		{ OP_TOUCH, 1, 2 },  { OP_MM_EXIT, 2, 0 },
 	};
 	struct parse_error err;
 	size_t nwant = sizeof want / sizeof want[0];
@@ -339,7 +348,8 @@ static void test_user_names_vm(void)
 		int ok = o->kind == want[i].kind && o->dst == want[i].dst && o->src == want[i].src;
 		CHECK(ok);
 		if (!ok)
-			fprintf(stderr, "  op %zu: kind %u dst %u src %u\n", i, o->kind, o->dst, o->src);
+			fprintf(stderr, "  op %zu: kind %u dst %u src %u\n", i, o->kind, o->dst,
+				o->src);
 	}
 
 	for (int i = 0; i < 9; i++)
@@ -349,7 +359,8 @@ static void test_user_names_vm(void)
 	      strstr(err.msg, "too many address space names: all 8 address space slots"));
 	len = 0;
 	for (int i = 0; i < 33; i++)
-		len += (size_t)snprintf(text + len, sizeof text - len, "reg%d = mmap m0 4K prot=r\n", i);
+		len += (size_t)snprintf(text + len, sizeof text - len,
+					"reg%d = mmap m0 4K prot=r\n", i);
 	CHECK(parse_str(text, &prog, &err) == -1);
 	CHECK(err.line == 33 && err.col == 1 && strstr(err.msg, "too many region names"));
 }
@@ -395,7 +406,8 @@ static void test_too_many_ops(void)
 	CHECK_EQ_UL(prog.n, PROG_MAX_OPS);
 	snprintf(text + len, sizeof text - len, "# comments do not count\n\n  fail_nth 2\n");
 	CHECK(parse_str(text, &prog, &err) == -1);
-	CHECK(err.line == PROG_MAX_OPS + 3 && err.col == 3 && strstr(err.msg, "more than 4096 ops"));
+	CHECK(err.line == PROG_MAX_OPS + 3 && err.col == 3 &&
+	      strstr(err.msg, "more than 4096 ops"));
 }
 
 static size_t read_file(const char *rel, char *buf, size_t cap)
@@ -506,7 +518,8 @@ static void test_load(void)
 	CHECK(prog.n == 2 && prog.ops[1].kind == OP_CHECK);
 	/* text bytes as a binary: 'o' is no format byte */
 	CHECK(prog_load("lang_load.mmr", PROG_FORM_BINARY, &prog, &err) == -2);
-	CHECK(prog.n == 0 && err.line == 0 && strstr(err.msg, "first byte, 0x6f, is no format byte"));
+	CHECK(prog.n == 0 && err.line == 0 &&
+	      strstr(err.msg, "first byte, 0x6f, is no format byte"));
 	CHECK(prog_load("lang_load_old.bin", PROG_FORM_AUTO, &prog, &err) == -2);
 	CHECK(err.line == 0 && strstr(err.msg, "mmrig-conv --upgrade --legacy"));
 

@@ -100,12 +100,12 @@ static void test_canonical_choices(void)
 		uint32_t size;
 		uint8_t b[3];
 	} cases[] = {
-		{ 12, { 1, 4, 0 } },            /* 8+4 vs 16-4: tie, lowest index */
-		{ 24, { 29, 0, 0 } },           /* exact entry beats 16+8 */
+		{ 12, { 1, 4, 0 } },  /* 8+4 vs 16-4: tie, lowest index */
+		{ 24, { 29, 0, 0 } }, /* exact entry beats 16+8 */
 		{ 40, { 28, 0, 0 } },
-		{ 1000, { 10, (uint8_t)-24, 0 } }, /* 1024-24 beats 960+40 */
-		{ 990, { 25, 30, 0 } },         /* 960+30 beats 1024-34 */
-		{ 5000, { 0x80, 0x13, 0x88 } }, /* raw */
+		{ 1000, { 10, (uint8_t)-24, 0 } },  /* 1024-24 beats 960+40 */
+		{ 990, { 25, 30, 0 } },             /* 960+30 beats 1024-34 */
+		{ 5000, { 0x80, 0x13, 0x88 } },     /* raw */
 		{ RAW_LIMIT - 1, { 23, 0xff, 0 } }, /* table form wins over raw */
 		{ 16777216 + 127, { 24, 127, 0 } },
 		{ 16777216 - 128, { 24, 0x80, 0 } },
@@ -129,10 +129,10 @@ static void test_decode_forms(void)
 		uint8_t b[3];
 		uint32_t size;
 	} cases[] = {
-		{ { 0, 0xff, 0 }, 0 },               /* 0 - 1 clamps */
-		{ { 1, 0x80, 0 }, 0 },               /* 8 - 128 clamps */
-		{ { 44, 1, 0x55 }, 4097 },           /* 44 % 32 = 12 -> 4096 */
-		{ { 0x7f, 0, 0 }, 65536 * 4 + 4096 },/* 127 % 32 = 31 */
+		{ { 0, 0xff, 0 }, 0 },                /* 0 - 1 clamps */
+		{ { 1, 0x80, 0 }, 0 },                /* 8 - 128 clamps */
+		{ { 44, 1, 0x55 }, 4097 },            /* 44 % 32 = 12 -> 4096 */
+		{ { 0x7f, 0, 0 }, 65536 * 4 + 4096 }, /* 127 % 32 = 31 */
 		{ { 0x80, 0, 0 }, 0 },
 		{ { 0xff, 0xff, 0xff }, RAW_LIMIT - 1 },
 		{ { 24, 127, 0 }, PROG_MAX_SIZE },
@@ -140,8 +140,8 @@ static void test_decode_forms(void)
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct program p;
-		uint8_t in[6] = { PROG_FORMAT_BYTE, OP_KMALLOC, 0, cases[i].b[0], cases[i].b[1],
-				  cases[i].b[2] };
+		uint8_t in[6] = { PROG_FORMAT_BYTE, OP_KMALLOC,    0,
+				  cases[i].b[0],    cases[i].b[1], cases[i].b[2] };
 
 		CHECK(prog_decode(in, sizeof in, &p) == 0);
 		CHECK_EQ_UL(p.n, 1);
@@ -221,13 +221,15 @@ static void test_printed_sizes(void)
 		uint32_t size;
 		const char *text;
 	} cases[] = {
-		{ 0, "0" },        { 12, "12" },         { 96, "96" },
-		{ 960, "960" },    { 990, "990" },       { 1000, "1K-24" },
-		{ 1024, "1K" },    { 3072, "3K" },       { 4096, "4K" },
-		{ 4097, "4K+1" },  { 4095, "4K-1" },     { 5000, "5000" },
-		{ 266240, "260K" },{ 266241, "260K+1" }, { 2097152, "2M" },
-		{ RAW_LIMIT - 1, "8M-1" }, { 7340032, "7M" },
-		{ PROG_MAX_SIZE, "16M+127" },
+		{ 0, "0" },         { 12, "12" },
+		{ 96, "96" },       { 960, "960" },
+		{ 990, "990" },     { 1000, "1K-24" },
+		{ 1024, "1K" },     { 3072, "3K" },
+		{ 4096, "4K" },     { 4097, "4K+1" },
+		{ 4095, "4K-1" },   { 5000, "5000" },
+		{ 266240, "260K" }, { 266241, "260K+1" },
+		{ 2097152, "2M" },  { RAW_LIMIT - 1, "8M-1" },
+		{ 7340032, "7M" },  { PROG_MAX_SIZE, "16M+127" },
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -253,8 +255,8 @@ static void test_unencodable_structs(void)
 		uint32_t in, out;
 	} cases[] = {
 		{ 8388608 + 128, 8388608 + 127 },
-		{ 10u << 20, 8388608 + 127 },           /* nearer the 8M window */
-		{ 14u << 20, 16777216 - 128 },          /* nearer the 16M window */
+		{ 10u << 20, 8388608 + 127 },  /* nearer the 8M window */
+		{ 14u << 20, 16777216 - 128 }, /* nearer the 16M window */
 		{ 16777216 + 128, PROG_MAX_SIZE },
 		{ 0xffffffffu, PROG_MAX_SIZE },
 		/* either side of the gap's midpoint, 8M+127 .. 16M-128 */

@@ -35,7 +35,8 @@ static void test_first_byte(void)
 	CHECK_EQ_UL(accepted, 1);
 	/* no bytes: the empty program, in any version */
 	CHECK(prog_decode(NULL, 0, &p) == 0 && p.n == 0);
-	CHECK(prog_format_known(PROG_FORMAT_VERSION) && !prog_format_known(PROG_FORMAT_VERSION + 1));
+	CHECK(prog_format_known(PROG_FORMAT_VERSION) &&
+	      !prog_format_known(PROG_FORMAT_VERSION + 1));
 }
 
 /* The message names the byte and the version found, and the way out. */
@@ -60,10 +61,17 @@ static void test_v1_meaning(void)
 {
 	static const uint8_t in[] = {
 		PROG_FORMAT_BYTE,
-		27, 1, 2, 0,      /* 27 % 27: alloc_pages p1 order 2 */
-		27 + 15,          /* check */
-		53, 3, 0x10, 0,   /* 53 % 27 = 26: aligned_alloc o3 64K */
-		0x0c, 0,
+		27,
+		1,
+		2,
+		0,       /* 27 % 27: alloc_pages p1 order 2 */
+		27 + 15, /* check */
+		53,
+		3,
+		0x10,
+		0, /* 53 % 27 = 26: aligned_alloc o3 64K */
+		0x0c,
+		0,
 	};
 	static const char want[] = "p1 = alloc_pages 2\ncheck\no3 = aligned_alloc 64K\n";
 	static const char want_set[] = "o0 = kmalloc 0\nfail_nth 1\nkfree o0\n";

@@ -15,14 +15,14 @@
 
 /* Per-order canonical free counts for a max_order-3 model, plus the total of
  * free pages; order 4 must never appear because max_order is inclusive. */
-#define COUNTS3(m, pages, c0, c1, c2, c3)                 \
-	do {                                              \
-		CHECK_EQ_UL(bm_free_blocks(m, 0), c0);    \
-		CHECK_EQ_UL(bm_free_blocks(m, 1), c1);    \
-		CHECK_EQ_UL(bm_free_blocks(m, 2), c2);    \
-		CHECK_EQ_UL(bm_free_blocks(m, 3), c3);    \
-		CHECK_EQ_UL(bm_free_blocks(m, 4), 0);     \
-		CHECK_EQ_UL(bm_free_pages(m), pages);     \
+#define COUNTS3(m, pages, c0, c1, c2, c3)              \
+	do {                                           \
+		CHECK_EQ_UL(bm_free_blocks(m, 0), c0); \
+		CHECK_EQ_UL(bm_free_blocks(m, 1), c1); \
+		CHECK_EQ_UL(bm_free_blocks(m, 2), c2); \
+		CHECK_EQ_UL(bm_free_blocks(m, 3), c3); \
+		CHECK_EQ_UL(bm_free_blocks(m, 4), 0);  \
+		CHECK_EQ_UL(bm_free_pages(m), pages);  \
 	} while (0)
 
 #define OK(expr) CHECK_EQ_UL(expr, BM_OK)
@@ -58,8 +58,8 @@ static void rec_alloc(void *arg, unsigned long pfn, unsigned int order, unsigned
 
 /* The free walk must list exactly exp[0..n) (pfns relative to base), in
  * this order. Returns nonzero on mismatch so the caller's line is reported. */
-static int free_walk_is(const struct buddy_model *m, unsigned long base,
-			const struct blk *exp, int n)
+static int free_walk_is(const struct buddy_model *m, unsigned long base, const struct blk *exp,
+			int n)
 {
 	static struct walk w;
 
@@ -73,8 +73,8 @@ static int free_walk_is(const struct buddy_model *m, unsigned long base,
 	return 1;
 }
 
-static int alloc_walk_is(const struct buddy_model *m, unsigned long base,
-			 const struct blk *exp, int n)
+static int alloc_walk_is(const struct buddy_model *m, unsigned long base, const struct blk *exp,
+			 int n)
 {
 	static struct walk w;
 
@@ -89,15 +89,15 @@ static int alloc_walk_is(const struct buddy_model *m, unsigned long base,
 	return 1;
 }
 
-#define FREE_WALK(m, base, ...)                                              \
-	do {                                                                 \
-		static const struct blk _e[] = { __VA_ARGS__ };              \
+#define FREE_WALK(m, base, ...)                                                      \
+	do {                                                                         \
+		static const struct blk _e[] = { __VA_ARGS__ };                      \
 		CHECK(free_walk_is(m, base, _e, (int)(sizeof(_e) / sizeof(_e[0])))); \
 	} while (0)
 
-#define ALLOC_WALK(m, base, ...)                                             \
-	do {                                                                 \
-		static const struct blk _e[] = { __VA_ARGS__ };              \
+#define ALLOC_WALK(m, base, ...)                                                      \
+	do {                                                                          \
+		static const struct blk _e[] = { __VA_ARGS__ };                       \
 		CHECK(alloc_walk_is(m, base, _e, (int)(sizeof(_e) / sizeof(_e[0])))); \
 	} while (0)
 
@@ -205,23 +205,23 @@ static void test_coalesce_full_block(void)
 	COUNTS3(m, 0, 0, 0, 0, 0);
 	CHECK_EQ_UL(bm_max_free_order(m), -1);
 	CHECK_EQ_UL(bm_nr_allocated(m), 16);
-	OK(bm_free(m, B + 5, 0));  /* {5:0} */
+	OK(bm_free(m, B + 5, 0)); /* {5:0} */
 	COUNTS3(m, 1, 1, 0, 0, 0);
-	OK(bm_free(m, B + 7, 0));  /* {5:0, 7:0}: 7's buddy 6 is live */
+	OK(bm_free(m, B + 7, 0)); /* {5:0, 7:0}: 7's buddy 6 is live */
 	COUNTS3(m, 2, 2, 0, 0, 0);
-	OK(bm_free(m, B + 6, 0));  /* 6+7 = 6:1, 4 live: {5:0, 6:1} */
+	OK(bm_free(m, B + 6, 0)); /* 6+7 = 6:1, 4 live: {5:0, 6:1} */
 	COUNTS3(m, 3, 1, 1, 0, 0);
-	OK(bm_free(m, B + 4, 0));  /* 4+5 = 4:1, + 6:1 = 4:2 */
+	OK(bm_free(m, B + 4, 0)); /* 4+5 = 4:1, + 6:1 = 4:2 */
 	COUNTS3(m, 4, 0, 0, 1, 0);
-	OK(bm_free(m, B + 9, 0));  /* {4:2, 9:0} */
+	OK(bm_free(m, B + 9, 0)); /* {4:2, 9:0} */
 	COUNTS3(m, 5, 1, 0, 1, 0);
-	OK(bm_free(m, B + 1, 0));  /* {1:0, 4:2, 9:0} */
+	OK(bm_free(m, B + 1, 0)); /* {1:0, 4:2, 9:0} */
 	COUNTS3(m, 6, 2, 0, 1, 0);
-	OK(bm_free(m, B + 3, 0));  /* {1:0, 3:0, 4:2, 9:0} */
+	OK(bm_free(m, B + 3, 0)); /* {1:0, 3:0, 4:2, 9:0} */
 	COUNTS3(m, 7, 3, 0, 1, 0);
-	OK(bm_free(m, B + 2, 0));  /* 2+3 = 2:1; 0 live: {1:0, 2:1, 4:2, 9:0} */
+	OK(bm_free(m, B + 2, 0)); /* 2+3 = 2:1; 0 live: {1:0, 2:1, 4:2, 9:0} */
 	COUNTS3(m, 8, 2, 1, 1, 0);
-	OK(bm_free(m, B + 0, 0));  /* 0+1 -> 0:1, +2:1 -> 0:2, +4:2 -> 0:3 */
+	OK(bm_free(m, B + 0, 0)); /* 0+1 -> 0:1, +2:1 -> 0:2, +4:2 -> 0:3 */
 	COUNTS3(m, 9, 1, 0, 0, 1);
 	for (unsigned long p = 10; p < 16; p++)
 		OK(bm_free(m, B + p, 0));
@@ -314,8 +314,9 @@ static void test_range_normalisation(void)
 
 	/* Overlapping ranges with a gap left at 7: [0,6) + [3,7) = [0,7),
 	 * [8,12) + [10,16) = [8,16): {0:2, 4:1, 6:0, 8:3}. */
-	struct bm_range gap[] = { { B + 10, B + 16 }, { B + 3, B + 7 }, { B + 0, B + 6 },
-				  { B + 8, B + 12 } };
+	struct bm_range gap[] = {
+		{ B + 10, B + 16 }, { B + 3, B + 7 }, { B + 0, B + 6 }, { B + 8, B + 12 }
+	};
 	bm_reset(m, gap, 4);
 	COUNTS3(m, 15, 1, 1, 1, 1);
 	FREE_WALK(m, B, { 0, 2, 0 }, { 4, 1, 0 }, { 6, 0, 0 }, { 8, 3, 0 });
@@ -695,8 +696,8 @@ static int cross_check(const struct buddy_model *m, int step)
 			bad++;
 		if (o_head[p] == (long)p) {
 			nalloc++;
-			if (wi >= w.n || w.b[wi].pfn != R_BASE + p ||
-			    w.b[wi].order != o_order[p] || w.b[wi].cls != o_cls[p])
+			if (wi >= w.n || w.b[wi].pfn != R_BASE + p || w.b[wi].order != o_order[p] ||
+			    w.b[wi].cls != o_cls[p])
 				bad++;
 			wi++;
 		}
@@ -729,7 +730,8 @@ static void test_random_cross_check(void)
 	/* Unsorted and overlapping, with a hole [60, 67) and the first page
 	 * missing; the span's tail is ragged. */
 	struct bm_range r[] = {
-		{ R_BASE + 67, R_BASE + R_NR + 50 }, { R_BASE + 1, R_BASE + 40 },
+		{ R_BASE + 67, R_BASE + R_NR + 50 },
+		{ R_BASE + 1, R_BASE + 40 },
 		{ R_BASE + 30, R_BASE + 60 },
 	};
 	struct buddy_model *m = bm_create(R_BASE, R_NR, R_MAXO);

@@ -67,7 +67,8 @@ static unsigned int class_of(size_t size)
 static int chunk_of(const void *p)
 {
 	for (int i = 0; i < st.nr_chunks; i++)
-		if ((const char *)p >= st.chunks[i].base && (const char *)p < st.chunks[i].base + CHUNK)
+		if ((const char *)p >= st.chunks[i].base &&
+		    (const char *)p < st.chunks[i].base + CHUNK)
 			return i;
 	return -1;
 }
@@ -250,11 +251,11 @@ static void bd_fini(void)
 	st.nr_chunks = 0;
 }
 
-#define BYTES_INIT(variant, bugval)             \
-	static int bd_init_##variant(void)       \
-	{                                        \
-		st.bug = bugval;                 \
-		return bd_init();                \
+#define BYTES_INIT(variant, bugval)        \
+	static int bd_init_##variant(void) \
+	{                                  \
+		st.bug = bugval;           \
+		return bd_init();          \
 	}
 BYTES_INIT(ok, BUG_NONE)
 BYTES_INIT(shrinkcopy, BUG_SHRINK_COPY)
@@ -272,15 +273,23 @@ BYTES_INIT(tablefull, BUG_TABLE_FULL)
 BYTES_INIT(clamp, BUG_CLAMP)
 BYTES_INIT(leak, BUG_LEAK)
 
-#define BYTES(variant, nm, text)                                                 \
-	MMRIG_BYTE_ALLOCATOR(bytes_##variant) = {                                \
-		.name = nm, .summary = text,                                     \
+#define BYTES(variant, nm, text)                                                      \
+	MMRIG_BYTE_ALLOCATOR(bytes_##variant) = {                                     \
+		.name = nm,                                                           \
+		.summary = text,                                                      \
 		.guarantees = MMRIG_BY_GROW_IN_USABLE | MMRIG_BY_NO_SPURIOUS_FAILURE, \
-		.min_align = 16, .max_size = MAX_SIZE, .zero_size = MMRIG_ZERO_UNIQUE, \
-		.confined = true, .init = bd_init_##variant, .fini = bd_fini,    \
-		.malloc = bd_malloc, .free = bd_free, .calloc = bd_calloc,       \
-		.realloc = bd_realloc, .aligned_alloc = bd_aligned_alloc,        \
-		.usable_size = bd_usable,                                        \
+		.min_align = 16,                                                      \
+		.max_size = MAX_SIZE,                                                 \
+		.zero_size = MMRIG_ZERO_UNIQUE,                                       \
+		.confined = true,                                                     \
+		.init = bd_init_##variant,                                            \
+		.fini = bd_fini,                                                      \
+		.malloc = bd_malloc,                                                  \
+		.free = bd_free,                                                      \
+		.calloc = bd_calloc,                                                  \
+		.realloc = bd_realloc,                                                \
+		.aligned_alloc = bd_aligned_alloc,                                    \
+		.usable_size = bd_usable,                                             \
 	};
 BYTES(ok, "bytes", "size-class malloc (test double, correct)")
 BYTES(shrinkcopy, "bytes-shrinkcopy", "planted bug: a moving shrink copies the old size")

@@ -14,10 +14,10 @@ enum { FREE = 0, HEAD = 1, TAIL = 2 };
 
 enum bug {
 	BUG_NONE,
-	BUG_SHORT,    /* the run search accepts one page too few */
-	BUG_PUT_EARLY, /* put frees when the count drops to one: a later put frees twice */
-	BUG_NO_CLAIM,  /* init keeps its metadata pages without claiming them */
-	BUG_CLAIM_EACH, /* each metadata array claimed rounded out to pages: they share one */
+	BUG_SHORT,        /* the run search accepts one page too few */
+	BUG_PUT_EARLY,    /* put frees when the count drops to one: a later put frees twice */
+	BUG_NO_CLAIM,     /* init keeps its metadata pages without claiming them */
+	BUG_CLAIM_EACH,   /* each metadata array claimed rounded out to pages: they share one */
 	BUG_ALIGNED_SCAN, /* the search only tries runs starting at a multiple of their size */
 };
 
@@ -56,7 +56,8 @@ static int ff_init(const struct mmrig_range *r, int n)
 	if (ff.bug == BUG_NO_CLAIM)
 		return 0;
 	if (ff.bug == BUG_CLAIM_EACH) {
-		uintptr_t arrays[3] = { (uintptr_t)ff.state, (uintptr_t)ff.order, (uintptr_t)ff.refs };
+		uintptr_t arrays[3] = { (uintptr_t)ff.state, (uintptr_t)ff.order,
+					(uintptr_t)ff.refs };
 
 		for (int a = 0; a < 3; a++) {
 			uintptr_t lo = arrays[a] & ~(uintptr_t)(MMRIG_PAGE_SIZE - 1);
@@ -140,11 +141,11 @@ static unsigned long ff_free_total(void)
 	return n;
 }
 
-#define FF_INIT(variant, bugval)                                          \
-	static int ff_init_##variant(const struct mmrig_range *r, int n)  \
-	{                                                                 \
-		ff.bug = bugval;                                          \
-		return ff_init(r, n);                                     \
+#define FF_INIT(variant, bugval)                                         \
+	static int ff_init_##variant(const struct mmrig_range *r, int n) \
+	{                                                                \
+		ff.bug = bugval;                                         \
+		return ff_init(r, n);                                    \
 	}
 FF_INIT(ok, BUG_NONE)
 FF_INIT(short, BUG_SHORT)
@@ -153,13 +154,19 @@ FF_INIT(noclaim, BUG_NO_CLAIM)
 FF_INIT(claimeach, BUG_CLAIM_EACH)
 FF_INIT(alignedscan, BUG_ALIGNED_SCAN)
 
-#define FF(variant, nm, text)                                                  \
-	MMRIG_PAGE_ALLOCATOR(ff_##variant) = {                                 \
-		.name = nm, .summary = text,                                   \
-		.guarantees = MMRIG_PG_NO_SPURIOUS_FAILURE,                    \
-		.max_order = FF_MAX_ORDER, .max_ranges = 1,                    \
-		.init = ff_init_##variant, .alloc = ff_alloc, .free = ff_free,  \
-		.get = ff_get, .put = ff_put, .free_total = ff_free_total,     \
+#define FF(variant, nm, text)                               \
+	MMRIG_PAGE_ALLOCATOR(ff_##variant) = {              \
+		.name = nm,                                 \
+		.summary = text,                            \
+		.guarantees = MMRIG_PG_NO_SPURIOUS_FAILURE, \
+		.max_order = FF_MAX_ORDER,                  \
+		.max_ranges = 1,                            \
+		.init = ff_init_##variant,                  \
+		.alloc = ff_alloc,                          \
+		.free = ff_free,                            \
+		.get = ff_get,                              \
+		.put = ff_put,                              \
+		.free_total = ff_free_total,                \
 	};
 FF(ok, "firstfit", "first-fit runs, metadata inside its memory (test double, correct)")
 FF(short, "firstfit-short", "planted bug: the run search accepts one page too few")

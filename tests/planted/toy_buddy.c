@@ -13,23 +13,26 @@
 
 enum toy_bug {
 	BUG_NONE,
-	BUG_OVERLAP,     /* every 3rd order-0 request returns the previous block again */
-	BUG_NOCOALESCE,  /* freed blocks never merge with their buddy */
-	BUG_SPURIOUS,    /* requests of order >= 4 fail although memory is free */
-	BUG_BADCOUNT,    /* a split forgets to count its order-0 remainder */
-	BUG_SCRIBBLE,    /* free writes a link word into the buddy, live or not */
+	BUG_OVERLAP,    /* every 3rd order-0 request returns the previous block again */
+	BUG_NOCOALESCE, /* freed blocks never merge with their buddy */
+	BUG_SPURIOUS,   /* requests of order >= 4 fail although memory is free */
+	BUG_BADCOUNT,   /* a split forgets to count its order-0 remainder */
+	BUG_SCRIBBLE,   /* free writes a link word into the buddy, live or not */
 };
 
 static struct {
 	enum toy_bug bug;
 	unsigned long base, nr;
-	signed char *free_order;  /* per page: order of the free block it heads, or -1 */
+	signed char *free_order; /* per page: order of the free block it heads, or -1 */
 	unsigned long counts[TOY_MAX_ORDER + 1];
 	unsigned long order0_allocs;
 	void *last_order0;
 } toy;
 
-static void *addr_of(unsigned long pfn) { return (void *)(uintptr_t)(pfn << PAGE_SHIFT); }
+static void *addr_of(unsigned long pfn)
+{
+	return (void *)(uintptr_t)(pfn << PAGE_SHIFT);
+}
 
 static void put_free(unsigned long off, unsigned int order)
 {
@@ -85,8 +88,7 @@ static void *toy_alloc(unsigned int order, bool zero)
 {
 	if (order > TOY_MAX_ORDER || (toy.bug == BUG_SPURIOUS && order >= 4))
 		return NULL;
-	if (toy.bug == BUG_OVERLAP && order == 0 && ++toy.order0_allocs % 3 == 0 &&
-	    toy.last_order0)
+	if (toy.bug == BUG_OVERLAP && order == 0 && ++toy.order0_allocs % 3 == 0 && toy.last_order0)
 		return toy.last_order0;
 	for (unsigned int o = order; o <= TOY_MAX_ORDER; o++) {
 		for (unsigned long off = 0; off < toy.nr; off += 1ul << o) {
@@ -140,15 +142,16 @@ static int toy_walk_free(struct mmrig_free_walk *w)
 	w->error[0] = '\0';
 	for (unsigned long off = 0; off < toy.nr; off++)
 		if (toy.free_order[off] >= 0)
-			w->block(w, (toy.base + off) << PAGE_SHIFT, (unsigned int)toy.free_order[off]);
+			w->block(w, (toy.base + off) << PAGE_SHIFT,
+				 (unsigned int)toy.free_order[off]);
 	return 0;
 }
 
-#define TOY_INIT(variant, bugval)                                   \
+#define TOY_INIT(variant, bugval)                                         \
 	static int toy_init_##variant(const struct mmrig_range *r, int n) \
-	{                                                            \
-		toy.bug = bugval;                                    \
-		return toy_init(r, n);                               \
+	{                                                                 \
+		toy.bug = bugval;                                         \
+		return toy_init(r, n);                                    \
 	}
 TOY_INIT(ok, BUG_NONE)
 TOY_INIT(overlap, BUG_OVERLAP)
@@ -157,14 +160,18 @@ TOY_INIT(spurious, BUG_SPURIOUS)
 TOY_INIT(badcount, BUG_BADCOUNT)
 TOY_INIT(scribble, BUG_SCRIBBLE)
 
-#define TOY(variant, nm, text)                                             \
-	MMRIG_PAGE_ALLOCATOR(toy_##variant) = {                            \
-		.name = nm, .summary = text,                               \
-		.guarantees = MMRIG_PG_ALIGNED | MMRIG_PG_CANONICAL |       \
-			      MMRIG_PG_NO_SPURIOUS_FAILURE,                 \
-		.max_order = TOY_MAX_ORDER,                                \
-		.init = toy_init_##variant, .alloc = toy_alloc, .free = toy_free, \
-		.free_counts = toy_free_counts, .walk_free = toy_walk_free, \
+#define TOY(variant, nm, text)                                        \
+	MMRIG_PAGE_ALLOCATOR(toy_##variant) = {                       \
+		.name = nm,                                           \
+		.summary = text,                                      \
+		.guarantees = MMRIG_PG_ALIGNED | MMRIG_PG_CANONICAL | \
+			      MMRIG_PG_NO_SPURIOUS_FAILURE,           \
+		.max_order = TOY_MAX_ORDER,                           \
+		.init = toy_init_##variant,                           \
+		.alloc = toy_alloc,                                   \
+		.free = toy_free,                                     \
+		.free_counts = toy_free_counts,                       \
+		.walk_free = toy_walk_free,                           \
 	};
 TOY(ok, "toy", "naive buddy allocator (test double, correct)")
 TOY(overlap, "toy-overlap", "planted bug: hands out a live block again")

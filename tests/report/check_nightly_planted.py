@@ -19,7 +19,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 
 sys.dont_write_bytecode = True
@@ -41,18 +40,6 @@ def options(ap):
     ap.add_argument("--chromium", default=os.environ.get("CHROMIUM") or shutil.which("chromium"))
 
 
-def copy_tree(source, dst):
-    """The source tree without its builds and outputs."""
-    skip = {"./build", "./out"}
-    with tempfile.TemporaryFile() as t:
-        with tarfile.open(fileobj=t, mode="w") as tar:
-            tar.add(source, arcname=".", filter=lambda ti: None if ti.name in skip
-                    or "__pycache__" in ti.name else ti)
-        t.seek(0)
-        with tarfile.open(fileobj=t) as tar:
-            tar.extractall(dst)
-
-
 class NightlyPlanted(rigtest.TestCase):
     def plant(self, src):
         """The mutant written over its file in the copy; its spec."""
@@ -71,7 +58,7 @@ class NightlyPlanted(rigtest.TestCase):
         a = rigtest.args
         self.work = self.workdir()
         src = os.path.join(self.work, "src")
-        copy_tree(a.source, src)
+        rigtest.copy_source(a.source, src)
         spec = self.plant(src)
         sig = spec.signature
         print(f"planted {a.mutant} in {spec.file}: expecting {sig!r}")

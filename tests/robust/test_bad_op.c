@@ -27,17 +27,26 @@ static bool is_own(const struct family *f, unsigned int kind)
 int main(void)
 {
 	static const struct family families[] = {
-		{ "op_page", op_page, { OP_ALLOC_PAGES, OP_FREE_PAGES, OP_GET_PAGE, OP_PUT_PAGE }, 4 },
-		{ "op_slab", op_slab,
+		{ "op_page",
+		  op_page,
+		  { OP_ALLOC_PAGES, OP_FREE_PAGES, OP_GET_PAGE, OP_PUT_PAGE },
+		  4 },
+		{ "op_slab",
+		  op_slab,
 		  { OP_KMALLOC, OP_KZALLOC, OP_KCALLOC, OP_KREALLOC, OP_KFREE, OP_CACHE_CREATE,
 		    OP_CACHE_ALLOC, OP_CACHE_FREE, OP_CACHE_SHRINK, OP_CACHE_DESTROY,
-		    OP_KCALLOC_WRAP }, 11 },
-		{ "op_mm", op_mm,
+		    OP_KCALLOC_WRAP },
+		  11 },
+		{ "op_mm",
+		  op_mm,
 		  { OP_MM_NEW, OP_MM_FORK, OP_MM_EXIT, OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_BRK,
-		    OP_TOUCH }, 8 },
-		{ "op_byte", op_byte,
+		    OP_TOUCH },
+		  8 },
+		{ "op_byte",
+		  op_byte,
 		  { OP_KMALLOC, OP_KZALLOC, OP_KCALLOC, OP_KREALLOC, OP_KFREE, OP_KCALLOC_WRAP,
-		    OP_ALIGNED_ALLOC }, 7 },
+		    OP_ALIGNED_ALLOC },
+		  7 },
 	};
 	int tried = 0;
 

@@ -144,8 +144,10 @@ int main(void)
 		exec_destroy(e);
 		open_window = false;
 		if (nr_live || overflow || mapped)
-			fprintf(stderr, "failing call %ld of exec_create: %d blocks and %lld mapped "
-				"bytes not given back\n", fail_at, nr_live + overflow, mapped);
+			fprintf(stderr,
+				"failing call %ld of exec_create: %d blocks and %lld mapped "
+				"bytes not given back\n",
+				fail_at, nr_live + overflow, mapped);
 		CHECK(nr_live == 0 && overflow == 0 && mapped == 0);
 		if (!reached) {
 			CHECK(e != NULL); /* nothing failed: it must have worked */

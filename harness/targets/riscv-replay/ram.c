@@ -72,7 +72,8 @@ int replay_memory_init(size_t heap_size)
 	heap_size = ALIGN_UP(heap_size, BLOCK_BYTES);
 	heap = take_run(heap_size / BLOCK_BYTES);
 	if (!heap) {
-		fprintf(stderr, "replay: no %zu MiB of contiguous RAM for the heap\n", heap_size >> 20);
+		fprintf(stderr, "replay: no %zu MiB of contiguous RAM for the heap\n",
+			heap_size >> 20);
 		return -1;
 	}
 	hl_heap_init(heap, heap_size);

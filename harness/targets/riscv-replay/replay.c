@@ -169,14 +169,14 @@ void boot_payload(const struct fdt_info *fi)
 	printf("replay: %zu programs linked into the image\n", corpus_count);
 	rv_call_on_stack(replay_all, &r, stack + STACK_SIZE);
 	printf("replay: %lu passed, %lu failed\n", r.passed, r.failed);
-	printf("replay: %u U-mode runs, %u page faults taken since boot\n",
-	       user_touch_total.runs, user_touch_total.faults);
+	printf("replay: %u U-mode runs, %u page faults taken since boot\n", user_touch_total.runs,
+	       user_touch_total.faults);
 	if (r.errors)
 		printf("replay: %lu unreadable or malformed\n", r.errors);
 	/* One check for the whole corpus: the lines above already name each
 	 * failed program, in mmrig-replay's format. */
-	st_check(!r.failed && !r.errors, "%lu of %zu programs failed, %lu unreadable",
-		 r.failed, corpus_count, r.errors);
+	st_check(!r.failed && !r.errors, "%lu of %zu programs failed, %lu unreadable", r.failed,
+		 corpus_count, r.errors);
 	hl_heap_stats(&hs);
 	printf("replay: %lu ms, heap peak %zu KiB of %zu KiB\n",
 	       fi->timebase_hz ? (unsigned long)((r_time() - start) * 1000 / fi->timebase_hz) : 0,

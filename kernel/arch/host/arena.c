@@ -31,8 +31,7 @@ static void *map_at_hint(size_t size)
 {
 #if defined(ARENA_HINT) && defined(MAP_FIXED_NOREPLACE)
 	void *p = mmap((void *)ARENA_HINT, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
-		       -1, 0);
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
 
 	if (p == MAP_FAILED)
 		return NULL;

@@ -19,7 +19,7 @@
 #endif
 
 static struct host_arena *cur; /* the arena the kernel currently runs on */
-static bool resetting;          /* buddy_init() inside host_mm_reset() */
+static bool resetting;         /* buddy_init() inside host_mm_reset() */
 
 static void asan_poison(const void *addr, size_t len)
 {
@@ -64,8 +64,8 @@ static void set_bits(unsigned long *map, unsigned long i, unsigned long n)
 }
 
 /* The next run [*start, *stop) of set bits at or after *start, below end. */
-static bool next_run(const unsigned long *map, unsigned long *start,
-		     unsigned long end, unsigned long *stop)
+static bool next_run(const unsigned long *map, unsigned long *start, unsigned long end,
+		     unsigned long *stop)
 {
 	unsigned long i = *start;
 
@@ -114,8 +114,8 @@ static bool poison_dirty_only(const void *addr, size_t len)
 	uintptr_t p = (uintptr_t)addr, base = (uintptr_t)cur->base;
 	unsigned long off, end;
 
-	if (p < base || p - base + len > cur->size ||
-	    !IS_ALIGNED(p, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE))
+	if (p < base || p - base + len > cur->size || !IS_ALIGNED(p, PAGE_SIZE) ||
+	    !IS_ALIGNED(len, PAGE_SIZE))
 		return false;
 	off = (p - base) >> PAGE_SHIFT;
 	end = off + (len >> PAGE_SHIFT);
@@ -176,8 +176,8 @@ void host_mm_reset(struct host_arena *a)
 	resetting = a->poisoned;
 	buddy_init(a->mem_map, a->base_pfn, a->nr_pfns, a->usable, a->nr_usable);
 	kmem_cache_init();
-	mm_init();     /* allocates nothing: its VMA cache is static */
-	mmu_reset();   /* no translation may outlive the page tables it came from */
+	mm_init();   /* allocates nothing: its VMA cache is static */
+	mmu_reset(); /* no translation may outlive the page tables it came from */
 	resetting = false;
 	a->poisoned = true;
 	memset(a->dirty, 0, BITS_TO_LONGS(a->nr_pfns) * sizeof(unsigned long));

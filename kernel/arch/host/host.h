@@ -38,12 +38,12 @@ struct host_hooks {
 };
 
 struct host_arena {
-	void *base;               /* aligned to 1 << (MAX_ORDER + PAGE_SHIFT) */
-	size_t size;              /* of the current layout: nr_pfns pages */
+	void *base;  /* aligned to 1 << (MAX_ORDER + PAGE_SHIFT) */
+	size_t size; /* of the current layout: nr_pfns pages */
 	unsigned long base_pfn;
 	unsigned long nr_pfns;
-	unsigned long cap_pfns;   /* mapped: the largest layout it can take */
-	struct page *mem_map;     /* lives in the reserved head of the arena */
+	unsigned long cap_pfns; /* mapped: the largest layout it can take */
+	struct page *mem_map;   /* lives in the reserved head of the arena */
 	unsigned long nr_meta_pfns;
 	struct mem_range usable[HOST_MAX_RANGES];
 	int nr_usable;
@@ -84,6 +84,5 @@ int host_arena_layout_default(struct host_arena *a, unsigned long nr_pfns);
 void host_mm_reset(struct host_arena *arena);
 
 void host_set_hooks(const struct host_hooks *hooks);
-
 
 #endif

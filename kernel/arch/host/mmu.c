@@ -23,7 +23,7 @@ struct tlb_entry {
 	pagetable_t root; /* the tag: a root page plays the role of an ASID */
 	uintptr_t vbase;  /* va of the start of the mapped page / superpage */
 	int level;
-	pte_t pte;        /* the leaf as it was when cached */
+	pte_t pte; /* the leaf as it was when cached */
 };
 
 static struct tlb_entry tlb[MMU_TLB_ENTRIES];
@@ -77,8 +77,7 @@ static enum mmu_fault check_perm(pte_t pte, unsigned int access)
 
 	if (user != !!(pte & SV39_U))
 		return MMU_FAULT_PERM;
-	if (((access & MMU_READ) && !(pte & SV39_R)) ||
-	    ((access & MMU_WRITE) && !(pte & SV39_W)) ||
+	if (((access & MMU_READ) && !(pte & SV39_R)) || ((access & MMU_WRITE) && !(pte & SV39_W)) ||
 	    ((access & MMU_EXEC) && !(pte & SV39_X)))
 		return MMU_FAULT_PERM;
 	/* Svade behaviour: the MMU never sets A or D itself. */
@@ -186,8 +185,8 @@ struct mmu_result mmu_translate(pagetable_t pt, uintptr_t va, unsigned int acces
 
 /* ---- copying through the MMU ---- */
 
-static enum mmu_fault copy(pagetable_t pt, uintptr_t va, void *buf, size_t n,
-			   unsigned int access, bool out, size_t *done)
+static enum mmu_fault copy(pagetable_t pt, uintptr_t va, void *buf, size_t n, unsigned int access,
+			   bool out, size_t *done)
 {
 	size_t off = 0;
 
@@ -213,8 +212,8 @@ static enum mmu_fault copy(pagetable_t pt, uintptr_t va, void *buf, size_t n,
 	return MMU_OK;
 }
 
-enum mmu_fault mmu_copy_in(pagetable_t pt, void *dst, uintptr_t va, size_t n,
-			   unsigned int mode, size_t *done)
+enum mmu_fault mmu_copy_in(pagetable_t pt, void *dst, uintptr_t va, size_t n, unsigned int mode,
+			   size_t *done)
 {
 	/* An instruction fetch needs X where a load needs R. */
 	unsigned int access = (mode & MMU_EXEC) ? MMU_EXEC : MMU_READ;

@@ -28,9 +28,9 @@ enum mmu_fault {
 
 struct mmu_result {
 	enum mmu_fault fault;
-	phys_addr_t pa;  /* MMU_OK: the translation */
-	int level;       /* level of the leaf used (0: 4 KiB, 1: 2 MiB, 2: 1 GiB) */
-	bool tlb_hit;    /* served from the TLB, without reading the tables */
+	phys_addr_t pa; /* MMU_OK: the translation */
+	int level;      /* level of the leaf used (0: 4 KiB, 1: 2 MiB, 2: 1 GiB) */
+	bool tlb_hit;   /* served from the TLB, without reading the tables */
 };
 
 struct mmu_stats {
@@ -47,8 +47,8 @@ struct mmu_result mmu_translate(pagetable_t pt, uintptr_t va, unsigned int acces
  * access each. Returns MMU_OK or the first fault (*done bytes were done).
  * mode: MMU_USER for U-mode; MMU_EXEC makes mmu_copy_in an instruction
  * fetch (the leaf needs X, not R). */
-enum mmu_fault mmu_copy_in(pagetable_t pt, void *dst, uintptr_t va, size_t n,
-			   unsigned int mode, size_t *done);
+enum mmu_fault mmu_copy_in(pagetable_t pt, void *dst, uintptr_t va, size_t n, unsigned int mode,
+			   size_t *done);
 enum mmu_fault mmu_copy_out(pagetable_t pt, uintptr_t va, const void *src, size_t n,
 			    unsigned int mode, size_t *done);
 

@@ -75,8 +75,8 @@ static bool name_is(const char *name, const char *base)
 	return !memcmp(name, base, n) && (name[n] == '\0' || name[n] == '@');
 }
 
-static bool decode_reg(const struct node *parent, const struct node *node,
-		       struct phys_range *r, int *n)
+static bool decode_reg(const struct node *parent, const struct node *node, struct phys_range *r,
+		       int *n)
 {
 	unsigned int ac = parent->addr_cells, sc = parent->size_cells;
 	uint32_t entry = 4 * (ac + sc);
@@ -116,8 +116,8 @@ static enum node_kind kind_of(const struct node *parent, int depth, const char *
 	return NODE_OTHER;
 }
 
-static void on_prop(struct node *node, int depth, const char *name,
-		    const uint8_t *val, uint32_t len, struct fdt_info *fi)
+static void on_prop(struct node *node, int depth, const char *name, const uint8_t *val,
+		    uint32_t len, struct fdt_info *fi)
 {
 	if (streq(name, "#address-cells") && len == 4)
 		node->addr_cells = be32(val);
@@ -126,8 +126,8 @@ static void on_prop(struct node *node, int depth, const char *name,
 	else if (streq(name, "reg")) {
 		node->reg = val;
 		node->reg_len = len;
-	} else if (streq(name, "device_type") && depth == 1 &&
-		   len == sizeof("memory") && !memcmp(val, "memory", len))
+	} else if (streq(name, "device_type") && depth == 1 && len == sizeof("memory") &&
+		   !memcmp(val, "memory", len))
 		node->kind = NODE_MEMORY;
 	else if (streq(name, "timebase-frequency") && node->kind == NODE_CPUS && len == 4)
 		fi->timebase_hz = be32(val);
@@ -178,7 +178,8 @@ int fdt_parse(const void *blob, struct fdt_info *fi)
 			if (++depth > MAX_DEPTH)
 				continue;
 			stack[depth] = (struct node){
-				.kind = depth ? kind_of(&stack[depth - 1], depth, name) : NODE_OTHER,
+				.kind = depth ? kind_of(&stack[depth - 1], depth, name)
+					      : NODE_OTHER,
 				/* the spec's defaults when a node does not say */
 				.addr_cells = 2,
 				.size_cells = 1,

@@ -13,7 +13,7 @@ struct phys_range {
 };
 
 struct fdt_info {
-	struct phys_range mem[FDT_MAX_RANGES];      /* /memory reg */
+	struct phys_range mem[FDT_MAX_RANGES]; /* /memory reg */
 	int nr_mem;
 	/* the header's reservation block and /reserved-memory's children */
 	struct phys_range reserved[FDT_MAX_RANGES];

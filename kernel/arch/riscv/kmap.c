@@ -11,8 +11,7 @@
  * them: one region per distinct permission. */
 #define MAX_KMAP_REGIONS (5 + FDT_MAX_RANGES)
 
-static int add_region(struct kvm_region *r, int n, phys_addr_t start, phys_addr_t end,
-		      pte_t perm)
+static int add_region(struct kvm_region *r, int n, phys_addr_t start, phys_addr_t end, pte_t perm)
 {
 	if (start >= end)
 		return n;

@@ -7,11 +7,11 @@
 
 #include "types.h"
 
-#define VIRT_TEST 0x100000UL      /* SiFive test finisher: exit qemu */
+#define VIRT_TEST 0x100000UL /* SiFive test finisher: exit qemu */
 #define VIRT_TEST_SIZE 0x1000UL
 #define VIRT_PLIC 0x0c000000UL
 #define VIRT_PLIC_SIZE 0x400000UL
-#define VIRT_UART0 0x10000000UL   /* NS16550 */
+#define VIRT_UART0 0x10000000UL /* NS16550 */
 #define VIRT_UART0_SIZE 0x1000UL
 
 /* qemu's exit status: 0 when every self-test passed. */

@@ -7,9 +7,9 @@
 
 #define SSTATUS_SIE (1UL << 1)
 #define SSTATUS_SPIE (1UL << 5)
-#define SSTATUS_SPP (1UL << 8)   /* the trap came from S-mode */
+#define SSTATUS_SPP (1UL << 8) /* the trap came from S-mode */
 #define SSTATUS_FS_INITIAL (1UL << 13)
-#define SSTATUS_SUM (1UL << 18)  /* S-mode may touch U pages */
+#define SSTATUS_SUM (1UL << 18) /* S-mode may touch U pages */
 
 /* scause: the top bit flags an interrupt, the rest is the code. */
 #define SCAUSE_INTERRUPT (1UL << 63)

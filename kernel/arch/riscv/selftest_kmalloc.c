@@ -62,8 +62,8 @@ static void test_size(size_t size, size_t want)
 		kfree(b);
 		return;
 	}
-	st_check(a + want <= b || b + want <= a, "kmalloc(%zu): %p and %p overlap", size,
-		 (void *)a, (void *)b);
+	st_check(a + want <= b || b + want <= a, "kmalloc(%zu): %p and %p overlap", size, (void *)a,
+		 (void *)b);
 	memset(a, 0xa5, want);
 	memset(b, 0x5a, want);
 	st_check(filled(a, 0xa5, want) && filled(b, 0x5a, want),
@@ -86,7 +86,10 @@ static void snapshot(unsigned long *counts)
 void selftest_kmalloc(void)
 {
 	static const size_t large[] = {
-		KMALLOC_MAX_CACHE_SIZE + 1, 4 * PAGE_SIZE + 1, SUPERPGSIZE, KMALLOC_MAX_SIZE,
+		KMALLOC_MAX_CACHE_SIZE + 1,
+		4 * PAGE_SIZE + 1,
+		SUPERPGSIZE,
+		KMALLOC_MAX_SIZE,
 	};
 	unsigned long before[NR_PAGE_ORDERS], after[NR_PAGE_ORDERS];
 	size_t prev = 0;
@@ -102,8 +105,8 @@ void selftest_kmalloc(void)
 	for (size_t i = 0; i < ARRAY_SIZE(large); i++)
 		test_size(large[i], large_block(large[i]));
 	st_check(kmalloc(0, GFP_KERNEL) == ZERO_SIZE_PTR, "kmalloc(0) is not ZERO_SIZE_PTR");
-	st_check(kmalloc(KMALLOC_MAX_SIZE + 1, GFP_KERNEL) == NULL,
-		 "kmalloc(%lu) did not fail", KMALLOC_MAX_SIZE + 1);
+	st_check(kmalloc(KMALLOC_MAX_SIZE + 1, GFP_KERNEL) == NULL, "kmalloc(%lu) did not fail",
+		 KMALLOC_MAX_SIZE + 1);
 	kfree(NULL);
 	kfree(ZERO_SIZE_PTR);
 	/* Eager coalescing makes the free structure a function of what is

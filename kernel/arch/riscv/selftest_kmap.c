@@ -86,8 +86,8 @@ static void check_leaf(uint64_t pte, uintptr_t va, int level)
 	if (!st_check(e, "%lx-%lx is mapped, but no region is there", (unsigned long)va,
 		      (unsigned long)(va + size)))
 		return;
-	st_check(perm == e->perm, "%lx (%s): permissions %lx, want %lx", (unsigned long)va,
-		 e->name, perm, e->perm);
+	st_check(perm == e->perm, "%lx (%s): permissions %lx, want %lx", (unsigned long)va, e->name,
+		 perm, e->perm);
 	e->mapped += size;
 	if (level < 2)
 		leaves[level]++;

@@ -12,7 +12,10 @@
 #include "trap.h"
 
 /* li a0, 0; ret: what probe_exec calls in memory that must not run. */
-#define RET0 { 0x00000513, 0x00008067 }
+#define RET0                           \
+	{                              \
+		0x00000513, 0x00008067 \
+	}
 static const uint32_t rodata_code[2] = RET0;
 static uint32_t data_code[2] = RET0;
 

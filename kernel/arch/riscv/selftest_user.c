@@ -37,25 +37,24 @@ static void check_restored(const char *who, struct mm_struct *mm)
 	st_check(r_stvec() == (uintptr_t)trap_vector && r_sscratch() == 0 && !current_mm,
 		 "%s: stvec %lx, sscratch %lx, current_mm %p after a touch", who,
 		 (unsigned long)r_stvec(), r_sscratch(), (void *)current_mm);
-	st_check(mm->pgd[PTRS_PER_PT - 1] == 0, "%s: the trampoline is left in the user root",
-		 who);
+	st_check(mm->pgd[PTRS_PER_PT - 1] == 0, "%s: the trampoline is left in the user root", who);
 }
 
 /* One touch and its result; faults is how many page faults it must have
  * taken on the way, of kind cause (the last one). */
-static void touch(const char *who, struct mm_struct *mm, uintptr_t va, bool write,
-		  uint8_t value, long want, unsigned int faults, unsigned long cause)
+static void touch(const char *who, struct mm_struct *mm, uintptr_t va, bool write, uint8_t value,
+		  long want, unsigned int faults, unsigned long cause)
 {
 	const char *op = write ? "write" : "read";
 	long got = user_touch(mm, va, write, value);
 	struct user_touch_trace t = user_touch_last;
 
 	check_restored(who, mm);
-	if (!st_check(got == want, "%s %lx in %s: %ld, want %ld", op, (unsigned long)va, who,
-		      got, want))
+	if (!st_check(got == want, "%s %lx in %s: %ld, want %ld", op, (unsigned long)va, who, got,
+		      want))
 		return;
-	st_check(t.faults == faults, "%s %lx in %s: %u page faults, want %u", op,
-		 (unsigned long)va, who, t.faults, faults);
+	st_check(t.faults == faults, "%s %lx in %s: %u page faults, want %u", op, (unsigned long)va,
+		 who, t.faults, faults);
 	if (faults && t.faults)
 		st_check(t.fault_cause == cause && t.fault_tval == va,
 			 "%s %lx in %s: fault scause %lu stval %lx, want %lu at the address", op,
@@ -124,7 +123,7 @@ static void test_segv(struct mm_struct *mm)
 	segv("mm", mm, NO_VMA, false);
 	segv("mm", mm, NO_VMA, true);
 	segv("mm", mm, 0, false);
-	segv("mm", mm, MAXVA, false);     /* not canonical for Sv39 */
+	segv("mm", mm, MAXVA, false);      /* not canonical for Sv39 */
 	segv("mm", mm, TRAMPOLINE, false); /* mapped, but not for U-mode */
 	touch("mm", mm, USER_STUB + 4, false, 0, -EFAULT, 0, 0);
 }

@@ -107,6 +107,5 @@ void kernel_trap(struct trapframe *tf)
 	}
 	if (fixup_exception(tf))
 		return;
-	panic("kernel-trap", "%s at sepc %lx, stval %lx", cause_name(tf->cause), tf->epc,
-	      tf->tval);
+	panic("kernel-trap", "%s at sepc %lx, stval %lx", cause_name(tf->cause), tf->epc, tf->tval);
 }

@@ -58,8 +58,8 @@ extern struct trap_record last_trap;
 struct mm_struct;
 extern struct mm_struct *current_mm;
 
-void trap_vector(void);                    /* trapvec.S, stvec */
-void kernel_trap(struct trapframe *tf);    /* trap.c */
+void trap_vector(void);                     /* trapvec.S, stvec */
+void kernel_trap(struct trapframe *tf);     /* trap.c */
 bool fixup_exception(struct trapframe *tf); /* extable.c */
 
 /* probe.S: one access that may fault. 0 when it happened, else the

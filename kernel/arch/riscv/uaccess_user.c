@@ -78,7 +78,10 @@ static unsigned int touch_access(bool write)
 long user_touch(struct mm_struct *mm, uintptr_t va, bool write, uint8_t value)
 {
 	struct user_call uc = {
-		.satp = MAKE_SATP(mm->pgd), .va = va, .value = value, .write = write,
+		.satp = MAKE_SATP(mm->pgd),
+		.va = va,
+		.value = value,
+		.write = write,
 	};
 	long ret = -ELOOP;
 	int r;

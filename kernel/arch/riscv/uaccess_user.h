@@ -69,7 +69,7 @@ extern struct user_touch_trace user_touch_total;
 
 /* One run of the stub, between uaccess_user.c and trampoline.S. */
 struct user_call {
-	unsigned long satp;  /* the user page table */
+	unsigned long satp; /* the user page table */
 	uintptr_t va;
 	unsigned long value; /* the byte a store writes */
 	unsigned long write;

@@ -13,21 +13,21 @@
 /* Caller class, carried in the gfp word so every page-block tracepoint can
  * say who asked (a leak report then names the subsystem, not an address). */
 enum page_class {
-	PGC_KERNEL = 0,      /* direct alloc_pages() by kernel code */
-	PGC_HARNESS = 1,     /* the test harness, through the allocator interface */
-	PGC_SLAB = 2,        /* slab pages of a kmem_cache */
+	PGC_KERNEL = 0,        /* direct alloc_pages() by kernel code */
+	PGC_HARNESS = 1,       /* the test harness, through the allocator interface */
+	PGC_SLAB = 2,          /* slab pages of a kmem_cache */
 	PGC_KMALLOC_LARGE = 3, /* kmalloc() above the largest size class */
-	PGC_PGTABLE = 4,     /* page-table pages */
-	PGC_COW = 5,         /* copy-on-write copies */
-	PGC_USER = 6,        /* demand-paged user memory */
-	PGC_SOURCE = 7,      /* pages handed to a plugged byte allocator */
+	PGC_PGTABLE = 4,       /* page-table pages */
+	PGC_COW = 5,           /* copy-on-write copies */
+	PGC_USER = 6,          /* demand-paged user memory */
+	PGC_SOURCE = 7,        /* pages handed to a plugged byte allocator */
 	NR_PAGE_CLASSES = 8,
 };
 
 #define GFP_CLASS_SHIFT 8
 #define GFP_CLASS_MASK (0xfu << GFP_CLASS_SHIFT)
 #define GFP_CLASS(c) ((gfp_t)(c) << GFP_CLASS_SHIFT)
-#define gfp_class(gfp) (((gfp) & GFP_CLASS_MASK) >> GFP_CLASS_SHIFT)
+#define gfp_class(gfp) (((gfp)&GFP_CLASS_MASK) >> GFP_CLASS_SHIFT)
 
 const char *page_class_name(unsigned int pgc);
 

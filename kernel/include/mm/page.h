@@ -7,11 +7,11 @@
 #include "gfp.h"
 
 /* page->flags bits */
-#define PG_reserved 0x01u /* never handed to the buddy allocator */
-#define PG_buddy 0x02u    /* head of a block on a free_area list */
-#define PG_head 0x04u     /* head of an allocated block */
-#define PG_tail 0x08u     /* tail of a compound block; page->head is valid */
-#define PG_slab 0x10u     /* head of a slab; slab fields are valid */
+#define PG_reserved 0x01u      /* never handed to the buddy allocator */
+#define PG_buddy 0x02u         /* head of a block on a free_area list */
+#define PG_head 0x04u          /* head of an allocated block */
+#define PG_tail 0x08u          /* tail of a compound block; page->head is valid */
+#define PG_slab 0x10u          /* head of a slab; slab fields are valid */
 #define PG_large_kmalloc 0x20u /* head of a kmalloc() that bypassed the caches */
 
 struct kmem_cache;
@@ -21,10 +21,10 @@ struct kmem_cache;
 struct page {
 	unsigned int flags;
 	int _refcount;
-	unsigned int order;       /* PG_buddy or PG_head: block order */
-	unsigned int pgclass;     /* PG_head: enum page_class of the allocation */
-	struct list_head lru;     /* free_area list, or a cache's slab list */
-	struct page *head;        /* PG_tail: the block's head page */
+	unsigned int order;   /* PG_buddy or PG_head: block order */
+	unsigned int pgclass; /* PG_head: enum page_class of the allocation */
+	struct list_head lru; /* free_area list, or a cache's slab list */
+	struct page *head;    /* PG_tail: the block's head page */
 	/* slab fields, valid on a PG_slab head */
 	struct kmem_cache *slab_cache;
 	void *s_mem;              /* first object */
@@ -51,7 +51,10 @@ void buddy_init(struct page *map, unsigned long base_pfn, unsigned long nr_pfns,
 		const struct mem_range *usable, int nr_usable);
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
-static inline struct page *alloc_page(gfp_t gfp) { return alloc_pages(gfp, 0); }
+static inline struct page *alloc_page(gfp_t gfp)
+{
+	return alloc_pages(gfp, 0);
+}
 void __free_pages(struct page *page, unsigned int order);
 unsigned long __get_free_pages(gfp_t gfp, unsigned int order);
 unsigned long get_zeroed_page(gfp_t gfp);

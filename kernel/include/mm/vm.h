@@ -41,8 +41,8 @@ typedef pte_t *pagetable_t; /* one page: PTRS_PER_PT entries */
 #define PTE_SHARED (1ULL << 9) /* MAP_SHARED page: fork keeps it writable */
 
 #define PTE_RWX (PTE_R | PTE_W | PTE_X)
-#define PTE_FLAGS(pte) ((pte) & 0x3ffULL)
-#define PTE_LEAF(pte) (((pte) & PTE_RWX) != 0)
+#define PTE_FLAGS(pte) ((pte)&0x3ffULL)
+#define PTE_LEAF(pte) (((pte)&PTE_RWX) != 0)
 /* Bits 63..54 are reserved (no Svpbmt / Svnapot): must be zero. */
 #define PTE_RESERVED (0x3ffULL << 54)
 #define PTE_PPN_MASK ((1ULL << 44) - 1)

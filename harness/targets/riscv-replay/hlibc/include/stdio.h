@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 typedef struct hl_file {
-	char *buf;      /* NULL: the console */
+	char *buf;       /* NULL: the console */
 	size_t len, cap; /* bytes kept, room; output past cap - 1 is dropped */
 } FILE;
 
@@ -21,8 +21,7 @@ extern FILE *stderr;
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
-int snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int vfprintf(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 int fprintf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
