@@ -197,6 +197,10 @@ int allocator_boot(struct exec *e)
 	else
 		allocator_reset(e);
 	e->fresh = false;
+	/* Judged before a byte allocator takes its first pages from the
+	 * kernel: a page lost or doubled on its way to the buddy is the
+	 * boot's, named as such before the buddy's counts disagree. */
+	oracle_memblock(e);
 	if (e->al->kind == ALLOC_BYTE && !source_fits(e))
 		return BOOT_TOO_SMALL;
 	hooks_attach(e);

@@ -254,6 +254,8 @@ void fault_rule_after(struct exec *e, int id, uintptr_t va, const struct fault_b
 bool page_model_could(struct exec *e, unsigned int order);
 void oracle_free_counts(struct exec *e);
 void oracle_free_lists(struct exec *e);
+/* memblock_check.c: the kernel's boot memory against the arena's memory map. */
+void oracle_memblock(struct exec *e);
 void oracle_leaks(struct exec *e);
 void oracle_page_state(struct exec *e);
 bool alloc_failure_legal(struct exec *e, unsigned int order);

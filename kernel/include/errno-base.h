@@ -15,5 +15,8 @@
 #ifndef EINVAL
 #define EINVAL 22 /* bad argument (alignment, range, flags) */
 #endif
+#ifndef ENOSPC
+#define ENOSPC 28 /* a fixed-size table (memblock's regions) is full */
+#endif
 
 #endif

@@ -10,6 +10,7 @@
 #include "arch.h"
 #include "host_internal.h"
 #include "lib.h"
+#include "mm/memblock.h"
 #include "mm/mm.h"
 #include "mm/slab.h"
 #include "mmu.h"
@@ -165,6 +166,29 @@ void host_arena_forget(struct host_arena *a, unsigned long next_pfns)
 	a->poisoned = false;
 }
 
+/* Boot the way the riscv kernel does: the memory map into memblock, the
+ * page array from it, every page left over to the buddy. */
+static void boot_memory(struct host_arena *a)
+{
+	phys_addr_t map;
+
+	memblock_init();
+	for (int i = 0; i < a->nr_memory; i++)
+		if (memblock_add(a->memory[i].start_pfn << PAGE_SHIFT,
+				 (a->memory[i].end_pfn - a->memory[i].start_pfn) << PAGE_SHIFT))
+			panic("bootmem", "memory bank %d not added", i);
+	for (int i = 0; i < a->nr_reserved; i++)
+		if (memblock_reserve(a->reserved[i].start_pfn << PAGE_SHIFT,
+				     (a->reserved[i].end_pfn - a->reserved[i].start_pfn)
+					     << PAGE_SHIFT))
+			panic("bootmem", "reservation %d not recorded", i);
+	/* buddy_init writes the whole array: no need to have it zeroed. */
+	map = memblock_phys_alloc(a->nr_meta_pfns << PAGE_SHIFT, PAGE_SIZE);
+	if (!map)
+		panic("bootmem", "no room for mem_map (%lu pages)", a->nr_meta_pfns);
+	memblock_free_all((struct page *)map, a->base_pfn, a->nr_pfns);
+}
+
 void host_mm_reset(struct host_arena *a)
 {
 	cur = a;
@@ -174,7 +198,7 @@ void host_mm_reset(struct host_arena *a)
 	if (!a->poisoned && a->cap_pfns > a->nr_pfns)
 		asan_poison(pfn_addr(a, a->nr_pfns), (a->cap_pfns - a->nr_pfns) << PAGE_SHIFT);
 	resetting = a->poisoned;
-	buddy_init(a->mem_map, a->base_pfn, a->nr_pfns, a->usable, a->nr_usable);
+	boot_memory(a);
 	kmem_cache_init();
 	mm_init();   /* allocates nothing: its VMA cache is static */
 	mmu_reset(); /* no translation may outlive the page tables it came from */

@@ -45,8 +45,18 @@ struct host_arena {
 	unsigned long cap_pfns; /* mapped: the largest layout it can take */
 	struct page *mem_map;   /* lives in the reserved head of the arena */
 	unsigned long nr_meta_pfns;
+	/* What must come out free at boot: the geometry's pages past the
+	 * head, minus its holes. */
 	struct mem_range usable[HOST_MAX_RANGES];
 	int nr_usable;
+	/* The memory map as firmware reports it, which the kernel boots from
+	 * (memblock): RAM banks, and reservations inside them (the head's
+	 * firmware gap past mem_map; every second hole is reserved-memory
+	 * rather than missing RAM). mem_map itself is allocated at boot. */
+	struct mem_range memory[HOST_MAX_RANGES];
+	int nr_memory;
+	struct mem_range reserved[HOST_MAX_RANGES];
+	int nr_reserved;
 	/* Host bookkeeping for a cheap host_mm_reset(): pages handed out since
 	 * the last reset (bitmap indexed by pfn - base_pfn), and whether free
 	 * memory has been poisoned once already. */

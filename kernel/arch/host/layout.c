@@ -24,18 +24,20 @@ static unsigned long first_usable(unsigned long meta, unsigned int order)
 	return first;
 }
 
-static void add_range(struct host_arena *a, unsigned long start, unsigned long end)
+/* [start, end) in pfns from the arena's base, appended to one of its lists. */
+static void add_range(struct mem_range *list, int *n, unsigned long base_pfn, unsigned long start,
+		      unsigned long end)
 {
-	a->usable[a->nr_usable].start_pfn = a->base_pfn + start;
-	a->usable[a->nr_usable].end_pfn = a->base_pfn + end;
-	a->nr_usable++;
+	list[*n].start_pfn = base_pfn + start;
+	list[*n].end_pfn = base_pfn + end;
+	(*n)++;
 }
 
 int host_arena_layout(struct host_arena *a, unsigned long nr, unsigned int align_order,
 		      const struct mem_range *holes, int nr_holes)
 {
 	struct host_arena next = *a;
-	unsigned long meta, first, start;
+	unsigned long meta, first, start, bank;
 
 	if (nr == 0 || nr > a->cap_pfns || align_order > MAX_ORDER || nr_holes < 0 ||
 	    nr_holes > HOST_MAX_HOLES)
@@ -47,27 +49,48 @@ int host_arena_layout(struct host_arena *a, unsigned long nr, unsigned int align
 	next.nr_pfns = nr;
 	next.size = nr << PAGE_SHIFT;
 	next.nr_meta_pfns = meta;
-	next.nr_usable = 0;
+	next.nr_usable = next.nr_memory = next.nr_reserved = 0;
 	memset(next.usable, 0, sizeof(next.usable));
+	memset(next.memory, 0, sizeof(next.memory));
+	memset(next.reserved, 0, sizeof(next.reserved));
+	/* Firmware keeps the pages between mem_map and the first usable one. */
+	add_range(next.reserved, &next.nr_reserved, next.base_pfn, meta, first);
 	start = first;
-	for (int i = 0; i < nr_holes; i++) {
+	bank = 0;
+	for (int i = 0, kept = 0; i < nr_holes; i++) {
 		unsigned long hs = holes[i].start_pfn, he = holes[i].end_pfn;
 
 		if (hs <= first)
 			hs = first + 1;
 		if (he > nr)
 			he = nr;
+		if (hs < start)
+			hs = start;
 		if (hs >= he)
 			continue;
 		if (hs > start)
-			add_range(&next, start, hs);
-		if (he > start)
-			start = he;
+			add_range(next.usable, &next.nr_usable, next.base_pfn, start, hs);
+		start = he;
+		/* Both kinds of hole give the same free memory; memblock sees
+		 * one as a gap between banks, the other as a reservation. */
+		if (kept++ % 2 == 0) {
+			if (hs > bank)
+				add_range(next.memory, &next.nr_memory, next.base_pfn, bank, hs);
+			bank = he;
+		} else {
+			add_range(next.reserved, &next.nr_reserved, next.base_pfn, hs, he);
+		}
 	}
 	if (start < nr)
-		add_range(&next, start, nr);
+		add_range(next.usable, &next.nr_usable, next.base_pfn, start, nr);
+	if (bank < nr)
+		add_range(next.memory, &next.nr_memory, next.base_pfn, bank, nr);
 	if (a->nr_pfns == next.nr_pfns && a->nr_usable == next.nr_usable &&
-	    !memcmp(a->usable, next.usable, sizeof(next.usable)))
+	    !memcmp(a->usable, next.usable, sizeof(next.usable)) &&
+	    a->nr_memory == next.nr_memory &&
+	    !memcmp(a->memory, next.memory, sizeof(next.memory)) &&
+	    a->nr_reserved == next.nr_reserved &&
+	    !memcmp(a->reserved, next.reserved, sizeof(next.reserved)))
 		return 0;
 	if (a->nr_pfns)
 		host_arena_forget(a, nr);

@@ -36,6 +36,7 @@ void kmain(unsigned long hartid, const void *dtb)
 	if (fdt_parse(dtb, &fdt))
 		panic("fdt", "no usable device tree at %p", dtb);
 	setup_memory(&fdt);
+	selftest_memblock(&fdt);
 	kmem_cache_init();
 	if (mm_init())
 		panic("mm-init", "no VMA cache");

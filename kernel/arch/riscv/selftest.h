@@ -17,6 +17,8 @@ void st_skip(const char *name, const char *why);
 void st_finish(void) __attribute__((noreturn));
 
 /* The tests, in the order the boot runs them. */
+/* Boot memory right after the hand-over to the buddy. */
+void selftest_memblock(const struct fdt_info *fi);
 void selftest_kmalloc(void);
 void selftest_trap(void);
 /* The kernel map as built, before it is used: true if paging may go on. */
