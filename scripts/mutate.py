@@ -232,7 +232,7 @@ def run_quiet(cmd, log, timeout=None, env=None, cwd=None):
             rc = None
         finally:
             if p.returncode is None:
-                kill_group(p.pid)
+                procs.kill_group(p.pid, signal.SIGKILL)
                 p.wait()
             with RUNNING_LOCK:
                 RUNNING.discard(p.pid)

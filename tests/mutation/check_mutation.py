@@ -23,13 +23,14 @@ import json
 import os
 import shutil
 import sys
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 import rigtest  # noqa: E402
 from rigtest import args as A  # noqa: E402
 
-CASES = {"generator": "Generator", "equivalent": "Equivalent", "runner": "Runner", "unit": "Unit",
+CASES = {"generator": "Generator", "hang": "Hang", "equivalent": "Equivalent", "runner": "Runner", "unit": "Unit",
          "fuzz": "Fuzz", "sample": "Sample"}
 KILLABLE = "buddy.c:add_to_free_area:drop-stmt:24d97bab"      # free_area[order].nr_free++ dropped
 EQUIVALENT = "buddy.c:reserve_holes:relational:d58e2fed"      # if (end_pfn >= pfn) pfn = end_pfn
@@ -116,6 +117,32 @@ class Generator(rigtest.TestCase):
         r = run(os.path.join(A.root, "tests", "planted", "mutate.py"), bad, A.root, out)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("occurs 0 times", r.stderr)
+
+
+class Hang(rigtest.TestCase):
+    def test_timeout_kills_the_group(self):
+        """A mutant that hangs: run_quiet gives up at the timeout and kills
+        the child's whole process group, a grandchild too."""
+        tool = rigtest.script("mutate", A.root)
+        work = self.workdir()
+        pidfile = os.path.join(work, "grandchild")
+        rc, secs = tool.run_quiet(["sh", "-c", f"sleep 60 & echo $! > {pidfile}; wait"],
+                                  os.path.join(work, "hang.log"), timeout=0.5)
+        self.assertIsNone(rc)
+        self.assertLess(secs, 30)
+        with open(pidfile) as f:
+            pid = int(f.read())
+        for _ in range(100):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except FileNotFoundError:
+                break
+            if state == "Z":
+                break
+            time.sleep(0.05)
+        else:
+            self.fail(f"the grandchild {pid} still runs after the timeout")
 
 
 class Equivalent(rigtest.TestCase):
