@@ -1,7 +1,8 @@
 /* Boot memory as the buddy got it, before anything is allocated: every
  * free block is RAM memblock knows and overlaps no reservation (firmware,
  * the image, the device tree, mem_map), the tree and the image are
- * reserved, and the buddy holds exactly the pages memblock handed over. */
+ * reserved, the buddy holds exactly the pages memblock handed over, and
+ * those are all the pages of RAM outside the reservations. */
 #include "arch.h"
 #include "lib.h"
 #include "mm/memblock.h"
@@ -28,7 +29,7 @@ void selftest_memblock(const struct fdt_info *fi)
 {
 	struct mem_range r[2 * MEMBLOCK_MAX_REGIONS];
 	int n = memblock_free_ranges(r, (int)ARRAY_SIZE(r));
-	unsigned long handed = 0, listed = 0;
+	unsigned long handed = 0, listed = 0, outside = 0;
 
 	st_begin("memblock");
 	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
@@ -50,6 +51,17 @@ void selftest_memblock(const struct fdt_info *fi)
 	}
 	for (int i = 0; i < n && i < (int)ARRAY_SIZE(r); i++)
 		handed += r[i].end_pfn - r[i].start_pfn;
+	/* Page by page, the slow way round: what memblock's walk must find. */
+	for (unsigned long i = 0; i < memblock.memory.cnt; i++) {
+		const struct memblock_region *m = &memblock.memory.regions[i];
+
+		for (phys_addr_t pa = ALIGN_UP(m->base, (phys_addr_t)PAGE_SIZE);
+		     pa + PAGE_SIZE <= m->base + m->size; pa += PAGE_SIZE)
+			outside += !overlaps(&memblock.reserved, pa, pa + PAGE_SIZE);
+	}
+	st_check(outside == handed,
+		 "%lu pages of RAM lie outside every reservation, %lu handed over", outside,
+		 handed);
 	st_check(handed == listed && listed == nr_free_pages(),
 		 "memblock handed over %lu pages, the free lists hold %lu, nr_free_pages says %lu",
 		 handed, listed, nr_free_pages());
