@@ -166,6 +166,24 @@ void host_arena_forget(struct host_arena *a, unsigned long next_pfns)
 	a->poisoned = false;
 }
 
+/* Memory only the boot needs, taken and given back before the hand-over
+ * as boot code does (Linux: early page tables, the initrd): a scratch
+ * buffer of the geometry's size and a table page right above it. Freeing
+ * the buffer splits the reservation the two joined, freeing the page
+ * removes what is left of it, so both paths of memblock_phys_free run on
+ * every boot, and a slip in either shows in what memblock then holds. */
+static void early_buffers(const struct host_arena *a)
+{
+	phys_addr_t size = a->nr_early_pfns << PAGE_SHIFT;
+	phys_addr_t scratch = memblock_phys_alloc(size, PAGE_SIZE);
+	phys_addr_t table = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
+
+	if (!scratch || !table)
+		panic("bootmem", "no room for %lu pages of early buffers", a->nr_early_pfns + 1);
+	if (memblock_phys_free(scratch, size) || memblock_phys_free(table, PAGE_SIZE))
+		panic("bootmem", "early buffers not given back");
+}
+
 /* Boot the way the riscv kernel does: the memory map into memblock, the
  * page array from it, every page left over to the buddy. */
 static void boot_memory(struct host_arena *a)
@@ -186,6 +204,7 @@ static void boot_memory(struct host_arena *a)
 	map = memblock_phys_alloc(a->nr_meta_pfns << PAGE_SHIFT, PAGE_SIZE);
 	if (!map)
 		panic("bootmem", "no room for mem_map (%lu pages)", a->nr_meta_pfns);
+	early_buffers(a);
 	memblock_free_all((struct page *)map, a->base_pfn, a->nr_pfns);
 }
 

@@ -57,6 +57,9 @@ struct host_arena {
 	int nr_memory;
 	struct mem_range reserved[HOST_MAX_RANGES];
 	int nr_reserved;
+	/* Pages of the scratch buffer the boot takes from memblock and gives
+	 * back (1 to 4, from the start alignment). */
+	unsigned long nr_early_pfns;
 	/* Host bookkeeping for a cheap host_mm_reset(): pages handed out since
 	 * the last reset (bitmap indexed by pfn - base_pfn), and whether free
 	 * memory has been poisoned once already. */

@@ -49,6 +49,7 @@ int host_arena_layout(struct host_arena *a, unsigned long nr, unsigned int align
 	next.nr_pfns = nr;
 	next.size = nr << PAGE_SHIFT;
 	next.nr_meta_pfns = meta;
+	next.nr_early_pfns = 1 + align_order % 4;
 	next.nr_usable = next.nr_memory = next.nr_reserved = 0;
 	memset(next.usable, 0, sizeof(next.usable));
 	memset(next.memory, 0, sizeof(next.memory));
@@ -85,7 +86,8 @@ int host_arena_layout(struct host_arena *a, unsigned long nr, unsigned int align
 		add_range(next.usable, &next.nr_usable, next.base_pfn, start, nr);
 	if (bank < nr)
 		add_range(next.memory, &next.nr_memory, next.base_pfn, bank, nr);
-	if (a->nr_pfns == next.nr_pfns && a->nr_usable == next.nr_usable &&
+	if (a->nr_pfns == next.nr_pfns && a->nr_early_pfns == next.nr_early_pfns &&
+	    a->nr_usable == next.nr_usable &&
 	    !memcmp(a->usable, next.usable, sizeof(next.usable)) &&
 	    a->nr_memory == next.nr_memory &&
 	    !memcmp(a->memory, next.memory, sizeof(next.memory)) &&
