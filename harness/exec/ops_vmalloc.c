@@ -1,0 +1,294 @@
+/* The vmalloc ops, judged against the window model (vmalloc_model.h).
+ *
+ * An area lives in an object handle ("o3 = vmalloc 12K", "vfree o3"): a
+ * handle holds an object or an area, never both, because every op that
+ * binds a handle releases what it held first (obj_slot_release). kfree
+ * of an area's handle, like vfree of an object's, finds nothing live of
+ * its own kind and does nothing, as for an empty handle.
+ *
+ * The window's table exists from a program's first vmalloc op to its end
+ * (the host has no kernel map of its own), so programs without vmalloc
+ * allocate exactly what they did before. The harness reads and writes an
+ * area as kernel code does: through the software MMU, so contents are
+ * checked through the very leaves and TLB the kernel maintains; the
+ * structural checks read the table directly (pt_probe) and never touch
+ * the TLB.
+ *
+ * After every vmalloc op and at check:
+ *  - placement is exactly the model's (lowest gap holding the pages and
+ *    a guard page), and NULL only when the model has no gap, a fault was
+ *    injected, or the buddy legally ran out;
+ *  - every page of a live area is a 4 KiB leaf R|W|G (no U, no X) onto
+ *    an allocated order-0 vmalloc block, and contents are as stamped
+ *    (zero after vzalloc);
+ *  - no leaf in the window outside the live areas' pages (guards, freed
+ *    areas, a failed call's pages);
+ *  - vmalloc blocks in the buddy model == pages of the live areas. */
+#include <string.h>
+
+#include "mm/vmalloc.h"
+#include "mmu.h"
+#include "world.h"
+
+#define VM_LEAF_BITS (PTE_V | PTE_R | PTE_W | PTE_X | PTE_U | PTE_G)
+
+static uint64_t page_seed(uint64_t seed, uintptr_t i)
+{
+	return seed + i * 0x9e3779b97f4a7c15ull;
+}
+
+/* The window's table, made at the first vmalloc op; false if that
+ * allocation failed (judged here). */
+static bool window_ready(struct exec *e)
+{
+	if (e->vm_kpt)
+		return true;
+	e->vm_kpt = uvmcreate();
+	if (!e->vm_kpt) {
+		if (!e->injected && !e->page_fail_legal) {
+			diverge(e, "vmalloc.spurious-failure",
+				"the window's root table to be allocated: no allocation failed");
+			diverge_actual(e, "NULL");
+		}
+		return false;
+	}
+	vmalloc_init(e->vm_kpt);
+	vmm_reset(&e->vmodel, VMALLOC_START, VMALLOC_END, PAGE_SIZE);
+	return true;
+}
+
+/* Page i of area slot: its leaf, checked before anything reads through it. */
+static bool check_leaf(struct exec *e, int slot, uintptr_t i)
+{
+	const struct vm_slot *v = &e->vms[slot];
+	uintptr_t va = v->addr + i * PAGE_SIZE;
+	struct pt_probe p;
+	unsigned long head, pfn;
+	unsigned int order, cls;
+
+	if (!pt_probe(e, e->vm_kpt, va, &p) || !(p.pte & PTE_V) || !PTE_LEAF(p.pte) ||
+	    p.level != 0) {
+		diverge(e, "vmalloc.mapping", "o%d page %lu (%#lx): a 4 KiB leaf", slot,
+			(unsigned long)i, (unsigned long)va);
+		diverge_actual(e, "%s at level %d",
+			       (p.pte & PTE_V) ? "a leaf or table of another level" : "no leaf",
+			       p.level);
+		return false;
+	}
+	if ((p.pte & VM_LEAF_BITS) != (PTE_V | PTE_R | PTE_W | PTE_G)) {
+		diverge(e, "vmalloc.mapping", "o%d page %lu (%#lx): V|R|W|G, no X or U", slot,
+			(unsigned long)i, (unsigned long)va);
+		diverge_actual(e, "pte bits %#llx", (unsigned long long)PTE_FLAGS(p.pte));
+		return false;
+	}
+	pfn = PTE2PA(p.pte) >> PAGE_SHIFT;
+	if (!bm_find_allocated(e->model, pfn, &head, &order, &cls) || head != pfn || order ||
+	    cls != PGC_VMALLOC) {
+		diverge(e, "vmalloc.mapping",
+			"o%d page %lu (%#lx): a leaf onto an allocated order-0 vmalloc block", slot,
+			(unsigned long)i, (unsigned long)va);
+		diverge_actual(e, "a leaf onto another page");
+		return false;
+	}
+	return true;
+}
+
+/* Every page's leaf, then its contents through the MMU: the stamps, or
+ * zeroes right after vzalloc (fresh). */
+static bool check_area(struct exec *e, int slot, bool fresh)
+{
+	const struct vm_slot *v = &e->vms[slot];
+	uint8_t *buf = e->vm_buf;
+
+	for (uintptr_t i = 0; i < v->pages; i++) {
+		uintptr_t va = v->addr + i * PAGE_SIZE;
+		long off;
+
+		if (!check_leaf(e, slot, i))
+			return false;
+		if (fresh && !v->zero)
+			continue;
+		if (mmu_copy_in(e->vm_kpt, buf, va, PAGE_SIZE, 0, NULL) != MMU_OK) {
+			diverge(e, "vmalloc.mapping", "o%d page %lu (%#lx): readable by the kernel",
+				slot, (unsigned long)i, (unsigned long)va);
+			diverge_actual(e, "the MMU faults");
+			return false;
+		}
+		off = fresh ? first_nonzero(buf, PAGE_SIZE)
+			    : tag_verify_block(buf, PAGE_SIZE, page_seed(v->seed, i));
+		if (off >= 0) {
+			diverge(e, "vmalloc.contents", "o%d byte %lu: %s", slot,
+				(unsigned long)(i * PAGE_SIZE + (uintptr_t)off),
+				fresh ? "zero (vzalloc)" : "as written while the area is live");
+			diverge_actual(e, "%#x", buf[off]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool stamp_area(struct exec *e, int slot)
+{
+	const struct vm_slot *v = &e->vms[slot];
+
+	for (uintptr_t i = 0; i < v->pages; i++) {
+		uintptr_t va = v->addr + i * PAGE_SIZE;
+
+		tag_stamp_block(e->vm_buf, PAGE_SIZE, page_seed(v->seed, i));
+		if (mmu_copy_out(e->vm_kpt, va, e->vm_buf, PAGE_SIZE, 0, NULL) != MMU_OK) {
+			diverge(e, "vmalloc.mapping", "o%d page %lu (%#lx): writable by the kernel",
+				slot, (unsigned long)i, (unsigned long)va);
+			diverge_actual(e, "the MMU faults");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* No leaf in the window but the live areas' pages. The window is 16 MiB
+ * inside one level-2 entry: eight level-1 entries at most. */
+static bool check_window(struct exec *e)
+{
+	for (uintptr_t va = VMALLOC_START; va < VMALLOC_END;) {
+		struct pt_probe p;
+
+		if (!pt_probe(e, e->vm_kpt, va, &p))
+			return true; /* a bad table: the vm.* structure oracles say so */
+		if (!(p.pte & PTE_V)) {
+			va = (va & ~(LEVEL_SIZE(p.level) - 1)) + LEVEL_SIZE(p.level);
+			continue;
+		}
+		if (!PTE_LEAF(p.pte) || p.level != 0 || vmm_find(&e->vmodel, va) < 0) {
+			int near = vmm_find(&e->vmodel, va - PAGE_SIZE);
+
+			diverge(e, "vmalloc.stray-mapping",
+				"no leaf in the window outside the live areas' pages");
+			diverge_actual(e, "a level-%d leaf at %#lx%s", p.level, (unsigned long)va,
+				       near >= 0 ? ", the guard page of a live area" : "");
+			return false;
+		}
+		va += PAGE_SIZE;
+	}
+	return true;
+}
+
+static bool check_pages(struct exec *e)
+{
+	unsigned long got = bm_nr_allocated_class(e->model, PGC_VMALLOC);
+	unsigned long want = (unsigned long)vmm_nr_pages(&e->vmodel);
+
+	if (got == want)
+		return true;
+	diverge(e, "vmalloc.pages", "%lu vmalloc blocks allocated (the live areas' pages)", want);
+	diverge_actual(e, "%lu", got);
+	return false;
+}
+
+static bool check_all(struct exec *e)
+{
+	return check_window(e) && check_pages(e);
+}
+
+static void do_vmalloc(struct exec *e, const struct op *op)
+{
+	struct vm_slot *v = &e->vms[op->dst];
+	bool zero = op->gfp & OPG_ZERO;
+	uintptr_t pages = ((uintptr_t)op->size + PAGE_SIZE - 1) / PAGE_SIZE;
+	uintptr_t want, got;
+
+	obj_slot_release(e, op->dst);
+	if (diverged(e) || !window_ready(e))
+		return;
+	want = (uintptr_t)vmm_place(&e->vmodel, pages);
+	got = (uintptr_t)(zero ? vzalloc(op->size) : vmalloc(op->size));
+	digest_add(e, got);
+	if (!got) {
+		if (want && !e->injected && !e->page_fail_legal) {
+			diverge(e, "vmalloc.spurious-failure",
+				"%s(%u) at %#lx: the gap fits and no allocation failed",
+				zero ? "vzalloc" : "vmalloc", op->size, (unsigned long)want);
+			diverge_actual(e, "NULL");
+			return;
+		}
+		check_all(e);
+		return;
+	}
+	if (got != want || !vmm_insert(&e->vmodel, op->dst, got, pages)) {
+		if (want)
+			diverge(e, "vmalloc.placement",
+				"%lu pages at %#lx: the lowest gap that holds them and a guard page",
+				(unsigned long)pages, (unsigned long)want);
+		else
+			diverge(e, "vmalloc.placement",
+				"NULL: 0 bytes, or no gap holds %lu pages and a guard page",
+				(unsigned long)pages);
+		diverge_actual(e, "%#lx", (unsigned long)got);
+		return;
+	}
+	*v = (struct vm_slot){ .live = true,
+			       .addr = got,
+			       .pages = pages,
+			       .zero = zero,
+			       .seed = tag_seed(e, (unsigned int)op->dst) };
+	if (check_area(e, op->dst, true) && stamp_area(e, op->dst))
+		check_all(e);
+}
+
+void vm_slot_release(struct exec *e, int slot)
+{
+	struct vm_slot *v = &e->vms[slot];
+
+	if (!v->live || !check_area(e, slot, false))
+		return;
+	vfree((void *)v->addr);
+	v->live = false;
+	vmm_remove(&e->vmodel, slot);
+	check_all(e);
+}
+
+bool vmalloc_check_all(struct exec *e)
+{
+	if (!e->vm_kpt)
+		return true;
+	for (int i = 0; i < NR_OBJ_SLOTS; i++)
+		if (e->vms[i].live && !check_area(e, i, false))
+			return false;
+	return check_all(e);
+}
+
+/* The end of a program: every area was freed (release_all), so the
+ * window holds no table below its root. */
+void vmalloc_world_release(struct exec *e)
+{
+	if (!e->vm_kpt)
+		return;
+	freewalk(e->vm_kpt);
+	e->vm_kpt = NULL;
+}
+
+void vmalloc_world_reset(struct exec *e)
+{
+	memset(e->vms, 0, sizeof(e->vms));
+	e->vm_kpt = NULL;
+}
+
+void op_vmalloc(struct exec *e, const struct op *op)
+{
+	switch ((enum op_kind)op->kind) {
+	case OP_VMALLOC:
+		do_vmalloc(e, op);
+		return;
+	case OP_VFREE:
+		vm_slot_release(e, op->dst);
+		return;
+	case OP_CASES_PAGE:
+	case OP_CASES_SLAB:
+	case OP_CASES_MM:
+	case OP_CASES_CONTROL:
+	case OP_KVMMAKE:
+	case OP_ALIGNED_ALLOC:
+	case NR_OPS:
+		break;
+	}
+	exec_bad_op(e, op, "op_vmalloc");
+}
