@@ -216,11 +216,11 @@ static void do_vmalloc(struct exec *e, const struct op *op)
 	if (got != want || !vmm_insert(&e->vmodel, op->dst, got, pages)) {
 		if (want)
 			diverge(e, "vmalloc.placement",
-				"%lu pages at %#lx: the lowest gap that holds them and a guard page",
+				"%lu page(s) at %#lx: the lowest gap that holds them and a guard page",
 				(unsigned long)pages, (unsigned long)want);
 		else
 			diverge(e, "vmalloc.placement",
-				"NULL: 0 bytes, or no gap holds %lu pages and a guard page",
+				"NULL: 0 bytes, or no gap holds %lu page(s) and a guard page",
 				(unsigned long)pages);
 		diverge_actual(e, "%#lx", (unsigned long)got);
 		return;
