@@ -22,6 +22,8 @@ void allocator_op_set(const struct allocator *a, struct op_set *s)
 			op_set_add(s, k);
 		op_set_add(s, OP_VMALLOC);
 		op_set_add(s, OP_VFREE);
+		op_set_add(s, OP_VMAP);
+		op_set_add(s, OP_VUNMAP);
 		return;
 	case ALLOC_PAGE:
 		op_set_add(s, OP_ALLOC_PAGES);

@@ -143,6 +143,10 @@ static void drop_ref(struct exec *e, int slot, bool via_put)
 	s->refs--;
 	if (s->refs > 0 && !counted)
 		return;
+	if (s->refs == 0)
+		vmap_block_released(e, slot); /* vunmap first, as a caller must */
+	if (diverged(e))
+		return;
 	e->traced_free = false;
 	if (via_put && e->pa->put)
 		e->pa->put(s->addr);

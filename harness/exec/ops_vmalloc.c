@@ -1,10 +1,14 @@
-/* The vmalloc ops, judged against the window model (vmalloc_model.h).
+/* The vmalloc and vmap ops, judged against the window model
+ * (vmalloc_model.h).
  *
- * An area lives in an object handle ("o3 = vmalloc 12K", "vfree o3"): a
- * handle holds an object or an area, never both, because every op that
- * binds a handle releases what it held first (obj_slot_release). kfree
- * of an area's handle, like vfree of an object's, finds nothing live of
- * its own kind and does nothing, as for an empty handle.
+ * An area lives in an object handle ("o3 = vmalloc 12K", "vfree o3",
+ * "o4 = vmap p2", "vunmap o4"): a handle holds an object or an area,
+ * never both, because every op that binds a handle releases what it held
+ * first (obj_slot_release). kfree of an area's handle, like vfree of an
+ * object's or of a vmap area, finds nothing live of its kind and does
+ * nothing, as for an empty handle. A vmap area maps a page block the
+ * program holds; before the block is freed its areas are vunmapped, as a
+ * caller must.
  *
  * The window's table exists from a program's first vmalloc op to its end
  * (the host has no kernel map of its own), so programs without vmalloc
@@ -20,10 +24,12 @@
  *    injected, or the buddy legally ran out;
  *  - every page of a live area is a 4 KiB leaf R|W|G (no U, no X) onto
  *    an allocated order-0 vmalloc block, and contents are as stamped
- *    (zero after vzalloc);
+ *    (zero after vzalloc); a vmap area's page i is page i of its block,
+ *    and reads through the MMU what the block holds;
  *  - no leaf in the window outside the live areas' pages (guards, freed
  *    areas, a failed call's pages);
  *  - vmalloc blocks in the buddy model == pages of the live areas. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mm/vmalloc.h"
@@ -82,6 +88,14 @@ static bool check_leaf(struct exec *e, int slot, uintptr_t i)
 		return false;
 	}
 	pfn = PTE2PA(p.pte) >> PAGE_SHIFT;
+	if (v->block >= 0) {
+		if (pfn == pfn_of(e->pages[v->block].addr) + i)
+			return true;
+		diverge(e, "vmalloc.mapping", "o%d page %lu (%#lx): page %lu of p%d", slot,
+			(unsigned long)i, (unsigned long)va, (unsigned long)i, v->block);
+		diverge_actual(e, "a leaf onto another page");
+		return false;
+	}
 	if (!bm_find_allocated(e->model, pfn, &head, &order, &cls) || head != pfn || order ||
 	    cls != PGC_VMALLOC) {
 		diverge(e, "vmalloc.mapping",
@@ -93,8 +107,19 @@ static bool check_leaf(struct exec *e, int slot, uintptr_t i)
 	return true;
 }
 
+/* Where page i of a vmap area's contents differ from its block's, or -1. */
+static long block_differs(struct exec *e, const struct vm_slot *v, uintptr_t i)
+{
+	const uint8_t *p = (const uint8_t *)e->pages[v->block].addr + i * PAGE_SIZE;
+
+	for (size_t off = 0; off < PAGE_SIZE; off++)
+		if (e->vm_buf[off] != p[off])
+			return (long)off;
+	return -1;
+}
+
 /* Every page's leaf, then its contents through the MMU: the stamps, or
- * zeroes right after vzalloc (fresh). */
+ * zeroes right after vzalloc (fresh), or a vmap area's block. */
 static bool check_area(struct exec *e, int slot, bool fresh)
 {
 	const struct vm_slot *v = &e->vms[slot];
@@ -106,7 +131,7 @@ static bool check_area(struct exec *e, int slot, bool fresh)
 
 		if (!check_leaf(e, slot, i))
 			return false;
-		if (fresh && !v->zero)
+		if (fresh && !v->zero && v->block < 0)
 			continue;
 		if (mmu_copy_in(e->vm_kpt, buf, va, PAGE_SIZE, 0, NULL) != MMU_OK) {
 			diverge(e, "vmalloc.mapping", "o%d page %lu (%#lx): readable by the kernel",
@@ -114,12 +139,18 @@ static bool check_area(struct exec *e, int slot, bool fresh)
 			diverge_actual(e, "the MMU faults");
 			return false;
 		}
-		off = fresh ? first_nonzero(buf, PAGE_SIZE)
-			    : tag_verify_block(buf, PAGE_SIZE, page_seed(v->seed, i));
+		if (v->block >= 0)
+			off = block_differs(e, v, i);
+		else if (fresh)
+			off = first_nonzero(buf, PAGE_SIZE);
+		else
+			off = tag_verify_block(buf, PAGE_SIZE, page_seed(v->seed, i));
 		if (off >= 0) {
 			diverge(e, "vmalloc.contents", "o%d byte %lu: %s", slot,
 				(unsigned long)(i * PAGE_SIZE + (uintptr_t)off),
-				fresh ? "zero (vzalloc)" : "as written while the area is live");
+				v->block >= 0 ? "as the mapped block holds"
+				: fresh       ? "zero (vzalloc)"
+					      : "as written while the area is live");
 			diverge_actual(e, "%#x", buf[off]);
 			return false;
 		}
@@ -174,9 +205,11 @@ static bool check_window(struct exec *e)
 
 static bool check_pages(struct exec *e)
 {
-	unsigned long got = bm_nr_allocated_class(e->model, PGC_VMALLOC);
-	unsigned long want = (unsigned long)vmm_nr_pages(&e->vmodel);
+	unsigned long got = bm_nr_allocated_class(e->model, PGC_VMALLOC), want = 0;
 
+	for (int i = 0; i < NR_OBJ_SLOTS; i++)
+		if (e->vms[i].live && e->vms[i].block < 0)
+			want += (unsigned long)e->vms[i].pages;
 	if (got == want)
 		return true;
 	diverge(e, "vmalloc.pages", "%lu vmalloc blocks allocated (the live areas' pages)", want);
@@ -189,29 +222,22 @@ static bool check_all(struct exec *e)
 	return check_window(e) && check_pages(e);
 }
 
-static void do_vmalloc(struct exec *e, const struct op *op)
+/* A new area's address against the model's: true if it is a live area
+ * now (recorded in the model). */
+static bool judge_area(struct exec *e, const struct op *op, const char *call, uintptr_t want,
+		       uintptr_t got, uintptr_t pages)
 {
-	struct vm_slot *v = &e->vms[op->dst];
-	bool zero = op->gfp & OPG_ZERO;
-	uintptr_t pages = ((uintptr_t)op->size + PAGE_SIZE - 1) / PAGE_SIZE;
-	uintptr_t want, got;
-
-	obj_slot_release(e, op->dst);
-	if (diverged(e) || !window_ready(e))
-		return;
-	want = (uintptr_t)vmm_place(&e->vmodel, pages);
-	got = (uintptr_t)(zero ? vzalloc(op->size) : vmalloc(op->size));
 	digest_add(e, got);
 	if (!got) {
 		if (want && !e->injected && !e->page_fail_legal) {
 			diverge(e, "vmalloc.spurious-failure",
-				"%s(%u) at %#lx: the gap fits and no allocation failed",
-				zero ? "vzalloc" : "vmalloc", op->size, (unsigned long)want);
+				"%s of %lu page(s) at %#lx: the gap fits and no allocation failed",
+				call, (unsigned long)pages, (unsigned long)want);
 			diverge_actual(e, "NULL");
-			return;
+			return false;
 		}
 		check_all(e);
-		return;
+		return false;
 	}
 	if (got != want || !vmm_insert(&e->vmodel, op->dst, got, pages)) {
 		if (want)
@@ -223,14 +249,62 @@ static void do_vmalloc(struct exec *e, const struct op *op)
 				"NULL: 0 bytes, or no gap holds %lu page(s) and a guard page",
 				(unsigned long)pages);
 		diverge_actual(e, "%#lx", (unsigned long)got);
+		return false;
+	}
+	return true;
+}
+
+static void do_vmalloc(struct exec *e, const struct op *op)
+{
+	bool zero = op->gfp & OPG_ZERO;
+	uintptr_t pages = ((uintptr_t)op->size + PAGE_SIZE - 1) / PAGE_SIZE;
+	uintptr_t want, got;
+
+	obj_slot_release(e, op->dst);
+	if (diverged(e) || !window_ready(e))
+		return;
+	want = (uintptr_t)vmm_place(&e->vmodel, pages);
+	got = (uintptr_t)(zero ? vzalloc(op->size) : vmalloc(op->size));
+	if (!judge_area(e, op, zero ? "vzalloc" : "vmalloc", want, got, pages))
+		return;
+	e->vms[op->dst] = (struct vm_slot){ .live = true,
+					    .addr = got,
+					    .pages = pages,
+					    .zero = zero,
+					    .block = -1,
+					    .seed = tag_seed(e, (unsigned int)op->dst) };
+	if (check_area(e, op->dst, true) && stamp_area(e, op->dst))
+		check_all(e);
+}
+
+static void do_vmap(struct exec *e, const struct op *op)
+{
+	const struct page_slot *s = &e->pages[op->src];
+	uintptr_t pages = (uintptr_t)1 << s->order, want, got;
+	struct page **arr;
+
+	if (!s->live)
+		return; /* nothing to map, as kmem_cache_alloc of no cache */
+	obj_slot_release(e, op->dst);
+	if (diverged(e) || !window_ready(e))
+		return;
+	arr = malloc(pages * sizeof(*arr));
+	if (!arr) {
+		diverge(e, "harness.init", "memory for a vmap page array");
+		diverge_actual(e, "malloc failed");
 		return;
 	}
-	*v = (struct vm_slot){ .live = true,
-			       .addr = got,
-			       .pages = pages,
-			       .zero = zero,
-			       .seed = tag_seed(e, (unsigned int)op->dst) };
-	if (check_area(e, op->dst, true) && stamp_area(e, op->dst))
+	for (uintptr_t i = 0; i < pages; i++)
+		arr[i] = pfn_to_page(pfn_of(s->addr) + i);
+	want = (uintptr_t)vmm_place(&e->vmodel, pages);
+	got = (uintptr_t)vmap(arr, (unsigned int)pages);
+	free(arr);
+	if (!judge_area(e, op, "vmap", want, got, pages))
+		return;
+	e->vms[op->dst] = (struct vm_slot){
+		.live = true, .addr = got, .pages = pages, .block = op->src
+	};
+	if (check_area(e, op->dst, false))
 		check_all(e);
 }
 
@@ -240,10 +314,28 @@ void vm_slot_release(struct exec *e, int slot)
 
 	if (!v->live || !check_area(e, slot, false))
 		return;
-	vfree((void *)v->addr);
+	if (v->block >= 0)
+		vunmap((void *)v->addr);
+	else
+		vfree((void *)v->addr);
 	v->live = false;
 	vmm_remove(&e->vmodel, slot);
 	check_all(e);
+}
+
+/* vfree of a vmap area, vunmap of a vmalloc one: the kernel would panic
+ * (a caller bug); the harness treats the handle as holding nothing. */
+static void release_kind(struct exec *e, int slot, bool vmapped)
+{
+	if (e->vms[slot].live && (e->vms[slot].block >= 0) == vmapped)
+		vm_slot_release(e, slot);
+}
+
+void vmap_block_released(struct exec *e, int page_slot)
+{
+	for (int i = 0; i < NR_OBJ_SLOTS && !diverged(e); i++)
+		if (e->vms[i].live && e->vms[i].block == page_slot)
+			vm_slot_release(e, i);
 }
 
 bool vmalloc_check_all(struct exec *e)
@@ -279,7 +371,13 @@ void op_vmalloc(struct exec *e, const struct op *op)
 		do_vmalloc(e, op);
 		return;
 	case OP_VFREE:
-		vm_slot_release(e, op->dst);
+		release_kind(e, op->dst, false);
+		return;
+	case OP_VMAP:
+		do_vmap(e, op);
+		return;
+	case OP_VUNMAP:
+		release_kind(e, op->dst, true);
 		return;
 	case OP_CASES_PAGE:
 	case OP_CASES_SLAB:

@@ -38,10 +38,11 @@ struct cache_slot {
 	bool hwalign, ctor;
 };
 
-/* A vmalloc area in an object handle (ops_vmalloc.c). */
+/* A vmalloc or vmap area in an object handle (ops_vmalloc.c). */
 struct vm_slot {
 	bool live;
 	bool zero; /* vzalloc */
+	int block; /* vmap: the page slot whose block it maps; -1 for vmalloc */
 	uintptr_t addr;
 	uintptr_t pages;
 	uint64_t seed; /* content tag of page 0; each page has its own */
@@ -192,7 +193,7 @@ static inline bool diverged(const struct exec *e)
 	OP_MM_NEW: case OP_MM_FORK: case OP_MM_EXIT: case OP_MMAP: case OP_MUNMAP:       \
 	case OP_MPROTECT: case OP_BRK: case OP_TOUCH
 #define OP_CASES_CONTROL OP_FAIL_NTH: case OP_CHECK
-#define OP_CASES_VMALLOC OP_VMALLOC: case OP_VFREE
+#define OP_CASES_VMALLOC OP_VMALLOC: case OP_VFREE: case OP_VMAP: case OP_VUNMAP
 /* clang-format on */
 /* A kind a switch has no business with (outside the enum, or another
  * family's): a harness bug, reported as harness.bad-op, never run as
@@ -238,6 +239,8 @@ void mm_world_reset(struct exec *e);
 /* ops_vmalloc.c */
 void op_vmalloc(struct exec *e, const struct op *op);
 void vm_slot_release(struct exec *e, int slot);
+/* Page slot's block is about to be freed: unmap the vmap areas of it. */
+void vmap_block_released(struct exec *e, int page_slot);
 bool vmalloc_check_all(struct exec *e);
 void vmalloc_world_release(struct exec *e);
 void vmalloc_world_reset(struct exec *e);

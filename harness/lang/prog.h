@@ -59,6 +59,8 @@ enum op_kind {
 	OP_ALIGNED_ALLOC, /* dst=obj slot, size, align (0: 1); byte allocators */
 	OP_VMALLOC,       /* dst=obj slot (an area, not an object), size, gfp (zero: vzalloc) */
 	OP_VFREE,         /* dst=obj slot: the area vmalloc made */
+	OP_VMAP,          /* dst=obj slot (an area), src=page slot: every page of the block */
+	OP_VUNMAP,        /* dst=obj slot: the area vmap made */
 	NR_OPS
 };
 

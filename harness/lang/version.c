@@ -15,7 +15,7 @@
 /* How many op kinds each version's opcodes pick among. Version 0 is the
  * version-less form of before (no format byte), read only when asked. */
 #define V1_KINDS 27
-#define V2_KINDS 29 /* vmalloc, vfree */
+#define V2_KINDS 31 /* vmalloc, vfree, vmap, vunmap */
 static const uint8_t version_nr_kinds[] = {
 	[PROG_FORMAT_LEGACY] = V1_KINDS,
 	[1] = V1_KINDS,

@@ -76,13 +76,3 @@ int vmm_find(const struct vmalloc_model *m, uint64_t addr)
 	}
 	return -1;
 }
-
-uint64_t vmm_nr_pages(const struct vmalloc_model *m)
-{
-	uint64_t n = 0;
-
-	for (int i = 0; i < VMM_MAX_AREAS; i++)
-		if (m->area[i].live)
-			n += m->area[i].pages;
-	return n;
-}

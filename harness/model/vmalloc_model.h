@@ -33,7 +33,5 @@ bool vmm_insert(struct vmalloc_model *m, int id, uint64_t start, uint64_t pages)
 void vmm_remove(struct vmalloc_model *m, int id);
 /* The live area whose pages (not guard) hold addr, or -1. */
 int vmm_find(const struct vmalloc_model *m, uint64_t addr);
-/* Mapped pages over all live areas. */
-uint64_t vmm_nr_pages(const struct vmalloc_model *m);
 
 #endif

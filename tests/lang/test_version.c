@@ -94,9 +94,9 @@ static void test_v1_meaning(void)
 	CHECK(strcmp(text, want_set) == 0);
 }
 
-/* Version 2 appended vmalloc and vfree: its opcode byte picks among 29
- * kinds, and the kernel's set (every kind but aligned_alloc) among 28,
- * where opcodes 26 and 27 are vmalloc and vfree. */
+/* Version 2 appended vmalloc, vfree, vmap and vunmap: its opcode byte
+ * picks among 31 kinds, and the kernel's set (every kind but
+ * aligned_alloc) among 30, where opcodes 26 and 27 are vmalloc and vfree. */
 static void test_v2_meaning(void)
 {
 	static const char src[] = "o3 = vmalloc 8K zero\nvfree o3\ncheck\n";
@@ -110,7 +110,7 @@ static void test_v2_meaning(void)
 	/* format byte; vmalloc, dst, size (3), gfp; vfree, dst; check */
 	CHECK(n == 10 && out[0] == (PROG_FORMAT_MARK | 2) && out[1] == 27 && out[7] == 28 &&
 	      out[9] == OP_CHECK);
-	out[9] = OP_CHECK + 29; /* wraps among 29 kinds */
+	out[9] = OP_CHECK + 31; /* wraps among 31 kinds */
 	CHECK(prog_decode(out, n, &p) == 0 && prog_equal(&p, &q));
 
 	op_set_init(&set);
