@@ -27,7 +27,8 @@
  *    (zero after vzalloc); a vmap area's page i is page i of its block,
  *    and reads through the MMU what the block holds;
  *  - no leaf in the window outside the live areas' pages (guards, freed
- *    areas, a failed call's pages);
+ *    areas, a failed call's pages), and after vfree or vunmap no page of
+ *    the area translates through the MMU (a TLB entry left unflushed);
  *  - vmalloc blocks in the buddy model == pages of the live areas. */
 #include <stdlib.h>
 #include <string.h>
@@ -308,6 +309,25 @@ static void do_vmap(struct exec *e, const struct op *op)
 		check_all(e);
 }
 
+/* After an area went: its leaves are gone (check_all), and no page of it
+ * still translates, as one would from a TLB entry the kernel did not
+ * flush (the contents check just read the area through the MMU, so its
+ * last pages are in the TLB). */
+static void check_flushed(struct exec *e, const struct vm_slot *v)
+{
+	for (uintptr_t i = 0; i < v->pages; i++) {
+		uintptr_t va = v->addr + i * PAGE_SIZE;
+		struct mmu_result r = mmu_translate(e->vm_kpt, va, MMU_READ);
+
+		if (r.fault == MMU_OK) {
+			diverge(e, "vmalloc.stale-tlb", "%#lx: a fault, the area was unmapped",
+				(unsigned long)va);
+			diverge_actual(e, "translated%s", r.tlb_hit ? ", from the TLB" : "");
+			return;
+		}
+	}
+}
+
 void vm_slot_release(struct exec *e, int slot)
 {
 	struct vm_slot *v = &e->vms[slot];
@@ -320,7 +340,8 @@ void vm_slot_release(struct exec *e, int slot)
 		vfree((void *)v->addr);
 	v->live = false;
 	vmm_remove(&e->vmodel, slot);
-	check_all(e);
+	if (check_all(e))
+		check_flushed(e, v);
 }
 
 /* vfree of a vmap area, vunmap of a vmalloc one: the kernel would panic
