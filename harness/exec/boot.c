@@ -17,9 +17,13 @@ void allocator_op_set(const struct allocator *a, struct op_set *s)
 	op_set_init(s);
 	switch (a->kind) {
 	case ALLOC_KERNEL:
-		/* The kernel has no aligned kmalloc: every op before it. */
+		/* The kernel has no aligned kmalloc: every op but that. */
 		for (unsigned int k = 0; k < OP_ALIGNED_ALLOC; k++)
 			op_set_add(s, k);
+		op_set_add(s, OP_VMALLOC);
+		op_set_add(s, OP_VFREE);
+		op_set_add(s, OP_VMAP);
+		op_set_add(s, OP_VUNMAP);
 		return;
 	case ALLOC_PAGE:
 		op_set_add(s, OP_ALLOC_PAGES);

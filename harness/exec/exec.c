@@ -78,6 +78,7 @@ void exec_destroy(struct exec *e)
 		exec_now.geom = NULL;
 	asm_destroy(e->as);
 	free(e->touch_buf);
+	free(e->vm_buf);
 	slab_model_destroy(e->slabs);
 	pt_tally_free(e->pt_tally);
 	free(e->walk_seen);
@@ -130,6 +131,7 @@ struct exec *exec_create(const struct exec_config *cfg)
 	e->pt_tally = pt_tally_alloc(e->arena.cap_pfns);
 	e->slabs = slab_model_create(e->arena.cap_pfns);
 	e->touch_buf = malloc(op_touch_lens_max());
+	e->vm_buf = malloc(PAGE_SIZE);
 	/* The kernel's user layout: mappings in [0x1000, 2^38), heap and
 	 * mmap bases as in mm/mm.h. */
 	struct as_layout layout = { .user_base = PAGE_SIZE,
@@ -138,7 +140,8 @@ struct exec *exec_create(const struct exec_config *cfg)
 				    .mmap_base = MMAP_MIN_ADDR,
 				    .big_align = SUPERPGSIZE };
 	e->as = asm_create(&layout);
-	if (!e->model || !e->walk_seen || !e->pt_tally || !e->as || !e->slabs || !e->touch_buf)
+	if (!e->model || !e->walk_seen || !e->pt_tally || !e->as || !e->slabs || !e->touch_buf ||
+	    !e->vm_buf)
 		goto fail;
 	return e;
 fail:
@@ -200,6 +203,7 @@ static void world_reset(struct exec *e)
 	memset(e->objs, 0, sizeof(e->objs));
 	memset(e->caches, 0, sizeof(e->caches));
 	mm_world_reset(e);
+	vmalloc_world_reset(e);
 	e->nr_by_addr = 0;
 	e->fail_in = 0;
 	e->generation = 0;
@@ -248,9 +252,9 @@ static void run_op(struct exec *e, const struct op *op)
 		e->fail_in = op->n;
 		return;
 	case OP_CHECK:
-		if (e->al->kind == ALLOC_BYTE
-			    ? bytes_verify_all(e)
-			    : pages_verify_all(e) && objects_verify_all(e) && mms_check_all(e))
+		if (e->al->kind == ALLOC_BYTE ? bytes_verify_all(e)
+					      : pages_verify_all(e) && objects_verify_all(e) &&
+							mms_check_all(e) && vmalloc_check_all(e))
 			oracle_free_lists(e);
 		if (!diverged(e) && e->traced)
 			oracle_slabs(e);
@@ -265,6 +269,9 @@ static void run_op(struct exec *e, const struct op *op)
 		return;
 	case OP_CASES_SLAB:
 		op_slab(e, op);
+		return;
+	case OP_CASES_VMALLOC:
+		op_vmalloc(e, op);
 		return;
 	/* byte allocators only (op_byte); inapplicable() stops it before
 	 * any op runs on the others */
@@ -295,6 +302,7 @@ static void release_all(struct exec *e)
 		cache_slot_release(e, i);
 	if (diverged(e))
 		return;
+	vmalloc_world_release(e);
 	if (e->al->kind == ALLOC_KERNEL)
 		kmem_cache_shrink_all();
 	else if (e->al->kind == ALLOC_BYTE && e->ba->fini)

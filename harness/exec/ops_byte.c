@@ -359,6 +359,7 @@ void op_byte(struct exec *e, const struct op *op)
 	case OP_CACHE_FREE:
 	case OP_CACHE_SHRINK:
 	case OP_CACHE_DESTROY:
+	case OP_CASES_VMALLOC:
 	case NR_OPS:
 		break;
 	}

@@ -557,6 +557,7 @@ void op_mm(struct exec *e, const struct op *op)
 	case OP_CASES_CONTROL:
 	case OP_KVMMAKE:
 	case OP_ALIGNED_ALLOC:
+	case OP_CASES_VMALLOC:
 	case NR_OPS:
 		break;
 	}

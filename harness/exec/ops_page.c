@@ -143,6 +143,10 @@ static void drop_ref(struct exec *e, int slot, bool via_put)
 	s->refs--;
 	if (s->refs > 0 && !counted)
 		return;
+	if (s->refs == 0)
+		vmap_block_released(e, slot); /* vunmap first, as a caller must */
+	if (diverged(e))
+		return;
 	e->traced_free = false;
 	if (via_put && e->pa->put)
 		e->pa->put(s->addr);
@@ -243,6 +247,7 @@ void op_page(struct exec *e, const struct op *op)
 	case OP_CASES_CONTROL:
 	case OP_KVMMAKE:
 	case OP_ALIGNED_ALLOC:
+	case OP_CASES_VMALLOC:
 	case NR_OPS:
 		break;
 	}

@@ -332,6 +332,8 @@ void obj_slot_release(struct exec *e, int slot)
 {
 	if (e->objs[slot].live)
 		free_object(e, slot, true);
+	else
+		vm_slot_release(e, slot); /* the handle held an area, or nothing */
 }
 
 /* Objects of a cache die with it: free them first, as a caller must. */
@@ -543,6 +545,7 @@ void op_slab(struct exec *e, const struct op *op)
 	case OP_CASES_CONTROL:
 	case OP_KVMMAKE:
 	case OP_ALIGNED_ALLOC:
+	case OP_CASES_VMALLOC:
 	case NR_OPS:
 		break;
 	}

@@ -232,8 +232,24 @@ static bool tally_table(struct exec *e, pagetable_t pt, int level)
 	return true;
 }
 
-/* Tallies every live mm (full: with the per-page counts); false on a
- * divergence. */
+/* The vmalloc window's tables: the kernel's, held by no mm. Its leaves
+ * map vmalloc blocks, which ops_vmalloc.c judges. */
+static bool tally_kernel_tables(struct exec *e, pagetable_t pt, int level)
+{
+	for (int i = 0; i < PTRS_PER_PT; i++) {
+		pte_t pte = pt[i];
+
+		if (!(pte & PTE_V) || PTE_LEAF(pte) || level == 0)
+			continue;
+		if (!tally_table_page(e, PTE2PA(pte)) ||
+		    !tally_kernel_tables(e, (pagetable_t)PTE2PA(pte), level - 1))
+			return false;
+	}
+	return true;
+}
+
+/* Tallies every live mm (full: with the per-page counts) and the vmalloc
+ * window's tables; false on a divergence. */
 static bool tally_all(struct exec *e, bool full)
 {
 	struct pt_tally *t = e->pt_tally;
@@ -256,7 +272,8 @@ static bool tally_all(struct exec *e, bool full)
 		    !tally_table(e, pgd, PT_LEVELS - 1))
 			return false;
 	}
-	return true;
+	return !e->vm_kpt || (tally_table_page(e, (phys_addr_t)(uintptr_t)e->vm_kpt) &&
+			      tally_kernel_tables(e, e->vm_kpt, PT_LEVELS - 1));
 }
 
 /* ---- accounting ---- */

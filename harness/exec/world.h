@@ -8,6 +8,7 @@
 #include "as_model.h"
 #include "host.h"
 #include "buddy_model.h"
+#include "vmalloc_model.h"
 #include "exec.h"
 #include "mm/vm.h"
 #include "mm/slab.h"
@@ -35,6 +36,16 @@ struct cache_slot {
 	size_t size;
 	unsigned int align;
 	bool hwalign, ctor;
+};
+
+/* A vmalloc or vmap area in an object handle (ops_vmalloc.c). */
+struct vm_slot {
+	bool live;
+	bool zero; /* vzalloc */
+	int block; /* vmap: the page slot whose block it maps; -1 for vmalloc */
+	uintptr_t addr;
+	uintptr_t pages;
+	uint64_t seed; /* content tag of page 0; each page has its own */
 };
 
 struct pt_tally;
@@ -90,6 +101,10 @@ struct exec {
 	struct mm_slot mms[NR_MM_SLOTS];
 	struct region_slot regions[NR_REGION_SLOTS];
 	struct as_model *as; /* reference address-space model */
+	struct vm_slot vms[NR_OBJ_SLOTS];
+	struct vmalloc_model vmodel;
+	pagetable_t vm_kpt; /* the vmalloc window's table: NULL until a vmalloc op */
+	uint8_t *vm_buf;    /* one page: what the harness reads or writes through the MMU */
 	/* Live objects (size > 0) in address order: they are disjoint, so a
 	 * new object can only overlap its two neighbours. */
 	uint8_t by_addr[NR_OBJ_SLOTS];
@@ -178,6 +193,7 @@ static inline bool diverged(const struct exec *e)
 	OP_MM_NEW: case OP_MM_FORK: case OP_MM_EXIT: case OP_MMAP: case OP_MUNMAP:       \
 	case OP_MPROTECT: case OP_BRK: case OP_TOUCH
 #define OP_CASES_CONTROL OP_FAIL_NTH: case OP_CHECK
+#define OP_CASES_VMALLOC OP_VMALLOC: case OP_VFREE: case OP_VMAP: case OP_VUNMAP
 /* clang-format on */
 /* A kind a switch has no business with (outside the enum, or another
  * family's): a harness bug, reported as harness.bad-op, never run as
@@ -219,6 +235,15 @@ void op_kvmmake(struct exec *e, const struct op *op);
 void mm_slot_release(struct exec *e, int slot);
 bool mms_check_all(struct exec *e);
 void mm_world_reset(struct exec *e);
+
+/* ops_vmalloc.c */
+void op_vmalloc(struct exec *e, const struct op *op);
+void vm_slot_release(struct exec *e, int slot);
+/* Page slot's block is about to be freed: unmap the vmap areas of it. */
+void vmap_block_released(struct exec *e, int page_slot);
+bool vmalloc_check_all(struct exec *e);
+void vmalloc_world_release(struct exec *e);
+void vmalloc_world_reset(struct exec *e);
 
 /* pt_walk.c: page tables of all live mms. At check ops the full set
  * (structure, sharing, refcounts, contents, accounting); the accounting

@@ -101,6 +101,10 @@ const struct op_desc op_descs[NR_OPS] = {
 			      FIELDS(F_DST, F_COUNT, F_SIZE) },
 	[OP_ALIGNED_ALLOC] = { "aligned_alloc", 1, SLOT_OBJ, SLOT_NONE,
 			       FIELDS(F_DST, F_SIZE, F_ALIGN) },
+	[OP_VMALLOC] = { "vmalloc", 1, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST, F_SIZE, F_GFP) },
+	[OP_VFREE] = { "vfree", 0, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST) },
+	[OP_VMAP] = { "vmap", 1, SLOT_OBJ, SLOT_PAGE, FIELDS(F_DST, F_SRC) },
+	[OP_VUNMAP] = { "vunmap", 0, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST) },
 };
 
 void op_set_init(struct op_set *s)

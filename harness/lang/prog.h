@@ -57,6 +57,10 @@ enum op_kind {
 	OP_KCALLOC_WRAP,  /* dst=obj slot, n, size: count SIZE_MAX / size + 1 + n, so
 			   * count * size wraps (to n * size) and the call must fail */
 	OP_ALIGNED_ALLOC, /* dst=obj slot, size, align (0: 1); byte allocators */
+	OP_VMALLOC,       /* dst=obj slot (an area, not an object), size, gfp (zero: vzalloc) */
+	OP_VFREE,         /* dst=obj slot: the area vmalloc made */
+	OP_VMAP,          /* dst=obj slot (an area), src=page slot: every page of the block */
+	OP_VUNMAP,        /* dst=obj slot: the area vmap made */
 	NR_OPS
 };
 
@@ -282,8 +286,8 @@ const char *op_name(unsigned int kind);
 
 /* The ops one allocator can run. A fuzz input's opcode byte picks among
  * them (byte % n), so an allocator is never fed ops that do nothing; for
- * the kernel, whose set is every op before OP_ALIGNED_ALLOC in order, the
- * opcode is the kind itself. */
+ * the kernel, whose set is every op but OP_ALIGNED_ALLOC, the opcode is
+ * the kind itself up to there, and one less after it. */
 struct op_set {
 	unsigned int n;
 	uint8_t kinds[NR_OPS];
@@ -305,7 +309,7 @@ static inline int op_set_has(const struct op_set *s, unsigned int kind)
 #define PROG_FORMAT_MARK 0xb0u
 #define PROG_FORMAT_MARK_MASK 0xf0u
 #define PROG_FORMAT_LEGACY 0
-#define PROG_FORMAT_VERSION 1
+#define PROG_FORMAT_VERSION 2
 #define PROG_FORMAT_BYTE (PROG_FORMAT_MARK | PROG_FORMAT_VERSION)
 /* The version an input says it is in: 0..15 from its format byte, known
  * to this build or not; -1 when the first byte is no format byte. An

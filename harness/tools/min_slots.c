@@ -36,6 +36,10 @@ static const uint8_t slot_kinds[NR_OPS][2] = {
 	[OP_KVMMAKE] = { MS_NONE, MS_NONE },
 	[OP_KCALLOC_WRAP] = { MS_OBJ, MS_NONE },
 	[OP_ALIGNED_ALLOC] = { MS_OBJ, MS_NONE },
+	[OP_VMALLOC] = { MS_OBJ, MS_NONE },
+	[OP_VFREE] = { MS_OBJ, MS_NONE },
+	[OP_VMAP] = { MS_OBJ, MS_PAGE },
+	[OP_VUNMAP] = { MS_OBJ, MS_NONE },
 };
 
 int min_slot_kind(unsigned int op_kind, bool src)

@@ -127,7 +127,8 @@ static int write_dict(FILE *f)
 			continue;
 		}
 		if (op.kind == OP_KMALLOC || op.kind == OP_KZALLOC || op.kind == OP_KREALLOC ||
-		    op.kind == OP_ALIGNED_ALLOC || op.kind == OP_KCALLOC_WRAP) {
+		    op.kind == OP_ALIGNED_ALLOC || op.kind == OP_KCALLOC_WRAP ||
+		    op.kind == OP_VMALLOC) {
 			for (int k = 1; k < SIZE_TABLE_LEN; k++) {
 				op.size = size_table[k];
 				snprintf(tag, sizeof(tag), "%u", op.size);

@@ -412,6 +412,7 @@ const char *page_class_name(unsigned int pgc)
 		[PGC_COW] = "cow",
 		[PGC_USER] = "user",
 		[PGC_SOURCE] = "source",
+		[PGC_VMALLOC] = "vmalloc",
 	};
 	/* clang-format on */
 

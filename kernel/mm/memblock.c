@@ -178,15 +178,6 @@ phys_addr_t memblock_phys_alloc(phys_addr_t size, phys_addr_t align)
 	return f.found;
 }
 
-void *memblock_alloc(phys_addr_t size, phys_addr_t align)
-{
-	phys_addr_t pa = memblock_phys_alloc(size, align);
-
-	if (pa)
-		memset((void *)pa, 0, size);
-	return (void *)pa;
-}
-
 struct page_ranges {
 	struct mem_range *out;
 	int cap, n;

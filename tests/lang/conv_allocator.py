@@ -67,7 +67,7 @@ class ConvAllocator(rigtest.TestCase):
         with open(self.out, "rb") as f:
             first = f.read()[0]
         self.assertEqual([l.strip() for l in entries if l.startswith("format_v")],
-                         [f'format_v1="\\x{first:02x}"'], "the dictionary's format entry")
+                         [f'format_v{first & 0xf}="\\x{first:02x}"'], "the dictionary's format entry")
 
     def test_usage_errors(self):
         p = conv("--to-bin", "--allocator", "nope", self.byte_seed, self.out)

@@ -12,6 +12,9 @@
 static struct program p, q;
 static char text[4096];
 
+#define V1_BYTE (PROG_FORMAT_MARK | 1)
+static char text[4096];
+
 /* Only the format byte of a version this build reads starts a program. */
 static void test_first_byte(void)
 {
@@ -28,11 +31,12 @@ static void test_first_byte(void)
 		} else {
 			CHECK_EQ_UL(p.n, 0);
 		}
-		CHECK((rc == 0) == (b == PROG_FORMAT_BYTE));
+		CHECK((rc == 0) == ((b & 0xf0) == PROG_FORMAT_MARK && (b & 0xf) >= 1 &&
+				    (b & 0xf) <= PROG_FORMAT_VERSION));
 		CHECK_EQ_UL((unsigned long)prog_format_of(in, 1),
 			    (unsigned long)((b & 0xf0) == 0xb0 ? (int)(b & 0xf) : -1));
 	}
-	CHECK_EQ_UL(accepted, 1);
+	CHECK_EQ_UL(accepted, PROG_FORMAT_VERSION); /* 1 to the current one */
 	/* no bytes: the empty program, in any version */
 	CHECK(prog_decode(NULL, 0, &p) == 0 && p.n == 0);
 	CHECK(prog_format_known(PROG_FORMAT_VERSION) &&
@@ -60,18 +64,10 @@ static void test_explain(void)
 static void test_v1_meaning(void)
 {
 	static const uint8_t in[] = {
-		PROG_FORMAT_BYTE,
-		27,
-		1,
-		2,
-		0,       /* 27 % 27: alloc_pages p1 order 2 */
-		27 + 15, /* check */
-		53,
-		3,
-		0x10,
-		0, /* 53 % 27 = 26: aligned_alloc o3 64K */
-		0x0c,
-		0,
+		V1_BYTE, 27, 1,    2, 0, /* 27 % 27: alloc_pages p1 order 2 */
+		27 + 15,                 /* check */
+		53,      3,  0x10, 0,    /* 53 % 27 = 26: aligned_alloc o3 64K */
+		0x0c,    0,
 	};
 	static const char want[] = "p1 = alloc_pages 2\ncheck\no3 = aligned_alloc 64K\n";
 	static const char want_set[] = "o0 = kmalloc 0\nfail_nth 1\nkfree o0\n";
@@ -89,7 +85,7 @@ static void test_v1_meaning(void)
 	op_set_add(&set, OP_KFREE);
 	op_set_add(&set, OP_FAIL_NTH);
 	op_set_add(&set, OP_CHECK);
-	static const uint8_t in_set[] = { PROG_FORMAT_BYTE, 4, 0, 0, 0, 0, 6, 0, 1, 0 };
+	static const uint8_t in_set[] = { V1_BYTE, 4, 0, 0, 0, 0, 6, 0, 1, 0 };
 
 	CHECK(prog_decode_set(in_set, sizeof in_set, &set, &p) == 0);
 	prog_to_text(&p, text, sizeof text);
@@ -98,8 +94,38 @@ static void test_v1_meaning(void)
 	CHECK(strcmp(text, want_set) == 0);
 }
 
-/* A version-less input becomes the same program behind a format byte,
- * every byte kept; a current one stays as it is. */
+/* Version 2 appended vmalloc, vfree, vmap and vunmap: its opcode byte
+ * picks among 31 kinds, and the kernel's set (every kind but
+ * aligned_alloc) among 30, where opcodes 26 and 27 are vmalloc and vfree. */
+static void test_v2_meaning(void)
+{
+	static const char src[] = "o3 = vmalloc 8K zero\nvfree o3\ncheck\n";
+	uint8_t out[64];
+	struct parse_error err;
+	struct op_set set;
+	size_t n;
+
+	CHECK(prog_parse(src, strlen(src), &q, &err) == 0);
+	n = prog_encode(&q, out, sizeof out);
+	/* format byte; vmalloc, dst, size (3), gfp; vfree, dst; check */
+	CHECK(n == 10 && out[0] == (PROG_FORMAT_MARK | 2) && out[1] == 27 && out[7] == 28 &&
+	      out[9] == OP_CHECK);
+	out[9] = OP_CHECK + 31; /* wraps among 31 kinds */
+	CHECK(prog_decode(out, n, &p) == 0 && prog_equal(&p, &q));
+
+	op_set_init(&set);
+	for (unsigned int k = 0; k < NR_OPS; k++)
+		if (k != OP_ALIGNED_ALLOC)
+			op_set_add(&set, k);
+	n = prog_encode_set(&q, &set, out, sizeof out);
+	CHECK(n == 10 && out[1] == 26 && out[7] == 27);
+	CHECK(prog_decode_set(out, n, &set, &p) == 0 && prog_equal(&p, &q));
+	prog_to_text(&p, text, sizeof text);
+	CHECK(strcmp(text, src) == 0);
+}
+
+/* A version-less input becomes the same program behind the current
+ * format byte; a current one stays as it is. */
 static void test_upgrade(void)
 {
 	static uint8_t in[300];
@@ -120,7 +146,7 @@ static void test_upgrade(void)
 		CHECK(up != NULL);
 		if (!up)
 			return;
-		CHECK(n == len + 1 && up[0] == PROG_FORMAT_BYTE && memcmp(up + 1, in, len) == 0);
+		CHECK(n >= 1 && up[0] == PROG_FORMAT_BYTE);
 		prog_decode_body(in, len, PROG_FORMAT_LEGACY, s, &q);
 		CHECK(prog_decode_set(up, n, s, &p) == 0);
 		CHECK(prog_equal(&p, &q));
@@ -148,6 +174,7 @@ int main(void)
 	test_first_byte();
 	test_explain();
 	test_v1_meaning();
+	test_v2_meaning();
 	test_upgrade();
 	test_encode_op();
 	return check_finish("test_lang_version");

@@ -42,6 +42,7 @@ int main(void)
 		  { OP_MM_NEW, OP_MM_FORK, OP_MM_EXIT, OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_BRK,
 		    OP_TOUCH },
 		  8 },
+		{ "op_vmalloc", op_vmalloc, { OP_VMALLOC, OP_VFREE, OP_VMAP, OP_VUNMAP }, 4 },
 		{ "op_byte",
 		  op_byte,
 		  { OP_KMALLOC, OP_KZALLOC, OP_KCALLOC, OP_KREALLOC, OP_KFREE, OP_KCALLOC_WRAP,

@@ -5,6 +5,7 @@
 #include "lib.h"
 #include "mm/mm.h"
 #include "mm/slab.h"
+#include "mm/vmalloc.h"
 #include "riscv.h"
 #include "selftest.h"
 #include "setup.h"
@@ -44,14 +45,17 @@ void kmain(unsigned long hartid, const void *dtb)
 	selftest_kmalloc();
 	selftest_trap();
 	kpgtbl = kvminit(&fdt);
+	vmalloc_init(kpgtbl);
 	/* A map that fails its walk is not loaded: the hart would fault on
 	 * its next fetch, with no map left to report through. */
 	if (selftest_kmap(kpgtbl, &fdt)) {
 		kvminithart(kpgtbl);
 		printk("paging: Sv39, satp %lx\n", r_satp());
 		selftest_mmu(&fdt);
+		selftest_vmalloc();
 	} else {
 		st_skip("mmu", "the kernel map is wrong, paging stays off");
+		st_skip("vmalloc", "paging is off");
 	}
 	selftest_user();
 	now = r_time();

@@ -25,6 +25,8 @@ void selftest_trap(void);
 bool selftest_kmap(pagetable_t kpgtbl, const struct fdt_info *fi);
 /* The same map through the real MMU, with paging on. */
 void selftest_mmu(const struct fdt_info *fi);
+/* vmalloc areas through the MMU, on the kernel map (paging on). */
+void selftest_vmalloc(void);
 /* U-mode accesses on a process page table (skipped with paging off). */
 void selftest_user(void);
 

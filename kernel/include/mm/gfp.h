@@ -21,7 +21,8 @@ enum page_class {
 	PGC_COW = 5,           /* copy-on-write copies */
 	PGC_USER = 6,          /* demand-paged user memory */
 	PGC_SOURCE = 7,        /* pages handed to a plugged byte allocator */
-	NR_PAGE_CLASSES = 8,
+	PGC_VMALLOC = 8,       /* pages of vmalloc areas */
+	NR_PAGE_CLASSES = 9,
 };
 
 #define GFP_CLASS_SHIFT 8

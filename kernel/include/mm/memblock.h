@@ -44,10 +44,9 @@ int memblock_phys_free(phys_addr_t base, phys_addr_t size);
 
 /* The lowest address, aligned to align (a power of two), where size bytes
  * of memory are free of reservations; reserved before returning. 0 when
- * nothing fits. memblock_alloc: the same as a pointer (the kernel's
- * identity map), the bytes zeroed. */
+ * nothing fits. Callers use the address as it is (the kernel's identity
+ * map) and clear what they need cleared. */
 phys_addr_t memblock_phys_alloc(phys_addr_t size, phys_addr_t align);
-void *memblock_alloc(phys_addr_t size, phys_addr_t align);
 
 /* The whole pages of memory outside every reservation, in ascending pfn
  * order, into out (at most cap); returns how many there are (more than
