@@ -42,6 +42,9 @@ const struct allocator *allocator_select(const char *name, const char *tool);
 
 /* The kernel's buddy as a page table (kbuddy.c). */
 extern const struct mmrig_page_allocator kbuddy_pages;
+/* Its allocation with the caller's own gfp (the op's gfp words), spread
+ * over the kernel's entry points as .alloc is. */
+void *kbuddy_alloc_gfp(unsigned int order, unsigned int gfp);
 
 /* The rig's end of the adapter calls (mmrig_claim, mmrig_alloc_error):
  * the executor installs these; NULL outside a run. */

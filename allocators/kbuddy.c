@@ -2,7 +2,7 @@
  * like a plugged allocator: it is the kernel (allocator_kernel()), reset
  * by the executor with the rest of the kernel's mm before every program. */
 #include "allocator.h"
-#include "mm/page.h"
+#include "mm/mmzone.h"
 
 #include <stdio.h>
 
@@ -15,17 +15,22 @@ static int kbuddy_init(const struct mmrig_range *ranges, int nr)
 
 /* The kernel has page-based and address-based entry points; a fixed rule
  * spreads the harness's calls over all of them, so every one is tested. */
-static void *kbuddy_alloc(unsigned int order, bool zero)
+void *kbuddy_alloc_gfp(unsigned int order, gfp_t gfp)
 {
-	gfp_t gfp = GFP_KERNEL | GFP_CLASS(PGC_HARNESS);
 	struct page *page;
 
-	if (zero && order == 0)
-		return (void *)get_zeroed_page(gfp);
-	if (zero)
-		return (void *)__get_free_pages(gfp | __GFP_ZERO, order);
+	if ((gfp & __GFP_ZERO) && order == 0)
+		return (void *)get_zeroed_page(gfp & ~__GFP_ZERO);
+	if (gfp & __GFP_ZERO)
+		return (void *)__get_free_pages(gfp, order);
 	page = alloc_pages(gfp, order);
 	return page ? page_address(page) : NULL;
+}
+
+static void *kbuddy_alloc(unsigned int order, bool zero)
+{
+	return kbuddy_alloc_gfp(order,
+				GFP_KERNEL | GFP_CLASS(PGC_HARNESS) | (zero ? __GFP_ZERO : 0));
 }
 
 static void kbuddy_free(void *block, unsigned int order)
@@ -49,7 +54,7 @@ static void kbuddy_put(void *block)
 static bool kbuddy_free_counts(unsigned long *counts)
 {
 	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
-		counts[o] = free_area[o].nr_free;
+		counts[o] = nr_free_blocks(o);
 	return true;
 }
 
@@ -61,10 +66,10 @@ static unsigned long kbuddy_free_total(void)
 /* A free list is sound when every link is mirrored by its neighbour, every
  * entry is a buddy head of the list's order inside the span, and the list's
  * length equals nr_free. The walk is bounded so a cycle cannot hang it. */
-static int walk_one(struct mmrig_free_walk *w, unsigned int order)
+static int walk_one(struct mmrig_free_walk *w, const struct zone *z, unsigned int order)
 {
-	struct free_area *area = &free_area[order];
-	struct list_head *head = &area->free_list, *pos = head;
+	const struct free_area *area = &z->free_area[order];
+	const struct list_head *head = &area->free_list, *pos = head;
 	unsigned long base = buddy_base_pfn(), end = base + buddy_nr_pfns();
 	unsigned long seen = 0, limit = buddy_nr_pfns() + 1;
 
@@ -108,10 +113,13 @@ static int walk_one(struct mmrig_free_walk *w, unsigned int order)
 
 static int kbuddy_walk_free(struct mmrig_free_walk *w)
 {
+	const struct zone *z;
+
 	w->error[0] = '\0';
-	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
-		if (walk_one(w, o))
-			return -1;
+	for_each_zone(z)
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+			if (walk_one(w, z, o))
+				return -1;
 	return 0;
 }
 

@@ -157,6 +157,8 @@ static int boot_page_allocator(struct exec *e)
 	/* Claims are for init only: later ones are refused. */
 	sink.claim = NULL;
 	adapter_sink_set(&sink);
+	/* zones are the kernel's: a plugged allocator has one span */
+	bm_set_split(e->model, e->arena.base_pfn + e->arena.nr_pfns);
 	bm_reset(e->model, e->usable, e->nr_usable);
 	if (rc)
 		return -1;
@@ -170,7 +172,9 @@ void allocator_reset(struct exec *e)
 	if (e->al->kind == ALLOC_PAGE)
 		return;
 	host_mm_reset(&e->arena);
+	bm_set_split(e->model, e->arena.base_pfn + e->arena.nr_dma32_pfns);
 	bm_reset(e->model, e->usable, e->nr_usable);
+	zone_model_boot(e);
 	slab_model_reset(e->slabs, e->arena.nr_pfns);
 }
 
@@ -183,7 +187,8 @@ static bool source_fits(struct exec *e)
 		return true;
 	while (order <= MAX_ORDER && ((size_t)PAGE_SIZE << order) < e->ba->min_source_block)
 		order++;
-	return bm_max_free_order(e->model) >= (int)order;
+	/* as the page source asks (allocators/source.c): watermarks apply */
+	return !zone_alloc_fails(e, order, GFP_KERNEL);
 }
 
 int allocator_boot(struct exec *e)

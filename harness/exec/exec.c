@@ -60,7 +60,7 @@ static int geometry_layout(struct exec *e, const struct prog_geometry *own)
 	for (unsigned int i = 0; i < g.nr_holes; i++)
 		holes[i] = (struct mem_range){ g.holes[i].start,
 					       (unsigned long)g.holes[i].start + g.holes[i].len };
-	if (host_arena_layout(&e->arena, g.pages, g.align_order, holes, g.nr_holes)) {
+	if (host_arena_layout(&e->arena, g.pages, g.align_order, holes, g.nr_holes, g.dma32)) {
 		e->geom.pages = 0;
 		return -1;
 	}
@@ -229,6 +229,10 @@ static int boot(struct exec *e)
 	 * "in boot", not at some later op. */
 	if (!diverged(e))
 		oracle_free_lists(e);
+	/* after the buddy's own checks: a page lost at boot is the buddy's
+	 * bug, named as such, not a zone's miscount */
+	if (!diverged(e) && e->traced)
+		oracle_zones(e);
 	return 0;
 }
 
@@ -391,6 +395,8 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 		digest_op(e);
 		if (!diverged(e))
 			oracle_free_counts(e);
+		if (!diverged(e) && e->traced)
+			oracle_zone_free(e);
 		/* Every caller treats a failed allocation as a normal path that
 		 * must unwind completely: check that at once, while the failing
 		 * op is still the one reported. Only the kernel's buddy tells

@@ -65,9 +65,13 @@ static bool vm_order_ok(unsigned int order, unsigned int pgc)
 static void on_page_alloc(void *ctx, unsigned long pfn, unsigned int order, unsigned int pgc)
 {
 	struct exec *e = ctx;
-	enum bm_status s = bm_alloc(e->model, pfn, order, pgc);
+	enum bm_status s;
 
 	judge_consult(e, order, pgc, NULL);
+	/* judged on the state the kernel chose from */
+	if (!diverged(e))
+		zone_judge_alloc(e, pfn, order, e->consult_gfp);
+	s = bm_alloc(e->model, pfn, order, pgc);
 	if (!vm_order_ok(order, pgc)) {
 		diverge(e, "vm.page-order", "a %s block of order 0%s", page_class_name(pgc),
 			pgc == PGC_PGTABLE ? "" : " or 9 (2 MiB)");
@@ -108,22 +112,30 @@ static void on_page_alloc_fail(void *ctx, unsigned int order, gfp_t gfp)
 	struct exec *e = ctx;
 
 	judge_consult(e, order, gfp_class(gfp), &gfp);
-	if (alloc_failure_legal(e, order)) {
-		e->page_fail_legal = true;
-		if (order < SUPERPAGE_ORDER)
-			e->small_fail = true;
-		if (order == SUPERPAGE_ORDER)
-			e->big_fail = true;
+	if (!zone_judge_fail(e, order, gfp, e->injected))
 		return;
-	}
-	diverge(e, "buddy.spurious-failure",
-		"an order-%u allocation (%s) to succeed: the model has a free block of order %d",
-		order, page_class_name(gfp_class(gfp)), bm_max_free_order(e->model));
-	diverge_actual(e, "the buddy allocator failed it");
+	e->page_fail_legal = true;
+	if (order < SUPERPAGE_ORDER)
+		e->small_fail = true;
+	if (order == SUPERPAGE_ORDER)
+		e->big_fail = true;
+}
+
+static void on_page_alloc_warn(void *ctx, unsigned int order, gfp_t gfp)
+{
+	struct exec *e = ctx;
+
+	(void)order;
+	(void)gfp;
+	e->warned++;
 }
 
 static bool should_fail(struct exec *e, gfp_t gfp, size_t size)
 {
+	/* As Linux's fail_page_alloc: a caller that cannot fail is never
+	 * picked, and does not count towards the n-th. */
+	if (gfp & __GFP_NOFAIL)
+		return false;
 	if (e->fail_in == 0 || --e->fail_in > 0)
 		return false;
 	e->injected = true;
@@ -159,6 +171,7 @@ void hooks_attach(struct exec *e)
 	hooks.page_alloc = e->traced ? on_page_alloc : NULL;
 	hooks.page_free = e->traced ? on_page_free : NULL;
 	hooks.page_alloc_fail = e->traced ? on_page_alloc_fail : NULL;
+	hooks.page_alloc_warn = e->traced ? on_page_alloc_warn : NULL;
 	if (e->traced)
 		slab_model_hooks(&hooks);
 	hooks.panic = crash_on_panic;

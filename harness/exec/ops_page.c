@@ -176,14 +176,20 @@ static void do_alloc(struct exec *e, const struct op *op)
 		return;
 	could = page_model_could(e, op->order);
 	e->traced_alloc_order = -1;
+	/* The kernel would panic, as its rule says: not a finding, not run. */
+	if (e->traced && zone_nofail_would_panic(e, op->order, op_gfp(op->gfp)))
+		return;
 	if (!e->traced && inject_now(e))
 		p = NULL;
+	else if (e->al->kind == ALLOC_KERNEL)
+		p = kbuddy_alloc_gfp(op->order, op_gfp(op->gfp) | GFP_CLASS(PGC_HARNESS));
 	else
 		p = e->pa->alloc(op->order, zero);
 	if (diverged(e)) /* the allocator reported its own error */
 		return;
 	if (!p) {
-		if (!e->injected && op->order <= e->pa->max_order && could &&
+		/* the kernel's failures are judged where they happen (hooks.c) */
+		if (!e->injected && op->order <= e->pa->max_order && could && !e->traced &&
 		    (e->pa->guarantees & MMRIG_PG_NO_SPURIOUS_FAILURE)) {
 			diverge(e, "buddy.spurious-failure",
 				"an order-%u block: the model has a free block of order %d",

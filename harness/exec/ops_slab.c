@@ -101,7 +101,7 @@ static bool failure_legal(struct exec *e, size_t size)
 	if (size > KMALLOC_MAX_SIZE)
 		return true;
 	if (size > KMALLOC_MAX_CACHE_SIZE)
-		return e->injected || !page_model_could(e, large_order(size));
+		return e->injected || zone_alloc_fails(e, large_order(size), GFP_KERNEL);
 	snprintf(name, sizeof(name), "kmalloc-%zu", kmalloc_class(size));
 	return cache_failure_legal(e, slab_model_free_named(e, name));
 }
@@ -528,8 +528,7 @@ void op_slab(struct exec *e, const struct op *op)
 			return;
 		obj_slot_release(e, op->dst);
 		if (!diverged(e))
-			adopt(e, op->dst,
-			      kmem_cache_alloc(c->cache, zero ? __GFP_ZERO : GFP_KERNEL), c->size,
+			adopt(e, op->dst, kmem_cache_alloc(c->cache, op_gfp(op->gfp)), c->size,
 			      zero, op->src);
 		return;
 	}

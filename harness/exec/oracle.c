@@ -39,11 +39,6 @@ bool page_model_could(struct exec *e, unsigned int order)
 	return r.found;
 }
 
-bool alloc_failure_legal(struct exec *e, unsigned int order)
-{
-	return order > e->pa->max_order || e->injected || !page_model_could(e, order);
-}
-
 void oracle_free_counts(struct exec *e)
 {
 	unsigned long got[MMRIG_MAX_ORDERS];

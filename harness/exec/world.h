@@ -8,6 +8,7 @@
 #include "as_model.h"
 #include "host.h"
 #include "buddy_model.h"
+#include "zone_model.h"
 #include "vmalloc_model.h"
 #include "exec.h"
 #include "mm/vm.h"
@@ -127,7 +128,9 @@ struct exec {
 	bool consulted;
 	gfp_t consult_gfp;
 	size_t consult_size;
-	uint64_t digest; /* of the run's results: see exec_digest() */
+	struct zone_model zm; /* the kernel's zones: watermarks from boot */
+	unsigned int warned;  /* warn_alloc() calls since the last verdict */
+	uint64_t digest;      /* of the run's results: see exec_digest() */
 
 	/* The last harness-class block the tracepoints reported in this op:
 	 * lets the page ops confirm the interface's result without a model
@@ -279,11 +282,25 @@ void fault_rule_after(struct exec *e, int id, uintptr_t va, const struct fault_b
 bool page_model_could(struct exec *e, unsigned int order);
 void oracle_free_counts(struct exec *e);
 void oracle_free_lists(struct exec *e);
+/* zone_check.c: the zone policy (docs/zones.md). op_gfp: an op's gfp
+ * words as the kernel's flags (GFP_KERNEL unless nowait). */
+gfp_t op_gfp(uint8_t opg);
+void zone_model_boot(struct exec *e);  /* after the model's boot state */
+void oracle_zones(struct exec *e);     /* at boot: spans, watermarks, reserves */
+void oracle_zone_free(struct exec *e); /* after every op */
+/* Before the buddy model takes the block. */
+void zone_judge_alloc(struct exec *e, unsigned long pfn, unsigned int order, gfp_t gfp);
+/* Records what is wrong about a failure (a missing or extra warning; a
+ * failure the rule forbids unless excused); true when it was legal. */
+bool zone_judge_fail(struct exec *e, unsigned int order, gfp_t gfp, bool excused);
+bool zone_nofail_would_panic(struct exec *e, unsigned int order, gfp_t gfp);
+/* Would the rule fail this allocation now? (a caller's excuse) */
+bool zone_alloc_fails(struct exec *e, unsigned int order, gfp_t gfp);
+
 /* memblock_check.c: the kernel's boot memory against the arena's memory map. */
 void oracle_memblock(struct exec *e);
 void oracle_leaks(struct exec *e);
 void oracle_page_state(struct exec *e);
-bool alloc_failure_legal(struct exec *e, unsigned int order);
 
 /* tags.c: content stamps written on allocation and verified later. Small
  * objects are filled whole; large ones carry a word at each page edge. */

@@ -29,7 +29,7 @@ void op_canon(const struct op *in, struct op *out)
 			op.order = in->order % (PROG_MAX_ORDER_ARG + 1);
 			break;
 		case F_GFP:
-			op.gfp = in->gfp % 2;
+			op.gfp = op_gfp_canon(op.kind, in->gfp);
 			break;
 		case F_COUNT:
 			op.n = in->n;

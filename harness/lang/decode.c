@@ -10,6 +10,7 @@
 struct reader {
 	const uint8_t *data;
 	size_t len, pos;
+	int version;
 };
 
 static uint8_t next(struct reader *r)
@@ -34,7 +35,10 @@ static void decode_field(struct reader *r, const struct op_desc *d, int f, struc
 		op->order = next(r) % (PROG_MAX_ORDER_ARG + 1);
 		break;
 	case F_GFP:
-		op->gfp = next(r) % 2;
+		/* before version 3 the byte only said zero or not */
+		op->gfp = next(r);
+		op->gfp = r->version >= PROG_FORMAT_ZONES ? op_gfp_canon(op->kind, op->gfp)
+							  : op->gfp % 2;
 		break;
 	case F_COUNT:
 		op->n = next(r);
@@ -101,7 +105,7 @@ static void decode_op(struct reader *r, const struct op_set *set, unsigned int n
 void prog_decode_body(const uint8_t *data, size_t len, int version, const struct op_set *set,
 		      struct program *p)
 {
-	struct reader r = { data, len, 0 };
+	struct reader r = { data, len, 0, version };
 	unsigned int nr_opcodes;
 
 	if (set && set->n == 0)
@@ -110,7 +114,7 @@ void prog_decode_body(const uint8_t *data, size_t len, int version, const struct
 	p->n = 0;
 	memset(&p->geom, 0, sizeof p->geom);
 	if (len > 0 && data[0] == GEOM_MARK)
-		r.pos = geom_decode(data, len, &p->geom);
+		r.pos = geom_decode(data, len, version, &p->geom);
 	while (r.pos < r.len && p->n < PROG_MAX_OPS)
 		decode_op(&r, set, nr_opcodes, &p->ops[p->n++]);
 }

@@ -24,6 +24,30 @@ static void put(struct out *o, const char *s)
 	o->buf[o->len] = '\0';
 }
 
+/* The gfp words in one fixed order; nowait and high together read as
+ * "atomic", Linux's GFP_ATOMIC. */
+static void format_gfp(struct out *o, uint8_t gfp)
+{
+	if (gfp & OPG_ZERO)
+		put(o, " zero");
+	if ((gfp & OPG_ATOMIC) == OPG_ATOMIC)
+		put(o, " atomic");
+	else if (gfp & OPG_NOWAIT)
+		put(o, " nowait");
+	else if (gfp & OPG_HIGH)
+		put(o, " high");
+	if (gfp & OPG_DMA32)
+		put(o, " dma32");
+	if (gfp & OPG_NORETRY)
+		put(o, " noretry");
+	if (gfp & OPG_NOFAIL)
+		put(o, " nofail");
+	if (gfp & OPG_NOWARN)
+		put(o, " nowarn");
+	if (gfp & OPG_COMP)
+		put(o, " comp");
+}
+
 static void put_uint(struct out *o, const char *prefix, unsigned int v)
 {
 	char s[32];
@@ -77,8 +101,7 @@ static void put_field(struct out *o, const struct op_desc *d, int f, const struc
 		put(o, s);
 		break;
 	case F_GFP:
-		if (op->gfp & OPG_ZERO)
-			put(o, " zero");
+		format_gfp(o, op->gfp);
 		break;
 	case F_ALIGN:
 		if (op->align || (op->flags & OPC_EDGE_ALIGN))

@@ -1,6 +1,7 @@
 /* The program's geometry header: its canonical form, the text line
- * "geometry pages=N [align=A] [hole=START+LEN]..." and the binary header
- * GEOM_MARK pages(2) align nr_holes (start(2) len)... Like the ops, every
+ * "geometry pages=N [align=A] [hole=START+LEN]... [dma32=P]" and the binary
+ * header GEOM_MARK pages(2) align nr_holes (start(2) len)... dma32(2), the
+ * last field from format version 3 on. Like the ops, every
  * byte string decodes to a valid geometry (fields modulo their ranges,
  * then canon), and the text form is checked with line:column errors. */
 #include <stdarg.h>
@@ -76,6 +77,7 @@ void geom_canon(const struct prog_geometry *in, struct prog_geometry *out)
 			len = pages - s;
 		h[n++] = (struct prog_hole){ (uint16_t)s, (uint16_t)len };
 	}
+	g.dma32 = in->dma32 < pages ? in->dma32 : 0;
 	sort_holes(h, n);
 	/* A hole must leave a usable page before it, or it would merely be a
 	 * longer one: each hole is then one more usable range. */
@@ -93,7 +95,7 @@ void geom_canon(const struct prog_geometry *in, struct prog_geometry *out)
 
 /* ---- binary ---- */
 
-size_t geom_decode(const uint8_t *data, size_t len, struct prog_geometry *g)
+size_t geom_decode(const uint8_t *data, size_t len, int version, struct prog_geometry *g)
 {
 	struct prog_geometry raw;
 	size_t pos = 1; /* past GEOM_MARK */
@@ -111,6 +113,11 @@ size_t geom_decode(const uint8_t *data, size_t len, struct prog_geometry *g)
 		v |= NEXT() << 8;
 		raw.holes[i].start = (uint16_t)(v % raw.pages);
 		raw.holes[i].len = (uint16_t)(1 + NEXT());
+	}
+	if (version >= PROG_FORMAT_ZONES) {
+		v = NEXT();
+		v |= NEXT() << 8;
+		raw.dma32 = (uint16_t)(v % raw.pages);
 	}
 #undef NEXT
 	geom_canon(&raw, g);
@@ -135,6 +142,8 @@ size_t geom_encode(const struct prog_geometry *in, uint8_t *out)
 		out[n++] = (uint8_t)(g.holes[i].start >> 8);
 		out[n++] = (uint8_t)(g.holes[i].len - 1);
 	}
+	out[n++] = (uint8_t)(g.dma32 & 0xff);
+	out[n++] = (uint8_t)(g.dma32 >> 8);
 	return n;
 }
 
@@ -156,6 +165,8 @@ int geom_format(const struct prog_geometry *in, char *buf, size_t cap)
 	for (unsigned int i = 0; i < g.nr_holes; i++)
 		n += snprintf(tmp + n, sizeof tmp - (size_t)n, " hole=%u+%u", g.holes[i].start,
 			      g.holes[i].len);
+	if (g.dma32)
+		n += snprintf(tmp + n, sizeof tmp - (size_t)n, " dma32=%u", g.dma32);
 	if (cap > 0)
 		snprintf(buf, cap, "%s", tmp);
 	return n;
@@ -202,7 +213,8 @@ static int parse_hole(const struct tok *t, struct prog_hole *h)
 static int parse_words(const struct line *ln, int i, struct prog_geometry *out,
 		       struct parse_error *err)
 {
-	const struct tok *pages_tok = NULL, *align_tok = NULL, *hole_tok[GEOM_MAX_HOLES];
+	const struct tok *pages_tok = NULL, *align_tok = NULL, *dma32_tok = NULL,
+			 *hole_tok[GEOM_MAX_HOLES];
 	struct prog_geometry g = { .pages = GEOM_DEFAULT_PAGES };
 	uint32_t v;
 
@@ -219,7 +231,8 @@ static int parse_words(const struct line *ln, int i, struct prog_geometry *out,
 				!has_eq ? (i + 1 < ln->ntok ? ln->tok[i + 1].col : ln->end_col)
 				: val   ? val->col
 					: ln->end_col,
-				"geometry: expected KEY=VALUE (pages=, align=, hole=) after '%.*s'",
+				"geometry: expected KEY=VALUE (pages=, align=, hole=, dma32=) after "
+				"'%.*s'",
 				SHOW(k));
 		if (tok_is(k, "pages")) {
 			if (pages_tok)
@@ -255,10 +268,21 @@ static int parse_words(const struct line *ln, int i, struct prog_geometry *out,
 					     "bad hole '%.*s' (must be START+LEN, in pages)",
 					     SHOW(val));
 			g.nr_holes++;
+		} else if (tok_is(k, "dma32")) {
+			if (dma32_tok)
+				return gfail(err, ln, k->col, "duplicate option 'dma32'");
+			dma32_tok = val;
+			if (num_parse(val->s, (size_t)val->len, &v) != NUM_OK || v == 0 ||
+			    v > GEOM_MAX_PAGES)
+				return gfail(err, ln, val->col,
+					     "bad dma32 '%.*s' (pages in ZONE_DMA32, 1..pages)",
+					     SHOW(val));
+			g.dma32 = (uint16_t)v;
 		} else {
-			return gfail(err, ln, k->col,
-				     "unknown geometry option '%.*s' (pages=, align=, hole=)",
-				     SHOW(k));
+			return gfail(
+				err, ln, k->col,
+				"unknown geometry option '%.*s' (pages=, align=, hole=, dma32=)",
+				SHOW(k));
 		}
 	}
 	/* Checked once the size is known: it may come after them. */
@@ -267,6 +291,9 @@ static int parse_words(const struct line *ln, int i, struct prog_geometry *out,
 			err, ln, align_tok->col,
 			"align '%.*s' needs pages >= %u (the usable start at most half-way in)",
 			SHOW(align_tok), 2u << g.align_order);
+	if (dma32_tok && g.dma32 > g.pages)
+		return gfail(err, ln, dma32_tok->col, "dma32 '%.*s' is past the arena (pages=%u)",
+			     SHOW(dma32_tok), g.pages);
 	for (unsigned int h = 0; h < g.nr_holes; h++) {
 		const struct prog_hole *x = &g.holes[h];
 
@@ -307,7 +334,7 @@ int geom_parse(const char *text, struct prog_geometry *g, struct parse_error *er
 		err->line = 1;
 		err->col = 1;
 		snprintf(err->msg, sizeof err->msg,
-			 "a geometry is one line: pages=N [align=A] [hole=START+LEN]...");
+			 "a geometry is one line: pages=N [align=A] [hole=START+LEN]... [dma32=P]");
 		return -1;
 	}
 	bad = line_lex(&ln);

@@ -103,7 +103,7 @@ int tok_is(const struct tok *t, const char *word);
 int geom_is_header(const struct line *ln);
 int geom_parse_line(const struct line *ln, struct prog_geometry *g, struct parse_error *err);
 /* data[0] is GEOM_MARK: decodes the header, returns the bytes it took. */
-size_t geom_decode(const uint8_t *data, size_t len, struct prog_geometry *g);
+size_t geom_decode(const uint8_t *data, size_t len, int version, struct prog_geometry *g);
 /* Writes the canonical header (at most GEOM_MAX_BYTES); 0 for the default. */
 size_t geom_encode(const struct prog_geometry *g, uint8_t *out);
 

@@ -481,6 +481,30 @@ static int take_option(struct stmt *st, const struct tok *t, unsigned int bit)
 	return 0;
 }
 
+/* st->seen bits of the gfp words: their OPG_* bits, above the others. */
+#define GFP_SEEN_SHIFT 20
+
+/* The gfp words of an allocating op (docs/op-language.md); *bits gets
+ * their OPG_* bits. */
+static int gfp_word(const struct tok *t, uint32_t *bits)
+{
+	/* clang-format off */
+	static const struct { const char *word; uint8_t bits; } words[] = {
+		{ "zero", OPG_ZERO }, { "nowait", OPG_NOWAIT }, { "high", OPG_HIGH },
+		{ "atomic", OPG_ATOMIC }, { "dma32", OPG_DMA32 }, { "noretry", OPG_NORETRY },
+		{ "nofail", OPG_NOFAIL }, { "nowarn", OPG_NOWARN }, { "comp", OPG_COMP },
+	};
+	/* clang-format on */
+
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		if (tok_is(t, words[i].word)) {
+			*bits = words[i].bits;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int parse_options(struct stmt *st)
 {
 	const struct op_desc *d = st->d;
@@ -490,9 +514,9 @@ static int parse_options(struct stmt *st)
 		uint32_t v = 0;
 		int rc;
 
-		if (has_field(d, F_GFP) && tok_is(t, "zero")) {
-			rc = take_option(st, t, 1);
-			st->op.gfp |= OPG_ZERO;
+		if (has_field(d, F_GFP) && gfp_word(t, &v)) {
+			rc = take_option(st, t, v << GFP_SEEN_SHIFT);
+			st->op.gfp |= (uint8_t)v;
 		} else if (has_field(d, F_FLAGS) && tok_is(t, "hwalign")) {
 			rc = take_option(st, t, 2);
 			st->op.flags |= OPC_HWALIGN;
@@ -580,6 +604,15 @@ static int parse_options(struct stmt *st)
 		if (rc < 0)
 			return rc;
 	}
+	if (has_field(d, F_GFP) && op_gfp_canon(st->op.kind, st->op.gfp) != st->op.gfp)
+		return fail_tok(st, NULL,
+				"%s takes %s (docs/op-language.md: the gfp words each op takes)",
+				d->name,
+				st->op.kind == OP_VMALLOC ? "no gfp word but zero"
+				: st->op.kind != OP_ALLOC_PAGES
+					? "no dma32, comp or nofail"
+					: "nofail only with a caller that can wait and retry "
+					  "(no nowait, atomic or noretry)");
 	if ((st->op.gfp & OPT_EXEC) && has_field(d, F_WRITEVAL) &&
 	    (st->op.gfp & (OPT_WRITE | OPT_KERNEL)))
 		return fail_tok(st, NULL,

@@ -72,8 +72,33 @@ static inline size_t op_wrap_count(uint32_t size, uint8_t n, size_t *each)
 	return (size_t)-1 / *each + 1 + n;
 }
 
-/* gfp argument bits (binary: gfp byte % 2) */
-#define OPG_ZERO 0x1u
+/* gfp argument bits. Binary: the whole gfp byte from format version 3
+ * on (op_gfp_canon keeps what the op can use), byte % 2 (zero) before. */
+#define OPG_ZERO 0x01u
+#define OPG_NOWAIT 0x02u  /* cannot sleep: no __GFP_DIRECT_RECLAIM */
+#define OPG_HIGH 0x04u    /* __GFP_HIGH; "atomic" is nowait + high (GFP_ATOMIC) */
+#define OPG_DMA32 0x08u   /* __GFP_DMA32 */
+#define OPG_NORETRY 0x10u /* __GFP_NORETRY */
+#define OPG_NOFAIL 0x20u  /* __GFP_NOFAIL */
+#define OPG_NOWARN 0x40u  /* __GFP_NOWARN */
+#define OPG_COMP 0x80u    /* __GFP_COMP */
+#define OPG_ATOMIC (OPG_NOWAIT | OPG_HIGH)
+
+/* The gfp bits an op of this kind takes: alloc_pages all of them; a slab
+ * allocation neither a zone (Linux refuses __GFP_DMA32 there), a compound
+ * block, nor __GFP_NOFAIL (whether it could be met depends on slab growth
+ * the harness cannot promise); vmalloc only zero (it takes no gfp). A
+ * __GFP_NOFAIL caller must be able to wait and must not give up early. */
+static inline uint8_t op_gfp_canon(unsigned int kind, uint8_t b)
+{
+	if (kind == OP_VMALLOC)
+		return b & OPG_ZERO;
+	if (kind != OP_ALLOC_PAGES)
+		b &= (uint8_t) ~(OPG_DMA32 | OPG_COMP | OPG_NOFAIL);
+	if (b & OPG_NOFAIL)
+		b &= (uint8_t) ~(OPG_NOWAIT | OPG_NORETRY);
+	return b;
+}
 
 /* touch argument bits (binary: the gfp byte): a write (else a read) of n;
  * by the kernel through copyout/copyin (else a user access via the MMU);
@@ -231,7 +256,9 @@ static inline uint32_t op_align(const struct op *op)
  * reserved holes (pfn offsets from the arena's start). The top-order merge
  * and the boot free path only run where several MAX_ORDER blocks, other
  * start alignments or other holes exist, so the geometry is part of the
- * program: fuzzed, replayed and minimized with it. pages == 0 is the
+ * program: fuzzed, replayed and minimized with it. The first dma32 pages
+ * form ZONE_DMA32 and the rest ZONE_NORMAL (0: all DMA32, as on a machine
+ * with less than 4 GiB). pages == 0 is the
  * default, today's 16 MiB arena (GEOM_DEFAULT_*): a program without a
  * header means what it always meant. */
 #define GEOM_MIN_PAGES 512      /* 2 MiB: not even one MAX_ORDER block */
@@ -246,7 +273,7 @@ static inline uint32_t op_align(const struct op *op)
  * (docs/op-language.md); canonical ops never start with it, so canonical
  * binaries without a header keep their meaning. */
 #define GEOM_MARK 0xffu
-#define GEOM_MAX_BYTES (5 + 3 * GEOM_MAX_HOLES)
+#define GEOM_MAX_BYTES (7 + 3 * GEOM_MAX_HOLES) /* v3: dma32 (2) after the holes */
 
 struct prog_hole {
 	uint16_t start, len; /* pfn offset, pages (1..GEOM_MAX_HOLE_PAGES) */
@@ -256,6 +283,7 @@ struct prog_geometry {
 	uint8_t align_order; /* 0..GEOM_MAX_ALIGN_ORDER, 2 << it <= pages */
 	uint8_t nr_holes;
 	struct prog_hole holes[GEOM_MAX_HOLES]; /* ascending, apart, inside */
+	uint16_t dma32;                         /* 1..pages-1; 0: all of it */
 };
 
 struct program {
@@ -309,7 +337,9 @@ static inline int op_set_has(const struct op_set *s, unsigned int kind)
 #define PROG_FORMAT_MARK 0xb0u
 #define PROG_FORMAT_MARK_MASK 0xf0u
 #define PROG_FORMAT_LEGACY 0
-#define PROG_FORMAT_VERSION 2
+#define PROG_FORMAT_VERSION 3
+/* The first version with the zone geometry and the full gfp byte. */
+#define PROG_FORMAT_ZONES 3
 #define PROG_FORMAT_BYTE (PROG_FORMAT_MARK | PROG_FORMAT_VERSION)
 /* The version an input says it is in: 0..15 from its format byte, known
  * to this build or not; -1 when the first byte is no format byte. An

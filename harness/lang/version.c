@@ -5,7 +5,8 @@
  * program starts with a format byte naming its version, and a version
  * fixes how many op kinds its opcodes pick among (kinds are only ever
  * appended, never renumbered). Adding an op is a new version; the old
- * ones keep decoding as they did. */
+ * ones keep decoding as they did. A version may also change how a field
+ * reads (version 3: the gfp byte and the geometry's zone boundary). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ static const uint8_t version_nr_kinds[] = {
 	[PROG_FORMAT_LEGACY] = V1_KINDS,
 	[1] = V1_KINDS,
 	[2] = V2_KINDS,
+	[3] = V2_KINDS, /* same kinds: the gfp byte whole, geometry dma32 */
 };
 
 /* An op added without a new version would change what every input of the
@@ -85,8 +87,10 @@ uint8_t *prog_upgrade(const uint8_t *data, size_t len, int version, const struct
 
 	/* The same op count reads the same bytes the same way: keep them all,
 	 * non-canonical ones and the tail past the last op included, so a
-	 * fuzzer's input stays the input it was. */
-	if (version_opcodes(version, set) == version_opcodes(PROG_FORMAT_VERSION, set)) {
+	 * fuzzer's input stays the input it was. Before version 3 the gfp
+	 * byte and the geometry read differently: those are re-encoded. */
+	if (version_opcodes(version, set) == version_opcodes(PROG_FORMAT_VERSION, set) &&
+	    version >= PROG_FORMAT_ZONES) {
 		out = malloc(body_len + 1);
 		if (!out)
 			return NULL;

@@ -32,6 +32,9 @@ struct buddy_model {
 
 	unsigned long nr_free_blocks[BM_MAX_ORDER_LIMIT + 1];
 	unsigned long nr_free_pages;
+	unsigned long split; /* first index of zone 1 */
+	unsigned long zone_blocks[BM_NR_ZONES][BM_MAX_ORDER_LIMIT + 1];
+	unsigned long zone_pages[BM_NR_ZONES];
 	unsigned long nr_allocated;
 	unsigned long nr_by_class[BM_NR_CLASSES];
 };
@@ -57,6 +60,7 @@ struct buddy_model *bm_create(unsigned long base_pfn, unsigned long nr_pfns, uns
 	m->base = base_pfn;
 	m->nr = nr_pfns;
 	m->max_order = max_order;
+	m->split = nr_pfns;
 	m->free_head = calloc(n, sizeof(*m->free_head));
 	m->alloc_head = calloc(n, sizeof(*m->alloc_head));
 	m->cls = calloc(n, sizeof(*m->cls));
@@ -80,16 +84,35 @@ void bm_destroy(struct buddy_model *m)
 
 static void add_free(struct buddy_model *m, unsigned long i, unsigned int order)
 {
+	unsigned int z = i >= m->split;
+
 	m->free_head[i] = (uint8_t)(order + 1);
 	m->nr_free_blocks[order]++;
 	m->nr_free_pages += 1UL << order;
+	m->zone_blocks[z][order]++;
+	m->zone_pages[z] += 1UL << order;
 }
 
 static void del_free(struct buddy_model *m, unsigned long i, unsigned int order)
 {
+	unsigned int z = i >= m->split;
+
 	m->free_head[i] = 0;
 	m->nr_free_blocks[order]--;
 	m->nr_free_pages -= 1UL << order;
+	m->zone_blocks[z][order]--;
+	m->zone_pages[z] -= 1UL << order;
+}
+
+void bm_set_split(struct buddy_model *m, unsigned long pfn)
+{
+	m->split = pfn <= m->base ? 0 : pfn - m->base < m->nr ? pfn - m->base : m->nr;
+}
+
+/* Would the block of this order at i lie in both zones? */
+static bool straddles(const struct buddy_model *m, unsigned long i, unsigned int order)
+{
+	return i < m->split && m->split < i + (1UL << order);
 }
 
 /* Split the free run [i, end) into its canonical blocks. Every page of the
@@ -116,6 +139,8 @@ void bm_reset(struct buddy_model *m, const struct bm_range *usable, int nr)
 	memset(m->alloc_head, 0, m->nr);
 	memset(m->cls, 0, m->nr * sizeof(*m->cls));
 	memset(m->nr_free_blocks, 0, sizeof(m->nr_free_blocks));
+	memset(m->zone_blocks, 0, sizeof(m->zone_blocks));
+	memset(m->zone_pages, 0, sizeof(m->zone_pages));
 	m->nr_free_pages = 0;
 	m->nr_allocated = 0;
 	memset(m->nr_by_class, 0, sizeof(m->nr_by_class));
@@ -142,7 +167,9 @@ void bm_reset(struct buddy_model *m, const struct bm_range *usable, int nr)
 			i++;
 			continue;
 		}
-		while (end < m->nr && m->free_head[end] == FREE_UNASSIGNED)
+		/* the zone line ends a run like a used page would */
+		while (end < m->nr && m->free_head[end] == FREE_UNASSIGNED &&
+		       (end == i || end != m->split))
 			m->free_head[end++] = 0;
 		decompose_run(m, i, end);
 		i = end;
@@ -253,7 +280,8 @@ enum bm_status bm_free(struct buddy_model *m, unsigned long pfn, unsigned int or
 	while (o < m->max_order) {
 		unsigned long buddy = i ^ (1UL << o);
 
-		if (buddy >= m->nr || m->free_head[buddy] != o + 1)
+		if (buddy >= m->nr || m->free_head[buddy] != o + 1 ||
+		    straddles(m, i & ~(1UL << o), o + 1))
 			break;
 		del_free(m, buddy, o);
 		i &= ~(1UL << o);
@@ -314,6 +342,24 @@ int bm_max_free_order(const struct buddy_model *m)
 		if (m->nr_free_blocks[o])
 			return o;
 	return -1;
+}
+
+int bm_zone_max_free_order(const struct buddy_model *m, unsigned int zone)
+{
+	for (int o = (int)m->max_order; o >= 0 && zone < BM_NR_ZONES; o--)
+		if (m->zone_blocks[zone][o])
+			return o;
+	return -1;
+}
+
+unsigned long bm_zone_free_pages(const struct buddy_model *m, unsigned int zone)
+{
+	return zone < BM_NR_ZONES ? m->zone_pages[zone] : 0;
+}
+
+unsigned int bm_zone_of(const struct buddy_model *m, unsigned long pfn)
+{
+	return pfn >= m->base + m->split;
 }
 
 bool bm_find_allocated(const struct buddy_model *m, unsigned long pfn, unsigned long *head,

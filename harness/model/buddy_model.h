@@ -35,6 +35,12 @@ struct buddy_model *bm_create(unsigned long base_pfn, unsigned long nr_pfns,
 			      unsigned int max_order);
 void bm_destroy(struct buddy_model *m);
 
+/* Two zones: pages below pfn form zone 0, the rest zone 1, and no block
+ * is canonical across the line (a buddy in the other zone never merges).
+ * Default: everything is zone 0. Takes effect at the next bm_reset. */
+void bm_set_split(struct buddy_model *m, unsigned long pfn);
+#define BM_NR_ZONES 2
+
 /* Boot state: exactly the usable pages are free. */
 void bm_reset(struct buddy_model *m, const struct bm_range *usable, int nr);
 
@@ -51,6 +57,10 @@ unsigned long bm_free_pages(const struct buddy_model *m);
 bool bm_is_free_block(const struct buddy_model *m, unsigned long pfn, unsigned int order);
 /* Largest order with a free block, or -1 when nothing is free. */
 int bm_max_free_order(const struct buddy_model *m);
+/* The same for one zone, and its free pages. */
+int bm_zone_max_free_order(const struct buddy_model *m, unsigned int zone);
+unsigned long bm_zone_free_pages(const struct buddy_model *m, unsigned int zone);
+unsigned int bm_zone_of(const struct buddy_model *m, unsigned long pfn);
 
 /* The allocated block containing pfn: returns true and fills head/order/cls. */
 bool bm_find_allocated(const struct buddy_model *m, unsigned long pfn, unsigned long *head,

@@ -40,6 +40,8 @@ void trace_page_alloc(struct page *page, unsigned int order, unsigned int pgc);
 void trace_page_free(struct page *page, unsigned int order, unsigned int pgc);
 /* The buddy allocator had no block of this order (no injection involved). */
 void trace_page_alloc_fail(unsigned int order, gfp_t gfp);
+/* warn_alloc(): a failure the caller did not mark __GFP_NOWARN. */
+void trace_page_alloc_warn(unsigned int order, gfp_t gfp);
 /* Consulted once by every page and slab allocation before it does anything. */
 bool should_fail_alloc(gfp_t gfp, size_t size);
 /* A slab of num objects joined its cache (grow) or left it (destroy), and
@@ -58,6 +60,7 @@ static inline void trace_page_alloc(struct page *p, unsigned int o, unsigned int
 static inline void trace_page_free(struct page *p, unsigned int o, unsigned int c)
 { (void)p; (void)o; (void)c; }
 static inline void trace_page_alloc_fail(unsigned int o, gfp_t g) { (void)o; (void)g; }
+static inline void trace_page_alloc_warn(unsigned int o, gfp_t g) { (void)o; (void)g; }
 static inline bool should_fail_alloc(gfp_t g, size_t s) { (void)g; (void)s; return false; }
 static inline void trace_slab_grow(const struct kmem_cache *c, struct page *p, unsigned int n)
 { (void)c; (void)p; (void)n; }

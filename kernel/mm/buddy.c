@@ -1,18 +1,19 @@
-/* The buddy page allocator.
+/* The buddy page allocator: free lists, splitting and merging.
  *
  * Free memory is kept as blocks of 2^order pages, aligned to their size by
- * absolute pfn, on one LIFO list per order. Allocation takes the head of the
+ * absolute pfn, on one LIFO list per order in each zone; a block never
+ * spans two zones, so a buddy in the other zone is never merged with. Allocation takes the head of the
  * smallest list that can serve the request and splits it; freeing merges a
  * block with its buddy as long as the buddy is a free block of the same
  * order (eager coalescing), so the free structure depends only on which
- * blocks are allocated. Everything the allocator knows lives in struct page,
+ * blocks are allocated. Which zone an allocation draws from is the policy
+ * of page_alloc.c; this file serves a block from the zone it is given. Everything the allocator knows lives in struct page,
  * never in the free memory, so free memory can be poisoned whole.
  */
 #include "arch.h"
 #include "lib.h"
-#include "mm/page.h"
-
-struct free_area free_area[NR_PAGE_ORDERS];
+#include "mm/mmzone.h"
+#include "page_alloc.h"
 
 static struct page *mem_map;
 static unsigned long base_pfn;
@@ -74,30 +75,35 @@ static bool page_in_map(const struct page *page)
 
 /* ---- free lists ---- */
 
-static void add_to_free_area(struct page *page, unsigned int order)
+static void add_to_free_area(struct zone *z, struct page *page, unsigned int order)
 {
 	page->flags |= PG_buddy;
 	page->order = order;
-	list_add(&page->lru, &free_area[order].free_list);
-	free_area[order].nr_free++;
+	list_add(&page->lru, &z->free_area[order].free_list);
+	z->free_area[order].nr_free++;
+	z->nr_free += 1UL << order;
 }
 
-static void del_from_free_area(struct page *page, unsigned int order)
+static void del_from_free_area(struct zone *z, struct page *page, unsigned int order)
 {
 	list_del(&page->lru);
 	page->flags &= ~PG_buddy;
 	page->order = 0;
-	free_area[order].nr_free--;
+	z->free_area[order].nr_free--;
+	z->nr_free -= 1UL << order;
 }
 
 /* The buddy of a block is only mergeable when it is itself a whole free
- * block of the same order; a free block of a smaller order means part of
- * the buddy is still allocated. */
+ * block of the same order in the same zone; a free block of a smaller
+ * order means part of the buddy is still allocated. */
 static struct page *find_free_buddy(unsigned long pfn, unsigned int order)
 {
-	struct page *buddy = pfn_to_page(pfn ^ (1UL << order));
+	unsigned long buddy_pfn = pfn ^ (1UL << order);
+	struct page *buddy = pfn_to_page(buddy_pfn);
 
 	if (!buddy || !(buddy->flags & PG_buddy) || buddy->order != order)
+		return NULL;
+	if (pfn_zone_idx(buddy_pfn) != pfn_zone_idx(pfn))
 		return NULL;
 	return buddy;
 }
@@ -105,14 +111,15 @@ static struct page *find_free_buddy(unsigned long pfn, unsigned int order)
 /* Give the block back to the free lists, merging upwards while possible. */
 static void free_one_block(unsigned long pfn, unsigned int order)
 {
+	struct zone *z = &zones[pfn_zone_idx(pfn)];
 	struct page *buddy;
 
 	while (order < MAX_ORDER && (buddy = find_free_buddy(pfn, order))) {
-		del_from_free_area(buddy, order);
+		del_from_free_area(z, buddy, order);
 		pfn &= ~(1UL << order);
 		order++;
 	}
-	add_to_free_area(pfn_to_page(pfn), order);
+	add_to_free_area(z, pfn_to_page(pfn), order);
 }
 
 /* ---- initialisation ---- */
@@ -169,16 +176,27 @@ static void reserve_holes(struct page *map, unsigned long base, unsigned long nr
 	}
 }
 
+/* Free [start, end) as the largest aligned blocks that fit, each inside
+ * one zone. */
+static void free_boot_pages(unsigned long start, unsigned long end)
+{
+	unsigned long split = zones[ZONE_NORMAL].zone_start_pfn;
+
+	if (start < split && split < end) {
+		free_boot_range(start, split);
+		free_boot_range(split, end);
+	} else {
+		free_boot_range(start, end);
+	}
+}
+
 void buddy_init(struct page *map, unsigned long base, unsigned long nr,
-		const struct mem_range *usable, int nr_usable)
+		const struct mem_range *usable, int nr_usable, unsigned long dma32_end_pfn)
 {
 	mem_map = map;
 	base_pfn = base;
 	nr_pfns = nr;
-	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
-		INIT_LIST_HEAD(&free_area[o].free_list);
-		free_area[o].nr_free = 0;
-	}
+	zones_init(base, nr, dma32_end_pfn);
 	/* Every page outside the usable ranges is reserved for good; usable
 	 * pages are left unmarked, so freeing them needs no pass of its own. */
 	memset(map, 0, nr * sizeof(struct page));
@@ -191,88 +209,33 @@ void buddy_init(struct page *map, unsigned long base, unsigned long nr,
 			start = base;
 		if (end > base + nr)
 			end = base + nr;
-		free_boot_range(start, end);
+		if (start < end)
+			free_boot_pages(start, end);
 	}
+	setup_per_zone_wmarks();
 }
 
 /* ---- allocation ---- */
 
-/* Take a block of exactly this order, splitting a bigger one if needed.
- * The upper halves go back to the free lists; the lower half is kept. */
-static struct page *take_block(unsigned int order)
+/* Take a block of exactly this order from the zone, splitting a bigger one
+ * if needed. The upper halves go back to the free lists; the lower half is
+ * kept. */
+struct page *rmqueue(struct zone *z, unsigned int order)
 {
 	unsigned int o = order;
 	struct page *page;
 
-	while (o <= MAX_ORDER && list_empty(&free_area[o].free_list))
+	while (o <= MAX_ORDER && list_empty(&z->free_area[o].free_list))
 		o++;
 	if (o > MAX_ORDER)
 		return NULL;
-	page = list_first_entry(&free_area[o].free_list, struct page, lru);
-	del_from_free_area(page, o);
+	page = list_first_entry(&z->free_area[o].free_list, struct page, lru);
+	del_from_free_area(z, page, o);
 	while (o > order) {
 		o--;
-		add_to_free_area(page + (1UL << o), o);
+		add_to_free_area(z, page + (1UL << o), o);
 	}
 	return page;
-}
-
-static void prep_new_block(struct page *page, unsigned int order, gfp_t gfp)
-{
-	page->flags = PG_head;
-	page->order = order;
-	page->pgclass = gfp_class(gfp);
-	page->_refcount = 1;
-	if (gfp & __GFP_COMP) {
-		for (unsigned long i = 1; i < (1UL << order); i++) {
-			page[i].flags |= PG_tail;
-			page[i].head = page;
-		}
-	}
-}
-
-/* Bytes in a block of this order, saturated so a silly order cannot shift
- * past the width of size_t. */
-static size_t order_bytes(unsigned int order)
-{
-	if (order >= sizeof(size_t) * 8 - PAGE_SHIFT)
-		return SIZE_MAX;
-	return PAGE_SIZE << order;
-}
-
-struct page *alloc_pages(gfp_t gfp, unsigned int order)
-{
-	struct page *page;
-
-	if (should_fail_alloc(gfp, order_bytes(order)))
-		return NULL;
-	if (order > MAX_ORDER) {
-		trace_page_alloc_fail(order, gfp);
-		return NULL;
-	}
-	page = take_block(order);
-	if (!page) {
-		trace_page_alloc_fail(order, gfp);
-		return NULL;
-	}
-	prep_new_block(page, order, gfp);
-	arch_unpoison(page_address(page), PAGE_SIZE << order);
-	if (gfp & __GFP_ZERO)
-		memset(page_address(page), 0, PAGE_SIZE << order);
-	trace_page_alloc(page, order, page->pgclass);
-	return page;
-}
-
-unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
-{
-	struct page *page = alloc_pages(gfp, order);
-
-	return page ? (unsigned long)page_address(page) : 0;
-}
-
-unsigned long get_zeroed_page(gfp_t gfp)
-{
-	return __get_free_pages(gfp | __GFP_ZERO, 0);
 }
 
 /* ---- freeing ---- */
@@ -389,15 +352,26 @@ int page_ref_count(const struct page *page)
 unsigned long nr_free_pages(void)
 {
 	unsigned long n = 0;
+	struct zone *z;
 
-	for (unsigned int o = 0; o <= MAX_ORDER; o++)
-		n += free_area[o].nr_free << o;
+	/* From the lists' counts, not nr_free: the two are kept apart, so
+	 * either going wrong shows against the other. */
+	for_each_zone(z)
+		for (unsigned int o = 0; o <= MAX_ORDER; o++)
+			n += z->free_area[o].nr_free << o;
 	return n;
 }
 
 unsigned long nr_free_blocks(unsigned int order)
 {
-	return order <= MAX_ORDER ? free_area[order].nr_free : 0;
+	unsigned long n = 0;
+	struct zone *z;
+
+	if (order > MAX_ORDER)
+		return 0;
+	for_each_zone(z)
+		n += z->free_area[order].nr_free;
+	return n;
 }
 
 const char *page_class_name(unsigned int pgc)

@@ -209,7 +209,8 @@ int memblock_free_ranges(struct mem_range *out, int cap)
 	return p.n;
 }
 
-void memblock_free_all(struct page *map, unsigned long base_pfn, unsigned long nr_pfns)
+void memblock_free_all(struct page *map, unsigned long base_pfn, unsigned long nr_pfns,
+		       unsigned long dma32_end_pfn)
 {
 	/* A memory region yields at most one more free range per reservation. */
 	struct mem_range free[2 * MEMBLOCK_MAX_REGIONS];
@@ -217,5 +218,5 @@ void memblock_free_all(struct page *map, unsigned long base_pfn, unsigned long n
 
 	if (n > (int)ARRAY_SIZE(free))
 		panic("bootmem", "%d free ranges, room for %d", n, (int)ARRAY_SIZE(free));
-	buddy_init(map, base_pfn, nr_pfns, free, n);
+	buddy_init(map, base_pfn, nr_pfns, free, n, dma32_end_pfn);
 }

@@ -1,5 +1,6 @@
 /* Buddy allocator unit tests over the default host arena. */
 #include "ktest.h"
+#include "mm/mmzone.h"
 
 /* Hook counters: every traced event, by kind. */
 static struct {
@@ -102,23 +103,28 @@ static bool in_usable(unsigned long pfn)
  * memory, and as long as nr_free says. */
 static void check_free_lists(void)
 {
-	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
-		struct list_head *head = &free_area[o].free_list, *pos;
-		unsigned long n = 0;
+	const struct zone *z;
 
-		list_for_each(pos, head) {
-			struct page *p = list_entry(pos, struct page, lru);
-			unsigned long pfn = page_to_pfn(p);
+	for_each_zone(z) {
+		for (unsigned int o = 0; o <= MAX_ORDER; o++) {
+			const struct list_head *head = &z->free_area[o].free_list;
+			struct list_head *pos;
+			unsigned long n = 0;
 
-			CHECK(pos->next->prev == pos);
-			CHECK(p->flags & PG_buddy);
-			CHECK_EQ_UL(p->order, o);
-			CHECK_EQ_UL(pfn & ((1UL << o) - 1), 0);
-			CHECK(in_usable(pfn) && in_usable(pfn + (1UL << o) - 1));
-			if (++n > ktest_arena.nr_pfns)
-				break;
+			list_for_each(pos, head) {
+				struct page *p = list_entry(pos, struct page, lru);
+				unsigned long pfn = page_to_pfn(p);
+
+				CHECK(pos->next->prev == pos);
+				CHECK(p->flags & PG_buddy);
+				CHECK_EQ_UL(p->order, o);
+				CHECK_EQ_UL(pfn & ((1UL << o) - 1), 0);
+				CHECK(in_usable(pfn) && in_usable(pfn + (1UL << o) - 1));
+				if (++n > ktest_arena.nr_pfns)
+					break;
+			}
+			CHECK_EQ_UL(n, z->free_area[o].nr_free);
 		}
-		CHECK_EQ_UL(n, free_area[o].nr_free);
 	}
 }
 
@@ -223,21 +229,35 @@ static void test_split_merge(void)
 
 static struct page *held[4096];
 
-/* Take everything, one page at a time; the next request must fail. */
+/* Take everything, one page at a time: GFP_KERNEL down to the min
+ * watermark, GFP_ATOMIC further, __GFP_NOFAIL the rest; then every
+ * request must fail. The figures are Linux's rule on 4014 pages
+ * (docs/zones.md): min_free_kbytes = isqrt(16 * 16056) = 506, so min is
+ * 126 pages; GFP_ATOMIC may go to 126 - 63 - 15 = 48. */
 static void test_exhaustion(void)
 {
 	unsigned long n = 0;
 	struct page *p;
 
 	boot_counting();
+	CHECK_EQ_UL(min_free_kbytes(), 506);
+	CHECK_EQ_UL(zones[ZONE_DMA32]._watermark[WMARK_MIN], 126);
 	while (n < ARRAY_SIZE(held) && (p = alloc_pages(GFP_KERNEL, 0)))
 		held[n++] = p;
-	CHECK_EQ_UL(n, 4014);
-	CHECK_EQ_UL(nr_free_pages(), 0);
+	CHECK_EQ_UL(n, 4014 - 126);
+	CHECK_EQ_UL(nr_free_pages(), 126);
 	CHECK_EQ_UL(ev.fails, 1);
+	while (n < ARRAY_SIZE(held) && (p = alloc_pages(GFP_ATOMIC, 0)))
+		held[n++] = p;
+	CHECK_EQ_UL(nr_free_pages(), 48);
+	CHECK_EQ_UL(ev.fails, 2);
+	while (n < ARRAY_SIZE(held) && nr_free_pages())
+		held[n++] = alloc_pages(GFP_KERNEL | __GFP_NOFAIL, 0);
+	CHECK_EQ_UL(n, 4014);
+	CHECK_EQ_UL(ev.fails, 2);
 	CHECK(alloc_pages(GFP_KERNEL, 0) == NULL);
 	CHECK(alloc_pages(GFP_KERNEL, 3) == NULL);
-	CHECK_EQ_UL(ev.fails, 3);
+	CHECK_EQ_UL(ev.fails, 4);
 	/* Every page handed out exactly once. */
 	static unsigned char seen[4096];
 	memset(seen, 0, sizeof(seen));
@@ -392,7 +412,8 @@ static void test_reinit(void)
 	for (int i = 0; i < 20; i++)
 		alloc_pages(GFP_KERNEL, (unsigned int)i % 5);
 	CHECK(!ktest_same_as_boot());
-	buddy_init(a->mem_map, a->base_pfn, a->nr_pfns, a->usable, a->nr_usable);
+	buddy_init(a->mem_map, a->base_pfn, a->nr_pfns, a->usable, a->nr_usable,
+		   a->base_pfn + a->nr_pfns);
 	CHECK(ktest_at_boot("buddy_init again"));
 	check_free_lists();
 	CHECK_EQ_UL(ev.frees, 0);
@@ -408,7 +429,7 @@ static void test_reinit(void)
 		{ a->base_pfn + 1024, a->base_pfn + 1536 },
 		{ a->base_pfn + 1536, a->base_pfn + 2048 },
 	};
-	buddy_init(a->mem_map, a->base_pfn, a->nr_pfns, halves, 2);
+	buddy_init(a->mem_map, a->base_pfn, a->nr_pfns, halves, 2, a->base_pfn + a->nr_pfns);
 	CHECK_EQ_UL(nr_free_blocks(MAX_ORDER), 1);
 	CHECK_EQ_UL(nr_free_blocks(MAX_ORDER - 1), 0);
 	CHECK_EQ_UL(nr_free_pages(), 1024);

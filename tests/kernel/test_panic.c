@@ -313,11 +313,21 @@ static void no_misuse(void)
 	kfree(p);
 }
 
+/* __GFP_NOFAIL with nothing left at all: the documented panic. */
+static void nofail_exhausted(void)
+{
+	while (nr_free_pages())
+		alloc_pages(GFP_KERNEL | __GFP_NOFAIL, 0);
+	alloc_pages(GFP_KERNEL | __GFP_NOFAIL, 0);
+}
+
 static void test_panics(void)
 {
 	struct outcome o;
 
 	expect_panic("double free", double_free, "double-free");
+	expect_panic_msg("nofail, nothing left", nofail_exhausted, "nofail-oom",
+			 "no block left and nothing to reclaim");
 	expect_panic("double free after merge", double_free_merged, "double-free");
 	expect_panic("put after free", put_after_free, "refcount-underflow");
 	expect_panic("get after free", get_after_free, "refcount-underflow");

@@ -44,14 +44,14 @@ static int check_roundtrips(const struct program *p)
 /* A hand-made input with every opcode, out-of-range fields, raw and
  * table sizes, and a final op cut short. */
 static const uint8_t sample[] = {
-	0x00, 0x41, 0x0c, 0x03,                   /* alloc_pages dst 65%64 order 12%12 gfp 3%2 */
-	NR_OPS + 1, 0x01,                         /* free_pages (byte % NR_OPS = 1) */
-	0x02, 0x7f, 0x03, 0xc1,                   /* get_page, put_page 0xc1 */
-	0x04, 0x05, 0x0c, 0x01, 0x99,             /* kmalloc 4096+1 (b2 ignored) */
-	0x05, 0x06, 0x80 | 0x12, 0x34, 0x56,      /* kzalloc raw 0x123456 */
-	0x06, 0x07, 0xff, 0x19, 0x00, 0x00,       /* kcalloc 255 x 960 */
-	0x07, 0x08, 0x47, 0x01, 0x80, 0x00,       /* krealloc src 71%64, 8-128 -> 0 */
-	0x08, 0x09,                               /* kfree */
+	0x00, 0x41, 0x0c, 0x03,              /* alloc_pages dst 65%64 order 12%12 zero nowait */
+	NR_OPS + 1, 0x01,                    /* free_pages (byte % NR_OPS = 1) */
+	0x02, 0x7f, 0x03, 0xc1,              /* get_page, put_page 0xc1 */
+	0x04, 0x05, 0x0c, 0x01, 0x99,        /* kmalloc 4096+1 (b2 ignored) */
+	0x05, 0x06, 0x80 | 0x12, 0x34, 0x56, /* kzalloc raw 0x123456 */
+	0x06, 0x07, 0xff, 0x19, 0x00, 0x00,  /* kcalloc 255 x 960 */
+	0x07, 0x08, 0x47, 0x01, 0x80, 0x00,  /* krealloc src 71%64, 8-128 -> 0 */
+	0x08, 0x09,                          /* kfree */
 	0x09, 0x0a, 0x58, 0x20, 0x00, 0x0f, 0x0b, /* cache_create 16M+32 align 4096 flags 3 */
 	0x0a, 0x0b, 0x0c, 0x01,                   /* cache_alloc src 12%8 zero */
 	0x0b, 0x0c, 0x0c, 0x0d, 0x0d, 0x0e,       /* cache_free, shrink, destroy */
@@ -102,7 +102,8 @@ static void test_sample_values(void)
 
 	decode_body(sample, sizeof sample, &p);
 	CHECK_EQ_UL(p.n, 31);
-	CHECK(o[0].kind == OP_ALLOC_PAGES && o[0].dst == 1 && o[0].order == 0 && o[0].gfp == 1);
+	CHECK(o[0].kind == OP_ALLOC_PAGES && o[0].dst == 1 && o[0].order == 0 &&
+	      o[0].gfp == (OPG_ZERO | OPG_NOWAIT));
 	CHECK(o[1].kind == OP_FREE_PAGES && o[1].dst == 1);
 	CHECK(o[2].kind == OP_GET_PAGE && o[2].dst == 63);
 	CHECK(o[3].kind == OP_PUT_PAGE && o[3].dst == 1);

@@ -108,7 +108,7 @@ static void test_v2_meaning(void)
 	CHECK(prog_parse(src, strlen(src), &q, &err) == 0);
 	n = prog_encode(&q, out, sizeof out);
 	/* format byte; vmalloc, dst, size (3), gfp; vfree, dst; check */
-	CHECK(n == 10 && out[0] == (PROG_FORMAT_MARK | 2) && out[1] == 27 && out[7] == 28 &&
+	CHECK(n == 10 && out[0] == PROG_FORMAT_BYTE && out[1] == 27 && out[7] == 28 &&
 	      out[9] == OP_CHECK);
 	out[9] = OP_CHECK + 31; /* wraps among 31 kinds */
 	CHECK(prog_decode(out, n, &p) == 0 && prog_equal(&p, &q));
@@ -122,6 +122,37 @@ static void test_v2_meaning(void)
 	CHECK(prog_decode_set(out, n, &set, &p) == 0 && prog_equal(&p, &q));
 	prog_to_text(&p, text, sizeof text);
 	CHECK(strcmp(text, src) == 0);
+}
+
+/* Version 3 reads the whole gfp byte and a geometry's dma32 line; a
+ * version 2 input keeps its meaning (gfp byte % 2, no dma32 bytes) and
+ * upgrades to the bytes of that meaning. */
+static void test_v3_meaning(void)
+{
+	/* geometry pages=512+1000 align=0 one hole, then alloc_pages gfp 0x7f */
+	static const uint8_t v2[] = { PROG_FORMAT_MARK | 2, GEOM_MARK, 0xe8, 0x03, 0, 1, 0x10, 0, 6,
+				      OP_ALLOC_PAGES,       3,         2,    0x7f };
+	static uint8_t v3[sizeof v2 + 2];
+	size_t n;
+
+	CHECK(prog_decode(v2, sizeof v2, &q) == 0);
+	CHECK(q.n == 1 && q.geom.pages == 1512 && q.geom.nr_holes == 1 && q.geom.dma32 == 0);
+	CHECK(q.ops[0].kind == OP_ALLOC_PAGES && q.ops[0].gfp == OPG_ZERO);
+	/* the same bytes in version 3, with dma32 = 700 after the hole */
+	memcpy(v3, v2, 9);
+	v3[0] = PROG_FORMAT_BYTE;
+	v3[9] = 700 & 0xff;
+	v3[10] = 700 >> 8;
+	memcpy(v3 + 11, v2 + 9, sizeof v2 - 9);
+	CHECK(prog_decode(v3, sizeof v3, &p) == 0);
+	CHECK(p.n == 1 && p.geom.dma32 == 700);
+	/* nofail drops nowait (0x02) and noretry (0x10) */
+	CHECK(p.ops[0].gfp == (OPG_ZERO | OPG_HIGH | OPG_DMA32 | OPG_NOFAIL | OPG_NOWARN));
+	uint8_t *up = prog_upgrade(v2, sizeof v2, 2, NULL, &n);
+
+	CHECK(up && up[0] == PROG_FORMAT_BYTE);
+	CHECK(up && prog_decode(up, n, &p) == 0 && prog_equal(&p, &q));
+	free(up);
 }
 
 /* A version-less input becomes the same program behind the current
@@ -175,6 +206,7 @@ int main(void)
 	test_explain();
 	test_v1_meaning();
 	test_v2_meaning();
+	test_v3_meaning();
 	test_upgrade();
 	test_encode_op();
 	return check_finish("test_lang_version");

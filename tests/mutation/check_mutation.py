@@ -32,7 +32,7 @@ from rigtest import args as A  # noqa: E402
 
 CASES = {"generator": "Generator", "hang": "Hang", "equivalent": "Equivalent", "runner": "Runner", "unit": "Unit",
          "fuzz": "Fuzz", "sample": "Sample"}
-KILLABLE = "buddy.c:add_to_free_area:drop-stmt:24d97bab"      # free_area[order].nr_free++ dropped
+KILLABLE = "buddy.c:add_to_free_area:drop-stmt:f64c3ccc"      # z->free_area[order].nr_free++ dropped
 EQUIVALENT = "buddy.c:reserve_holes:relational:d58e2fed"      # if (end_pfn >= pfn) pfn = end_pfn
 # `!(pte & PTE_A)` -> `!(pte | PTE_A)`: mm_check no longer sees a leaf
 # without A. No program makes one; test_mm_check's "leaf without A" does.

@@ -205,7 +205,8 @@ static void boot_memory(struct host_arena *a)
 	if (!map)
 		panic("bootmem", "no room for mem_map (%lu pages)", a->nr_meta_pfns);
 	early_buffers(a);
-	memblock_free_all((struct page *)map, a->base_pfn, a->nr_pfns);
+	memblock_free_all((struct page *)map, a->base_pfn, a->nr_pfns,
+			  a->base_pfn + a->nr_dma32_pfns);
 }
 
 void host_mm_reset(struct host_arena *a)

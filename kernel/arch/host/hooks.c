@@ -36,6 +36,12 @@ void trace_page_alloc_fail(unsigned int order, gfp_t gfp)
 		hooks.page_alloc_fail(hooks.ctx, order, gfp);
 }
 
+void trace_page_alloc_warn(unsigned int order, gfp_t gfp)
+{
+	if (hooks.page_alloc_warn)
+		hooks.page_alloc_warn(hooks.ctx, order, gfp);
+}
+
 bool should_fail_alloc(gfp_t gfp, size_t size)
 {
 	return hooks.should_fail && hooks.should_fail(hooks.ctx, gfp, size);

@@ -27,6 +27,7 @@ struct host_hooks {
 	void (*page_alloc)(void *ctx, unsigned long pfn, unsigned int order, unsigned int pgc);
 	void (*page_free)(void *ctx, unsigned long pfn, unsigned int order, unsigned int pgc);
 	void (*page_alloc_fail)(void *ctx, unsigned int order, gfp_t gfp);
+	void (*page_alloc_warn)(void *ctx, unsigned int order, gfp_t gfp);
 	bool (*should_fail)(void *ctx, gfp_t gfp, size_t size);
 	void (*slab_grow)(void *ctx, const struct kmem_cache *c, unsigned long pfn,
 			  unsigned int order, unsigned int num);
@@ -60,6 +61,9 @@ struct host_arena {
 	/* Pages of the scratch buffer the boot takes from memblock and gives
 	 * back (1 to 4, from the start alignment). */
 	unsigned long nr_early_pfns;
+	/* Pages from the base that form ZONE_DMA32 (the rest is ZONE_NORMAL):
+	 * the geometry's stand-in for the 4 GiB line the arena is far from. */
+	unsigned long nr_dma32_pfns;
 	/* Host bookkeeping for a cheap host_mm_reset(): pages handed out since
 	 * the last reset (bitmap indexed by pfn - base_pfn), and whether free
 	 * memory has been poisoned once already. */
@@ -83,9 +87,10 @@ void host_arena_destroy(struct host_arena *a);
  * (pfn offsets, ascending), clipped to leave the first usable page.
  * Changing the layout scrubs what the old one used, so the next
  * host_mm_reset starts from the same memory as a fresh arena. Returns 0,
- * or -1 when the geometry does not fit the mapping. */
+ * or -1 when the geometry does not fit the mapping. The first
+ * nr_dma32_pfns pages are ZONE_DMA32 (0, or nr_pfns or more: all of it). */
 int host_arena_layout(struct host_arena *a, unsigned long nr_pfns, unsigned int align_order,
-		      const struct mem_range *holes, int nr_holes);
+		      const struct mem_range *holes, int nr_holes, unsigned long nr_dma32_pfns);
 /* The layout every arena of nr_pfns had before geometries: start odd, and
  * a 7-page hole half-way in (at nr_pfns / 2 + 13) when it holds two
  * MAX_ORDER blocks. For 16 MiB it is the programs' default geometry. */

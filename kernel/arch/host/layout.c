@@ -34,7 +34,7 @@ static void add_range(struct mem_range *list, int *n, unsigned long base_pfn, un
 }
 
 int host_arena_layout(struct host_arena *a, unsigned long nr, unsigned int align_order,
-		      const struct mem_range *holes, int nr_holes)
+		      const struct mem_range *holes, int nr_holes, unsigned long nr_dma32)
 {
 	struct host_arena next = *a;
 	unsigned long meta, first, start, bank;
@@ -50,6 +50,7 @@ int host_arena_layout(struct host_arena *a, unsigned long nr, unsigned int align
 	next.size = nr << PAGE_SHIFT;
 	next.nr_meta_pfns = meta;
 	next.nr_early_pfns = 1 + align_order % 4;
+	next.nr_dma32_pfns = nr_dma32 == 0 || nr_dma32 > nr ? nr : nr_dma32;
 	next.nr_usable = next.nr_memory = next.nr_reserved = 0;
 	memset(next.usable, 0, sizeof(next.usable));
 	memset(next.memory, 0, sizeof(next.memory));
@@ -87,7 +88,7 @@ int host_arena_layout(struct host_arena *a, unsigned long nr, unsigned int align
 	if (bank < nr)
 		add_range(next.memory, &next.nr_memory, next.base_pfn, bank, nr);
 	if (a->nr_pfns == next.nr_pfns && a->nr_early_pfns == next.nr_early_pfns &&
-	    a->nr_usable == next.nr_usable &&
+	    a->nr_dma32_pfns == next.nr_dma32_pfns && a->nr_usable == next.nr_usable &&
 	    !memcmp(a->usable, next.usable, sizeof(next.usable)) &&
 	    a->nr_memory == next.nr_memory &&
 	    !memcmp(a->memory, next.memory, sizeof(next.memory)) &&
@@ -106,5 +107,5 @@ int host_arena_layout_default(struct host_arena *a, unsigned long nr)
 	struct mem_range hole = { nr / 2 + DEFAULT_HOLE_OFFSET,
 				  nr / 2 + DEFAULT_HOLE_OFFSET + DEFAULT_HOLE_PFNS };
 
-	return host_arena_layout(a, nr, 0, &hole, nr >= (2UL << MAX_ORDER) ? 1 : 0);
+	return host_arena_layout(a, nr, 0, &hole, nr >= (2UL << MAX_ORDER) ? 1 : 0, 0);
 }

@@ -38,6 +38,7 @@ void kmain(unsigned long hartid, const void *dtb)
 		panic("fdt", "no usable device tree at %p", dtb);
 	setup_memory(&fdt);
 	selftest_memblock(&fdt);
+	selftest_zones();
 	kmem_cache_init();
 	if (mm_init())
 		panic("mm-init", "no VMA cache");

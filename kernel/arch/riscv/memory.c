@@ -7,6 +7,8 @@
 #include "platform.h"
 #include "setup.h"
 
+#define DMA32_LIMIT 0x100000000UL
+
 static void reserve(phys_addr_t start, phys_addr_t end, const char *what)
 {
 	if (end > start && memblock_reserve(start, end - start))
@@ -51,7 +53,8 @@ void setup_memory(const struct fdt_info *fi)
 	if (!map)
 		panic("bootmem", "no room for mem_map (%lu pages)", nr_pfns);
 
-	memblock_free_all((struct page *)map, base_pfn, nr_pfns);
+	/* ZONE_DMA32 is what a 32-bit device reaches: below 4 GiB. */
+	memblock_free_all((struct page *)map, base_pfn, nr_pfns, DMA32_LIMIT >> PAGE_SHIFT);
 	printk("memory: RAM %lx-%lx, mem_map %lx (%lu pages), %lu KiB free in %d ranges, "
 	       "%lu KiB reserved\n",
 	       (unsigned long)lo, (unsigned long)hi, (unsigned long)map, nr_pfns,

@@ -19,6 +19,8 @@ void st_finish(void) __attribute__((noreturn));
 /* The tests, in the order the boot runs them. */
 /* Boot memory right after the hand-over to the buddy. */
 void selftest_memblock(const struct fdt_info *fi);
+/* Zones and each gfp class's watermark floor, all of RAM taken and given back. */
+void selftest_zones(void);
 void selftest_kmalloc(void);
 void selftest_trap(void);
 /* The kernel map as built, before it is used: true if paging may go on. */

@@ -6,6 +6,7 @@
 #include "arch.h"
 #include "lib.h"
 #include "mm/memblock.h"
+#include "mm/mmzone.h"
 #include "platform.h"
 #include "selftest.h"
 
@@ -30,23 +31,26 @@ void selftest_memblock(const struct fdt_info *fi)
 	struct mem_range r[2 * MEMBLOCK_MAX_REGIONS];
 	int n = memblock_free_ranges(r, (int)ARRAY_SIZE(r));
 	unsigned long handed = 0, listed = 0, outside = 0;
+	struct zone *z;
 
 	st_begin("memblock");
-	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
-		struct list_head *pos;
+	for_each_zone(z) {
+		for (unsigned int o = 0; o <= MAX_ORDER; o++) {
+			struct list_head *pos;
 
-		list_for_each(pos, &free_area[o].free_list) {
-			struct page *page = list_entry(pos, struct page, lru);
-			phys_addr_t pa = (phys_addr_t)page_address(page);
-			phys_addr_t end = pa + (PAGE_SIZE << o);
+			list_for_each(pos, &z->free_area[o].free_list) {
+				struct page *page = list_entry(pos, struct page, lru);
+				phys_addr_t pa = (phys_addr_t)page_address(page);
+				phys_addr_t end = pa + (PAGE_SIZE << o);
 
-			listed += 1UL << o;
-			st_check(covered(&memblock.memory, pa, end),
-				 "free block %lx (order %u) is not inside one RAM region",
-				 (unsigned long)pa, o);
-			st_check(!overlaps(&memblock.reserved, pa, end),
-				 "free block %lx (order %u) overlaps reserved memory",
-				 (unsigned long)pa, o);
+				listed += 1UL << o;
+				st_check(covered(&memblock.memory, pa, end),
+					 "free block %lx (order %u) is not inside one RAM region",
+					 (unsigned long)pa, o);
+				st_check(!overlaps(&memblock.reserved, pa, end),
+					 "free block %lx (order %u) overlaps reserved memory",
+					 (unsigned long)pa, o);
+			}
 		}
 	}
 	for (int i = 0; i < n && i < (int)ARRAY_SIZE(r); i++)

@@ -6,9 +6,23 @@
 #define __GFP_ZERO 0x01u   /* return zeroed memory */
 #define __GFP_COMP 0x02u   /* compound block: tail pages point at the head */
 #define __GFP_NOWARN 0x04u /* failure is expected; do not print */
+/* May dip into part of the min watermark's reserve (Linux ALLOC_MIN_RESERVE). */
+#define __GFP_HIGH 0x08u
+/* Only ZONE_DMA32 will do: the device behind the caller addresses 32 bits. */
+#define __GFP_DMA32 0x10u
+/* Give up after the first pass below the min watermark (no retry). */
+#define __GFP_NORETRY 0x20u
+/* Never fails: the allocator goes into the reserves, then panics (mm/page_alloc.c). */
+#define __GFP_NOFAIL 0x40u
+/* The caller may sleep; without it the allocation is non-blocking and is
+ * allowed a little further into the reserve when __GFP_HIGH is set too. */
+#define __GFP_DIRECT_RECLAIM 0x80u
+#define __GFP_FLAGS_MASK 0xffu
 
-#define GFP_KERNEL 0u
-#define GFP_ATOMIC 0u
+#define GFP_KERNEL __GFP_DIRECT_RECLAIM
+#define GFP_ATOMIC __GFP_HIGH
+#define GFP_NOWAIT 0u
+#define GFP_DMA32 (GFP_KERNEL | __GFP_DMA32)
 
 /* Caller class, carried in the gfp word so every page-block tracepoint can
  * say who asked (a leak report then names the subsystem, not an address). */

@@ -56,6 +56,7 @@ int memblock_free_ranges(struct mem_range *out, int cap);
 /* The end of boot: the buddy allocator takes over the span [base_pfn,
  * base_pfn + nr_pfns) with page array map, and every free page of
  * memblock becomes its free memory. */
-void memblock_free_all(struct page *map, unsigned long base_pfn, unsigned long nr_pfns);
+void memblock_free_all(struct page *map, unsigned long base_pfn, unsigned long nr_pfns,
+		       unsigned long dma32_end_pfn);
 
 #endif

@@ -42,13 +42,13 @@ struct mem_range {
 	unsigned long start_pfn, end_pfn;
 };
 
-extern struct free_area free_area[NR_PAGE_ORDERS];
-
 /* Set up the allocator over the span [base_pfn, base_pfn + nr_pfns) whose
  * page array is map; only pages inside the usable ranges become free.
- * base_pfn must be aligned to 1 << MAX_ORDER. Initial frees are not traced. */
+ * Pages below dma32_end_pfn form ZONE_DMA32, the rest ZONE_NORMAL
+ * (mm/mmzone.h). base_pfn must be aligned to 1 << MAX_ORDER. Initial frees
+ * are not traced. */
 void buddy_init(struct page *map, unsigned long base_pfn, unsigned long nr_pfns,
-		const struct mem_range *usable, int nr_usable);
+		const struct mem_range *usable, int nr_usable, unsigned long dma32_end_pfn);
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
 static inline struct page *alloc_page(gfp_t gfp)

@@ -1,0 +1,214 @@
+/* The zone policy oracle: the kernel's zones against the arena's zone line
+ * and the zone model's watermarks at boot, every page allocation's zone
+ * (or failure) against the model's decision, and free pages per zone after
+ * every op. The decision is made on the buddy model's state just before
+ * the allocation, so it judges exactly what the kernel saw. */
+#include "mm/mmzone.h"
+#include "world.h"
+
+static unsigned int zm_flags(gfp_t gfp)
+{
+	unsigned int f = 0;
+
+	if (!(gfp & __GFP_DIRECT_RECLAIM))
+		f |= ZM_NOWAIT;
+	if (gfp & __GFP_HIGH)
+		f |= ZM_HIGH;
+	if (gfp & __GFP_DMA32)
+		f |= ZM_DMA32;
+	if (gfp & __GFP_NOFAIL)
+		f |= ZM_NOFAIL;
+	return f;
+}
+
+gfp_t op_gfp(uint8_t opg)
+{
+	gfp_t gfp = (opg & OPG_NOWAIT) ? 0 : __GFP_DIRECT_RECLAIM;
+
+	if (opg & OPG_ZERO)
+		gfp |= __GFP_ZERO;
+	if (opg & OPG_HIGH)
+		gfp |= __GFP_HIGH;
+	if (opg & OPG_DMA32)
+		gfp |= __GFP_DMA32;
+	if (opg & OPG_NORETRY)
+		gfp |= __GFP_NORETRY;
+	if (opg & OPG_NOFAIL)
+		gfp |= __GFP_NOFAIL;
+	if (opg & OPG_NOWARN)
+		gfp |= __GFP_NOWARN;
+	if (opg & OPG_COMP)
+		gfp |= __GFP_COMP;
+	return gfp;
+}
+
+static const char *zname(int z)
+{
+	return z == 0 ? "DMA32" : "Normal";
+}
+
+void zone_model_boot(struct exec *e)
+{
+	unsigned long managed[ZM_NR_ZONES];
+
+	for (int z = 0; z < ZM_NR_ZONES; z++)
+		managed[z] = bm_zone_free_pages(e->model, (unsigned int)z);
+	zm_setup(&e->zm, managed);
+	e->warned = 0;
+}
+
+static enum zm_outcome decide(struct exec *e, unsigned int order, gfp_t gfp, int *zone,
+			      enum zm_step *step)
+{
+	struct zm_zone_state st[ZM_NR_ZONES];
+
+	for (int z = 0; z < ZM_NR_ZONES; z++) {
+		st[z].free_pages = bm_zone_free_pages(e->model, (unsigned int)z);
+		st[z].max_free_order = bm_zone_max_free_order(e->model, (unsigned int)z);
+	}
+	return zm_decide(&e->zm, st, order, MAX_ORDER, zm_flags(gfp), zone, step);
+}
+
+static void zone_mismatch(struct exec *e, int z, const char *what, unsigned long want,
+			  unsigned long got)
+{
+	diverge(e, "zone.setup", "zone %s: %s %lu", zname(z), what, want);
+	diverge_actual(e, "%lu", got);
+}
+
+void oracle_zones(struct exec *e)
+{
+	unsigned long split = e->arena.base_pfn + e->arena.nr_dma32_pfns;
+	unsigned long end = e->arena.base_pfn + e->arena.nr_pfns;
+
+	for (int z = 0; z < ZM_NR_ZONES && !diverged(e); z++) {
+		const struct zone *k = &zones[z];
+		unsigned long start = z == 0 ? e->arena.base_pfn : split;
+		unsigned long span = z == 0 ? split - e->arena.base_pfn : end - split;
+
+		if (k->zone_start_pfn != start || k->spanned_pages != span)
+			zone_mismatch(e, z, "pages spanned", span, k->spanned_pages);
+		else if (k->managed_pages != e->zm.managed[z])
+			zone_mismatch(e, z, "managed pages", e->zm.managed[z], k->managed_pages);
+		else if (k->_watermark[WMARK_MIN] != e->zm.mark[z][ZM_MIN])
+			zone_mismatch(e, z, "min watermark", e->zm.mark[z][ZM_MIN],
+				      k->_watermark[WMARK_MIN]);
+		else if (k->_watermark[WMARK_LOW] != e->zm.mark[z][ZM_LOW])
+			zone_mismatch(e, z, "low watermark", e->zm.mark[z][ZM_LOW],
+				      k->_watermark[WMARK_LOW]);
+		else if (k->_watermark[WMARK_HIGH] != e->zm.mark[z][ZM_HIGH_MARK])
+			zone_mismatch(e, z, "high watermark", e->zm.mark[z][ZM_HIGH_MARK],
+				      k->_watermark[WMARK_HIGH]);
+		else
+			for (int h = 0; h < ZM_NR_ZONES && !diverged(e); h++)
+				if (k->lowmem_reserve[h] != e->zm.reserve[z][h])
+					zone_mismatch(e, z,
+						      h ? "lowmem reserve against Normal requests"
+							: "lowmem reserve against DMA32 requests",
+						      e->zm.reserve[z][h], k->lowmem_reserve[h]);
+	}
+}
+
+void oracle_zone_free(struct exec *e)
+{
+	for (int z = 0; z < ZM_NR_ZONES; z++) {
+		unsigned long want = bm_zone_free_pages(e->model, (unsigned int)z);
+
+		if (zones[z].nr_free != want) {
+			diverge(e, "zone.free-pages", "%lu free pages in zone %s", want, zname(z));
+			diverge_actual(e, "%lu", zones[z].nr_free);
+			return;
+		}
+	}
+}
+
+static void describe_zones(struct exec *e, unsigned int order, gfp_t gfp, enum zm_step step)
+{
+	unsigned int f = zm_flags(gfp);
+
+	for (int z = (f & ZM_DMA32) ? 0 : 1; z >= 0; z--)
+		if (e->zm.managed[z])
+			diverge_actual(e, "zone %s: %lu free pages, largest free order %d, %s %ld",
+				       zname(z), bm_zone_free_pages(e->model, (unsigned int)z),
+				       bm_zone_max_free_order(e->model, (unsigned int)z),
+				       zm_step_name(step), zm_threshold(&e->zm, z, f, step));
+	(void)order;
+}
+
+void zone_judge_alloc(struct exec *e, unsigned long pfn, unsigned int order, gfp_t gfp)
+{
+	enum zm_step step;
+	int want;
+	int got = (int)bm_zone_of(e->model, pfn);
+	enum zm_outcome out = decide(e, order, gfp, &want, &step);
+
+	if (e->warned) {
+		diverge(e, "gfp.nowarn",
+			"no allocation-failure warning for an allocation that succeeds");
+		diverge_actual(e, "warn_alloc() ran, then the order-%u allocation succeeded",
+			       order);
+		return;
+	}
+	if (out == ZM_TAKE && want == got)
+		return;
+	if ((gfp & __GFP_DMA32) && got != 0) {
+		diverge(e, "gfp.dma32", "an order-%u __GFP_DMA32 block from ZONE_DMA32", order);
+		diverge_actual(e, "a block at pfn offset %lu, in zone Normal",
+			       pfn - e->arena.base_pfn);
+		return;
+	}
+	if (out == ZM_TAKE) {
+		diverge(e, "gfp.zone-choice",
+			"the order-%u allocation (gfp %#x) from zone %s, the first in its zonelist "
+			"above %s",
+			order, gfp & __GFP_FLAGS_MASK, zname(want), zm_step_name(step));
+		diverge_actual(e, "a block from zone %s", zname(got));
+		describe_zones(e, order, gfp, step);
+		return;
+	}
+	diverge(e, "gfp.below-watermark",
+		"the order-%u allocation (gfp %#x) to fail: no zone in its zonelist is above %s",
+		order, gfp & __GFP_FLAGS_MASK, zm_step_name(step));
+	diverge_actual(e, "a block from zone %s", zname(got));
+	describe_zones(e, order, gfp, step);
+}
+
+bool zone_judge_fail(struct exec *e, unsigned int order, gfp_t gfp, bool excused)
+{
+	enum zm_step step;
+	int want;
+	enum zm_outcome out = decide(e, order, gfp, &want, &step);
+	bool warned = e->warned;
+
+	e->warned = 0;
+	if (warned != !(gfp & __GFP_NOWARN)) {
+		diverge(e, "gfp.nowarn", "%s for a failed order-%u allocation (gfp %#x)",
+			warned ? "no warning" : "one warning", order, gfp & __GFP_FLAGS_MASK);
+		diverge_actual(e, "%s", warned ? "warn_alloc() warned" : "no warning");
+		return true;
+	}
+	if (out != ZM_TAKE || excused)
+		return true;
+	diverge(e, (gfp & __GFP_NOFAIL) ? "gfp.nofail" : "buddy.spurious-failure",
+		"the order-%u allocation (gfp %#x) to succeed from zone %s, above %s", order,
+		gfp & __GFP_FLAGS_MASK, zname(want), zm_step_name(step));
+	diverge_actual(e, "the buddy allocator failed it");
+	describe_zones(e, order, gfp, step);
+	return false;
+}
+
+bool zone_alloc_fails(struct exec *e, unsigned int order, gfp_t gfp)
+{
+	enum zm_step step;
+	int want;
+
+	return decide(e, order, gfp, &want, &step) != ZM_TAKE;
+}
+
+bool zone_nofail_would_panic(struct exec *e, unsigned int order, gfp_t gfp)
+{
+	enum zm_step step;
+	int want;
+
+	return (gfp & __GFP_NOFAIL) && decide(e, order, gfp, &want, &step) == ZM_PANIC;
+}
