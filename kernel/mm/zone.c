@@ -33,8 +33,7 @@ void zones_init(unsigned long base_pfn, unsigned long nr_pfns, unsigned long dma
 
 	dma32_end = dma32_end_pfn < base_pfn ? base_pfn : dma32_end_pfn > end ? end : dma32_end_pfn;
 	min_free_kb = 0;
-	for_each_zone(z)
-	{
+	for_each_zone(z) {
 		for (unsigned int o = 0; o <= MAX_ORDER; o++) {
 			INIT_LIST_HEAD(&z->free_area[o].free_list);
 			z->free_area[o].nr_free = 0;
@@ -87,15 +86,13 @@ void setup_per_zone_wmarks(void)
 	unsigned long lowmem = 0, pages_min;
 	struct zone *z;
 
-	for_each_zone(z)
-	{
+	for_each_zone(z) {
 		z->managed_pages = z->nr_free;
 		lowmem += z->managed_pages;
 	}
 	min_free_kb = calculate_min_free_kbytes(lowmem);
 	pages_min = min_free_kb >> (PAGE_SHIFT - 10);
-	for_each_zone(z)
-	{
+	for_each_zone(z) {
 		/* The min watermark is shared out in proportion to size. */
 		unsigned long min = lowmem ? pages_min * z->managed_pages / lowmem : 0;
 		unsigned long gap = z->managed_pages * WATERMARK_SCALE_FACTOR / 10000;
