@@ -161,6 +161,7 @@ void hooks_attach(struct exec *e)
 	hooks.page_alloc_fail = e->traced ? on_page_alloc_fail : NULL;
 	if (e->traced)
 		slab_model_hooks(&hooks);
+	cpus_hooks(&hooks);
 	hooks.panic = crash_on_panic;
 	host_set_hooks(&hooks);
 }
