@@ -479,6 +479,12 @@ static void run_second(struct exec *e)
 	r->in_nested = false;
 	r->ran = true;
 	facts_move(e, f, false);
+	/* A crash from here on is the first op's. */
+	exec_now.op_index = e->op_index;
+	if (exec_progress) {
+		exec_progress->op_kind = race_prog->ops[e->op_index].kind;
+		exec_progress->op_index = e->op_index;
+	}
 }
 
 static void on_preempt(void *ctx, unsigned int id)
