@@ -24,6 +24,9 @@ void allocator_op_set(const struct allocator *a, struct op_set *s)
 		op_set_add(s, OP_VFREE);
 		op_set_add(s, OP_VMAP);
 		op_set_add(s, OP_VUNMAP);
+		op_set_add(s, OP_CPU);
+		op_set_add(s, OP_PREEMPT);
+		op_set_add(s, OP_CACHE_REAP);
 		return;
 	case ALLOC_PAGE:
 		op_set_add(s, OP_ALLOC_PAGES);
@@ -169,6 +172,7 @@ static int boot_page_allocator(struct exec *e)
 void allocator_reset(struct exec *e)
 {
 	hooks_detach();
+	host_cpus_setup(1); /* the boot state: one CPU, no lock held */
 	if (e->al->kind == ALLOC_PAGE)
 		return;
 	host_mm_reset(&e->arena);

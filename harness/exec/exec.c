@@ -255,6 +255,11 @@ static void run_op(struct exec *e, const struct op *op)
 	case OP_FAIL_NTH:
 		e->fail_in = op->n;
 		return;
+	case OP_CPU:
+	case OP_PREEMPT:
+	case OP_CACHE_REAP:
+		op_cpu(e, op);
+		return;
 	case OP_CHECK:
 		if (e->al->kind == ALLOC_BYTE ? bytes_verify_all(e)
 					      : pages_verify_all(e) && objects_verify_all(e) &&
@@ -336,6 +341,32 @@ static void digest_op(struct exec *e)
 	digest_add(e, bm_nr_allocated(e->model));
 }
 
+/* One op and the oracles after it. */
+static void step(struct exec *e, const struct program *p, size_t i)
+{
+	e->op_index = (long)i;
+	publish((long)i, p->ops[i].kind);
+	e->injected = false;
+	e->injected_grow = false;
+	e->page_fail_legal = false;
+	e->small_fail = false;
+	e->big_fail = false;
+	run_op(e, &p->ops[i]);
+	digest_op(e);
+	if (!diverged(e))
+		oracle_free_counts(e);
+	if (!diverged(e) && e->traced)
+		oracle_zone_free(e);
+	if (!diverged(e))
+		oracle_cpus(e);
+	/* Every caller treats a failed allocation as a normal path that
+	 * must unwind completely: check that at once, while the failing
+	 * op is still the one reported. Only the kernel's buddy tells
+	 * the model who holds a block. */
+	if (!diverged(e) && e->al->kind == ALLOC_KERNEL && (e->injected || e->page_fail_legal))
+		oracle_vm_leaks(e, VM_AFTER_ALLOC_FAILURE);
+}
+
 int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 {
 	long na = inapplicable(e, p);
@@ -383,27 +414,11 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 	}
 	if (diverged(e))
 		goto out;
+	cpus_boot(e, p);
 	for (size_t i = 0; i < p->n && !diverged(e); i++) {
-		e->op_index = (long)i;
-		publish((long)i, p->ops[i].kind);
-		e->injected = false;
-		e->injected_grow = false;
-		e->page_fail_legal = false;
-		e->small_fail = false;
-		e->big_fail = false;
-		run_op(e, &p->ops[i]);
-		digest_op(e);
-		if (!diverged(e))
-			oracle_free_counts(e);
-		if (!diverged(e) && e->traced)
-			oracle_zone_free(e);
-		/* Every caller treats a failed allocation as a normal path that
-		 * must unwind completely: check that at once, while the failing
-		 * op is still the one reported. Only the kernel's buddy tells
-		 * the model who holds a block. */
-		if (!diverged(e) && e->al->kind == ALLOC_KERNEL &&
-		    (e->injected || e->page_fail_legal))
-			oracle_vm_leaks(e, VM_AFTER_ALLOC_FAILURE);
+		step(e, p, i);
+		if (p->ops[i].kind == OP_PREEMPT && !diverged(e))
+			i += race_run(e, p, i, step);
 	}
 	if (e->al->kind == ALLOC_KERNEL) {
 		/* The kernel's flushes, counted by the software MMU however the

@@ -174,6 +174,7 @@ void hooks_attach(struct exec *e)
 	hooks.page_alloc_warn = e->traced ? on_page_alloc_warn : NULL;
 	if (e->traced)
 		slab_model_hooks(&hooks);
+	cpus_hooks(&hooks);
 	hooks.panic = crash_on_panic;
 	host_set_hooks(&hooks);
 }

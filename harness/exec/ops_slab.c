@@ -533,8 +533,10 @@ void op_slab(struct exec *e, const struct op *op)
 		return;
 	}
 	case OP_CACHE_SHRINK:
-		if (e->caches[op->dst].live)
+		if (e->caches[op->dst].live) {
 			kmem_cache_shrink(e->caches[op->dst].cache);
+			percpu_check_drained(e, e->caches[op->dst].cache);
+		}
 		return;
 	case OP_CACHE_DESTROY:
 		cache_slot_release(e, op->dst);

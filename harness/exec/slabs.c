@@ -92,11 +92,47 @@ static struct cache_rec *rec_of(struct slab_model *s, const struct kmem_cache *c
 	return &s->recs[spare];
 }
 
+/* Free objects a CPU could take: not those parked in other CPUs' arrays
+ * (docs/cpus.md); none is promised to an op another op ran inside. */
+static long reachable(struct exec *e, const struct cache_rec *r)
+{
+	if (race_interleaved(e))
+		return 0;
+	return r->free - percpu_parked_local(r->c);
+}
+
 long slab_model_free_objects(struct exec *e, const struct kmem_cache *c)
 {
 	struct cache_rec *r = rec_of(e->slabs, c, false);
 
-	return r ? r->free : 0;
+	return r ? reachable(e, r) : 0;
+}
+
+int slab_model_caches(struct exec *e, const struct kmem_cache **out, long *free, int max)
+{
+	struct slab_model *s = e->slabs;
+	int n = 0;
+
+	for (int i = 0; i < s->nr && n < max; i++) {
+		if (!s->recs[i].slabs && !s->recs[i].free)
+			continue;
+		out[n] = s->recs[i].c;
+		free[n++] = s->recs[i].free;
+	}
+	return n;
+}
+
+long slab_model_slab(struct exec *e, const void *p, unsigned int *live, unsigned int *num)
+{
+	struct slab_model *s = e->slabs;
+	unsigned long off = pfn_of(p) - e->arena.base_pfn, head;
+
+	if (off >= s->nr_pfns || !s->head[off])
+		return -1;
+	head = s->head[off] - 1;
+	*live = s->live[head];
+	*num = s->num[head];
+	return (long)head;
 }
 
 /* The cache whose slab holds p, or NULL when p is in no slab. */
@@ -120,10 +156,10 @@ static void on_slab_grow(void *ctx, const struct kmem_cache *c, unsigned long pf
 
 	if (!r || off + (1ul << order) > s->nr_pfns)
 		return; /* the buddy oracles report a block outside the arena */
-	if (r->free > 0) {
+	if (reachable(e, r) > 0) {
 		diverge(e, "slab.grow-with-free",
 			"%s to use one of its %ld free objects before growing", kmem_cache_name(c),
-			r->free);
+			reachable(e, r));
 		diverge_actual(e, "a new slab of order %u", order);
 	}
 	r->free += num;
@@ -202,6 +238,7 @@ static void walk_slab(void *ctx, const struct kmem_cache *c, struct page *slab, 
 	unsigned long off = page_to_pfn(slab) - w->e->arena.base_pfn;
 	struct cache_rec *r = rec_of(s, c, false);
 	enum slab_list want;
+	unsigned int taken;
 
 	if (w->bad)
 		return;
@@ -215,16 +252,18 @@ static void walk_slab(void *ctx, const struct kmem_cache *c, struct page *slab, 
 		return;
 	}
 	s->owner[off] |= 0x80; /* walked: a second listing is a duplicate */
-	want = s->live[off] == 0             ? SLAB_LIST_FREE
-	       : s->live[off] == s->num[off] ? SLAB_LIST_FULL
-					     : SLAB_LIST_PARTIAL;
-	if (active != s->live[off] || list != want) {
+	/* Parked objects are free to the model, taken to their slab. */
+	taken = s->live[off] + percpu_parked_in(w->e, off);
+	want = taken == 0             ? SLAB_LIST_FREE
+	       : taken == s->num[off] ? SLAB_LIST_FULL
+				      : SLAB_LIST_PARTIAL;
+	if (active != taken || list != want) {
 		w->bad = true;
 		snprintf(w->why, sizeof(w->why),
 			 "%s: the slab at pfn offset %lu is on the %s "
-			 "list with %u active; it has %u of %u objects live",
+			 "list with %u active; it has %u of %u objects live or parked",
 			 kmem_cache_name(c), off, (unsigned int)list < 3 ? names[list] : "?",
-			 active, s->live[off], s->num[off]);
+			 active, taken, s->num[off]);
 	}
 }
 
@@ -234,6 +273,7 @@ void oracle_slabs(struct exec *e)
 	struct list_walk w = { .e = e };
 	long slabs = 0;
 
+	percpu_tally(e);
 	kmem_cache_walk(walk_slab, &w);
 	for (unsigned long off = 0; off < s->nr_pfns; off++)
 		if (s->head[off] == off + 1)
@@ -268,6 +308,6 @@ long slab_model_free_named(struct exec *e, const char *name)
 	for (int i = 0; i < s->nr; i++)
 		if ((s->recs[i].slabs || s->recs[i].free) &&
 		    !strcmp(kmem_cache_name(s->recs[i].c), name))
-			return s->recs[i].free;
+			return reachable(e, &s->recs[i]);
 	return 0;
 }

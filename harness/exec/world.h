@@ -148,6 +148,19 @@ struct exec {
 	bool fresh;               /* the last run ended with a clean reset: boot need not redo it */
 	struct pt_tally *pt_tally; /* scratch for the page-table walk */
 
+	/* ops_cpu.c: the simulated CPUs (docs/cpus.md). */
+	unsigned int nr_cpus; /* 1 when the program names no CPU */
+	unsigned int cpu;     /* the CPU ops run on */
+	struct race {
+		bool armed;     /* a preempt op's first op is running */
+		bool nestable;  /* its second op may run inside it */
+		bool in_nested; /* the second op is running */
+		bool ran;       /* ... and has run, inside the first */
+		unsigned int at, seen, cpu;
+		const struct op *nested;
+		long nested_index;
+	} race;
+
 	uint64_t generation; /* makes every tag distinct */
 	long op_index;
 	struct divergence *div;
@@ -195,7 +208,8 @@ static inline bool diverged(const struct exec *e)
 #define OP_CASES_MM                                                                     \
 	OP_MM_NEW: case OP_MM_FORK: case OP_MM_EXIT: case OP_MMAP: case OP_MUNMAP:       \
 	case OP_MPROTECT: case OP_BRK: case OP_TOUCH
-#define OP_CASES_CONTROL OP_FAIL_NTH: case OP_CHECK
+/* The executor's own ops and the CPU ops (ops_cpu.c) */
+#define OP_CASES_CONTROL OP_FAIL_NTH: case OP_CHECK: case OP_CPU: case OP_PREEMPT: case OP_CACHE_REAP
 #define OP_CASES_VMALLOC OP_VMALLOC: case OP_VFREE: case OP_VMAP: case OP_VUNMAP
 /* clang-format on */
 /* A kind a switch has no business with (outside the enum, or another
@@ -323,7 +337,37 @@ void slab_model_hooks(struct host_hooks *h);
 long slab_model_free_objects(struct exec *e, const struct kmem_cache *c);
 long slab_model_free_named(struct exec *e, const char *name);
 const struct kmem_cache *slab_model_owner(struct exec *e, const void *p);
+/* The caches the model knows (with their free objects), up to max. */
+int slab_model_caches(struct exec *e, const struct kmem_cache **out, long *free, int max);
+/* The head pfn offset of the slab holding p, with its live objects and
+ * capacity; -1 when p is in no slab. */
+long slab_model_slab(struct exec *e, const void *p, unsigned int *live, unsigned int *num);
 void oracle_slabs(struct exec *e);
+
+/* ops_cpu.c: CPUs, interleavings, the per-CPU and lock oracles */
+void cpus_boot(struct exec *e, const struct program *p);
+void op_cpu(struct exec *e, const struct op *op);
+/* Runs ops[i + 1] with ops[i + 2] interleaved as ops[i] (a preempt) says;
+ * step runs one op with its oracles. Returns the ops it consumed after i. */
+size_t race_run(struct exec *e, const struct program *p, size_t i,
+		void (*step)(struct exec *e, const struct program *p, size_t i));
+/* The op being judged had another CPU's op run inside it: its results
+ * were decided before or after that op's, so the rules that compare them
+ * with the state at the end are relaxed (docs/cpus.md). */
+static inline bool race_interleaved(const struct exec *e)
+{
+	return e->race.ran && !e->race.in_nested;
+}
+void cpus_hooks(struct host_hooks *h);
+/* After a shrink: every array of c empty (percpu.drain). */
+void percpu_check_drained(struct exec *e, const struct kmem_cache *c);
+void oracle_cpus(struct exec *e);
+/* Objects parked in the local arrays of every CPU (the shared pool not
+ * included): free in the model, but no other CPU can take them. */
+long percpu_parked_local(const struct kmem_cache *c);
+/* Parked objects per slab, counted at the last oracle_cpus / percpu_tally. */
+void percpu_tally(struct exec *e);
+unsigned int percpu_parked_in(const struct exec *e, unsigned long head_off);
 
 /* crash.c: prints the context of a kernel panic before the arch aborts */
 void crash_on_panic(void *ctx, const char *check, const char *func, const char *msg);

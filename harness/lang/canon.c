@@ -66,6 +66,9 @@ void op_canon(const struct op *in, struct op *out)
 		case F_KVMEDGE:
 			op.raw = op_kvm_edge_canon(in->raw);
 			break;
+		case F_CPU:
+			op.cpu = in->cpu % PROG_MAX_CPUS;
+			break;
 		}
 	}
 	op_raw_fixup(d, &op);

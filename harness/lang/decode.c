@@ -84,6 +84,9 @@ static void decode_field(struct reader *r, const struct op_desc *d, int f, struc
 	case F_KVMEDGE:
 		op->raw = op_kvm_edge_canon(next(r));
 		break;
+	case F_CPU:
+		op->cpu = next(r) % PROG_MAX_CPUS;
+		break;
 	}
 }
 

@@ -64,6 +64,9 @@ size_t prog_encode_op(const struct op *in, const struct op_set *set, uint8_t *ou
 		case F_KVMEDGE:
 			out[n++] = op.raw;
 			break;
+		case F_CPU:
+			out[n++] = op.cpu;
+			break;
 		}
 	}
 	return n;

@@ -150,6 +150,9 @@ static void put_field(struct out *o, const struct op_desc *d, int f, const struc
 			put(o, op_kvm_edge_names[op->raw]);
 		}
 		break;
+	case F_CPU:
+		put_uint(o, " ", op->cpu);
+		break;
 	case F_WRITEVAL:
 		if (op->gfp & OPT_WRITE)
 			put_uint(o, " write=", op->n);

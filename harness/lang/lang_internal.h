@@ -32,6 +32,7 @@ enum field {
 	F_RAW,      /* op.raw, OPR_* bits (byte: OPR_MARK | bits, else 0); from=A unaligned
 		  * mib past-top neg */
 	F_KVMEDGE,  /* op.raw, OPK_* (byte % 16, past the last 0); edge=E */
+	F_CPU,      /* op.cpu, byte % PROG_MAX_CPUS */
 };
 
 #define OP_MAX_FIELDS 7

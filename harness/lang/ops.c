@@ -105,6 +105,9 @@ const struct op_desc op_descs[NR_OPS] = {
 	[OP_VFREE] = { "vfree", 0, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST) },
 	[OP_VMAP] = { "vmap", 1, SLOT_OBJ, SLOT_PAGE, FIELDS(F_DST, F_SRC) },
 	[OP_VUNMAP] = { "vunmap", 0, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST) },
+	[OP_CPU] = { "cpu", 0, SLOT_NONE, SLOT_NONE, FIELDS(F_CPU) },
+	[OP_PREEMPT] = { "preempt", 0, SLOT_NONE, SLOT_NONE, FIELDS(F_COUNT, F_CPU) },
+	[OP_CACHE_REAP] = { "cache_reap", 0, SLOT_NONE, SLOT_NONE, { F_END } },
 };
 
 void op_set_init(struct op_set *s)

@@ -217,6 +217,8 @@ static const char *field_what(const struct op_desc *d, int f)
 		return "a count";
 	case F_NTH:
 		return "n";
+	case F_CPU:
+		return "a CPU";
 	case F_SIZE:
 		if (d == &op_descs[OP_KVMMAKE])
 			return "a RAM size";
@@ -252,6 +254,8 @@ static int parse_positional(struct stmt *st, int f)
 		return parse_range(st, t, "count", 0, 255, &st->op.n);
 	case F_NTH:
 		return parse_range(st, t, "n", 1, PROG_MAX_FAIL_NTH, &st->op.n);
+	case F_CPU:
+		return parse_range(st, t, "cpu", 0, PROG_MAX_CPUS - 1, &st->op.cpu);
 	case F_SIZE:
 		return parse_size(st, t);
 	}

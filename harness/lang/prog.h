@@ -24,6 +24,7 @@
 extern const uint32_t size_table[SIZE_TABLE_LEN];
 #define PROG_MAX_SIZE ((16u << 20) + 127)
 #define PROG_MAX_FAIL_NTH 64
+#define PROG_MAX_CPUS 8 /* cpu 0..7 (docs/cpus.md) */
 
 enum op_kind {
 	OP_ALLOC_PAGES,   /* dst=page slot, order, gfp */
@@ -61,6 +62,10 @@ enum op_kind {
 	OP_VFREE,         /* dst=obj slot: the area vmalloc made */
 	OP_VMAP,          /* dst=obj slot (an area), src=page slot: every page of the block */
 	OP_VUNMAP,        /* dst=obj slot: the area vmap made */
+	OP_CPU,           /* cpu: the CPU the ops after it run on */
+	OP_PREEMPT,       /* n=K, cpu: the next op is interrupted at its K-th preemption
+			   * point by the op after it, run on cpu */
+	OP_CACHE_REAP,    /* the periodic slab reaper, on the current CPU */
 	NR_OPS
 };
 
@@ -240,6 +245,7 @@ struct op {
 	uint16_t pgoff; /* pages: mmap's fixed address, munmap/mprotect offset;
 			 * signed (int16_t) from an anchor other than OPA_DEFAULT */
 	uint8_t raw;    /* OPR_* bits (mm ops), OPK_* (kvmmake) */
+	uint8_t cpu;    /* cpu, preempt: 0..PROG_MAX_CPUS - 1 */
 	uint32_t size;  /* bytes, 0..PROG_MAX_SIZE */
 };
 
@@ -337,7 +343,7 @@ static inline int op_set_has(const struct op_set *s, unsigned int kind)
 #define PROG_FORMAT_MARK 0xb0u
 #define PROG_FORMAT_MARK_MASK 0xf0u
 #define PROG_FORMAT_LEGACY 0
-#define PROG_FORMAT_VERSION 3
+#define PROG_FORMAT_VERSION 4
 /* The first version with the zone geometry and the full gfp byte. */
 #define PROG_FORMAT_ZONES 3
 #define PROG_FORMAT_BYTE (PROG_FORMAT_MARK | PROG_FORMAT_VERSION)

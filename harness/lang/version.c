@@ -17,16 +17,18 @@
  * version-less form of before (no format byte), read only when asked. */
 #define V1_KINDS 27
 #define V2_KINDS 31 /* vmalloc, vfree, vmap, vunmap */
+#define V4_KINDS 34 /* cpu, preempt, cache_reap */
 static const uint8_t version_nr_kinds[] = {
 	[PROG_FORMAT_LEGACY] = V1_KINDS,
 	[1] = V1_KINDS,
 	[2] = V2_KINDS,
 	[3] = V2_KINDS, /* same kinds: the gfp byte whole, geometry dma32 */
+	[4] = V4_KINDS,
 };
 
 /* An op added without a new version would change what every input of the
  * current version means: give it one (docs/op-language.md). */
-_Static_assert(NR_OPS == V2_KINDS, "a new op kind needs a new binary format version");
+_Static_assert(NR_OPS == V4_KINDS, "a new op kind needs a new binary format version");
 _Static_assert(sizeof version_nr_kinds == PROG_FORMAT_VERSION + 1, "one row per version");
 
 int prog_format_of(const uint8_t *data, size_t len)

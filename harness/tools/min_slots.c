@@ -40,6 +40,9 @@ static const uint8_t slot_kinds[NR_OPS][2] = {
 	[OP_VFREE] = { MS_OBJ, MS_NONE },
 	[OP_VMAP] = { MS_OBJ, MS_PAGE },
 	[OP_VUNMAP] = { MS_OBJ, MS_NONE },
+	[OP_CPU] = { MS_NONE, MS_NONE },
+	[OP_PREEMPT] = { MS_NONE, MS_NONE },
+	[OP_CACHE_REAP] = { MS_NONE, MS_NONE },
 };
 
 int min_slot_kind(unsigned int op_kind, bool src)

@@ -31,6 +31,39 @@ void __panic(const char *check, const char *func, const char *fmt, ...)
 void sfence_vma(uintptr_t va);
 void sfence_vma_all(void);
 
+/* CPUs, locks and preemption (docs/cpus.md). The host simulates
+ * nr_cpu_ids() CPUs on one thread: the harness sets the current one per
+ * op, and at a preemption point may run another CPU's op to completion
+ * before this one goes on, but only where this CPU holds no spinlock.
+ * The riscv kernel runs on its boot hart. Either way a lock taken twice,
+ * released by a CPU that does not hold it, or held across a sleeping
+ * allocation is reported (the host: spinlock.* checks; riscv: a panic). */
+#define NR_CPUS 8
+unsigned int smp_processor_id(void);
+unsigned int nr_cpu_ids(void);
+
+typedef struct {
+	int owner; /* the CPU holding it, or -1 */
+	const char *name;
+} spinlock_t;
+#define SPINLOCK_INIT(n) \
+	{                \
+		-1, (n)  \
+	}
+void spin_lock_init(spinlock_t *lock, const char *name);
+/* A preemption point comes before taking the lock and after dropping it. */
+void spin_lock(spinlock_t *lock);
+void spin_unlock(spinlock_t *lock);
+/* Interrupts off on this CPU (nestable); flags restore the previous state. */
+unsigned long local_irq_save(void);
+void local_irq_restore(unsigned long flags);
+/* Where another CPU may run, in a long path outside any lock. id names the
+ * point for reports. */
+void preempt_point(unsigned int id);
+/* Called by every allocation that may sleep: wrong under a spinlock or
+ * with interrupts off. */
+void arch_might_sleep(const char *what);
+
 #if CONFIG_MM_HOOKS
 /* Free memory is poisoned so any access to it traps (ASan on the host). */
 void arch_poison(const void *addr, size_t len);

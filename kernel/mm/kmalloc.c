@@ -6,6 +6,7 @@
  */
 #include "arch.h"
 #include "lib.h"
+#include "mm/might_sleep.h"
 #include "mm/slab.h"
 #include "slab_internal.h"
 
@@ -72,8 +73,10 @@ static unsigned int size_to_order(size_t size)
 static void *kmalloc_large(size_t size, gfp_t gfp)
 {
 	gfp_t pgfp = (gfp & ~GFP_CLASS_MASK) | __GFP_COMP | GFP_CLASS(PGC_KMALLOC_LARGE);
-	struct page *page = alloc_pages(pgfp, size_to_order(size));
+	struct page *page;
 
+	might_sleep(gfp);
+	page = alloc_pages(pgfp, size_to_order(size));
 	if (!page)
 		return NULL;
 	page->flags |= PG_large_kmalloc;
@@ -125,7 +128,7 @@ void kfree(const void *p)
 		return;
 	page = virt_to_slab(p);
 	if (page) {
-		slab_free(page->slab_cache, page, (void *)(uintptr_t)p);
+		slab_release(page->slab_cache, page, (void *)(uintptr_t)p);
 		return;
 	}
 	page = large_kmalloc_head(p);

@@ -13,6 +13,7 @@
  * the flags, as in Linux. docs/zones.md has the rule with examples. */
 #include "arch.h"
 #include "lib.h"
+#include "mm/might_sleep.h"
 #include "mm/mmzone.h"
 #include "page_alloc.h"
 
@@ -114,6 +115,7 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
 	struct page *page = NULL;
 
+	might_sleep(gfp);
 	if (should_fail_alloc(gfp, order_bytes(order)))
 		return NULL;
 	if (order <= MAX_ORDER) {

@@ -11,14 +11,21 @@
  *
  * A slab is on exactly one of its cache's lists: full, partial or free.
  * Empty slabs are kept until kmem_cache_shrink(), like SLAB's free lists.
+ *
+ * With more than one CPU, objects also park in per-CPU arrays and a shared
+ * pool in front of the lists (slab_cpu.c, docs/cpus.md); the lists are
+ * then under the cache's lock.
  */
 #include "arch.h"
 #include "lib.h"
+#include "mm/might_sleep.h"
 #include "mm/slab.h"
 #include "slab_internal.h"
 
-/* Every cache, for kmem_cache_shrink_all(). */
+/* Every cache, for kmem_cache_shrink_all() and cache_reap(), under
+ * cache_chain_lock. */
 static struct list_head cache_chain;
+static spinlock_t cache_chain_lock;
 
 /* User caches' descriptors are objects of this cache, so creating a cache
  * is an allocation like any other (and can fail under fault injection). */
@@ -118,7 +125,10 @@ void kmem_cache_link(struct kmem_cache *c)
 	INIT_LIST_HEAD(&c->slabs_free);
 	c->nr_slabs = 0;
 	c->nr_active = 0;
+	cpu_cache_attach(c);
+	spin_lock(&cache_chain_lock);
 	list_add_tail(&c->next, &cache_chain);
+	spin_unlock(&cache_chain_lock);
 }
 
 /* ---- slabs ---- */
@@ -155,11 +165,13 @@ static unsigned short *alloc_mgmt(struct kmem_cache *c, void *base, gfp_t gfp)
 }
 
 /* Add one empty slab to the cache. On failure nothing taken is kept. */
-static struct page *cache_grow(struct kmem_cache *c, gfp_t gfp)
+struct page *cache_grow(struct kmem_cache *c, gfp_t gfp)
 {
-	struct page *slab = alloc_pages(slab_page_gfp(gfp), c->order);
+	struct page *slab;
 	char *base;
 
+	might_sleep(gfp);
+	slab = alloc_pages(slab_page_gfp(gfp), c->order);
 	if (!slab)
 		return NULL;
 	base = page_address(slab);
@@ -185,9 +197,12 @@ static struct page *cache_grow(struct kmem_cache *c, gfp_t gfp)
 	/* Objects and the padding after them stay poisoned until handed out. */
 	arch_poison(slab->s_mem, (size_t)(base + (PAGE_SIZE << c->order) - (char *)slab->s_mem));
 
+	cache_lock(c);
 	list_add(&slab->lru, &c->slabs_free);
 	c->nr_slabs++;
+	cpu_cache_count(c, c->num);
 	trace_slab_grow(c, slab, c->num);
+	cache_unlock(c);
 	return slab;
 }
 
@@ -202,33 +217,26 @@ static void slab_destroy(struct kmem_cache *c, struct page *slab)
 	slab->freelist = NULL;
 	slab->s_mem = NULL;
 	c->nr_slabs--;
+	cpu_cache_count(c, -(long)c->num);
 	__free_pages(slab, c->order);
 }
 
 /* Partially used slabs first, so empty ones can be given back. */
-static struct page *pick_slab(struct kmem_cache *c, gfp_t gfp)
+struct page *slab_pick(struct kmem_cache *c)
 {
 	if (!list_empty(&c->slabs_partial))
 		return list_first_entry(&c->slabs_partial, struct page, lru);
 	if (!list_empty(&c->slabs_free))
 		return list_first_entry(&c->slabs_free, struct page, lru);
-	return cache_grow(c, gfp);
+	return NULL;
 }
 
 /* ---- objects ---- */
 
-void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
+void *slab_get_obj(struct kmem_cache *c, struct page *slab)
 {
-	struct page *slab;
 	unsigned char *bitmap;
 	unsigned int idx;
-	void *obj;
-
-	if (should_fail_alloc(gfp, c->object_size))
-		return NULL;
-	slab = pick_slab(c, gfp);
-	if (!slab)
-		return NULL;
 
 	idx = slab->freelist[slab->active++];
 	bitmap = slab_bitmap(c, slab);
@@ -240,8 +248,29 @@ void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 	else if (slab->active == 1)
 		slab_move(slab, &c->slabs_partial);
 	c->nr_active++;
+	return index_to_obj(c, slab, idx);
+}
 
-	obj = index_to_obj(c, slab, idx);
+void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
+{
+	struct page *slab;
+	void *obj;
+
+	might_sleep(gfp);
+	if (should_fail_alloc(gfp, c->object_size))
+		return NULL;
+	if (cpu_cache_active(c)) {
+		obj = cpu_cache_alloc(c, gfp);
+		if (!obj)
+			return NULL;
+	} else {
+		slab = slab_pick(c);
+		if (!slab)
+			slab = cache_grow(c, gfp);
+		if (!slab)
+			return NULL;
+		obj = slab_get_obj(c, slab);
+	}
 	trace_slab_obj(c, obj, true);
 	arch_unpoison(obj, c->object_size);
 	if (gfp & __GFP_ZERO)
@@ -278,7 +307,6 @@ void slab_free(struct kmem_cache *c, struct page *slab, void *obj)
 	if (!(bitmap[idx / 8] & (1u << (idx % 8))))
 		panic("slab-double-free", "%s: object %u is already free", c->name, idx);
 	bitmap[idx / 8] &= (unsigned char)~(1u << (idx % 8));
-	trace_slab_obj(c, obj, false);
 	arch_poison(obj, c->object_size);
 	slab->freelist[--slab->active] = (unsigned short)idx;
 	if (slab->active == 0)
@@ -286,6 +314,15 @@ void slab_free(struct kmem_cache *c, struct page *slab, void *obj)
 	else if (slab->active == c->num - 1)
 		slab_move(slab, &c->slabs_partial);
 	c->nr_active--;
+}
+
+void slab_release(struct kmem_cache *c, struct page *slab, void *obj)
+{
+	if (cpu_cache_active(c))
+		cpu_cache_free(c, slab, obj);
+	else
+		slab_free(c, slab, obj);
+	trace_slab_obj(c, obj, false);
 }
 
 void kmem_cache_free(struct kmem_cache *c, void *obj)
@@ -300,7 +337,12 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 	if (slab->slab_cache != c)
 		panic("slab-bad-free", "%s: object belongs to cache %s", c->name,
 		      slab->slab_cache->name);
-	slab_free(c, slab, obj);
+	slab_release(c, slab, obj);
+}
+
+unsigned long kmem_cache_in_use(const struct kmem_cache *c)
+{
+	return c->nr_active - cpu_cache_parked(c);
 }
 
 size_t kmem_cache_size(const struct kmem_cache *c)
@@ -335,10 +377,13 @@ int kmem_cache_shrink(struct kmem_cache *c)
 {
 	int pages = 0;
 
+	cpu_cache_drain(c);
+	cache_lock(c);
 	while (!list_empty(&c->slabs_free)) {
 		slab_destroy(c, list_first_entry(&c->slabs_free, struct page, lru));
 		pages += 1 << c->order;
 	}
+	cache_unlock(c);
 	return pages;
 }
 
@@ -348,11 +393,16 @@ void kmem_cache_destroy(struct kmem_cache *c)
 		return;
 	if (c->is_static)
 		panic("bad-cache", "%s: a boot cache cannot be destroyed", c->name);
+	/* Parked objects are free, but their slabs count them as taken. */
+	cpu_cache_drain(c);
 	if (!list_empty(&c->slabs_full) || !list_empty(&c->slabs_partial))
 		panic("cache-destroy-live-objects", "%s: %lu objects still allocated", c->name,
 		      c->nr_active);
+	spin_lock(&cache_chain_lock);
 	kmem_cache_shrink(c);
 	list_del(&c->next);
+	spin_unlock(&cache_chain_lock);
+	cpu_cache_detach(c);
 	kmem_cache_free(&cache_cache, c);
 }
 
@@ -364,6 +414,7 @@ void kmem_cache_shrink_all(void)
 {
 	struct list_head *pos;
 
+	spin_lock(&cache_chain_lock);
 	list_for_each(pos, &cache_chain) {
 		struct kmem_cache *c = list_entry(pos, struct kmem_cache, next);
 
@@ -372,6 +423,20 @@ void kmem_cache_shrink_all(void)
 	}
 	kmalloc_shrink_all();
 	kmem_cache_shrink(&cache_cache);
+	spin_unlock(&cache_chain_lock);
+}
+
+/* The periodic reaper, run on one CPU: every cache gives back part of
+ * that CPU's array and of its shared pool. The chain lock keeps caches
+ * from going away under the walk, so nothing preempts a reap. */
+void cache_reap(void)
+{
+	struct list_head *pos;
+
+	spin_lock(&cache_chain_lock);
+	list_for_each(pos, &cache_chain)
+		cpu_cache_reap(list_entry(pos, struct kmem_cache, next));
+	spin_unlock(&cache_chain_lock);
 }
 
 static void walk_list(struct kmem_cache *c, struct list_head *head, enum slab_list list,
@@ -408,6 +473,8 @@ void kmem_cache_walk(void (*fn)(void *ctx, const struct kmem_cache *c, struct pa
 void kmem_cache_init(void)
 {
 	INIT_LIST_HEAD(&cache_chain);
+	spin_lock_init(&cache_chain_lock, "cache_chain");
+	slab_cpu_init();
 	kmem_cache_setup(&cache_cache, "kmem_cache", sizeof(struct kmem_cache), 0, 0, NULL, true);
 	kmem_cache_link(&cache_cache);
 	kmalloc_init();

@@ -30,7 +30,7 @@ unsigned long vma_new_shared_id(void)
 
 unsigned long vm_area_count(void)
 {
-	return vm_area_cache.nr_active;
+	return kmem_cache_in_use(&vm_area_cache);
 }
 
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)

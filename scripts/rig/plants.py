@@ -16,6 +16,8 @@ short version:
   plain-signature: ...             host, without sanitizers: this one
   op: ...                          host: the report's op: line starts so
   default: pass                    host: the default geometry hides it
+  interleaving: required           host: a race; the program without its
+                                   preempt ops passes on the buggy build
   boot-exit: N                     riscv boot: qemu's exit status, and a
   boot-expect: REGEX               grep -E line per expected console line
 
@@ -46,7 +48,8 @@ from rig import fs, mutants  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # Keys that take one value; find / replace / boot-expect repeat.
-SINGLE = ("file", "needs", "program", "signature", "plain-signature", "op", "default", "boot-exit")
+SINGLE = ("file", "needs", "program", "signature", "plain-signature", "op", "default",
+          "interleaving", "boot-exit")
 REPEATED = ("find", "replace", "boot-expect")
 # What a build may lack: the one need a plant can name today.
 NEEDS = ("sanitizers",)
@@ -154,10 +157,13 @@ def _validate(p):
         raise p.error("needs", f"needs: {p.needs} is not one of: " + ", ".join(NEEDS), 8)
     if p.default is not None and p.default != "pass":
         raise p.error("default", f"default: {p.default}, the only value is 'pass'", 10)
+    if p.interleaving is not None and p.interleaving != "required":
+        raise p.error("interleaving",
+                      f"interleaving: {p.interleaving}, the only value is 'required'", 15)
     if (p.program is None) != (p.signature is None):
         have = "program" if p.program is not None else "signature"
         raise p.error(have, "program: and signature: go together (the host expectation)")
-    for k in ("plain-signature", "op", "default"):
+    for k in ("plain-signature", "op", "default", "interleaving"):
         if getattr(p, _attr(k)) is not None and not p.host:
             raise p.error(k, f"{k}: without program: and signature:")
     if p.boot_exit is not None and not p.boot_exit.isdigit():

@@ -110,7 +110,8 @@ static void test_v2_meaning(void)
 	/* format byte; vmalloc, dst, size (3), gfp; vfree, dst; check */
 	CHECK(n == 10 && out[0] == PROG_FORMAT_BYTE && out[1] == 27 && out[7] == 28 &&
 	      out[9] == OP_CHECK);
-	out[9] = OP_CHECK + 31; /* wraps among 31 kinds */
+	out[0] = PROG_FORMAT_MARK | 2;
+	out[9] = OP_CHECK + 31; /* wraps among version 2's 31 kinds */
 	CHECK(prog_decode(out, n, &p) == 0 && prog_equal(&p, &q));
 
 	op_set_init(&set);
@@ -119,6 +120,7 @@ static void test_v2_meaning(void)
 			op_set_add(&set, k);
 	n = prog_encode_set(&q, &set, out, sizeof out);
 	CHECK(n == 10 && out[1] == 26 && out[7] == 27);
+	out[0] = PROG_FORMAT_MARK | 2;
 	CHECK(prog_decode_set(out, n, &set, &p) == 0 && prog_equal(&p, &q));
 	prog_to_text(&p, text, sizeof text);
 	CHECK(strcmp(text, src) == 0);

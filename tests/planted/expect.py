@@ -9,8 +9,10 @@ checks it PASSes, so the finding is the bug's and not the program's. With
 signature does not name.
 """
 import argparse
+import os
 import subprocess
 import sys
+import tempfile
 
 
 def first_value(text, key):
@@ -39,6 +41,9 @@ def main():
     ap.add_argument("--default-geometry-passes", action="store_true",
                     help="the bug hides on the default geometry: the buggy tool must pass "
                          "the program there (--geometry with the default spelled out)")
+    ap.add_argument("--sequential-passes", action="store_true",
+                    help="a race: the buggy tool must pass the program with its preempt "
+                         "ops removed (the same ops, none interleaved)")
     a = ap.parse_args()
 
     rc, sig, out = replay(a.clean, a.clean_args.split(), a.program)
@@ -62,6 +67,18 @@ def main():
             print(out)
             sys.exit(f"FAIL: the bug shows on the default geometry too (exit {rc}, {sig})")
         print("passes on the default geometry, as the bug needs another one")
+    if a.sequential_passes:
+        with open(a.program, encoding="utf-8") as f:
+            lines = [ln for ln in f if ln.split()[:1] != ["preempt"]]
+        with tempfile.TemporaryDirectory() as d:
+            seq = os.path.join(d, "sequential.mmr")
+            with open(seq, "w", encoding="utf-8") as f:
+                f.writelines(lines)
+            rc, sig, out = replay(a.buggy, a.buggy_args.split(), seq)
+        if rc != 0:
+            print(out)
+            sys.exit(f"FAIL: the bug shows without the interleaving too (exit {rc}, {sig})")
+        print("passes with no op interleaved: only the race shows the bug")
 
 
 if __name__ == "__main__":

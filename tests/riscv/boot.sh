@@ -19,7 +19,7 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 start=$(date +%s%N)
-timeout "$limit" "$qemu" -machine virt -nographic -bios default -m 128M \
+timeout "$limit" "$qemu" -machine virt -smp 2 -nographic -bios default -m 128M \
 	-kernel "$kernel" </dev/null >"$log" 2>&1
 rc=$?
 end=$(date +%s%N)

@@ -70,3 +70,16 @@ void host_call_panic_hook(const char *check, const char *func, const char *msg)
 	if (hooks.panic)
 		(hooks.panic)(hooks.ctx, check, func, msg); /* panic() is a macro */
 }
+
+void host_call_preempt_hook(unsigned int id)
+{
+	if (hooks.preempt)
+		hooks.preempt(hooks.ctx, id);
+}
+
+void host_lock_error(const char *check, const char *msg)
+{
+	if (!hooks.lock_error)
+		panic("spinlock", "%s: %s", check, msg);
+	hooks.lock_error(hooks.ctx, check, msg);
+}

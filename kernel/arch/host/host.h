@@ -34,6 +34,11 @@ struct host_hooks {
 	void (*slab_destroy)(void *ctx, const struct kmem_cache *c, unsigned long pfn,
 			     unsigned int num);
 	void (*slab_obj)(void *ctx, const struct kmem_cache *c, const void *obj, bool alloc);
+	/* A preemption point reached by a CPU holding no spinlock
+	 * (docs/cpus.md): the harness may run another CPU's op here. */
+	void (*preempt)(void *ctx, unsigned int id);
+	/* Lock discipline broken: check is a spinlock.* name. */
+	void (*lock_error)(void *ctx, const char *check, const char *msg);
 	/* Prints the harness's side of a panic report; the arch then aborts. */
 	void (*panic)(void *ctx, const char *check, const char *func, const char *msg);
 };
@@ -102,5 +107,13 @@ int host_arena_layout_default(struct host_arena *a, unsigned long nr_pfns);
 void host_mm_reset(struct host_arena *arena);
 
 void host_set_hooks(const struct host_hooks *hooks);
+
+/* cpu.c: the simulated CPUs (docs/cpus.md). setup: n CPUs (1..NR_CPUS),
+ * CPU 0 current, no lock held, interrupts on. switch: the CPU the next
+ * kernel call runs on; returns the previous one. atomic: whether the CPU
+ * holds a spinlock or has interrupts off, with the counts. */
+void host_cpus_setup(unsigned int n);
+unsigned int host_cpu_switch(unsigned int cpu);
+bool host_cpu_atomic(unsigned int cpu, unsigned int *locks, unsigned int *irq_off);
 
 #endif

@@ -21,5 +21,9 @@ void host_arena_forget(struct host_arena *a, unsigned long next_pfns);
 
 /* hooks.c: the harness's panic callback, if any. */
 void host_call_panic_hook(const char *check, const char *func, const char *msg);
+/* hooks.c: a preemption point, and a broken lock rule (a panic when no
+ * harness listens). */
+void host_call_preempt_hook(unsigned int id);
+void host_lock_error(const char *check, const char *msg);
 
 #endif

@@ -1,12 +1,14 @@
 /* The first instructions: OpenSBI (fw_dynamic) enters here in S-mode on
  * the boot hart with a0 = hartid and a1 = the device tree, paging off
- * and interrupts masked. Give C a stack and a zeroed bss, then kmain. */
+ * and interrupts masked. Give C a stack and a zeroed bss, then kmain.
+ * tp holds the CPU number (smp.c): 0 here. */
 #define SSTATUS_FS_INITIAL 0x2000
 #define BOOT_STACK_SIZE 16384
 
 	.section .text.entry
 	.globl _start
 _start:
+	li tp, 0
 	la sp, boot_stack_top
 	la t0, __bss_start
 	la t1, __bss_end

@@ -21,6 +21,14 @@ __attribute__((weak)) void boot_payload(const struct fdt_info *fi)
 	(void)fi;
 }
 
+/* kernel-replay.elf has no smp test (no selftest_smp.c): its CPUs are the
+ * hosted arch's simulated ones (cpu.c), which its replay runs. */
+__attribute__((weak)) void selftest_smp(unsigned long boot_hartid, const struct fdt_info *fi)
+{
+	(void)boot_hartid;
+	(void)fi;
+}
+
 static unsigned long ms(uint64_t ticks)
 {
 	return fdt.timebase_hz ? (unsigned long)(ticks * 1000 / fdt.timebase_hz) : 0;
@@ -59,6 +67,7 @@ void kmain(unsigned long hartid, const void *dtb)
 		st_skip("vmalloc", "paging is off");
 	}
 	selftest_user();
+	selftest_smp(hartid, &fdt);
 	now = r_time();
 	printk("boot: %lu ms since reset, %lu ms in the kernel\n", ms(now), ms(now - start));
 	boot_payload(&fdt);

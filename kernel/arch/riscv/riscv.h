@@ -97,6 +97,9 @@ static inline void local_flush_tlb_all(void)
 	__asm__ volatile("sfence.vma zero, zero" : : : "memory");
 }
 
+/* smp.c: how many CPUs are online (the smp self-test brings up CPU 1). */
+void smp_set_online(unsigned int n);
+
 /* tlb.c: the hart's side of arch.h's sfence_vma*(). */
 void hart_sfence_vma(uintptr_t va);
 void hart_sfence_vma_all(void);

@@ -31,5 +31,8 @@ void selftest_mmu(const struct fdt_info *fi);
 void selftest_vmalloc(void);
 /* U-mode accesses on a process page table (skipped with paging off). */
 void selftest_user(void);
+/* A second hart as CPU 1: its slab caches' per-CPU arrays, its locks
+ * (kernel.elf; kernel-replay.elf simulates its CPUs and skips it). */
+void selftest_smp(unsigned long boot_hartid, const struct fdt_info *fi);
 
 #endif

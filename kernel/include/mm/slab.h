@@ -42,6 +42,18 @@ void kmem_cache_walk(void (*fn)(void *ctx, const struct kmem_cache *c, struct pa
 				enum slab_list list, unsigned int active),
 		     void *ctx);
 
+/* The periodic reaper's pass on this CPU (docs/cpus.md). */
+void cache_reap(void);
+/* A cache's array caches, for the oracles: this CPU's (cpu >= 0) or the
+ * shared pool (cpu -1). false when the cache has none (one CPU). */
+struct array_cache_info {
+	unsigned int avail, limit, batchcount;
+	void *const *entry; /* avail objects, oldest first */
+};
+bool kmem_cache_array(const struct kmem_cache *c, int cpu, struct array_cache_info *out);
+/* The cache's count of free objects on its slab lists; -1 without arrays. */
+long kmem_cache_free_count(const struct kmem_cache *c);
+
 void *kmalloc(size_t size, gfp_t gfp);
 void *kzalloc(size_t size, gfp_t gfp);
 void *kcalloc(size_t n, size_t size, gfp_t gfp);
