@@ -70,13 +70,24 @@ static int find_suitable_fallback(const struct free_area *area, unsigned int ord
 	return -1;
 }
 
+/* The pages of the pageblock that have a struct page: the span's last
+ * pageblock may end past mem_map. */
+static unsigned long pageblock_span(const struct page *first)
+{
+	unsigned long pfn = page_to_pfn(first), end = buddy_base_pfn() + buddy_nr_pfns();
+
+	return end - pfn < pageblock_nr_pages ? end - pfn : pageblock_nr_pages;
+}
+
 /* Count the pageblock's free pages and the pages of its allocated blocks
- * that were asked for as movable; the rest are unmovable, reclaimable or
- * holes. */
+ * that were asked for as movable; the rest are unmovable, reclaimable,
+ * holes or past the span. */
 static void count_pageblock(struct page *first, unsigned long *free, unsigned long *movable)
 {
+	unsigned long span = pageblock_span(first);
+
 	*free = *movable = 0;
-	for (unsigned long i = 0; i < pageblock_nr_pages;) {
+	for (unsigned long i = 0; i < span;) {
 		struct page *p = first + i;
 		unsigned long n = 1;
 
@@ -96,7 +107,9 @@ static void count_pageblock(struct page *first, unsigned long *free, unsigned lo
  * own zone, should a zone line cut the pageblock). */
 static void move_freepages_block(struct page *first, int mt)
 {
-	for (unsigned long i = 0; i < pageblock_nr_pages;) {
+	unsigned long span = pageblock_span(first);
+
+	for (unsigned long i = 0; i < span;) {
 		struct page *p = first + i;
 
 		if (!(p->flags & PG_buddy)) {

@@ -73,10 +73,9 @@ void set_pageblock_migratetype(struct page *page, int migratetype);
 bool find_misplaced_free_block(unsigned long *pfn, unsigned int *order, int *list_mt);
 static inline int gfp_migratetype(gfp_t gfp)
 {
-	/* Both bits is no caller's request; movable is the one it can survive. */
-	if ((gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK)
-		return MIGRATE_MOVABLE;
-	return (int)((gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT);
+	/* Both bits is no caller's request: 3 % 3 reads it as unmovable, the
+	 * type that fragments nothing it does not already pin. */
+	return (int)((gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT) % MIGRATE_TYPES;
 }
 
 bool zone_watermark_ok(const struct zone *z, unsigned int order, unsigned long mark,
