@@ -69,39 +69,48 @@ static unsigned long kbuddy_free_total(void)
 static int walk_one(struct mmrig_free_walk *w, const struct zone *z, unsigned int order)
 {
 	const struct free_area *area = &z->free_area[order];
-	const struct list_head *head = &area->free_list, *pos = head;
 	unsigned long base = buddy_base_pfn(), end = base + buddy_nr_pfns();
 	unsigned long seen = 0, limit = buddy_nr_pfns() + 1;
 
-	for (;;) {
-		struct list_head *next = pos->next;
+	/* One count over the migrate types' lists: nr_free is kept per order. */
+	for (int t = 0; t < MIGRATE_TYPES; t++) {
+		const struct list_head *head = &area->free_list[t], *pos = head;
 
-		if (!next || next->prev != pos) {
-			snprintf(w->error, sizeof(w->error),
-				 "order %u: broken link after entry %lu", order, seen);
-			return -1;
+		for (;;) {
+			struct list_head *next = pos->next;
+
+			if (!next || next->prev != pos) {
+				snprintf(w->error, sizeof(w->error),
+					 "order %u: broken link after entry %lu", order, seen);
+				return -1;
+			}
+			if (next == head)
+				break;
+			if (++seen > limit) {
+				snprintf(w->error, sizeof(w->error), "order %u: list does not end",
+					 order);
+				return -1;
+			}
+			struct page *page = list_entry(next, struct page, lru);
+			if (page < pfn_to_page(base) || page >= pfn_to_page(base) + (end - base)) {
+				snprintf(w->error, sizeof(w->error),
+					 "order %u: entry %lu is not a page of the span", order,
+					 seen);
+				return -1;
+			}
+			unsigned long pfn = page_to_pfn(page);
+			if (!(page->flags & PG_buddy) || page->order != order ||
+			    page->_refcount != 0) {
+				snprintf(
+					w->error, sizeof(w->error),
+					"order %u: pfn offset %lu has flags %#x order %u refcount %d",
+					order, pfn - base, page->flags, page->order,
+					page->_refcount);
+				return -1;
+			}
+			w->block(w, pfn << PAGE_SHIFT, order);
+			pos = next;
 		}
-		if (next == head)
-			break;
-		if (++seen > limit) {
-			snprintf(w->error, sizeof(w->error), "order %u: list does not end", order);
-			return -1;
-		}
-		struct page *page = list_entry(next, struct page, lru);
-		if (page < pfn_to_page(base) || page >= pfn_to_page(base) + (end - base)) {
-			snprintf(w->error, sizeof(w->error),
-				 "order %u: entry %lu is not a page of the span", order, seen);
-			return -1;
-		}
-		unsigned long pfn = page_to_pfn(page);
-		if (!(page->flags & PG_buddy) || page->order != order || page->_refcount != 0) {
-			snprintf(w->error, sizeof(w->error),
-				 "order %u: pfn offset %lu has flags %#x order %u refcount %d",
-				 order, pfn - base, page->flags, page->order, page->_refcount);
-			return -1;
-		}
-		w->block(w, pfn << PAGE_SHIFT, order);
-		pos = next;
 	}
 	if (seen != area->nr_free) {
 		snprintf(w->error, sizeof(w->error), "order %u: %lu blocks listed, nr_free %lu",

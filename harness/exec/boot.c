@@ -178,6 +178,7 @@ void allocator_reset(struct exec *e)
 	host_mm_reset(&e->arena);
 	bm_set_split(e->model, e->arena.base_pfn + e->arena.nr_dma32_pfns);
 	bm_reset(e->model, e->usable, e->nr_usable);
+	mgm_reset(e->mgm);
 	zone_model_boot(e);
 	slab_model_reset(e->slabs, e->arena.nr_pfns);
 }

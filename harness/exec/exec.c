@@ -32,8 +32,10 @@ _Static_assert(GEOM_MAX_HOLES <= HOST_MAX_HOLES, "the arena takes every hole a g
 static int model_layout(struct exec *e)
 {
 	bm_destroy(e->model);
+	mgm_destroy(e->mgm);
 	e->model = bm_create(e->arena.base_pfn, e->arena.nr_pfns, e->pa->max_order);
-	if (!e->model)
+	e->mgm = mgm_create(e->arena.base_pfn, e->arena.nr_pfns, e->pa->max_order);
+	if (!e->model || !e->mgm)
 		return -1;
 	e->nr_usable = e->arena.nr_usable;
 	for (int i = 0; i < e->nr_usable; i++) {
@@ -82,6 +84,7 @@ void exec_destroy(struct exec *e)
 	slab_model_destroy(e->slabs);
 	pt_tally_free(e->pt_tally);
 	free(e->walk_seen);
+	mgm_destroy(e->mgm);
 	bm_destroy(e->model);
 	if (e->arena.base)
 		host_arena_destroy(&e->arena);
@@ -357,6 +360,8 @@ static void step(struct exec *e, const struct program *p, size_t i)
 		oracle_free_counts(e);
 	if (!diverged(e) && e->traced)
 		oracle_zone_free(e);
+	if (!diverged(e) && e->traced)
+		oracle_pageblocks(e);
 	if (!diverged(e))
 		oracle_cpus(e);
 	/* Every caller treats a failed allocation as a normal path that

@@ -71,6 +71,8 @@ static void on_page_alloc(void *ctx, unsigned long pfn, unsigned int order, unsi
 	/* judged on the state the kernel chose from */
 	if (!diverged(e))
 		zone_judge_alloc(e, pfn, order, e->consult_gfp);
+	if (!diverged(e))
+		migrate_judge_alloc(e, pfn, order, e->consult_gfp);
 	s = bm_alloc(e->model, pfn, order, pgc);
 	if (!vm_order_ok(order, pgc)) {
 		diverge(e, "vm.page-order", "a %s block of order 0%s", page_class_name(pgc),
@@ -96,6 +98,8 @@ static void on_page_free(void *ctx, unsigned long pfn, unsigned int order, unsig
 	struct exec *e = ctx;
 	enum bm_status s = bm_free(e->model, pfn, order);
 
+	if (s == BM_OK)
+		migrate_note_free(e, pfn);
 	if (pgc == PGC_HARNESS && s == BM_OK) {
 		e->traced_free_pfn = pfn;
 		e->traced_free = true;

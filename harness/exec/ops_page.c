@@ -182,7 +182,8 @@ static void do_alloc(struct exec *e, const struct op *op)
 	if (!e->traced && inject_now(e))
 		p = NULL;
 	else if (e->al->kind == ALLOC_KERNEL)
-		p = kbuddy_alloc_gfp(op->order, op_gfp(op->gfp) | GFP_CLASS(PGC_HARNESS));
+		p = kbuddy_alloc_gfp(op->order, op_gfp(op->gfp) | GFP_CLASS(PGC_HARNESS) |
+							(gfp_t)op->mt << GFP_MOVABLE_SHIFT);
 	else
 		p = e->pa->alloc(op->order, zero);
 	if (diverged(e)) /* the allocator reported its own error */

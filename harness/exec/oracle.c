@@ -146,7 +146,9 @@ void oracle_free_lists(struct exec *e)
 	if (s.bad) {
 		diverge(e, "buddy.free-list", "free lists equal to the model's canonical blocks");
 		diverge_actual(e, "%s", s.why);
+		return;
 	}
+	oracle_migrate_free_lists(e);
 }
 
 /* At check: every struct page as the model's blocks say it must be. A

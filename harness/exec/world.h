@@ -9,6 +9,7 @@
 #include "host.h"
 #include "buddy_model.h"
 #include "zone_model.h"
+#include "migrate_model.h"
 #include "vmalloc_model.h"
 #include "exec.h"
 #include "mm/vm.h"
@@ -91,6 +92,7 @@ struct exec {
 	struct prog_geometry override;
 	bool has_override, fixed_layout;
 	struct buddy_model *model;
+	struct migrate_model *mgm;               /* pageblock types (the kernel's, traced) */
 	struct bm_range usable[HOST_MAX_RANGES]; /* what the model starts free */
 	int nr_usable;
 	struct mmrig_range claims[MAX_CLAIMS];
@@ -296,6 +298,14 @@ void fault_rule_after(struct exec *e, int id, uintptr_t va, const struct fault_b
 bool page_model_could(struct exec *e, unsigned int order);
 void oracle_free_counts(struct exec *e);
 void oracle_free_lists(struct exec *e);
+/* migrate_check.c: at check, each free block on its pageblock type's list. */
+void oracle_migrate_free_lists(struct exec *e);
+/* Before the buddy model takes an allocation: its list and order, and the
+ * pageblock types it changes; after a free, the types a merge changes;
+ * after each op, every pageblock's type against the model's. */
+void migrate_judge_alloc(struct exec *e, unsigned long pfn, unsigned int order, gfp_t gfp);
+void migrate_note_free(struct exec *e, unsigned long pfn);
+void oracle_pageblocks(struct exec *e);
 /* zone_check.c: the zone policy (docs/zones.md). op_gfp: an op's gfp
  * words as the kernel's flags (GFP_KERNEL unless nowait). */
 gfp_t op_gfp(uint8_t opg);

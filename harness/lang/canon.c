@@ -27,6 +27,7 @@ void op_canon(const struct op *in, struct op *out)
 			break;
 		case F_ORDER:
 			op.order = in->order % (PROG_MAX_ORDER_ARG + 1);
+			op.mt = in->mt % NR_OPMT;
 			break;
 		case F_GFP:
 			op.gfp = op_gfp_canon(op.kind, in->gfp);

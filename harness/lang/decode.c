@@ -32,7 +32,13 @@ static void decode_field(struct reader *r, const struct op_desc *d, int f, struc
 		op->src = (uint8_t)(next(r) % slot_count(d->src_kind));
 		break;
 	case F_ORDER:
-		op->order = next(r) % (PROG_MAX_ORDER_ARG + 1);
+		b0 = next(r);
+		if (r->version >= PROG_FORMAT_MIGRATE) {
+			op->order = (b0 & OP_ORDER_MASK) % (PROG_MAX_ORDER_ARG + 1);
+			op->mt = (uint8_t)((b0 >> OP_ORDER_MT_SHIFT) % NR_OPMT);
+		} else {
+			op->order = b0 % (PROG_MAX_ORDER_ARG + 1);
+		}
 		break;
 	case F_GFP:
 		/* before version 3 the byte only said zero or not */

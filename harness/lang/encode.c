@@ -22,7 +22,7 @@ size_t prog_encode_op(const struct op *in, const struct op_set *set, uint8_t *ou
 			out[n++] = op.src;
 			break;
 		case F_ORDER:
-			out[n++] = op.order;
+			out[n++] = (uint8_t)(op.order | op.mt << OP_ORDER_MT_SHIFT);
 			break;
 		case F_GFP:
 			out[n++] = op.gfp;

@@ -102,6 +102,10 @@ static void put_field(struct out *o, const struct op_desc *d, int f, const struc
 		break;
 	case F_GFP:
 		format_gfp(o, op->gfp);
+		if (op->mt == OPMT_MOVABLE)
+			put(o, " movable");
+		else if (op->mt == OPMT_RECLAIMABLE)
+			put(o, " reclaimable");
 		break;
 	case F_ALIGN:
 		if (op->align || (op->flags & OPC_EDGE_ALIGN))

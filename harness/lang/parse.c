@@ -436,6 +436,7 @@ static int list_options(const struct op_desc *d, char *buf, size_t cap)
 		const char *words;
 	} opts[] = {
 		{ F_GFP, "zero" },
+		{ F_ORDER, "movable reclaimable" },
 		{ F_ALIGN, "align=N" },
 		{ F_FLAGS, "hwalign ctor" },
 		{ F_PROT, "prot=X" },
@@ -475,6 +476,8 @@ static int extra_argument(struct stmt *st, const struct tok *t)
 }
 
 #define OPT_PROT 16u
+/* movable or reclaimable: one migrate type per op */
+#define OPT_MIGRATE (1u << 28)
 
 /* One keyword option; bit is its flag in st->seen (no option twice). */
 static int take_option(struct stmt *st, const struct tok *t, unsigned int bit)
@@ -521,6 +524,10 @@ static int parse_options(struct stmt *st)
 		if (has_field(d, F_GFP) && gfp_word(t, &v)) {
 			rc = take_option(st, t, v << GFP_SEEN_SHIFT);
 			st->op.gfp |= (uint8_t)v;
+		} else if (has_field(d, F_ORDER) &&
+			   (tok_is(t, "movable") || tok_is(t, "reclaimable"))) {
+			rc = take_option(st, t, OPT_MIGRATE);
+			st->op.mt = tok_is(t, "movable") ? OPMT_MOVABLE : OPMT_RECLAIMABLE;
 		} else if (has_field(d, F_FLAGS) && tok_is(t, "hwalign")) {
 			rc = take_option(st, t, 2);
 			st->op.flags |= OPC_HWALIGN;

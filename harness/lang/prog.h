@@ -15,6 +15,15 @@
 #define NR_MM_SLOTS 8         /* address spaces, text m<N> */
 #define NR_REGION_SLOTS 32    /* mmap'ed ranges, text r<N> */
 #define PROG_MAX_ORDER_ARG 11 /* orders 0..11; 11 is above MAX_ORDER and must fail */
+/* alloc_pages' migrate type (the kernel's enum migratetype, 0: unmovable).
+ * Binary from format version 5: the order byte's upper nibble % 3, the
+ * order its lower nibble % 12; before, the order is the byte % 12. */
+#define OPMT_UNMOVABLE 0
+#define OPMT_MOVABLE 1
+#define OPMT_RECLAIMABLE 2
+#define NR_OPMT 3
+#define OP_ORDER_MT_SHIFT 4
+#define OP_ORDER_MASK 0x0fu
 /* Size encoding, 3 bytes b0 b1 b2:
  *   b0 < 0x80: size_table[b0 % 32] + (int8_t)b1, clamped to 0..PROG_MAX_SIZE
  *              (canonical: b0 < 32, b2 == 0) - lands on class boundaries;
@@ -246,6 +255,7 @@ struct op {
 			 * signed (int16_t) from an anchor other than OPA_DEFAULT */
 	uint8_t raw;    /* OPR_* bits (mm ops), OPK_* (kvmmake) */
 	uint8_t cpu;    /* cpu, preempt: 0..PROG_MAX_CPUS - 1 */
+	uint8_t mt;     /* alloc_pages: migrate type, OPMT_* */
 	uint32_t size;  /* bytes, 0..PROG_MAX_SIZE */
 };
 
@@ -343,9 +353,11 @@ static inline int op_set_has(const struct op_set *s, unsigned int kind)
 #define PROG_FORMAT_MARK 0xb0u
 #define PROG_FORMAT_MARK_MASK 0xf0u
 #define PROG_FORMAT_LEGACY 0
-#define PROG_FORMAT_VERSION 4
+#define PROG_FORMAT_VERSION 5
 /* The first version with the zone geometry and the full gfp byte. */
 #define PROG_FORMAT_ZONES 3
+/* The first version with alloc_pages' migrate type in the order byte. */
+#define PROG_FORMAT_MIGRATE 5
 #define PROG_FORMAT_BYTE (PROG_FORMAT_MARK | PROG_FORMAT_VERSION)
 /* The version an input says it is in: 0..15 from its format byte, known
  * to this build or not; -1 when the first byte is no format byte. An

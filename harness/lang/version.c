@@ -6,7 +6,8 @@
  * fixes how many op kinds its opcodes pick among (kinds are only ever
  * appended, never renumbered). Adding an op is a new version; the old
  * ones keep decoding as they did. A version may also change how a field
- * reads (version 3: the gfp byte and the geometry's zone boundary). */
+ * reads (version 3: the gfp byte and the geometry's zone boundary; version 5:
+ * the order byte's migrate type). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ static const uint8_t version_nr_kinds[] = {
 	[2] = V2_KINDS,
 	[3] = V2_KINDS, /* same kinds: the gfp byte whole, geometry dma32 */
 	[4] = V4_KINDS,
+	[5] = V4_KINDS, /* same kinds: alloc_pages' migrate type in the order byte */
 };
 
 /* An op added without a new version would change what every input of the
@@ -90,9 +92,10 @@ uint8_t *prog_upgrade(const uint8_t *data, size_t len, int version, const struct
 	/* The same op count reads the same bytes the same way: keep them all,
 	 * non-canonical ones and the tail past the last op included, so a
 	 * fuzzer's input stays the input it was. Before version 3 the gfp
-	 * byte and the geometry read differently: those are re-encoded. */
+	 * byte and the geometry read differently, before version 5 the order
+	 * byte: those are re-encoded. */
 	if (version_opcodes(version, set) == version_opcodes(PROG_FORMAT_VERSION, set) &&
-	    version >= PROG_FORMAT_ZONES) {
+	    version >= PROG_FORMAT_MIGRATE) {
 		out = malloc(body_len + 1);
 		if (!out)
 			return NULL;

@@ -9,12 +9,13 @@
 
 /* Tables: one line per argument. */
 /* clang-format off */
-enum arg { A_ORDER, A_GFP, A_N, A_ALIGN, A_FLAGS, A_PROT, A_MFLAGS, A_PGOFF, A_RAW, A_SIZE, NR_ARGS };
+enum arg { A_ORDER, A_MT, A_GFP, A_N, A_ALIGN, A_FLAGS, A_PROT, A_MFLAGS, A_PGOFF, A_RAW, A_SIZE, NR_ARGS };
 
 static uint32_t get(const struct op *o, int a)
 {
 	switch (a) {
 	case A_ORDER: return o->order;
+	case A_MT: return o->mt;
 	case A_GFP: return o->gfp;
 	case A_N: return o->n;
 	case A_ALIGN: return o->align;
@@ -31,6 +32,7 @@ static void set(struct op *o, int a, uint32_t v)
 {
 	switch (a) {
 	case A_ORDER: o->order = (uint8_t)v; break;
+	case A_MT: o->mt = (uint8_t)v; break;
 	case A_GFP: o->gfp = (uint8_t)v; break;
 	case A_N: o->n = (uint8_t)v; break;
 	case A_ALIGN: o->align = (uint8_t)v; break;

@@ -66,7 +66,8 @@ static int write_prog(const struct program *p, int to_text, FILE *f)
 }
 
 /* Every op a dictionary entry: its opcode with zero arguments, each order
- * and each size-table entry, so a mutation can splice whole ops in. */
+ * (and a few with a migrate type) and each size-table entry, so a mutation
+ * can splice whole ops in. */
 static void dict_entry(FILE *f, const struct op *op, const char *tag)
 {
 	uint8_t bin[PROG_MAX_OP_BYTES];
@@ -124,6 +125,14 @@ static int write_dict(FILE *f)
 				snprintf(tag, sizeof(tag), "order%u", op.order);
 				dict_entry(f, &op, tag);
 			}
+			/* the migrate types at an order that steals (0) and one
+			 * that may always claim (pageblock_order / 2) */
+			for (op.mt = OPMT_MOVABLE; op.mt < NR_OPMT; op.mt++)
+				for (op.order = 0; op.order <= 4; op.order += 4) {
+					snprintf(tag, sizeof(tag), "order%u_%s", op.order,
+						 op.mt == OPMT_MOVABLE ? "movable" : "reclaimable");
+					dict_entry(f, &op, tag);
+				}
 			continue;
 		}
 		if (op.kind == OP_KMALLOC || op.kind == OP_KZALLOC || op.kind == OP_KREALLOC ||

@@ -1,7 +1,8 @@
 /* The buddy page allocator: free lists, splitting and merging.
  *
  * Free memory is kept as blocks of 2^order pages, aligned to their size by
- * absolute pfn, on one LIFO list per order in each zone; a block never
+ * absolute pfn, on LIFO lists per order and migrate type in each zone (the
+ * type is the pageblock's: migrate.c); a block never
  * spans two zones, so a buddy in the other zone is never merged with. Allocation takes the head of the
  * smallest list that can serve the request and splits it; freeing merges a
  * block with its buddy as long as the buddy is a free block of the same
@@ -75,16 +76,16 @@ static bool page_in_map(const struct page *page)
 
 /* ---- free lists ---- */
 
-static void add_to_free_area(struct zone *z, struct page *page, unsigned int order)
+void add_to_free_area(struct zone *z, struct page *page, unsigned int order, int migratetype)
 {
 	page->flags |= PG_buddy;
 	page->order = order;
-	list_add(&page->lru, &z->free_area[order].free_list);
+	list_add(&page->lru, &z->free_area[order].free_list[migratetype]);
 	z->free_area[order].nr_free++;
 	z->nr_free += 1UL << order;
 }
 
-static void del_from_free_area(struct zone *z, struct page *page, unsigned int order)
+void del_from_free_area(struct zone *z, struct page *page, unsigned int order)
 {
 	list_del(&page->lru);
 	page->flags &= ~PG_buddy;
@@ -108,18 +109,24 @@ static struct page *find_free_buddy(unsigned long pfn, unsigned int order)
 	return buddy;
 }
 
-/* Give the block back to the free lists, merging upwards while possible. */
+/* Give the block back to the free lists, merging upwards while possible,
+ * onto the list of its pageblock's type. All three types merge, as in
+ * Linux; a buddy of a whole pageblock or more takes the freed block's type
+ * first, so no free block ever spans pageblocks of two types. */
 static void free_one_block(unsigned long pfn, unsigned int order)
 {
 	struct zone *z = &zones[pfn_zone_idx(pfn)];
+	int mt = get_pageblock_migratetype(pfn_to_page(pfn));
 	struct page *buddy;
 
 	while (order < MAX_ORDER && (buddy = find_free_buddy(pfn, order))) {
 		del_from_free_area(z, buddy, order);
+		if (order >= pageblock_order && get_pageblock_migratetype(buddy) != mt)
+			change_pageblock_range(buddy, order, mt);
 		pfn &= ~(1UL << order);
 		order++;
 	}
-	add_to_free_area(z, pfn_to_page(pfn), order);
+	add_to_free_area(z, pfn_to_page(pfn), order, mt);
 }
 
 /* ---- initialisation ---- */
@@ -201,6 +208,10 @@ void buddy_init(struct page *map, unsigned long base, unsigned long nr,
 	 * pages are left unmarked, so freeing them needs no pass of its own. */
 	memset(map, 0, nr * sizeof(struct page));
 	reserve_holes(map, base, nr, usable, nr_usable);
+	/* Every pageblock starts MOVABLE, as Linux's memmap_init leaves them:
+	 * the kernel's own allocations then steal the blocks they need. */
+	for (unsigned long pfn = base; pfn < base + nr; pfn += pageblock_nr_pages)
+		set_pageblock_migratetype(&map[pfn - base], MIGRATE_MOVABLE);
 
 	for (int r = 0; r < nr_usable; r++) {
 		unsigned long start = usable[r].start_pfn, end = usable[r].end_pfn;
@@ -217,25 +228,39 @@ void buddy_init(struct page *map, unsigned long base, unsigned long nr,
 
 /* ---- allocation ---- */
 
-/* Take a block of exactly this order from the zone, splitting a bigger one
- * if needed. The upper halves go back to the free lists; the lower half is
- * kept. */
-struct page *rmqueue(struct zone *z, unsigned int order)
+/* Split a free block of order o (already off its list) down to order: the
+ * upper halves go back on the type's lists, the lower half is kept. */
+void expand(struct zone *z, struct page *page, unsigned int order, unsigned int o, int migratetype)
+{
+	while (o > order) {
+		o--;
+		add_to_free_area(z, page + (1UL << o), o, migratetype);
+	}
+}
+
+/* Take a block of exactly this order from the type's lists, splitting the
+ * smallest bigger one if needed. A free block never spans two pageblock
+ * types, so the halves are their pageblocks' type too. */
+struct page *__rmqueue_smallest(struct zone *z, unsigned int order, int migratetype)
 {
 	unsigned int o = order;
 	struct page *page;
 
-	while (o <= MAX_ORDER && list_empty(&z->free_area[o].free_list))
+	while (o <= MAX_ORDER && list_empty(&z->free_area[o].free_list[migratetype]))
 		o++;
 	if (o > MAX_ORDER)
 		return NULL;
-	page = list_first_entry(&z->free_area[o].free_list, struct page, lru);
+	page = list_first_entry(&z->free_area[o].free_list[migratetype], struct page, lru);
 	del_from_free_area(z, page, o);
-	while (o > order) {
-		o--;
-		add_to_free_area(z, page + (1UL << o), o);
-	}
+	expand(z, page, order, o, migratetype);
 	return page;
+}
+
+struct page *rmqueue(struct zone *z, unsigned int order, int migratetype)
+{
+	struct page *page = __rmqueue_smallest(z, order, migratetype);
+
+	return page ? page : __rmqueue_fallback(z, order, migratetype);
 }
 
 /* ---- freeing ---- */
@@ -292,6 +317,7 @@ static void free_block(struct page *page)
 	}
 	page->_refcount = 0;
 	page->pgclass = 0;
+	page->alloc_mt = 0;
 	page->order = 0;
 	page->slab_cache = NULL;
 	page->s_mem = NULL;

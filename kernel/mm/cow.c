@@ -26,7 +26,7 @@
 #include "mm/slab.h"
 #include "mm_internal.h"
 
-#define COW_GFP (GFP_KERNEL | GFP_CLASS(PGC_COW))
+#define COW_GFP (GFP_HIGHUSER_MOVABLE | GFP_CLASS(PGC_COW))
 
 /* ---- the fault ---- */
 

@@ -5,7 +5,7 @@
 #include "mm_internal.h"
 #include "mm/page.h"
 
-#define USER_GFP (GFP_KERNEL | __GFP_ZERO | GFP_CLASS(PGC_USER))
+#define USER_GFP (GFP_HIGHUSER_MOVABLE | __GFP_ZERO | GFP_CLASS(PGC_USER))
 
 static pte_t leaf_perm(const struct vm_area_struct *vma)
 {

@@ -28,6 +28,7 @@ static void prep_new_block(struct page *page, unsigned int order, gfp_t gfp)
 	page->flags = PG_head;
 	page->order = order;
 	page->pgclass = gfp_class(gfp);
+	page->alloc_mt = (unsigned char)gfp_migratetype(gfp);
 	page->_refcount = 1;
 	if (gfp & __GFP_COMP) {
 		for (unsigned long i = 1; i < (1UL << order); i++) {
@@ -76,7 +77,7 @@ static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order, unsign
 		if (mark != ALLOC_NO_WATERMARKS &&
 		    !zone_watermark_ok(z, order, z->_watermark[mark], highest, alloc_flags))
 			continue;
-		page = rmqueue(z, order);
+		page = rmqueue(z, order, gfp_migratetype(gfp));
 		if (page)
 			return page;
 	}

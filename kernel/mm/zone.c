@@ -35,7 +35,8 @@ void zones_init(unsigned long base_pfn, unsigned long nr_pfns, unsigned long dma
 	min_free_kb = 0;
 	for_each_zone(z) {
 		for (unsigned int o = 0; o <= MAX_ORDER; o++) {
-			INIT_LIST_HEAD(&z->free_area[o].free_list);
+			for (int t = 0; t < MIGRATE_TYPES; t++)
+				INIT_LIST_HEAD(&z->free_area[o].free_list[t]);
 			z->free_area[o].nr_free = 0;
 		}
 		z->nr_free = 0;

@@ -107,21 +107,25 @@ static void check_free_lists(void)
 
 	for_each_zone(z) {
 		for (unsigned int o = 0; o <= MAX_ORDER; o++) {
-			const struct list_head *head = &z->free_area[o].free_list;
-			struct list_head *pos;
 			unsigned long n = 0;
 
-			list_for_each(pos, head) {
-				struct page *p = list_entry(pos, struct page, lru);
-				unsigned long pfn = page_to_pfn(p);
+			for (int t = 0; t < MIGRATE_TYPES; t++) {
+				const struct list_head *head = &z->free_area[o].free_list[t];
+				struct list_head *pos;
 
-				CHECK(pos->next->prev == pos);
-				CHECK(p->flags & PG_buddy);
-				CHECK_EQ_UL(p->order, o);
-				CHECK_EQ_UL(pfn & ((1UL << o) - 1), 0);
-				CHECK(in_usable(pfn) && in_usable(pfn + (1UL << o) - 1));
-				if (++n > ktest_arena.nr_pfns)
-					break;
+				list_for_each(pos, head) {
+					struct page *p = list_entry(pos, struct page, lru);
+					unsigned long pfn = page_to_pfn(p);
+
+					CHECK(pos->next->prev == pos);
+					CHECK(p->flags & PG_buddy);
+					CHECK_EQ_UL(p->order, o);
+					CHECK_EQ_UL(pfn & ((1UL << o) - 1), 0);
+					CHECK(in_usable(pfn) && in_usable(pfn + (1UL << o) - 1));
+					CHECK_EQ_UL(get_pageblock_migratetype(p), t);
+					if (++n > ktest_arena.nr_pfns)
+						break;
+				}
 			}
 			CHECK_EQ_UL(n, z->free_area[o].nr_free);
 		}
@@ -180,27 +184,31 @@ static void test_order_too_big(void)
 
 /* Splitting takes the smallest sufficient block and leaves the upper
  * halves on the lists; freeing merges them back. */
+#define GFP_MOVABLE_TEST (GFP_KERNEL | __GFP_MOVABLE)
+
 static void test_split_merge(void)
 {
 	struct page *a, *b, *c, *d;
 
 	ktest_boot();
-	/* The two order-0 blocks go first (LIFO: the last freed at boot). */
-	a = alloc_pages(GFP_KERNEL, 0);
-	b = alloc_pages(GFP_KERNEL, 0);
+	/* Movable: every pageblock is MOVABLE at boot, so these take from
+	 * their own type's lists and nothing is stolen (test_migrate.c). The
+	 * two order-0 blocks go first (LIFO: the last freed at boot). */
+	a = alloc_pages(GFP_MOVABLE_TEST, 0);
+	b = alloc_pages(GFP_MOVABLE_TEST, 0);
 	CHECK_EQ_UL(ktest_pfn_off(a), 2060);
 	CHECK_EQ_UL(ktest_pfn_off(b), 75);
 	CHECK_EQ_UL(nr_free_blocks(0), 0);
 
 	/* Next order-0 splits the head order-2 block (2068): 2068 is handed
 	 * out, 2069 stays as order 0 and 2070 as order 1. */
-	c = alloc_pages(GFP_KERNEL, 0);
+	c = alloc_pages(GFP_MOVABLE_TEST, 0);
 	CHECK_EQ_UL(ktest_pfn_off(c), 2068);
 	CHECK_EQ_UL(nr_free_blocks(2), 2);
 	CHECK_EQ_UL(nr_free_blocks(1), 1);
 	CHECK_EQ_UL(nr_free_blocks(0), 1);
 	/* Its buddy is what comes next. */
-	d = alloc_pages(GFP_KERNEL, 0);
+	d = alloc_pages(GFP_MOVABLE_TEST, 0);
 	CHECK_EQ_UL(ktest_pfn_off(d), 2069);
 	CHECK_EQ_UL(nr_free_blocks(0), 0);
 	check_free_lists();

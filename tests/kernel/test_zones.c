@@ -5,8 +5,7 @@
  * decides, before every allocation, the zone it must come from or that it
  * must fail; the kernel must agree every time, warn exactly for failures
  * without __GFP_NOWARN, and keep its watermarks where the model puts them. */
-#include "ktest.h"
-#include "buddy_model.h"
+#include "ktest_bm.h"
 #include "mm/mmzone.h"
 #include "zone_model.h"
 
@@ -91,17 +90,10 @@ static int one_run(unsigned long pages, unsigned long dma32, struct buddy_model 
 	struct mem_range hole = { pages / 3, pages / 3 + 1 + below(40) };
 	struct zone_model zm;
 	unsigned long managed[2];
-	struct bm_range usable[HOST_MAX_RANGES];
 	int n = 0, failures = check_failures;
 
-	if (host_arena_layout(&ktest_arena, pages, (unsigned int)below(4), &hole, 1, dma32))
+	if (ktest_layout_with_model(bm, pages, (unsigned int)below(4), &hole, 1, dma32))
 		return 0;
-	host_mm_reset(&ktest_arena);
-	for (int i = 0; i < ktest_arena.nr_usable; i++)
-		usable[i] = (struct bm_range){ ktest_arena.usable[i].start_pfn,
-					       ktest_arena.usable[i].end_pfn };
-	bm_set_split(bm, ktest_arena.base_pfn + ktest_arena.nr_dma32_pfns);
-	bm_reset(bm, usable, ktest_arena.nr_usable);
 	for (int z = 0; z < 2; z++)
 		managed[z] = bm_zone_free_pages(bm, (unsigned int)z);
 	zm_setup(&zm, managed);

@@ -157,6 +157,31 @@ static void test_v3_meaning(void)
 	free(up);
 }
 
+/* Version 5 reads alloc_pages' order byte as order (low nibble) and
+ * migrate type (high nibble % 3); version 4 read the byte % 12, so an upgrade
+ * re-encodes it. */
+static void test_v5_meaning(void)
+{
+	static const uint8_t v4[] = { PROG_FORMAT_MARK | 4, OP_ALLOC_PAGES, 0, 0x1d, 0 };
+	static uint8_t v5[sizeof v4];
+	size_t n;
+
+	CHECK(prog_decode(v4, sizeof v4, &q) == 0);
+	CHECK(q.n == 1 && q.ops[0].order == 0x1d % 12 && q.ops[0].mt == OPMT_UNMOVABLE);
+	memcpy(v5, v4, sizeof v4);
+	v5[0] = PROG_FORMAT_MARK | PROG_FORMAT_MIGRATE;
+	CHECK(prog_decode(v5, sizeof v5, &p) == 0);
+	CHECK(p.n == 1 && p.ops[0].order == 0xd % 12 && p.ops[0].mt == OPMT_MOVABLE);
+	v5[3] = 0x5b; /* type 5 % 3: reclaimable; order 11 */
+	CHECK(prog_decode(v5, sizeof v5, &p) == 0);
+	CHECK(p.ops[0].order == 11 && p.ops[0].mt == OPMT_RECLAIMABLE);
+	uint8_t *up = prog_upgrade(v4, sizeof v4, 4, NULL, &n);
+
+	CHECK(up && up[0] == PROG_FORMAT_BYTE && n == sizeof v4 && up[3] == 0x1d % 12);
+	CHECK(up && prog_decode(up, n, &p) == 0 && prog_equal(&p, &q));
+	free(up);
+}
+
 /* A version-less input becomes the same program behind the current
  * format byte; a current one stays as it is. */
 static void test_upgrade(void)
@@ -209,6 +234,7 @@ int main(void)
 	test_v1_meaning();
 	test_v2_meaning();
 	test_v3_meaning();
+	test_v5_meaning();
 	test_upgrade();
 	test_encode_op();
 	return check_finish("test_lang_version");

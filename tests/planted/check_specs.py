@@ -23,7 +23,7 @@ A = None
 DIRS = (("planted", "tests/planted/mutants"), ("robust", "tests/robust"),
         ("riscv", "tests/riscv/mutants"))
 # A change that applies (the find text of buddy-nr-free.mut).
-GOOD = "file: kernel/mm/buddy.c\nfind: \t\tadd_to_free_area(z, page + (1UL << o), o);\nreplace: \n"
+GOOD = "file: kernel/mm/buddy.c\nfind: \t\tadd_to_free_area(z, page + (1UL << o), o, migratetype);\nreplace: \n"
 HOST = "program: p.mmr\nsignature: s in op\n"
 
 

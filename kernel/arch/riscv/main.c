@@ -47,6 +47,7 @@ void kmain(unsigned long hartid, const void *dtb)
 	setup_memory(&fdt);
 	selftest_memblock(&fdt);
 	selftest_zones();
+	selftest_migrate();
 	kmem_cache_init();
 	if (mm_init())
 		panic("mm-init", "no VMA cache");

@@ -21,6 +21,8 @@ void st_finish(void) __attribute__((noreturn));
 void selftest_memblock(const struct fdt_info *fi);
 /* Zones and each gfp class's watermark floor, all of RAM taken and given back. */
 void selftest_zones(void);
+/* Each migrate type's request from a pageblock of its type; the lists by type. */
+void selftest_migrate(void);
 void selftest_kmalloc(void);
 void selftest_trap(void);
 /* The kernel map as built, before it is used: true if paging may go on. */

@@ -36,20 +36,24 @@ void selftest_memblock(const struct fdt_info *fi)
 	st_begin("memblock");
 	for_each_zone(z) {
 		for (unsigned int o = 0; o <= MAX_ORDER; o++) {
-			struct list_head *pos;
+			for (int t = 0; t < MIGRATE_TYPES; t++) {
+				struct list_head *pos;
 
-			list_for_each(pos, &z->free_area[o].free_list) {
-				struct page *page = list_entry(pos, struct page, lru);
-				phys_addr_t pa = (phys_addr_t)page_address(page);
-				phys_addr_t end = pa + (PAGE_SIZE << o);
+				list_for_each(pos, &z->free_area[o].free_list[t]) {
+					struct page *page = list_entry(pos, struct page, lru);
+					phys_addr_t pa = (phys_addr_t)page_address(page);
+					phys_addr_t end = pa + (PAGE_SIZE << o);
 
-				listed += 1UL << o;
-				st_check(covered(&memblock.memory, pa, end),
-					 "free block %lx (order %u) is not inside one RAM region",
-					 (unsigned long)pa, o);
-				st_check(!overlaps(&memblock.reserved, pa, end),
-					 "free block %lx (order %u) overlaps reserved memory",
-					 (unsigned long)pa, o);
+					listed += 1UL << o;
+					st_check(
+						covered(&memblock.memory, pa, end),
+						"free block %lx (order %u) is not inside one RAM region",
+						(unsigned long)pa, o);
+					st_check(
+						!overlaps(&memblock.reserved, pa, end),
+						"free block %lx (order %u) overlaps reserved memory",
+						(unsigned long)pa, o);
+				}
 			}
 		}
 	}

@@ -18,11 +18,18 @@
  * allowed a little further into the reserve when __GFP_HIGH is set too. */
 #define __GFP_DIRECT_RECLAIM 0x80u
 #define __GFP_FLAGS_MASK 0xffu
+/* Mobility, above the class field: neither bit is MIGRATE_UNMOVABLE; the
+ * bit values are the enum's, so the type is a shift away (page.h). */
+#define __GFP_MOVABLE 0x1000u
+#define __GFP_RECLAIMABLE 0x2000u
+#define GFP_MOVABLE_SHIFT 12
+#define GFP_MOVABLE_MASK (__GFP_MOVABLE | __GFP_RECLAIMABLE)
 
 #define GFP_KERNEL __GFP_DIRECT_RECLAIM
 #define GFP_ATOMIC __GFP_HIGH
 #define GFP_NOWAIT 0u
 #define GFP_DMA32 (GFP_KERNEL | __GFP_DMA32)
+#define GFP_HIGHUSER_MOVABLE (GFP_KERNEL | __GFP_MOVABLE)
 
 /* Caller class, carried in the gfp word so every page-block tracepoint can
  * say who asked (a leak report then names the subsystem, not an address). */

@@ -64,6 +64,20 @@ static inline enum zone_type zone_idx(const struct zone *z)
 }
 unsigned long min_free_kbytes(void);
 
+/* The migrate type of the pageblock holding page, kept in the pageblock's
+ * first struct page (mm/migrate.c). */
+int get_pageblock_migratetype(const struct page *page);
+void set_pageblock_migratetype(struct page *page, int migratetype);
+/* Introspection for the harness and the self-tests: the first free block
+ * found on another type's list than its pageblock's (list walks only). */
+bool find_misplaced_free_block(unsigned long *pfn, unsigned int *order, int *list_mt);
+static inline int gfp_migratetype(gfp_t gfp)
+{
+	/* Both bits is no caller's request: 3 % 3 reads it as unmovable, the
+	 * type that fragments nothing it does not already pin. */
+	return (int)((gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT) % MIGRATE_TYPES;
+}
+
 bool zone_watermark_ok(const struct zone *z, unsigned int order, unsigned long mark,
 		       enum zone_type highest_zoneidx, unsigned int alloc_flags);
 

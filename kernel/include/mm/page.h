@@ -30,11 +30,29 @@ struct page {
 	void *s_mem;              /* first object */
 	unsigned short *freelist; /* indices of free objects */
 	unsigned int active;      /* objects handed out */
+	/* Both fit the padding after active, so struct page and with it the
+	 * mem_map memblock carves at boot keep their size. */
+	unsigned char pageblock_mt; /* first page of a pageblock: its migrate type */
+	unsigned char alloc_mt;     /* PG_head: the migrate type it was asked with */
 };
 
+/* Mobility of a block (Linux's first three): pages of one pageblock are
+ * handed out from the list of that pageblock's type, so blocks that can be
+ * moved gather apart from those that cannot (mm/migrate.c). */
+enum migratetype {
+	MIGRATE_UNMOVABLE,
+	MIGRATE_MOVABLE,
+	MIGRATE_RECLAIMABLE,
+	MIGRATE_TYPES,
+};
+
+/* 2 MiB with 4 KiB pages: Linux's with THP. */
+#define pageblock_order 9u
+#define pageblock_nr_pages (1UL << pageblock_order)
+
 struct free_area {
-	struct list_head free_list;
-	unsigned long nr_free; /* blocks on free_list */
+	struct list_head free_list[MIGRATE_TYPES];
+	unsigned long nr_free; /* blocks on the lists, all types */
 };
 
 /* A usable physical range, in page frame numbers: [start_pfn, end_pfn). */
