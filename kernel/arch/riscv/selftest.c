@@ -1,6 +1,7 @@
 /* Bookkeeping and output of the boot self-test. */
 #include "arch.h"
 #include "lib.h"
+#include "mm/page.h"
 #include "platform.h"
 #include "selftest.h"
 
@@ -37,6 +38,19 @@ bool st_check(bool ok, const char *fmt, ...)
 		printk("FAIL %s: %s\n", cur.name, msg);
 	}
 	return false;
+}
+
+void st_free_blocks(unsigned long counts[NR_PAGE_ORDERS])
+{
+	for (unsigned int o = 0; o <= MAX_ORDER; o++)
+		counts[o] = nr_free_blocks(o);
+}
+
+void st_check_free_blocks(const unsigned long before[NR_PAGE_ORDERS], const char *when)
+{
+	for (unsigned int o = 0; o <= MAX_ORDER; o++)
+		st_check(nr_free_blocks(o) == before[o], "order %u: %lu free blocks %s, %lu before",
+			 o, nr_free_blocks(o), when, before[o]);
 }
 
 bool st_end(void)

@@ -12,6 +12,11 @@ void st_begin(const char *name);
 /* Counts one check; prints the message (for the first few) if !ok. */
 bool st_check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool st_end(void); /* true if the group passed */
+/* The buddy's free blocks per order, and a check that they are as taken:
+ * with eager coalescing the free structure is a function of what is
+ * allocated, so a test that gave everything back must find it again. */
+void st_free_blocks(unsigned long counts[NR_PAGE_ORDERS]);
+void st_check_free_blocks(const unsigned long before[NR_PAGE_ORDERS], const char *when);
 void st_skip(const char *name, const char *why);
 /* Prints the verdict and exits: 0 on pass, EXIT_SELFTEST_FAIL otherwise. */
 void st_finish(void) __attribute__((noreturn));

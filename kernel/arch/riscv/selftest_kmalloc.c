@@ -76,13 +76,6 @@ static void test_size(size_t size, size_t want)
 	kfree(b);
 }
 
-static void snapshot(unsigned long *counts)
-{
-	kmem_cache_shrink_all();
-	for (unsigned int o = 0; o <= MAX_ORDER; o++)
-		counts[o] = nr_free_blocks(o);
-}
-
 void selftest_kmalloc(void)
 {
 	static const size_t large[] = {
@@ -91,11 +84,12 @@ void selftest_kmalloc(void)
 		SUPERPGSIZE,
 		KMALLOC_MAX_SIZE,
 	};
-	unsigned long before[NR_PAGE_ORDERS], after[NR_PAGE_ORDERS];
+	unsigned long before[NR_PAGE_ORDERS];
 	size_t prev = 0;
 
 	st_begin("kmalloc");
-	snapshot(before);
+	kmem_cache_shrink_all();
+	st_free_blocks(before);
 	for (size_t i = 0; i < ARRAY_SIZE(classes); prev = classes[i++]) {
 		test_size(prev + 1, classes[i]);
 		test_size(classes[i], classes[i]);
@@ -111,9 +105,7 @@ void selftest_kmalloc(void)
 	kfree(ZERO_SIZE_PTR);
 	/* Eager coalescing makes the free structure a function of what is
 	 * allocated: with everything freed it must be the boot one again. */
-	snapshot(after);
-	for (unsigned int o = 0; o <= MAX_ORDER; o++)
-		st_check(before[o] == after[o], "order %u: %lu free blocks before, %lu after", o,
-			 before[o], after[o]);
+	kmem_cache_shrink_all();
+	st_check_free_blocks(before, "after");
 	st_end();
 }

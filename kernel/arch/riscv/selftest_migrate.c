@@ -47,8 +47,7 @@ void selftest_migrate(void)
 	struct page *m, *r, *u;
 
 	st_begin("migrate");
-	for (unsigned int o = 0; o <= MAX_ORDER; o++)
-		before[o] = nr_free_blocks(o);
+	st_free_blocks(before);
 	check_lists("at the start");
 	m = take(GFP_HIGHUSER_MOVABLE, pageblock_order, MIGRATE_MOVABLE);
 	r = take(GFP_KERNEL | __GFP_RECLAIMABLE, 0, MIGRATE_RECLAIMABLE);
@@ -63,9 +62,6 @@ void selftest_migrate(void)
 	check_lists("after giving back");
 	st_check(nr_free_pages() == free0, "%lu pages free after giving back, %lu before",
 		 nr_free_pages(), free0);
-	for (unsigned int o = 0; o <= MAX_ORDER; o++)
-		st_check(nr_free_blocks(o) == before[o],
-			 "order %u: %lu free blocks after giving back, %lu before", o,
-			 nr_free_blocks(o), before[o]);
+	st_check_free_blocks(before, "after giving back");
 	st_end();
 }

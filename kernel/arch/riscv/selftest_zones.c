@@ -52,8 +52,7 @@ void selftest_zones(void)
 	unsigned long taken = 0;
 
 	st_begin("zones");
-	for (unsigned int o = 0; o <= MAX_ORDER; o++)
-		boot_blocks[o] = nr_free_blocks(o);
+	st_free_blocks(boot_blocks);
 	st_check(normal->managed_pages == 0 && normal->nr_free == 0,
 		 "ZONE_NORMAL manages %lu pages below 4 GiB", normal->managed_pages);
 	st_check(dma->managed_pages == free0 && dma->nr_free == free0,
@@ -84,9 +83,6 @@ void selftest_zones(void)
 	st_check(give_back() == taken, "the page chain lost pages");
 	st_check(nr_free_pages() == free0, "%lu pages free after giving all back, %lu at boot",
 		 nr_free_pages(), free0);
-	for (unsigned int o = 0; o <= MAX_ORDER; o++)
-		st_check(nr_free_blocks(o) == boot_blocks[o],
-			 "order %u: %lu free blocks after giving all back, %lu at boot", o,
-			 nr_free_blocks(o), boot_blocks[o]);
+	st_check_free_blocks(boot_blocks, "after giving all back");
 	st_end();
 }
