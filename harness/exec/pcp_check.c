@@ -268,6 +268,14 @@ bool pcp_takes_free(struct exec *e, unsigned long pfn, unsigned int order)
 
 void pcp_judge_fail(struct exec *e, unsigned int order, gfp_t gfp)
 {
+	if (!diverged(e) && e->preq.drained && pm_total(e->pm)) {
+		diverge(e, "pcp.drain",
+			"the slowpath's drain to give back every CPU's lists before the order-%u "
+			"allocation fails",
+			order);
+		diverge_actual(e, "%lu pages still parked", pm_total(e->pm));
+		return;
+	}
 	if (diverged(e) || e->preq.drained || !(gfp & __GFP_DIRECT_RECLAIM) || order > MAX_ORDER ||
 	    pm_nr_cpus(e->pm) < 2 || !pm_total(e->pm))
 		return;
