@@ -154,7 +154,10 @@ static void on_pcp_drain(void *ctx, unsigned long pfn, unsigned int order, unsig
 		cpu %= PM_MAX_CPUS;
 		if (!e->pcp_drain_all && !e->preq.drained && e->consulted &&
 		    (e->consult_gfp & __GFP_DIRECT_RECLAIM) &&
-		    zone_alloc_fails_now(e, request_order(e), e->consult_gfp))
+		    /* judged on the state the passes saw, unless another
+		     * CPU's op has run since */
+		    (race_interleaved(e) ||
+		     zone_alloc_fails_now(e, request_order(e), e->consult_gfp)))
 			e->preq.drained = true; /* the slowpath's drain */
 		if (pc != cpu || !pm_drain_next(e->pm, cpu, zone, &next) || next != pfn) {
 			diverge(e, "pcp.list",
@@ -268,7 +271,8 @@ bool pcp_takes_free(struct exec *e, unsigned long pfn, unsigned int order)
 
 void pcp_judge_fail(struct exec *e, unsigned int order, gfp_t gfp)
 {
-	if (!diverged(e) && e->preq.drained && pm_total(e->pm)) {
+	/* (another CPU's op inside this one may have parked pages since) */
+	if (!diverged(e) && e->preq.drained && pm_total(e->pm) && !race_interleaved(e)) {
 		diverge(e, "pcp.drain",
 			"the slowpath's drain to give back every CPU's lists before the order-%u "
 			"allocation fails",
@@ -277,7 +281,7 @@ void pcp_judge_fail(struct exec *e, unsigned int order, gfp_t gfp)
 		return;
 	}
 	if (diverged(e) || e->preq.drained || !(gfp & __GFP_DIRECT_RECLAIM) || order > MAX_ORDER ||
-	    pm_nr_cpus(e->pm) < 2 || !pm_total(e->pm))
+	    pm_nr_cpus(e->pm) < 2 || !pm_total(e->pm) || race_interleaved(e))
 		return;
 	diverge(e, "pcp.drain",
 		"the order-%u allocation (gfp %#x) that may sleep to drain every CPU's lists "
