@@ -41,5 +41,11 @@ void selftest_user(void);
 /* A second hart as CPU 1: its slab caches' per-CPU arrays, its locks
  * (kernel.elf; kernel-replay.elf simulates its CPUs and skips it). */
 void selftest_smp(unsigned long boot_hartid, const struct fdt_info *fi);
+/* One hart's share of the pcp test, run on both harts at once by
+ * selftest_smp: what it allocated, failed and found clobbered. */
+struct pcp_storm {
+	unsigned long allocated, failed, clobbered;
+};
+void pcp_storm(unsigned int cpu, struct pcp_storm *s);
 
 #endif

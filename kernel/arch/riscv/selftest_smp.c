@@ -1,12 +1,14 @@
 /* A second hart (docs/cpus.md): started through SBI's HSM extension at
- * secondary_start (entry.S), it runs as CPU 1 while the boot hart waits
- * for it, so the two never run kernel/mm at once (the buddy has no lock
- * yet). With two CPUs online the slab caches' per-CPU arrays are on: the
- * second hart's objects park in its own array and flush to the shared
- * pool under the cache's real lock, and the boot hart then checks what
- * it left. */
+ * secondary_start (entry.S), it runs as CPU 1. First alone, while the boot
+ * hart waits: with two CPUs online the slab caches' per-CPU arrays are
+ * on, the second hart's objects park in its own array and flush to the
+ * shared pool under the cache's real lock, and the boot hart then checks
+ * what it left (the smp test). Then both harts run the page allocator at
+ * the same time, through their per-CPU page lists and the zone lock (the
+ * pcp test, selftest_pcp.c). */
 #include "arch.h"
 #include "lib.h"
+#include "mm/mmzone.h"
 #include "mm/slab.h"
 #include "riscv.h"
 #include "selftest.h"
@@ -30,6 +32,8 @@ static struct {
 	bool created, all_allocated;
 	struct array_cache_info local, shared, local0;
 	bool reaped;
+	int go, storm_done; /* the pcp test: the boot hart's start, CPU 1's end */
+	struct pcp_storm storm;
 } seen;
 
 static long sbi_hsm(unsigned long fid, unsigned long a0, unsigned long a1, unsigned long a2)
@@ -68,8 +72,14 @@ void secondary_main(unsigned long hartid)
 		kmem_cache_destroy(c);
 	}
 	__atomic_store_n(&seen.done, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&seen.go, __ATOMIC_ACQUIRE))
+		;
+	pcp_storm(1, &seen.storm);
+	__atomic_store_n(&seen.storm_done, 1, __ATOMIC_RELEASE);
 	sbi_hsm(SBI_HSM_HART_STOP, 0, 0, 0);
 }
+
+static void selftest_pcp_both(unsigned long limit);
 
 void selftest_smp(unsigned long boot_hartid, const struct fdt_info *fi)
 {
@@ -105,6 +115,44 @@ void selftest_smp(unsigned long boot_hartid, const struct fdt_info *fi)
 			"(want 0)",
 			seen.local.avail, seen.shared.avail, seen.local0.avail);
 		st_check(seen.reaped, "cache_reap on CPU 1 took objects from its array");
+	}
+	if (st_end())
+		selftest_pcp_both(limit);
+}
+
+/* Both harts at once: the boot hart's storm and CPU 1's, then a drain of
+ * every list must give back the free structure from before. */
+static void selftest_pcp_both(unsigned long limit)
+{
+	unsigned long before[NR_PAGE_ORDERS];
+	struct pcp_storm mine = { 0 };
+	uint64_t start;
+
+	st_begin("pcp");
+	drain_all_pages();
+	st_free_blocks(before);
+	__atomic_store_n(&seen.go, 1, __ATOMIC_RELEASE);
+	pcp_storm(0, &mine);
+	start = r_time();
+	while (!__atomic_load_n(&seen.storm_done, __ATOMIC_ACQUIRE) &&
+	       r_time() - start < 10 * limit)
+		;
+	if (st_check(__atomic_load_n(&seen.storm_done, __ATOMIC_ACQUIRE),
+		     "CPU 1 finished its storm within ten seconds of CPU 0's")) {
+		st_check(mine.failed == 0 && seen.storm.failed == 0,
+			 "no allocation failed (CPU 0: %lu, CPU 1: %lu)", mine.failed,
+			 seen.storm.failed);
+		st_check(
+			mine.clobbered == 0 && seen.storm.clobbered == 0,
+			"no block held by one hart was written by the other (clobbered: CPU 0 %lu, "
+			"CPU 1 %lu)",
+			mine.clobbered, seen.storm.clobbered);
+		st_check(mine.allocated > 1000 && seen.storm.allocated > 1000,
+			 "both harts allocated (CPU 0: %lu blocks, CPU 1: %lu)", mine.allocated,
+			 seen.storm.allocated);
+		drain_all_pages();
+		st_check(!pcp_has_pages(), "every per-CPU list empty after drain_all_pages");
+		st_check_free_blocks(before, "after both storms and a drain");
 	}
 	st_end();
 }
