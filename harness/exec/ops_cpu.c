@@ -438,7 +438,7 @@ static const struct {
 	FACT(small_fail),      FACT(big_fail),      FACT(consulted),
 	FACT(consult_gfp),     FACT(consult_size),  FACT(traced_alloc_pfn),
 	FACT(traced_free_pfn), FACT(traced_free),   FACT(traced_alloc_order),
-	FACT(op_index),
+	FACT(op_index),        FACT(caller_opg),
 };
 #define FACTS_BYTES 128
 

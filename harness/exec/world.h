@@ -130,6 +130,10 @@ struct exec {
 	bool consulted;
 	gfp_t consult_gfp;
 	size_t consult_size;
+	/* The gfp words of the op now running when it allocates for a caller
+	 * (the kmalloc family, kmem_cache_alloc): its slab pages and large
+	 * blocks must carry them; -1 for any other op. */
+	int caller_opg;
 	struct zone_model zm; /* the kernel's zones: watermarks from boot */
 	unsigned int warned;  /* warn_alloc() calls since the last verdict */
 	uint64_t digest;      /* of the run's results: see exec_digest() */
@@ -318,6 +322,9 @@ void zone_judge_alloc(struct exec *e, unsigned long pfn, unsigned int order, gfp
  * failure the rule forbids unless excused); true when it was legal. */
 bool zone_judge_fail(struct exec *e, unsigned int order, gfp_t gfp, bool excused);
 bool zone_nofail_would_panic(struct exec *e, unsigned int order, gfp_t gfp);
+/* The running op's caller gfp (caller_opg) as kernel flags; GFP_KERNEL
+ * for an op without one. */
+gfp_t caller_gfp(const struct exec *e);
 /* Would the rule fail this allocation now? (a caller's excuse) */
 bool zone_alloc_fails(struct exec *e, unsigned int order, gfp_t gfp);
 
