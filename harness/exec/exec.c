@@ -33,9 +33,11 @@ static int model_layout(struct exec *e)
 {
 	bm_destroy(e->model);
 	mgm_destroy(e->mgm);
+	pm_destroy(e->pm);
 	e->model = bm_create(e->arena.base_pfn, e->arena.nr_pfns, e->pa->max_order);
 	e->mgm = mgm_create(e->arena.base_pfn, e->arena.nr_pfns, e->pa->max_order);
-	if (!e->model || !e->mgm)
+	e->pm = pm_create(e->arena.base_pfn, e->arena.nr_pfns);
+	if (!e->model || !e->mgm || !e->pm)
 		return -1;
 	e->nr_usable = e->arena.nr_usable;
 	for (int i = 0; i < e->nr_usable; i++) {
@@ -84,6 +86,7 @@ void exec_destroy(struct exec *e)
 	slab_model_destroy(e->slabs);
 	pt_tally_free(e->pt_tally);
 	free(e->walk_seen);
+	pm_destroy(e->pm);
 	mgm_destroy(e->mgm);
 	bm_destroy(e->model);
 	if (e->arena.base)
@@ -365,11 +368,15 @@ static void step(struct exec *e, const struct program *p, size_t i)
 		oracle_pageblocks(e);
 	if (!diverged(e))
 		oracle_cpus(e);
+	if (!diverged(e))
+		oracle_pcp(e);
 	/* Every caller treats a failed allocation as a normal path that
 	 * must unwind completely: check that at once, while the failing
 	 * op is still the one reported. Only the kernel's buddy tells
-	 * the model who holds a block. */
-	if (!diverged(e) && e->al->kind == ALLOC_KERNEL && (e->injected || e->page_fail_legal))
+	 * the model who holds a block. Not for an op run inside another,
+	 * which may hold blocks it has not linked yet (a page table). */
+	if (!diverged(e) && e->al->kind == ALLOC_KERNEL && (e->injected || e->page_fail_legal) &&
+	    !e->race.in_nested)
 		oracle_vm_leaks(e, VM_AFTER_ALLOC_FAILURE);
 }
 
@@ -422,6 +429,7 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 	if (diverged(e))
 		goto out;
 	cpus_boot(e, p);
+	pcp_boot(e);
 	for (size_t i = 0; i < p->n && !diverged(e); i++) {
 		step(e, p, i);
 		if (p->ops[i].kind == OP_PREEMPT && !diverged(e))

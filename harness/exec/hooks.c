@@ -6,7 +6,7 @@
 
 #include "world.h"
 
-static const char *status_check(enum bm_status s)
+const char *bm_status_check(enum bm_status s)
 {
 	switch (s) {
 	case BM_NOT_FREE:
@@ -65,15 +65,24 @@ static bool vm_order_ok(unsigned int order, unsigned int pgc)
 static void on_page_alloc(void *ctx, unsigned long pfn, unsigned int order, unsigned int pgc)
 {
 	struct exec *e = ctx;
-	enum bm_status s;
+	enum bm_status s = BM_OK;
 
 	judge_consult(e, order, pgc, NULL);
 	/* judged on the state the kernel chose from */
-	if (!diverged(e))
-		zone_judge_alloc(e, pfn, order, e->consult_gfp);
-	if (!diverged(e))
-		migrate_judge_alloc(e, pfn, order, e->consult_gfp);
-	s = bm_alloc(e->model, pfn, order, pgc);
+	switch (pcp_judge_alloc(e, pfn, order, pgc)) {
+	case PCP_NOT_PARKING:
+		if (!diverged(e))
+			zone_judge_alloc(e, pfn, order, e->consult_gfp);
+		if (!diverged(e))
+			migrate_judge_alloc(e, pfn, order, e->consult_gfp);
+		/* fall through */
+	case PCP_FROM_BUDDY:
+		s = bm_alloc(e->model, pfn, order, pgc);
+		break;
+	case PCP_FROM_LIST:
+		break;
+	}
+	pcp_request_end(e);
 	if (!vm_order_ok(order, pgc)) {
 		diverge(e, "vm.page-order", "a %s block of order 0%s", page_class_name(pgc),
 			pgc == PGC_PGTABLE ? "" : " or 9 (2 MiB)");
@@ -87,7 +96,8 @@ static void on_page_alloc(void *ctx, unsigned long pfn, unsigned int order, unsi
 	if (pgc == PGC_PGTABLE)
 		e->pgtable_allocs++;
 	if (s != BM_OK) {
-		diverge(e, status_check(s), "an entirely free, aligned block of order %u", order);
+		diverge(e, bm_status_check(s), "an entirely free, aligned block of order %u",
+			order);
 		diverge_actual(e, "%s block at pfn offset %lu (order %u): %s", page_class_name(pgc),
 			       pfn - e->arena.base_pfn, order, bm_status_name(s));
 	}
@@ -96,16 +106,17 @@ static void on_page_alloc(void *ctx, unsigned long pfn, unsigned int order, unsi
 static void on_page_free(void *ctx, unsigned long pfn, unsigned int order, unsigned int pgc)
 {
 	struct exec *e = ctx;
-	enum bm_status s = bm_free(e->model, pfn, order);
+	enum bm_status s = pcp_takes_free(e, pfn, order) ? BM_OK : bm_free(e->model, pfn, order);
 
-	if (s == BM_OK)
+	if (s == BM_OK && !pfn_parked(e, pfn))
 		migrate_note_free(e, pfn);
 	if (pgc == PGC_HARNESS && s == BM_OK) {
 		e->traced_free_pfn = pfn;
 		e->traced_free = true;
 	}
 	if (s != BM_OK) {
-		diverge(e, status_check(s), "the freed block to be allocated with order %u", order);
+		diverge(e, bm_status_check(s), "the freed block to be allocated with order %u",
+			order);
 		diverge_actual(e, "%s block at pfn offset %lu: %s", page_class_name(pgc),
 			       pfn - e->arena.base_pfn, bm_status_name(s));
 	}
@@ -116,7 +127,11 @@ static void on_page_alloc_fail(void *ctx, unsigned int order, gfp_t gfp)
 	struct exec *e = ctx;
 
 	judge_consult(e, order, gfp_class(gfp), &gfp);
-	if (!zone_judge_fail(e, order, gfp, e->injected))
+	pcp_judge_fail(e, order, gfp);
+	bool legal = zone_judge_fail(e, order, gfp, e->injected);
+
+	pcp_request_end(e);
+	if (!legal)
 		return;
 	e->page_fail_legal = true;
 	if (order < SUPERPAGE_ORDER)
@@ -156,6 +171,7 @@ static bool on_should_fail(void *ctx, gfp_t gfp, size_t size)
 	struct exec *e = ctx;
 	bool fail = should_fail(e, gfp, size);
 
+	pcp_request_begin(e);
 	/* An injected failure ends the allocation: nothing will trace it. */
 	e->consulted = !fail;
 	e->consult_gfp = gfp;
@@ -176,8 +192,10 @@ void hooks_attach(struct exec *e)
 	hooks.page_free = e->traced ? on_page_free : NULL;
 	hooks.page_alloc_fail = e->traced ? on_page_alloc_fail : NULL;
 	hooks.page_alloc_warn = e->traced ? on_page_alloc_warn : NULL;
-	if (e->traced)
+	if (e->traced) {
 		slab_model_hooks(&hooks);
+		pcp_hooks(&hooks);
+	}
 	cpus_hooks(&hooks);
 	hooks.panic = crash_on_panic;
 	host_set_hooks(&hooks);

@@ -434,11 +434,12 @@ static bool nestable(const struct exec *e, const struct op *a, const struct op *
 static const struct {
 	size_t off, len;
 } facts[] = {
-	FACT(injected),        FACT(injected_grow), FACT(page_fail_legal),
-	FACT(small_fail),      FACT(big_fail),      FACT(consulted),
-	FACT(consult_gfp),     FACT(consult_size),  FACT(traced_alloc_pfn),
-	FACT(traced_free_pfn), FACT(traced_free),   FACT(traced_alloc_order),
-	FACT(op_index),        FACT(caller_opg),
+	FACT(injected),        FACT(injected_grow),  FACT(page_fail_legal),
+	FACT(small_fail),      FACT(big_fail),       FACT(consulted),
+	FACT(consult_gfp),     FACT(consult_size),   FACT(traced_alloc_pfn),
+	FACT(traced_free_pfn), FACT(traced_free),    FACT(traced_alloc_order),
+	FACT(op_index),        FACT(preq),           FACT(pcp_drain_all),
+	FACT(pcp_expect),      FACT(pcp_expect_pfn), FACT(caller_opg),
 };
 #define FACTS_BYTES 128
 
@@ -467,6 +468,9 @@ static void run_second(struct exec *e)
 	unsigned int cpu = e->cpu, locks, irq;
 
 	facts_move(e, f, true);
+	memset(&e->preq, 0, sizeof(e->preq));
+	e->pcp_drain_all = false;
+	e->pcp_expect = false;
 	r->in_nested = true;
 	e->cpu = r->cpu;
 	host_cpu_switch(r->cpu);

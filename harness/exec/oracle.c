@@ -210,11 +210,36 @@ static void free_state(void *arg, unsigned long pfn, unsigned int order)
 	}
 }
 
+/* A block parked on a CPU's list is free to everyone but its CPU: its
+ * head says PG_pcp and its order, and nothing of its last owner. */
+static void parked_state(struct state_walk *w, unsigned long pfn, unsigned int order)
+{
+	for (unsigned long i = 0; i < (1ul << order) && !w->bad; i++) {
+		const struct page *p = pfn_to_page(pfn + i);
+
+		if (p->flags != (i ? 0u : PG_pcp) || p->order != (i ? 0u : order))
+			state_bad(
+				w, pfn + i,
+				"a parked block's head is not (only) PG_pcp and its order, or a tail has flags");
+		else if (p->head || p->_refcount || p->pgclass || p->slab_cache || p->s_mem ||
+			 p->freelist)
+			state_bad(w, pfn + i, "a parked page keeps something of its last owner");
+		else if (!free_page_poisoned(pfn + i))
+			state_bad(
+				w, pfn + i,
+				"a parked page is not poisoned (a use after free would go unseen)");
+	}
+}
+
 static void allocated_state(void *arg, unsigned long pfn, unsigned int order, unsigned int cls)
 {
 	struct state_walk *w = arg;
 	const struct page *h = pfn_to_page(pfn);
 
+	if (cls == CLS_PCP) {
+		parked_state(w, pfn, order);
+		return;
+	}
 	if (!(h->flags & PG_head) || (h->flags & (PG_buddy | PG_tail)))
 		state_bad(w, pfn, "an allocated block's head is not PG_head alone");
 	else if (h->order != order || h->pgclass != cls || h->_refcount < 1)
@@ -260,6 +285,8 @@ static void count_leak(void *arg, unsigned long pfn, unsigned int order, unsigne
 		l->claimed++;
 		return;
 	}
+	if (cls == CLS_PCP) /* free, to its CPU */
+		return;
 	if (l->count++ == 0) {
 		l->first_pfn = pfn;
 		l->first_order = order;

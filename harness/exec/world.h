@@ -11,6 +11,7 @@
 #include "zone_model.h"
 #include "migrate_model.h"
 #include "vmalloc_model.h"
+#include "pcp_model.h"
 #include "exec.h"
 #include "mm/vm.h"
 #include "mm/slab.h"
@@ -69,6 +70,9 @@ struct region_slot {
 /* Pages a plugged page allocator claimed for its metadata: in the model
  * they are allocated blocks of this class, never leaks. */
 #define CLS_CLAIMED (BM_NR_CLASSES - 1)
+/* Blocks parked on a CPU's per-CPU list: allocated as far as the buddy's
+ * free lists go, free to their CPU (pcp_check.c). */
+#define CLS_PCP (BM_NR_CLASSES - 2)
 #define MAX_CLAIMS 32
 /* op_index while the allocator boots: its free structure is judged then,
  * and a finding is reported "in boot". */
@@ -93,6 +97,7 @@ struct exec {
 	bool has_override, fixed_layout;
 	struct buddy_model *model;
 	struct migrate_model *mgm;               /* pageblock types (the kernel's, traced) */
+	struct pcp_model *pm;                    /* the per-CPU page lists (traced) */
 	struct bm_range usable[HOST_MAX_RANGES]; /* what the model starts free */
 	int nr_usable;
 	struct mmrig_range claims[MAX_CLAIMS];
@@ -134,6 +139,21 @@ struct exec {
 	 * (the kmalloc family, kmem_cache_alloc): its slab pages and large
 	 * blocks must carry them; -1 for any other op. */
 	int caller_opg;
+	/* pcp_check.c: the page allocation in progress (from its consultation
+	 * to its block or failure) as the per-CPU lists see it. */
+	struct pcp_request {
+		bool zone_judged;       /* at its first refilled block */
+		bool drained;           /* its slowpath drained every CPU's lists */
+		unsigned int zone;      /* of the refill */
+		unsigned long refilled; /* blocks the refill parked */
+	} preq;
+	bool pcp_drain_all; /* a drain_all_pages op is running */
+	/* Pages a bulk free still owes, per CPU and zone, after a free took
+	 * the CPU to its high mark. */
+	unsigned long pcp_owed[PM_MAX_CPUS][PM_NR_ZONES];
+	/* A freed block the rule parks: its pcp_add must follow. */
+	bool pcp_expect;
+	unsigned long pcp_expect_pfn;
 	struct zone_model zm; /* the kernel's zones: watermarks from boot */
 	unsigned int warned;  /* warn_alloc() calls since the last verdict */
 	uint64_t digest;      /* of the run's results: see exec_digest() */
@@ -327,6 +347,40 @@ bool zone_nofail_would_panic(struct exec *e, unsigned int order, gfp_t gfp);
 gfp_t caller_gfp(const struct exec *e);
 /* Would the rule fail this allocation now? (a caller's excuse) */
 bool zone_alloc_fails(struct exec *e, unsigned int order, gfp_t gfp);
+/* Would the low and min passes fail it on the state now (before a drain)? */
+bool zone_alloc_fails_now(struct exec *e, unsigned int order, gfp_t gfp);
+
+/* pcp_check.c: the per-CPU page lists (docs/pcp.md). */
+void pcp_boot(struct exec *e); /* once the program's CPUs are known */
+void pcp_hooks(struct host_hooks *h);
+void pcp_request_begin(struct exec *e); /* a page allocation consults */
+/* A traced block handed out: from a CPU's list or the buddy, as the rule
+ * says. True when it came from a list (the models are updated). */
+enum pcp_verdict {
+	PCP_NOT_PARKING, /* the order does not park: judged as ever */
+	PCP_FROM_LIST,   /* the block came off a list: the models have it */
+	PCP_FROM_BUDDY,  /* it should have come off a list: judged, not taken */
+};
+enum pcp_verdict pcp_judge_alloc(struct exec *e, unsigned long pfn, unsigned int order,
+				 unsigned int pgc);
+static inline bool pfn_parked(const struct exec *e, unsigned long pfn)
+{
+	unsigned int c, z, l;
+
+	return pm_where(e->pm, pfn, &c, &z, &l);
+}
+/* A traced block freed: true when the rule parks it (the models are
+ * updated and its pcp_add is expected). */
+bool pcp_takes_free(struct exec *e, unsigned long pfn, unsigned int order);
+/* A traced failure: a caller that may sleep must have drained first. */
+void pcp_judge_fail(struct exec *e, unsigned int order, gfp_t gfp);
+void pcp_request_end(struct exec *e);
+/* Lend the parked blocks to the buddy model (what a drain would leave) or
+ * take them back: for predictions only. */
+void pcp_lend(struct exec *e, bool lend);
+void oracle_pcp(struct exec *e); /* after every op with CPUs */
+void op_drain_all_pages(struct exec *e);
+const char *bm_status_check(enum bm_status s);
 
 /* memblock_check.c: the kernel's boot memory against the arena's memory map. */
 void oracle_memblock(struct exec *e);

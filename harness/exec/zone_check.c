@@ -84,8 +84,8 @@ void zone_model_boot(struct exec *e)
 	e->warned = 0;
 }
 
-static enum zm_outcome decide(struct exec *e, unsigned int order, gfp_t gfp, int *zone,
-			      enum zm_step *step)
+static enum zm_outcome decide_flags(struct exec *e, unsigned int order, unsigned int flags,
+				    int *zone, enum zm_step *step)
 {
 	struct zm_zone_state st[ZM_NR_ZONES];
 
@@ -93,7 +93,42 @@ static enum zm_outcome decide(struct exec *e, unsigned int order, gfp_t gfp, int
 		st[z].free_pages = bm_zone_free_pages(e->model, (unsigned int)z);
 		st[z].max_free_order = bm_zone_max_free_order(e->model, (unsigned int)z);
 	}
-	return zm_decide(&e->zm, st, order, MAX_ORDER, zm_flags(gfp), zone, step);
+	return zm_decide(&e->zm, st, order, MAX_ORDER, flags, zone, step);
+}
+
+/* The allocation in progress, on the state now: after its slowpath's
+ * drain (pcp_check.c) only the min pass and what follows remain. */
+static enum zm_outcome decide(struct exec *e, unsigned int order, gfp_t gfp, int *zone,
+			      enum zm_step *step)
+{
+	return decide_flags(e, order, zm_flags(gfp) | (e->preq.drained ? ZM_RETRY : 0u), zone,
+			    step);
+}
+
+bool zone_alloc_fails_now(struct exec *e, unsigned int order, gfp_t gfp)
+{
+	enum zm_step step;
+	int want;
+
+	return decide_flags(e, order, zm_flags(gfp) & ~ZM_NOFAIL, &want, &step) != ZM_TAKE;
+}
+
+/* An allocation about to be made, whole: a caller that may sleep, failing
+ * the low and min passes with pages parked on the CPUs' lists, has them
+ * drained and retries from the min pass on. */
+static enum zm_outcome predict(struct exec *e, unsigned int order, gfp_t gfp)
+{
+	enum zm_step step;
+	enum zm_outcome out;
+	int want;
+
+	if (!(gfp & __GFP_DIRECT_RECLAIM) || pm_nr_cpus(e->pm) < 2 || !pm_total(e->pm) ||
+	    order > MAX_ORDER || !zone_alloc_fails_now(e, order, gfp))
+		return decide_flags(e, order, zm_flags(gfp), &want, &step);
+	pcp_lend(e, true);
+	out = decide_flags(e, order, zm_flags(gfp) | ZM_RETRY, &want, &step);
+	pcp_lend(e, false);
+	return out;
 }
 
 static void zone_mismatch(struct exec *e, int z, const char *what, unsigned long want,
@@ -230,16 +265,10 @@ bool zone_judge_fail(struct exec *e, unsigned int order, gfp_t gfp, bool excused
 
 bool zone_alloc_fails(struct exec *e, unsigned int order, gfp_t gfp)
 {
-	enum zm_step step;
-	int want;
-
-	return decide(e, order, gfp, &want, &step) != ZM_TAKE;
+	return predict(e, order, gfp) != ZM_TAKE;
 }
 
 bool zone_nofail_would_panic(struct exec *e, unsigned int order, gfp_t gfp)
 {
-	enum zm_step step;
-	int want;
-
-	return (gfp & __GFP_NOFAIL) && decide(e, order, gfp, &want, &step) == ZM_PANIC;
+	return (gfp & __GFP_NOFAIL) && predict(e, order, gfp) == ZM_PANIC;
 }

@@ -277,6 +277,11 @@ bool mgm_alloc(struct migrate_model *m, const struct buddy_model *bm, unsigned i
 	return fallback(m, pfn, order, type, why, cap);
 }
 
+void mgm_set_alloc_type(struct migrate_model *m, unsigned long pfn, int type)
+{
+	m->alloc_mt[pfn - m->base] = (unsigned char)type;
+}
+
 void mgm_free(struct migrate_model *m, const struct buddy_model *bm, unsigned long pfn)
 {
 	int type = mgm_pageblock_type(m, pfn);

@@ -31,6 +31,10 @@ const char *mgm_type_name(int type);
  * way the model takes the outcome (the block's pageblock changes, its type). */
 bool mgm_alloc(struct migrate_model *m, const struct buddy_model *bm, unsigned int zone,
 	       unsigned long pfn, unsigned int order, int type, char *why, size_t cap);
+/* The type the allocated block at pfn counts as when a pageblock is
+ * claimed: what it was asked with, or unmovable while it is parked on a
+ * per-CPU list (no caller's pages are there to move). */
+void mgm_set_alloc_type(struct migrate_model *m, unsigned long pfn, int type);
 /* After bm_free of the block at pfn: a merged block of a pageblock or more
  * takes the freed block's pageblock type whole. */
 void mgm_free(struct migrate_model *m, const struct buddy_model *bm, unsigned long pfn);

@@ -120,7 +120,7 @@ enum zm_outcome zm_decide(const struct zone_model *zm, const struct zm_zone_stat
 	*step = ZM_STEP_MIN;
 	if (order > max_order)
 		return ZM_FAIL;
-	for (unsigned int i = 0; i < nr_steps; i++) {
+	for (unsigned int i = (flags & ZM_RETRY) ? 1 : 0; i < nr_steps; i++) {
 		*step = steps[i];
 		*zone = first_fit(zm, st, order, flags, steps[i]);
 		if (*zone >= 0)

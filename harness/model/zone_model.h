@@ -14,6 +14,7 @@
 #define ZM_HIGH 0x2u   /* __GFP_HIGH */
 #define ZM_DMA32 0x4u  /* only zone 0 */
 #define ZM_NOFAIL 0x8u
+#define ZM_RETRY 0x10u /* after the slowpath's drain: from the min pass on */
 
 enum zm_mark { ZM_MIN, ZM_LOW, ZM_HIGH_MARK, ZM_NR_MARKS };
 

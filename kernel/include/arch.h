@@ -75,6 +75,12 @@ void trace_page_free(struct page *page, unsigned int order, unsigned int pgc);
 void trace_page_alloc_fail(unsigned int order, gfp_t gfp);
 /* warn_alloc(): a failure the caller did not mark __GFP_NOWARN. */
 void trace_page_alloc_warn(unsigned int order, gfp_t gfp);
+/* A block parked on a CPU's per-CPU list: taken from the buddy by a refill,
+ * or given back by a caller (refill false). Drained: from a CPU's list
+ * back to the buddy. A block handed out from a list is traced only by
+ * trace_page_alloc. */
+void trace_pcp_add(struct page *page, unsigned int order, unsigned int cpu, bool refill);
+void trace_pcp_drain(struct page *page, unsigned int order, unsigned int cpu);
 /* Consulted once by every page and slab allocation before it does anything. */
 bool should_fail_alloc(gfp_t gfp, size_t size);
 /* A slab of num objects joined its cache (grow) or left it (destroy), and
@@ -94,6 +100,10 @@ static inline void trace_page_free(struct page *p, unsigned int o, unsigned int 
 { (void)p; (void)o; (void)c; }
 static inline void trace_page_alloc_fail(unsigned int o, gfp_t g) { (void)o; (void)g; }
 static inline void trace_page_alloc_warn(unsigned int o, gfp_t g) { (void)o; (void)g; }
+static inline void trace_pcp_add(struct page *p, unsigned int o, unsigned int c, bool r)
+{ (void)p; (void)o; (void)c; (void)r; }
+static inline void trace_pcp_drain(struct page *p, unsigned int o, unsigned int c)
+{ (void)p; (void)o; (void)c; }
 static inline bool should_fail_alloc(gfp_t g, size_t s) { (void)g; (void)s; return false; }
 static inline void trace_slab_grow(const struct kmem_cache *c, struct page *p, unsigned int n)
 { (void)c; (void)p; (void)n; }

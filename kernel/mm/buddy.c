@@ -113,7 +113,7 @@ static struct page *find_free_buddy(unsigned long pfn, unsigned int order)
  * onto the list of its pageblock's type. All three types merge, as in
  * Linux; a buddy of a whole pageblock or more takes the freed block's type
  * first, so no free block ever spans pageblocks of two types. */
-static void free_one_block(unsigned long pfn, unsigned int order)
+void __free_one_page(unsigned long pfn, unsigned int order)
 {
 	struct zone *z = &zones[pfn_zone_idx(pfn)];
 	int mt = get_pageblock_migratetype(pfn_to_page(pfn));
@@ -150,7 +150,7 @@ static void free_boot_range(unsigned long start, unsigned long end)
 		arch_poison((void *)(start << PAGE_SHIFT), PAGE_SIZE << order);
 		/* Merging here keeps the structure canonical even if two usable
 		 * ranges happen to touch. */
-		free_one_block(start, order);
+		__free_one_page(start, order);
 		start += 1UL << order;
 	}
 }
@@ -256,7 +256,7 @@ struct page *__rmqueue_smallest(struct zone *z, unsigned int order, int migratet
 	return page;
 }
 
-struct page *rmqueue(struct zone *z, unsigned int order, int migratetype)
+struct page *__rmqueue(struct zone *z, unsigned int order, int migratetype)
 {
 	struct page *page = __rmqueue_smallest(z, order, migratetype);
 
@@ -276,7 +276,7 @@ static struct page *find_block_head(struct page *page)
 	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
 		struct page *h = pfn_to_page(pfn & ~((1UL << o) - 1));
 
-		if (h && (h->flags & (PG_head | PG_buddy)) && h->order >= o)
+		if (h && (h->flags & (PG_head | PG_buddy | PG_pcp)) && h->order >= o)
 			return h;
 	}
 	return NULL;
@@ -294,7 +294,7 @@ static void check_free(struct page *page, unsigned int order)
 	if (!(page->flags & PG_head)) {
 		struct page *h = find_block_head(page);
 
-		if ((page->flags & PG_buddy) || (h && (h->flags & PG_buddy)))
+		if ((page->flags & (PG_buddy | PG_pcp)) || (h && (h->flags & (PG_buddy | PG_pcp))))
 			panic("double-free", "pfn %lu order %u is already free", pfn, order);
 		panic("bad-free", "pfn %lu is not the head of a block", pfn);
 	}
@@ -308,9 +308,8 @@ static void check_free(struct page *page, unsigned int order)
 /* The last reference is gone: return the block to the free lists. */
 static void free_block(struct page *page)
 {
-	unsigned int order = page->order;
+	unsigned int order = page->order, pgc = page->pgclass;
 
-	trace_page_free(page, order, page->pgclass);
 	for (unsigned long i = 0; i < (1UL << order); i++) {
 		page[i].flags &= ~(PG_head | PG_tail | PG_slab | PG_large_kmalloc);
 		page[i].head = NULL;
@@ -324,7 +323,17 @@ static void free_block(struct page *page)
 	page->freelist = NULL;
 	page->active = 0;
 	arch_poison(page_address(page), PAGE_SIZE << order);
-	free_one_block(page_to_pfn(page), order);
+	if (pcp_enabled() && order <= PAGE_ALLOC_COSTLY_ORDER) {
+		free_unref_page(page, order, pgc);
+	} else {
+		struct zone *z = page_zone(page);
+
+		/* traced under the lock, as an allocation is (page_alloc.c) */
+		spin_lock(&z->lock);
+		trace_page_free(page, order, pgc);
+		__free_one_page(page_to_pfn(page), order);
+		spin_unlock(&z->lock);
+	}
 }
 
 void __free_pages(struct page *page, unsigned int order)

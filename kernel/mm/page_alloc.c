@@ -9,7 +9,9 @@
  * __GFP_NORETRY and its absence end the same way. __GFP_NOFAIL goes on to
  * the half-min reserve and then to any block the zonelist holds, ignoring
  * watermarks; if even that finds nothing the kernel panics ("nofail-oom"),
- * where Linux would loop for ever. An order above MAX_ORDER fails whatever
+ * where Linux would loop for ever. With per-CPU lists on, a caller that
+ * may sleep has every CPU's lists drained before the min pass is retried
+ * (mm/pcp.c). An order above MAX_ORDER fails whatever
  * the flags, as in Linux. docs/zones.md has the rule with examples. */
 #include "arch.h"
 #include "lib.h"
@@ -63,6 +65,25 @@ static unsigned int gfp_to_alloc_flags(gfp_t gfp)
 	return flags;
 }
 
+/* Small blocks through this CPU's lists when they are on, the rest (and
+ * everything with one CPU) from the buddy under the zone lock. The block
+ * is traced where it leaves the free structure, under its lock: another
+ * CPU's op that runs at a lock boundary then finds the tracepoints and
+ * the lists agreeing. */
+static struct page *rmqueue(struct zone *z, unsigned int order, gfp_t gfp)
+{
+	struct page *page;
+
+	if (pcp_enabled() && order <= PAGE_ALLOC_COSTLY_ORDER)
+		return rmqueue_pcplist(z, order, gfp);
+	spin_lock(&z->lock);
+	page = __rmqueue(z, order, gfp_migratetype(gfp));
+	if (page)
+		trace_page_alloc(page, order, gfp_class(gfp));
+	spin_unlock(&z->lock);
+	return page;
+}
+
 static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order, unsigned int alloc_flags)
 {
 	enum zone_type highest = gfp_zone(gfp);
@@ -77,7 +98,7 @@ static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order, unsign
 		if (mark != ALLOC_NO_WATERMARKS &&
 		    !zone_watermark_ok(z, order, z->_watermark[mark], highest, alloc_flags))
 			continue;
-		page = rmqueue(z, order, gfp_migratetype(gfp));
+		page = rmqueue(z, order, gfp);
 		if (page)
 			return page;
 	}
@@ -101,6 +122,13 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order)
 	unsigned int alloc_flags = gfp_to_alloc_flags(gfp);
 	struct page *page = get_page_from_freelist(gfp, order, alloc_flags);
 
+	/* Where Linux's direct reclaim, having reclaimed, would still fail:
+	 * it gives back every CPU's parked pages and tries once more. Only a
+	 * caller that may sleep gets there. */
+	if (!page && (gfp & __GFP_DIRECT_RECLAIM) && pcp_enabled()) {
+		drain_all_pages();
+		page = get_page_from_freelist(gfp, order, alloc_flags);
+	}
 	if (page || !(gfp & __GFP_NOFAIL))
 		return page;
 	page = get_page_from_freelist(gfp, order, alloc_flags | ALLOC_MIN_RESERVE);
@@ -133,7 +161,6 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 	arch_unpoison(page_address(page), PAGE_SIZE << order);
 	if (gfp & __GFP_ZERO)
 		memset(page_address(page), 0, PAGE_SIZE << order);
-	trace_page_alloc(page, order, page->pgclass);
 	return page;
 }
 

@@ -8,8 +8,10 @@
 /* A block of exactly 2^order pages from the zone's free lists, split from
  * a larger one if need be, or NULL: from the lists of the migrate type
  * first, else stolen by the fallback rule (migrate.c). Watermarks are the
- * caller's business. */
-struct page *rmqueue(struct zone *z, unsigned int order, int migratetype);
+ * caller's business; the caller holds the zone lock. */
+struct page *__rmqueue(struct zone *z, unsigned int order, int migratetype);
+/* Back onto the free lists, merged with its buddies (the zone lock held). */
+void __free_one_page(unsigned long pfn, unsigned int order);
 
 /* The free lists' primitives migrate.c moves blocks with (buddy.c). */
 void add_to_free_area(struct zone *z, struct page *page, unsigned int order, int migratetype);

@@ -41,6 +41,7 @@ void zones_init(unsigned long base_pfn, unsigned long nr_pfns, unsigned long dma
 		}
 		z->nr_free = 0;
 		z->managed_pages = 0;
+		spin_lock_init(&z->lock, "zone->lock");
 	}
 	zones[ZONE_DMA32].zone_start_pfn = base_pfn;
 	zones[ZONE_DMA32].spanned_pages = dma32_end - base_pfn;
@@ -103,6 +104,7 @@ void setup_per_zone_wmarks(void)
 		z->_watermark[WMARK_MIN] = min;
 		z->_watermark[WMARK_LOW] = min + gap;
 		z->_watermark[WMARK_HIGH] = min + 2 * gap;
+		zone_pcp_init(z);
 	}
 	setup_per_zone_lowmem_reserve();
 }

@@ -42,6 +42,18 @@ void trace_page_alloc_warn(unsigned int order, gfp_t gfp)
 		hooks.page_alloc_warn(hooks.ctx, order, gfp);
 }
 
+void trace_pcp_add(struct page *page, unsigned int order, unsigned int cpu, bool refill)
+{
+	if (hooks.pcp_add)
+		hooks.pcp_add(hooks.ctx, page_to_pfn(page), order, cpu, refill);
+}
+
+void trace_pcp_drain(struct page *page, unsigned int order, unsigned int cpu)
+{
+	if (hooks.pcp_drain)
+		hooks.pcp_drain(hooks.ctx, page_to_pfn(page), order, cpu);
+}
+
 bool should_fail_alloc(gfp_t gfp, size_t size)
 {
 	return hooks.should_fail && hooks.should_fail(hooks.ctx, gfp, size);

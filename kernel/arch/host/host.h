@@ -28,6 +28,9 @@ struct host_hooks {
 	void (*page_free)(void *ctx, unsigned long pfn, unsigned int order, unsigned int pgc);
 	void (*page_alloc_fail)(void *ctx, unsigned int order, gfp_t gfp);
 	void (*page_alloc_warn)(void *ctx, unsigned int order, gfp_t gfp);
+	void (*pcp_add)(void *ctx, unsigned long pfn, unsigned int order, unsigned int cpu,
+			bool refill);
+	void (*pcp_drain)(void *ctx, unsigned long pfn, unsigned int order, unsigned int cpu);
 	bool (*should_fail)(void *ctx, gfp_t gfp, size_t size);
 	void (*slab_grow)(void *ctx, const struct kmem_cache *c, unsigned long pfn,
 			  unsigned int order, unsigned int num);

@@ -5,6 +5,7 @@
 #ifndef MMRIG_MM_MMZONE_H
 #define MMRIG_MM_MMZONE_H
 
+#include "../arch.h"
 #include "page.h"
 
 enum zone_type {
@@ -20,6 +21,25 @@ enum zone_watermarks {
 	NR_WMARK,
 };
 
+/* Per-CPU page lists (mm/pcp.c): blocks up to PAGE_ALLOC_COSTLY_ORDER
+ * parked in front of the buddy, one list per order and migrate type, so a
+ * CPU allocates and frees small blocks without the zone lock. Parked pages
+ * are allocated as far as the zone's free count goes. Active only with
+ * more than one CPU. */
+#define PAGE_ALLOC_COSTLY_ORDER 3u
+#define NR_PCP_LISTS (MIGRATE_TYPES * (PAGE_ALLOC_COSTLY_ORDER + 1))
+
+struct per_cpu_pages {
+	spinlock_t lock;
+	unsigned long count; /* pages parked on the lists */
+	struct list_head lists[NR_PCP_LISTS];
+};
+
+static inline unsigned int order_to_pindex(int migratetype, unsigned int order)
+{
+	return order * MIGRATE_TYPES + (unsigned int)migratetype;
+}
+
 struct zone {
 	unsigned long zone_start_pfn, spanned_pages;
 	unsigned long managed_pages; /* handed to the buddy at boot */
@@ -29,6 +49,9 @@ struct zone {
 	unsigned long lowmem_reserve[MAX_NR_ZONES];
 	unsigned long nr_free;
 	struct free_area free_area[NR_PAGE_ORDERS];
+	spinlock_t lock;         /* the free lists and nr_free */
+	unsigned long pcp_batch; /* blocks a refill takes, pages a bulk free gives back */
+	struct per_cpu_pages pcp[NR_CPUS];
 };
 
 extern struct zone zones[MAX_NR_ZONES];
@@ -77,6 +100,24 @@ static inline int gfp_migratetype(gfp_t gfp)
 	 * type that fragments nothing it does not already pin. */
 	return (int)((gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT) % MIGRATE_TYPES;
 }
+
+/* The per-CPU lists (mm/pcp.c). */
+bool pcp_enabled(void);
+/* A CPU's lists are drained back to the buddy once they hold this many
+ * pages: the zone's low watermark shared among the CPUs, at least four
+ * batches (Linux's zone_highsize without a high fraction). */
+unsigned long zone_pcp_high(const struct zone *z);
+void zone_pcp_init(struct zone *z);
+/* Both trace the block under the pcp lock (pgc: the caller class the
+ * tracepoint reports). */
+struct page *rmqueue_pcplist(struct zone *z, unsigned int order, gfp_t gfp);
+void free_unref_page(struct page *page, unsigned int order, unsigned int pgc);
+/* Every CPU's lists of every zone back to the buddy. */
+void drain_all_pages(void);
+bool pcp_has_pages(void);
+/* Introspection: the i-th block of a CPU's list (head first), or NULL. */
+struct page *pcp_list_entry(const struct zone *z, unsigned int cpu, unsigned int pindex,
+			    unsigned long i);
 
 bool zone_watermark_ok(const struct zone *z, unsigned int order, unsigned long mark,
 		       enum zone_type highest_zoneidx, unsigned int alloc_flags);

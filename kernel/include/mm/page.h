@@ -13,6 +13,7 @@
 #define PG_tail 0x08u          /* tail of a compound block; page->head is valid */
 #define PG_slab 0x10u          /* head of a slab; slab fields are valid */
 #define PG_large_kmalloc 0x20u /* head of a kmalloc() that bypassed the caches */
+#define PG_pcp 0x40u           /* head of a block parked on a CPU's pcp list */
 
 struct kmem_cache;
 
