@@ -43,6 +43,8 @@ static const struct check_info checks[] = {
 	  "a `__GFP_NOFAIL` allocation failed although a block was there to take" },
 	{ "gfp.nowarn", false,
 	  "`warn_alloc()` warned for a `__GFP_NOWARN` failure, stayed silent for another, or warned for a success" },
+	{ "gfp.caller-flags", false,
+	  "a slab page or large-kmalloc block allocated for a kmalloc-family or `kmem_cache_alloc` op without the caller's wait, reserve, retry, nofail and nowarn bits" },
 	{ "migrate.list", false,
 	  "a page block from another migrate type's list, or another order, than the fallback rule allows (docs/migrate-types.md)" },
 	{ "migrate.pageblock", false,

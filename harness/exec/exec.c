@@ -357,6 +357,7 @@ static void step(struct exec *e, const struct program *p, size_t i)
 	e->page_fail_legal = false;
 	e->small_fail = false;
 	e->big_fail = false;
+	e->caller_opg = -1;
 	run_op(e, &p->ops[i]);
 	digest_op(e);
 	if (!diverged(e))
@@ -408,6 +409,7 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 	exec_now.div = d;
 	/* A crash while the allocator boots is the boot's, not the end's. */
 	publish(EXEC_AT_BOOT, -1);
+	e->caller_opg = -1;
 	int booted = boot(e);
 	if (booted == BOOT_TOO_SMALL) {
 		geom_format(&e->geom, g, sizeof g);
@@ -446,6 +448,7 @@ int exec_run(struct exec *e, const struct program *p, struct divergence *d)
 	if (!diverged(e)) {
 		e->op_index = -1;
 		publish((long)p->n, -1);
+		e->caller_opg = -1;
 		release_all(e);
 		if (!diverged(e))
 			oracle_leaks(e);

@@ -439,7 +439,7 @@ static const struct {
 	FACT(consult_gfp),     FACT(consult_size),   FACT(traced_alloc_pfn),
 	FACT(traced_free_pfn), FACT(traced_free),    FACT(traced_alloc_order),
 	FACT(op_index),        FACT(preq),           FACT(pcp_drain_all),
-	FACT(pcp_expect),      FACT(pcp_expect_pfn),
+	FACT(pcp_expect),      FACT(pcp_expect_pfn), FACT(caller_opg),
 };
 #define FACTS_BYTES 128
 

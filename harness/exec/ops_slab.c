@@ -101,9 +101,31 @@ static bool failure_legal(struct exec *e, size_t size)
 	if (size > KMALLOC_MAX_SIZE)
 		return true;
 	if (size > KMALLOC_MAX_CACHE_SIZE)
-		return e->injected || zone_alloc_fails(e, large_order(size), GFP_KERNEL);
+		return e->injected || zone_alloc_fails(e, large_order(size), caller_gfp(e));
 	snprintf(name, sizeof(name), "kmalloc-%zu", kmalloc_class(size));
 	return cache_failure_legal(e, slab_model_free_named(e, name));
+}
+
+/* The largest order a kmalloc class's slab takes (choose_order: at most
+ * 3), plus one for an off-slab index array from another class. */
+#define KMALLOC_GROW_ORDER_BOUND 4
+
+/* A __GFP_NOFAIL kmalloc the kernel would answer with its documented panic
+ * (no block its zonelist may take, docs/zones.md) is not run, as for
+ * alloc_pages. A slab class with an object at hand grows nothing; one
+ * without is judged by the largest block a grow could need. */
+static bool nofail_would_panic(struct exec *e, size_t size)
+{
+	gfp_t gfp = caller_gfp(e);
+	char name[32];
+
+	if (!(gfp & __GFP_NOFAIL) || !size || size > KMALLOC_MAX_SIZE)
+		return false;
+	if (size > KMALLOC_MAX_CACHE_SIZE)
+		return zone_nofail_would_panic(e, large_order(size), gfp);
+	snprintf(name, sizeof(name), "kmalloc-%zu", kmalloc_class(size));
+	return !slab_model_free_named(e, name) &&
+	       zone_nofail_would_panic(e, KMALLOC_GROW_ORDER_BOUND, gfp);
 }
 
 /* The object kmalloc returned is of its size's class: the smallest
@@ -223,6 +245,12 @@ static void adopt(struct exec *e, int slot, void *p, size_t size, bool zero, int
 	int rank = 0;
 
 	if (!p) {
+		if (cache < 0 && size <= KMALLOC_MAX_SIZE && (caller_gfp(e) & __GFP_NOFAIL)) {
+			diverge(e, "gfp.nofail", "a __GFP_NOFAIL kmalloc of %zu bytes to succeed",
+				size);
+			diverge_actual(e, "NULL");
+			return;
+		}
 		bool legal = cache < 0 ? failure_legal(e, size)
 				       : cache_failure_legal(e, slab_model_free_objects(
 									e, e->caches[cache].cache));
@@ -352,9 +380,25 @@ void cache_slot_release(struct exec *e, int slot)
 	c->live = false;
 }
 
+/* With __GFP_ZERO the moved object is a zeroed kmalloc with the old
+ * object's usable bytes copied in: past those it must read 0. */
+static bool check_realloc_zeroed(struct exec *e, int slot, const unsigned char *p, size_t from,
+				 size_t size)
+{
+	long off = from < size ? first_nonzero(p + from, size - from) : -1;
+
+	if (off < 0)
+		return true;
+	diverge(e, "slab.not-zeroed", "o%d (%zu bytes) zeroed past the old object's %zu", slot,
+		size, from);
+	diverge_actual(e, "byte %ld is %#x", (long)from + off, p[from + (size_t)off]);
+	return false;
+}
+
 static void do_krealloc(struct exec *e, const struct op *op)
 {
 	struct obj_slot *src = &e->objs[op->src];
+	bool zero = op->gfp & OPG_ZERO;
 	size_t keep;
 
 	if (op->dst != op->src)
@@ -366,21 +410,28 @@ static void do_krealloc(struct exec *e, const struct op *op)
 		 * krealloc'ed, so it is left alone (or, being the destination,
 		 * released) and kmalloc used instead. */
 		obj_slot_release(e, op->dst);
-		if (diverged(e))
+		if (diverged(e) || nofail_would_panic(e, op->size))
 			return;
-		adopt(e, op->dst, krealloc(NULL, op->size, GFP_KERNEL), op->size, false, -1);
+		adopt(e, op->dst, krealloc(NULL, op->size, caller_gfp(e)), op->size, zero, -1);
 		return;
 	}
 	if (!verify_object(e, op->src))
 		return;
 	struct obj_slot old = *src;
 	size_t old_usable = ksize(old.ptr);
-	void *p = krealloc(old.ptr, op->size, GFP_KERNEL);
+
+	if (op->size > old_usable && nofail_would_panic(e, op->size))
+		return;
+	void *p = krealloc(old.ptr, op->size, caller_gfp(e));
 
 	if (!p && op->size) {
 		if (op->size <= ksize(old.ptr)) {
 			diverge(e, "slab.realloc-moved",
 				"krealloc to %u bytes in place: the object has room", op->size);
+			diverge_actual(e, "NULL");
+		} else if ((caller_gfp(e) & __GFP_NOFAIL) && op->size <= KMALLOC_MAX_SIZE) {
+			diverge(e, "gfp.nofail", "a __GFP_NOFAIL krealloc to %u bytes to succeed",
+				op->size);
 			diverge_actual(e, "NULL");
 		} else if (!failure_legal(e, op->size)) {
 			diverge(e, "slab.spurious-failure", "krealloc to %u bytes to succeed",
@@ -413,6 +464,8 @@ static void do_krealloc(struct exec *e, const struct op *op)
 		diverge_actual(e, "byte %ld differs", off);
 		return;
 	}
+	if (zero && p != old.ptr && !check_realloc_zeroed(e, op->dst, p, old_usable, op->size))
+		return;
 	/* A moved object is a new kmalloc of the new size, class and all. */
 	adopt(e, op->dst, p, op->size, false, p == old.ptr ? REALLOC_CACHE : -1);
 }
@@ -481,20 +534,23 @@ void op_slab(struct exec *e, const struct op *op)
 	switch ((enum op_kind)op->kind) {
 	case OP_KMALLOC:
 	case OP_KZALLOC:
+		e->caller_opg = op->gfp;
 		obj_slot_release(e, op->dst);
-		if (!diverged(e))
+		if (!diverged(e) && !nofail_would_panic(e, op->size))
 			adopt(e, op->dst,
-			      op->kind == OP_KZALLOC ? kzalloc(op->size, GFP_KERNEL)
-						     : kmalloc(op->size, GFP_KERNEL),
-			      op->size, op->kind == OP_KZALLOC, -1);
+			      op->kind == OP_KZALLOC ? kzalloc(op->size, caller_gfp(e))
+						     : kmalloc(op->size, caller_gfp(e)),
+			      op->size, op->kind == OP_KZALLOC || (op->gfp & OPG_ZERO), -1);
 		return;
 	case OP_KCALLOC:
+		e->caller_opg = op->gfp;
 		obj_slot_release(e, op->dst);
 		total = (size_t)op->n * op->size;
-		if (!diverged(e))
-			adopt(e, op->dst, kcalloc(op->n, op->size, GFP_KERNEL), total, true, -1);
+		if (!diverged(e) && !nofail_would_panic(e, total))
+			adopt(e, op->dst, kcalloc(op->n, op->size, caller_gfp(e)), total, true, -1);
 		return;
 	case OP_KREALLOC:
+		e->caller_opg = op->gfp;
 		do_krealloc(e, op);
 		return;
 	case OP_KCALLOC_WRAP: {
@@ -526,10 +582,11 @@ void op_slab(struct exec *e, const struct op *op)
 
 		if (!c->live)
 			return;
+		e->caller_opg = op->gfp;
 		obj_slot_release(e, op->dst);
 		if (!diverged(e))
-			adopt(e, op->dst, kmem_cache_alloc(c->cache, op_gfp(op->gfp)), c->size,
-			      zero, op->src);
+			adopt(e, op->dst, kmem_cache_alloc(c->cache, caller_gfp(e)), c->size, zero,
+			      op->src);
 		return;
 	}
 	case OP_CACHE_SHRINK:

@@ -135,6 +135,10 @@ struct exec {
 	bool consulted;
 	gfp_t consult_gfp;
 	size_t consult_size;
+	/* The gfp words of the op now running when it allocates for a caller
+	 * (the kmalloc family, kmem_cache_alloc): its slab pages and large
+	 * blocks must carry them; -1 for any other op. */
+	int caller_opg;
 	/* pcp_check.c: the page allocation in progress (from its consultation
 	 * to its block or failure) as the per-CPU lists see it. */
 	struct pcp_request {
@@ -338,6 +342,9 @@ void zone_judge_alloc(struct exec *e, unsigned long pfn, unsigned int order, gfp
  * failure the rule forbids unless excused); true when it was legal. */
 bool zone_judge_fail(struct exec *e, unsigned int order, gfp_t gfp, bool excused);
 bool zone_nofail_would_panic(struct exec *e, unsigned int order, gfp_t gfp);
+/* The running op's caller gfp (caller_opg) as kernel flags; GFP_KERNEL
+ * for an op without one. */
+gfp_t caller_gfp(const struct exec *e);
 /* Would the rule fail this allocation now? (a caller's excuse) */
 bool zone_alloc_fails(struct exec *e, unsigned int order, gfp_t gfp);
 /* Would the low and min passes fail it on the state now (before a drain)? */

@@ -42,6 +42,33 @@ gfp_t op_gfp(uint8_t opg)
 	return gfp;
 }
 
+gfp_t caller_gfp(const struct exec *e)
+{
+	return e->caller_opg < 0 ? GFP_KERNEL : op_gfp((uint8_t)e->caller_opg);
+}
+
+/* The bits that decide how a page allocation may fail, wait and warn. */
+#define GFP_CALLER_BITS \
+	(__GFP_DIRECT_RECLAIM | __GFP_HIGH | __GFP_NORETRY | __GFP_NOFAIL | __GFP_NOWARN)
+
+/* Slab pages and a large kmalloc's block are allocated on the caller's
+ * behalf: the zone rule judges each by the gfp the kernel passed, so a
+ * flag lost on the way (an atomic caller's grow allowed to sleep, a
+ * nowarn one warning) would be judged as a request nobody made. */
+static bool caller_flags_kept(struct exec *e, unsigned int order, gfp_t gfp)
+{
+	unsigned int pgc = gfp_class(gfp);
+	gfp_t want = caller_gfp(e);
+
+	if (e->caller_opg < 0 || (pgc != PGC_SLAB && pgc != PGC_KMALLOC_LARGE) ||
+	    !((want ^ gfp) & GFP_CALLER_BITS))
+		return true;
+	diverge(e, "gfp.caller-flags", "the order-%u %s allocation with the caller's gfp bits %#x",
+		order, page_class_name(pgc), want & GFP_CALLER_BITS);
+	diverge_actual(e, "gfp bits %#x", gfp & GFP_CALLER_BITS);
+	return false;
+}
+
 static const char *zname(int z)
 {
 	return z == 0 ? "DMA32" : "Normal";
@@ -177,6 +204,8 @@ void zone_judge_alloc(struct exec *e, unsigned long pfn, unsigned int order, gfp
 	int got = (int)bm_zone_of(e->model, pfn);
 	enum zm_outcome out = decide(e, order, gfp, &want, &step);
 
+	if (!caller_flags_kept(e, order, gfp))
+		return;
 	if (e->warned) {
 		diverge(e, "gfp.nowarn",
 			"no allocation-failure warning for an allocation that succeeds");
@@ -216,6 +245,8 @@ bool zone_judge_fail(struct exec *e, unsigned int order, gfp_t gfp, bool excused
 	bool warned = e->warned;
 
 	e->warned = 0;
+	if (!caller_flags_kept(e, order, gfp))
+		return false;
 	if (warned != !(gfp & __GFP_NOWARN)) {
 		diverge(e, "gfp.nowarn", "%s for a failed order-%u allocation (gfp %#x)",
 			warned ? "no warning" : "one warning", order, gfp & __GFP_FLAGS_MASK);

@@ -41,6 +41,8 @@ static void decode_field(struct reader *r, const struct op_desc *d, int f, struc
 		}
 		break;
 	case F_GFP:
+		if (!op_field_in_version(op->kind, f, r->version))
+			break; /* no byte yet: GFP_KERNEL */
 		/* before version 3 the byte only said zero or not */
 		op->gfp = next(r);
 		op->gfp = r->version >= PROG_FORMAT_ZONES ? op_gfp_canon(op->kind, op->gfp)

@@ -53,6 +53,9 @@ char slot_prefix(int slot_kind); /* 'p', 'o', 'c', 'm', 'r' */
 int op_has_field(const struct op_desc *d, int field);
 int prot_format(unsigned int prot, char *buf, size_t cap); /* "rw", "none" */
 int op_lookup(const char *s, size_t len);                  /* kind, or -1 */
+/* Whether a version's bytes hold the field of this op kind: the kmalloc
+ * family's gfp is read from version 6 on (before, no byte: GFP_KERNEL). */
+int op_field_in_version(unsigned int kind, int field, int version);
 
 /* version.c: how many opcodes a version's op byte picks among, for an
  * op set (NULL or empty: every kind that version had). */

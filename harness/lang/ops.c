@@ -71,10 +71,10 @@ const struct op_desc op_descs[NR_OPS] = {
 	[OP_FREE_PAGES] = { "free_pages", 0, SLOT_PAGE, SLOT_NONE, FIELDS(F_DST) },
 	[OP_GET_PAGE] = { "get_page", 0, SLOT_PAGE, SLOT_NONE, FIELDS(F_DST) },
 	[OP_PUT_PAGE] = { "put_page", 0, SLOT_PAGE, SLOT_NONE, FIELDS(F_DST) },
-	[OP_KMALLOC] = { "kmalloc", 1, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST, F_SIZE) },
-	[OP_KZALLOC] = { "kzalloc", 1, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST, F_SIZE) },
-	[OP_KCALLOC] = { "kcalloc", 1, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST, F_COUNT, F_SIZE) },
-	[OP_KREALLOC] = { "krealloc", 1, SLOT_OBJ, SLOT_OBJ, FIELDS(F_DST, F_SRC, F_SIZE) },
+	[OP_KMALLOC] = { "kmalloc", 1, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST, F_SIZE, F_GFP) },
+	[OP_KZALLOC] = { "kzalloc", 1, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST, F_SIZE, F_GFP) },
+	[OP_KCALLOC] = { "kcalloc", 1, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST, F_COUNT, F_SIZE, F_GFP) },
+	[OP_KREALLOC] = { "krealloc", 1, SLOT_OBJ, SLOT_OBJ, FIELDS(F_DST, F_SRC, F_SIZE, F_GFP) },
 	[OP_KFREE] = { "kfree", 0, SLOT_OBJ, SLOT_NONE, FIELDS(F_DST) },
 	[OP_CACHE_CREATE] = { "kmem_cache_create", 1, SLOT_CACHE, SLOT_NONE,
 			      FIELDS(F_DST, F_SIZE, F_ALIGN, F_FLAGS) },
@@ -109,6 +109,20 @@ const struct op_desc op_descs[NR_OPS] = {
 	[OP_PREEMPT] = { "preempt", 0, SLOT_NONE, SLOT_NONE, FIELDS(F_COUNT, F_CPU) },
 	[OP_CACHE_REAP] = { "cache_reap", 0, SLOT_NONE, SLOT_NONE, { F_END } },
 };
+
+/* Fields a later format version added to an op (kinds are appended, but
+ * a field may be too): the first version whose bytes hold it. */
+static const uint8_t gfp_since[NR_OPS] = {
+	[OP_KMALLOC] = PROG_FORMAT_KMALLOC_GFP,
+	[OP_KZALLOC] = PROG_FORMAT_KMALLOC_GFP,
+	[OP_KCALLOC] = PROG_FORMAT_KMALLOC_GFP,
+	[OP_KREALLOC] = PROG_FORMAT_KMALLOC_GFP,
+};
+
+int op_field_in_version(unsigned int kind, int field, int version)
+{
+	return field != F_GFP || version >= gfp_since[kind % NR_OPS];
+}
 
 void op_set_init(struct op_set *s)
 {

@@ -512,6 +512,33 @@ static int gfp_word(const struct tok *t, uint32_t *bits)
 	return 0;
 }
 
+/* Why op_gfp_canon drops a word the text gave: what the op does not take. */
+static const char *gfp_refusal(unsigned int kind, uint8_t gfp)
+{
+	switch (kind) {
+	case OP_VMALLOC:
+		return "no gfp word but zero";
+	case OP_ALLOC_PAGES:
+		break;
+	case OP_KZALLOC:
+	case OP_KCALLOC:
+		if (gfp & OPG_ZERO)
+			return "no zero (it always zeroes)";
+		/* fall through */
+	case OP_KMALLOC:
+	case OP_KREALLOC:
+		if (gfp & (OPG_DMA32 | OPG_COMP))
+			return "no dma32 or comp (Linux strips __GFP_DMA32 from kmalloc with "
+			       "a warning; a large kmalloc is always compound)";
+		break;
+	default:
+		if (gfp & (OPG_DMA32 | OPG_COMP | OPG_NOFAIL))
+			return "no dma32, comp or nofail";
+		break;
+	}
+	return "nofail only with a caller that can wait and retry (no nowait, atomic or noretry)";
+}
+
 static int parse_options(struct stmt *st)
 {
 	const struct op_desc *d = st->d;
@@ -618,12 +645,7 @@ static int parse_options(struct stmt *st)
 	if (has_field(d, F_GFP) && op_gfp_canon(st->op.kind, st->op.gfp) != st->op.gfp)
 		return fail_tok(st, NULL,
 				"%s takes %s (docs/op-language.md: the gfp words each op takes)",
-				d->name,
-				st->op.kind == OP_VMALLOC ? "no gfp word but zero"
-				: st->op.kind != OP_ALLOC_PAGES
-					? "no dma32, comp or nofail"
-					: "nofail only with a caller that can wait and retry "
-					  "(no nowait, atomic or noretry)");
+				d->name, gfp_refusal(st->op.kind, st->op.gfp));
 	if ((st->op.gfp & OPT_EXEC) && has_field(d, F_WRITEVAL) &&
 	    (st->op.gfp & (OPT_WRITE | OPT_KERNEL)))
 		return fail_tok(st, NULL,

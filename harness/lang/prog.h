@@ -40,10 +40,10 @@ enum op_kind {
 	OP_FREE_PAGES,    /* dst=page slot */
 	OP_GET_PAGE,      /* dst=page slot */
 	OP_PUT_PAGE,      /* dst=page slot */
-	OP_KMALLOC,       /* dst=obj slot, size */
-	OP_KZALLOC,       /* dst=obj slot, size */
-	OP_KCALLOC,       /* dst=obj slot, n, size */
-	OP_KREALLOC,      /* dst=obj slot, src=obj slot, size */
+	OP_KMALLOC,       /* dst=obj slot, size, gfp (format 6 on) */
+	OP_KZALLOC,       /* dst=obj slot, size, gfp (format 6 on) */
+	OP_KCALLOC,       /* dst=obj slot, n, size, gfp (format 6 on) */
+	OP_KREALLOC,      /* dst=obj slot, src=obj slot, size, gfp (format 6 on) */
 	OP_KFREE,         /* dst=obj slot */
 	OP_CACHE_CREATE,  /* dst=cache slot, size, align, flags */
 	OP_CACHE_ALLOC,   /* dst=obj slot, src=cache slot, gfp */
@@ -87,7 +87,8 @@ static inline size_t op_wrap_count(uint32_t size, uint8_t n, size_t *each)
 }
 
 /* gfp argument bits. Binary: the whole gfp byte from format version 3
- * on (op_gfp_canon keeps what the op can use), byte % 2 (zero) before. */
+ * on (op_gfp_canon keeps what the op can use), byte % 2 (zero) before;
+ * the kmalloc family has the byte from version 6 on (GFP_KERNEL before). */
 #define OPG_ZERO 0x01u
 #define OPG_NOWAIT 0x02u  /* cannot sleep: no __GFP_DIRECT_RECLAIM */
 #define OPG_HIGH 0x04u    /* __GFP_HIGH; "atomic" is nowait + high (GFP_ATOMIC) */
@@ -99,16 +100,31 @@ static inline size_t op_wrap_count(uint32_t size, uint8_t n, size_t *each)
 #define OPG_ATOMIC (OPG_NOWAIT | OPG_HIGH)
 
 /* The gfp bits an op of this kind takes: alloc_pages all of them; a slab
- * allocation neither a zone (Linux refuses __GFP_DMA32 there), a compound
- * block, nor __GFP_NOFAIL (whether it could be met depends on slab growth
- * the harness cannot promise); vmalloc only zero (it takes no gfp). A
+ * allocation neither a zone (Linux warns and strips __GFP_DMA32 there) nor
+ * a compound block (a large kmalloc is always one); kmem_cache_alloc no
+ * __GFP_NOFAIL either (its meaning was fixed before the harness could judge
+ * slab growth), the kmalloc family may; kzalloc and kcalloc always zero,
+ * so they take no zero word; vmalloc only zero (it takes no gfp). A
  * __GFP_NOFAIL caller must be able to wait and must not give up early. */
 static inline uint8_t op_gfp_canon(unsigned int kind, uint8_t b)
 {
-	if (kind == OP_VMALLOC)
+	switch (kind) {
+	case OP_ALLOC_PAGES:
+		break;
+	case OP_VMALLOC:
 		return b & OPG_ZERO;
-	if (kind != OP_ALLOC_PAGES)
+	case OP_KZALLOC:
+	case OP_KCALLOC:
+		b &= (uint8_t)~OPG_ZERO;
+		/* fall through */
+	case OP_KMALLOC:
+	case OP_KREALLOC:
+		b &= (uint8_t) ~(OPG_DMA32 | OPG_COMP);
+		break;
+	default:
 		b &= (uint8_t) ~(OPG_DMA32 | OPG_COMP | OPG_NOFAIL);
+		break;
+	}
 	if (b & OPG_NOFAIL)
 		b &= (uint8_t) ~(OPG_NOWAIT | OPG_NORETRY);
 	return b;
@@ -353,11 +369,13 @@ static inline int op_set_has(const struct op_set *s, unsigned int kind)
 #define PROG_FORMAT_MARK 0xb0u
 #define PROG_FORMAT_MARK_MASK 0xf0u
 #define PROG_FORMAT_LEGACY 0
-#define PROG_FORMAT_VERSION 5
+#define PROG_FORMAT_VERSION 6
 /* The first version with the zone geometry and the full gfp byte. */
 #define PROG_FORMAT_ZONES 3
 /* The first version with alloc_pages' migrate type in the order byte. */
 #define PROG_FORMAT_MIGRATE 5
+/* The first version with a gfp byte on kmalloc, kzalloc, kcalloc, krealloc. */
+#define PROG_FORMAT_KMALLOC_GFP 6
 #define PROG_FORMAT_BYTE (PROG_FORMAT_MARK | PROG_FORMAT_VERSION)
 /* The version an input says it is in: 0..15 from its format byte, known
  * to this build or not; -1 when the first byte is no format byte. An

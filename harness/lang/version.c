@@ -7,7 +7,8 @@
  * appended, never renumbered). Adding an op is a new version; the old
  * ones keep decoding as they did. A version may also change how a field
  * reads (version 3: the gfp byte and the geometry's zone boundary; version 5:
- * the order byte's migrate type). */
+ * the order byte's migrate type; version 6: a gfp byte on the kmalloc
+ * family). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ static const uint8_t version_nr_kinds[] = {
 	[3] = V2_KINDS, /* same kinds: the gfp byte whole, geometry dma32 */
 	[4] = V4_KINDS,
 	[5] = V4_KINDS, /* same kinds: alloc_pages' migrate type in the order byte */
+	[6] = V4_KINDS, /* same kinds: the kmalloc family's gfp byte */
 };
 
 /* An op added without a new version would change what every input of the
@@ -93,9 +95,10 @@ uint8_t *prog_upgrade(const uint8_t *data, size_t len, int version, const struct
 	 * non-canonical ones and the tail past the last op included, so a
 	 * fuzzer's input stays the input it was. Before version 3 the gfp
 	 * byte and the geometry read differently, before version 5 the order
-	 * byte: those are re-encoded. */
+	 * byte, before version 6 the kmalloc family has no gfp byte: those are
+	 * re-encoded (GFP_KERNEL, the meaning they had). */
 	if (version_opcodes(version, set) == version_opcodes(PROG_FORMAT_VERSION, set) &&
-	    version >= PROG_FORMAT_MIGRATE) {
+	    version >= PROG_FORMAT_KMALLOC_GFP) {
 		out = malloc(body_len + 1);
 		if (!out)
 			return NULL;

@@ -106,6 +106,32 @@ static void geom_dict(FILE *f)
 	}
 }
 
+/* The kmalloc family's gfp words that change a verdict at a watermark
+ * (format version 6 on), on a large kmalloc and a slab class. */
+static void kmalloc_gfp_dict(FILE *f, const struct op *base)
+{
+	static const struct {
+		uint8_t gfp;
+		const char *name;
+	} words[] = {
+		{ OPG_ATOMIC, "atomic" },
+		{ OPG_NOFAIL, "nofail" },
+		{ OPG_NOWAIT | OPG_NOWARN, "nowait_nowarn" },
+	};
+	static const uint32_t sizes[] = { 16384, 512 };
+	struct op op = *base;
+	char tag[32];
+
+	op.n = 1; /* kcalloc: one element */
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+		for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+			op.size = sizes[s];
+			op.gfp = words[w].gfp;
+			snprintf(tag, sizeof(tag), "%u_%s", op.size, words[w].name);
+			dict_entry(f, &op, tag);
+		}
+}
+
 static int write_dict(FILE *f)
 {
 	char tag[32];
@@ -144,6 +170,9 @@ static int write_dict(FILE *f)
 				dict_entry(f, &op, tag);
 			}
 		}
+		if (op.kind == OP_KMALLOC || op.kind == OP_KZALLOC || op.kind == OP_KCALLOC ||
+		    op.kind == OP_KREALLOC)
+			kmalloc_gfp_dict(f, &op);
 	}
 	geom_dict(f);
 	return ferror(f) ? -1 : 0;

@@ -44,14 +44,15 @@ static int check_roundtrips(const struct program *p)
 /* A hand-made input with every opcode, out-of-range fields, raw and
  * table sizes, and a final op cut short. */
 static const uint8_t sample[] = {
-	0x00, 0x41, 0x0c, 0x03,              /* alloc_pages dst 65%64 order 12%12 zero nowait */
-	NR_OPS + 1, 0x01,                    /* free_pages (byte % NR_OPS = 1) */
-	0x02, 0x7f, 0x03, 0xc1,              /* get_page, put_page 0xc1 */
-	0x04, 0x05, 0x0c, 0x01, 0x99,        /* kmalloc 4096+1 (b2 ignored) */
-	0x05, 0x06, 0x80 | 0x12, 0x34, 0x56, /* kzalloc raw 0x123456 */
-	0x06, 0x07, 0xff, 0x19, 0x00, 0x00,  /* kcalloc 255 x 960 */
-	0x07, 0x08, 0x47, 0x01, 0x80, 0x00,  /* krealloc src 71%64, 8-128 -> 0 */
-	0x08, 0x09,                          /* kfree */
+	0x00, 0x41, 0x0c, 0x03,             /* alloc_pages dst 65%64 order 12%12 zero nowait */
+	NR_OPS + 1, 0x01,                   /* free_pages (byte % NR_OPS = 1) */
+	0x02, 0x7f, 0x03, 0xc1,             /* get_page, put_page 0xc1 */
+	0x04, 0x05, 0x0c, 0x01, 0x99, 0x88, /* kmalloc 4096+1 (b2 ignored), dma32 comp -> 0 */
+	0x05, 0x06, 0x80 | 0x12, 0x34, 0x56, 0x03, /* kzalloc raw 0x123456, zero nowait -> nowait */
+	0x06, 0x07, 0xff, 0x19, 0x00, 0x00, 0x30,  /* kcalloc 255 x 960 nofail noretry -> nofail */
+	0x07, 0x08, 0x47, 0x01, 0x80, 0x00,
+	0x16,       /* krealloc src 71%64, 8-128 -> 0, atomic noretry */
+	0x08, 0x09, /* kfree */
 	0x09, 0x0a, 0x58, 0x20, 0x00, 0x0f, 0x0b, /* cache_create 16M+32 align 4096 flags 3 */
 	0x0a, 0x0b, 0x0c, 0x01,                   /* cache_alloc src 12%8 zero */
 	0x0b, 0x0c, 0x0c, 0x0d, 0x0d, 0x0e,       /* cache_free, shrink, destroy */
@@ -110,8 +111,11 @@ static void test_sample_values(void)
 	CHECK(o[4].kind == OP_KMALLOC && o[4].dst == 5);
 	CHECK_EQ_UL(o[4].size, 4097);
 	CHECK_EQ_UL(o[5].size, 0x123456);
-	CHECK(o[6].kind == OP_KCALLOC && o[6].n == 255 && o[6].size == 960);
-	CHECK(o[7].kind == OP_KREALLOC && o[7].src == 7 && o[7].size == 0);
+	CHECK(o[4].gfp == 0 && o[5].gfp == OPG_NOWAIT);
+	CHECK(o[6].kind == OP_KCALLOC && o[6].n == 255 && o[6].size == 960 &&
+	      o[6].gfp == OPG_NOFAIL);
+	CHECK(o[7].kind == OP_KREALLOC && o[7].src == 7 && o[7].size == 0 &&
+	      o[7].gfp == (OPG_ATOMIC | OPG_NORETRY));
 	CHECK(o[8].kind == OP_KFREE && o[8].dst == 9);
 	CHECK(o[9].kind == OP_CACHE_CREATE && o[9].dst == 2 && o[9].size == 16777216 + 32);
 	CHECK(o[9].align == 7 && o[9].flags == 3);

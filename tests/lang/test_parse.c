@@ -49,7 +49,11 @@ static const struct parse_case bad[] = {
 	{ "free_pages", 1, 11, "missing argument: free_pages needs a page block" },
 	{ "kfree o0 o1", 1, 10, "extra argument 'o1'" },
 	{ "check now", 1, 7, "extra argument 'now'" },
-	{ "o0 = kmalloc 8 zero", 1, 16, "extra argument 'zero'" },
+	{ "o0 = kmalloc 8 ctor", 1, 16, "extra argument 'ctor'" },
+	{ "o0 = kzalloc 8 zero", 1, 20, "kzalloc takes no zero (it always zeroes)" },
+	{ "o0 = kmalloc 8 dma32", 1, 21, "kmalloc takes no dma32 or comp" },
+	{ "o0 = kcalloc 2 8 nofail nowait", 1, 31,
+	  "kcalloc takes nofail only with a caller that can wait and retry" },
 	{ "o0 = kmalloc 8 =", 1, 16, "extra argument '='" },
 	{ "p0 = alloc_pages 0 hwalign", 1, 20, "extra argument 'hwalign' (alloc_pages takes" },
 	{ "p0 = alloc_pages 0 zero zero", 1, 25, "duplicate option 'zero'" },
@@ -284,6 +288,13 @@ static void test_layout(void)
 	CHECK(prog.ops[0].kind == OP_ALLOC_PAGES && prog.ops[0].order == 1 && prog.ops[0].gfp == 1);
 	CHECK(prog.ops[1].kind == OP_KFREE && prog.ops[1].dst == 3);
 	CHECK(prog.ops[2].kind == OP_CHECK);
+
+	/* the kmalloc family's gfp words follow its positional arguments */
+	CHECK(parse_str("o1 = kcalloc 3 8 nowarn atomic\no2 = krealloc o1 64 zero nofail", &prog,
+			&err) == 0);
+	CHECK(prog.n == 2 && prog.ops[0].n == 3 && prog.ops[0].size == 8 &&
+	      prog.ops[0].gfp == (OPG_ATOMIC | OPG_NOWARN));
+	CHECK(prog.ops[1].src == 1 && prog.ops[1].gfp == (OPG_ZERO | OPG_NOFAIL));
 
 	/* text need not be NUL-terminated: a length cuts it */
 	CHECK(prog_parse("check\nkfree o1", 5, &prog, &err) == 0);

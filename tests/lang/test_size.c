@@ -48,7 +48,7 @@ static void check_size(uint32_t size)
 	p.ops[0].kind = OP_KMALLOC;
 	p.ops[0].size = size;
 	n = prog_encode(&p, bin, sizeof bin);
-	CHECK_EQ_UL(n, 6); /* format byte, opcode, dst, size */
+	CHECK_EQ_UL(n, 7); /* format byte, opcode, dst, size, gfp */
 	if (idx >= 0) {
 		expect[0] = (char)idx;
 		expect[1] = (char)(int8_t)delta;
@@ -117,7 +117,7 @@ static void test_canonical_choices(void)
 
 		p.ops[0].kind = OP_KZALLOC;
 		p.ops[0].size = cases[i].size;
-		CHECK_EQ_UL(prog_encode(&p, bin, sizeof bin), 6);
+		CHECK_EQ_UL(prog_encode(&p, bin, sizeof bin), 7);
 		CHECK(memcmp(bin + 3, cases[i].b, 3) == 0);
 	}
 }

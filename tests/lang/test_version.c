@@ -182,6 +182,86 @@ static void test_v5_meaning(void)
 	free(up);
 }
 
+/* Version 6 gives the kmalloc family a gfp byte after its size (the
+ * words it takes, op_gfp_canon); version 5 has no byte there, so those
+ * ops meant GFP_KERNEL and the next byte was the next opcode. An upgrade
+ * re-encodes them with gfp 0, keeping that meaning. */
+static void test_v6_meaning(void)
+{
+	/* kmalloc o1 8, kcalloc o2 3 x 16, check, krealloc o3 o1 32, kzalloc o4 64 */
+	static const uint8_t v5[] = {
+		PROG_FORMAT_MARK | 5, OP_KMALLOC, 1, 1, 0, 0, OP_KCALLOC, 2, 3, 2, 0, 0, OP_CHECK,
+		OP_KREALLOC,          3,          1, 3, 0, 0, OP_KZALLOC, 4, 4, 0, 0,
+	};
+	/* the same ops in version 6: atomic; nofail with nowait (dropped),
+	 * noretry (dropped) and nowarn; zero|dma32|comp (dma32, comp dropped);
+	 * kzalloc's zero dropped, nowarn kept */
+	static const uint8_t v6[] = {
+		PROG_FORMAT_MARK | 6,
+		OP_KMALLOC,
+		1,
+		1,
+		0,
+		0,
+		0x06,
+		OP_KCALLOC,
+		2,
+		3,
+		2,
+		0,
+		0,
+		0x72,
+		OP_CHECK,
+		OP_KREALLOC,
+		3,
+		1,
+		3,
+		0,
+		0,
+		0x89,
+		OP_KZALLOC,
+		4,
+		4,
+		0,
+		0,
+		0x41,
+	};
+	size_t n;
+
+	CHECK(prog_decode(v5, sizeof v5, &q) == 0);
+	CHECK(q.n == 5 && q.ops[0].kind == OP_KMALLOC && q.ops[1].kind == OP_KCALLOC);
+	CHECK(q.ops[2].kind == OP_CHECK && q.ops[3].kind == OP_KREALLOC &&
+	      q.ops[4].kind == OP_KZALLOC);
+	for (size_t i = 0; i < q.n; i++)
+		CHECK(q.ops[i].gfp == 0);
+	/* the v5 bytes read as version 6 take the next opcode as a gfp byte */
+	{
+		static uint8_t as6[sizeof v5];
+
+		memcpy(as6, v5, sizeof v5);
+		as6[0] = PROG_FORMAT_MARK | PROG_FORMAT_KMALLOC_GFP;
+		CHECK(prog_decode(as6, sizeof as6, &p) == 0);
+		CHECK(p.ops[0].gfp == OPG_ATOMIC && p.ops[1].kind == OP_GET_PAGE);
+	}
+	CHECK(prog_decode(v6, sizeof v6, &p) == 0);
+	CHECK(p.n == 5 && p.ops[0].kind == OP_KMALLOC && p.ops[0].size == 8);
+	CHECK(p.ops[0].gfp == OPG_ATOMIC);
+	CHECK(p.ops[1].kind == OP_KCALLOC && p.ops[1].n == 3 && p.ops[1].size == 16);
+	CHECK(p.ops[1].gfp == (OPG_NOFAIL | OPG_NOWARN));
+	CHECK(p.ops[2].kind == OP_CHECK);
+	CHECK(p.ops[3].kind == OP_KREALLOC && p.ops[3].src == 1 && p.ops[3].gfp == OPG_ZERO);
+	CHECK(p.ops[4].kind == OP_KZALLOC && p.ops[4].gfp == OPG_NOWARN);
+	/* alloc_pages and kmem_cache_alloc read their byte as in version 5 */
+	CHECK(op_gfp_canon(OP_CACHE_ALLOC, 0xff) == (0xff & ~(OPG_DMA32 | OPG_COMP | OPG_NOFAIL)));
+
+	uint8_t *up = prog_upgrade(v5, sizeof v5, 5, NULL, &n);
+
+	CHECK(up && up[0] == PROG_FORMAT_BYTE && n == sizeof v5 + 4);
+	CHECK(up && up[6] == 0 && up[13] == 0);
+	CHECK(up && prog_decode(up, n, &p) == 0 && prog_equal(&p, &q));
+	free(up);
+}
+
 /* A version-less input becomes the same program behind the current
  * format byte; a current one stays as it is. */
 static void test_upgrade(void)
@@ -235,6 +315,7 @@ int main(void)
 	test_v2_meaning();
 	test_v3_meaning();
 	test_v5_meaning();
+	test_v6_meaning();
 	test_upgrade();
 	test_encode_op();
 	return check_finish("test_lang_version");
