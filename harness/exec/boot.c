@@ -27,6 +27,7 @@ void allocator_op_set(const struct allocator *a, struct op_set *s)
 		op_set_add(s, OP_CPU);
 		op_set_add(s, OP_PREEMPT);
 		op_set_add(s, OP_CACHE_REAP);
+		op_set_add(s, OP_DRAIN_ALL_PAGES);
 		return;
 	case ALLOC_PAGE:
 		op_set_add(s, OP_ALLOC_PAGES);

@@ -264,6 +264,7 @@ static void run_op(struct exec *e, const struct op *op)
 	case OP_CPU:
 	case OP_PREEMPT:
 	case OP_CACHE_REAP:
+	case OP_DRAIN_ALL_PAGES:
 		op_cpu(e, op);
 		return;
 	case OP_CHECK:

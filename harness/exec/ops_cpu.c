@@ -307,6 +307,9 @@ void op_cpu(struct exec *e, const struct op *op)
 	case OP_CACHE_REAP:
 		op_cache_reap(e);
 		return;
+	case OP_DRAIN_ALL_PAGES:
+		op_drain_all_pages(e);
+		return;
 	case OP_PREEMPT: /* race_run pairs it with the ops after it */
 		return;
 	case OP_CASES_PAGE:
@@ -388,6 +391,7 @@ static int op_names(const struct exec *e, const struct op *op, struct name *out)
 		out[n++] = (struct name){ 'c', op->dst, true };
 		break;
 	case OP_CACHE_REAP:
+	case OP_DRAIN_ALL_PAGES:
 		break;
 	case OP_CASES_MM:
 	case OP_CASES_VMALLOC:

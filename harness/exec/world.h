@@ -235,7 +235,8 @@ static inline bool diverged(const struct exec *e)
 	OP_MM_NEW: case OP_MM_FORK: case OP_MM_EXIT: case OP_MMAP: case OP_MUNMAP:       \
 	case OP_MPROTECT: case OP_BRK: case OP_TOUCH
 /* The executor's own ops and the CPU ops (ops_cpu.c) */
-#define OP_CASES_CONTROL OP_FAIL_NTH: case OP_CHECK: case OP_CPU: case OP_PREEMPT: case OP_CACHE_REAP
+#define OP_CASES_CONTROL OP_FAIL_NTH: case OP_CHECK: case OP_CPU: case OP_PREEMPT: case OP_CACHE_REAP: \
+	case OP_DRAIN_ALL_PAGES
 #define OP_CASES_VMALLOC OP_VMALLOC: case OP_VFREE: case OP_VMAP: case OP_VUNMAP
 /* clang-format on */
 /* A kind a switch has no business with (outside the enum, or another

@@ -108,6 +108,7 @@ const struct op_desc op_descs[NR_OPS] = {
 	[OP_CPU] = { "cpu", 0, SLOT_NONE, SLOT_NONE, FIELDS(F_CPU) },
 	[OP_PREEMPT] = { "preempt", 0, SLOT_NONE, SLOT_NONE, FIELDS(F_COUNT, F_CPU) },
 	[OP_CACHE_REAP] = { "cache_reap", 0, SLOT_NONE, SLOT_NONE, { F_END } },
+	[OP_DRAIN_ALL_PAGES] = { "drain_all_pages", 0, SLOT_NONE, SLOT_NONE, { F_END } },
 };
 
 /* Fields a later format version added to an op (kinds are appended, but

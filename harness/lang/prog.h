@@ -36,45 +36,46 @@ extern const uint32_t size_table[SIZE_TABLE_LEN];
 #define PROG_MAX_CPUS 8 /* cpu 0..7 (docs/cpus.md) */
 
 enum op_kind {
-	OP_ALLOC_PAGES,   /* dst=page slot, order, gfp */
-	OP_FREE_PAGES,    /* dst=page slot */
-	OP_GET_PAGE,      /* dst=page slot */
-	OP_PUT_PAGE,      /* dst=page slot */
-	OP_KMALLOC,       /* dst=obj slot, size, gfp (format 6 on) */
-	OP_KZALLOC,       /* dst=obj slot, size, gfp (format 6 on) */
-	OP_KCALLOC,       /* dst=obj slot, n, size, gfp (format 6 on) */
-	OP_KREALLOC,      /* dst=obj slot, src=obj slot, size, gfp (format 6 on) */
-	OP_KFREE,         /* dst=obj slot */
-	OP_CACHE_CREATE,  /* dst=cache slot, size, align, flags */
-	OP_CACHE_ALLOC,   /* dst=obj slot, src=cache slot, gfp */
-	OP_CACHE_FREE,    /* dst=obj slot */
-	OP_CACHE_SHRINK,  /* dst=cache slot */
-	OP_CACHE_DESTROY, /* dst=cache slot */
-	OP_FAIL_NTH,      /* n: the n-th allocation from now fails (1..64) */
-	OP_CHECK,         /* full consistency walk */
-	OP_MM_NEW,        /* dst=mm slot */
-	OP_MM_FORK,       /* dst=child mm slot, src=parent mm slot */
-	OP_MM_EXIT,       /* dst=mm slot */
-	OP_MMAP,          /* dst=region slot, src=mm slot, size=len, prot, mflags, pgoff (fixed),
+	OP_ALLOC_PAGES,     /* dst=page slot, order, gfp */
+	OP_FREE_PAGES,      /* dst=page slot */
+	OP_GET_PAGE,        /* dst=page slot */
+	OP_PUT_PAGE,        /* dst=page slot */
+	OP_KMALLOC,         /* dst=obj slot, size, gfp (format 6 on) */
+	OP_KZALLOC,         /* dst=obj slot, size, gfp (format 6 on) */
+	OP_KCALLOC,         /* dst=obj slot, n, size, gfp (format 6 on) */
+	OP_KREALLOC,        /* dst=obj slot, src=obj slot, size, gfp (format 6 on) */
+	OP_KFREE,           /* dst=obj slot */
+	OP_CACHE_CREATE,    /* dst=cache slot, size, align, flags */
+	OP_CACHE_ALLOC,     /* dst=obj slot, src=cache slot, gfp */
+	OP_CACHE_FREE,      /* dst=obj slot */
+	OP_CACHE_SHRINK,    /* dst=cache slot */
+	OP_CACHE_DESTROY,   /* dst=cache slot */
+	OP_FAIL_NTH,        /* n: the n-th allocation from now fails (1..64) */
+	OP_CHECK,           /* full consistency walk */
+	OP_MM_NEW,          /* dst=mm slot */
+	OP_MM_FORK,         /* dst=child mm slot, src=parent mm slot */
+	OP_MM_EXIT,         /* dst=mm slot */
+	OP_MMAP,            /* dst=region slot, src=mm slot, size=len, prot, mflags, pgoff (fixed),
 			   * raw */
-	OP_MUNMAP,        /* dst=mm slot, src=region slot, size=len (0: to the end), pgoff=offset,
+	OP_MUNMAP,          /* dst=mm slot, src=region slot, size=len (0: to the end), pgoff=offset,
 			   * raw */
-	OP_MPROTECT,      /* dst=mm slot, src=region slot, size=len (0: to the end), prot, pgoff,
+	OP_MPROTECT,        /* dst=mm slot, src=region slot, size=len (0: to the end), prot, pgoff,
 			   * raw */
-	OP_BRK,           /* dst=mm slot, size=heap size (brk = heap base + size), raw */
-	OP_TOUCH,         /* dst=mm slot, src=region slot, size=byte offset, gfp=OPT_*, n=value */
-	OP_KVMMAKE,       /* size=RAM size, pgoff=kernel text pages - 1, raw=OPK_* edge */
-	OP_KCALLOC_WRAP,  /* dst=obj slot, n, size: count SIZE_MAX / size + 1 + n, so
+	OP_BRK,             /* dst=mm slot, size=heap size (brk = heap base + size), raw */
+	OP_TOUCH,           /* dst=mm slot, src=region slot, size=byte offset, gfp=OPT_*, n=value */
+	OP_KVMMAKE,         /* size=RAM size, pgoff=kernel text pages - 1, raw=OPK_* edge */
+	OP_KCALLOC_WRAP,    /* dst=obj slot, n, size: count SIZE_MAX / size + 1 + n, so
 			   * count * size wraps (to n * size) and the call must fail */
-	OP_ALIGNED_ALLOC, /* dst=obj slot, size, align (0: 1); byte allocators */
-	OP_VMALLOC,       /* dst=obj slot (an area, not an object), size, gfp (zero: vzalloc) */
-	OP_VFREE,         /* dst=obj slot: the area vmalloc made */
-	OP_VMAP,          /* dst=obj slot (an area), src=page slot: every page of the block */
-	OP_VUNMAP,        /* dst=obj slot: the area vmap made */
-	OP_CPU,           /* cpu: the CPU the ops after it run on */
-	OP_PREEMPT,       /* n=K, cpu: the next op is interrupted at its K-th preemption
+	OP_ALIGNED_ALLOC,   /* dst=obj slot, size, align (0: 1); byte allocators */
+	OP_VMALLOC,         /* dst=obj slot (an area, not an object), size, gfp (zero: vzalloc) */
+	OP_VFREE,           /* dst=obj slot: the area vmalloc made */
+	OP_VMAP,            /* dst=obj slot (an area), src=page slot: every page of the block */
+	OP_VUNMAP,          /* dst=obj slot: the area vmap made */
+	OP_CPU,             /* cpu: the CPU the ops after it run on */
+	OP_PREEMPT,         /* n=K, cpu: the next op is interrupted at its K-th preemption
 			   * point by the op after it, run on cpu */
-	OP_CACHE_REAP,    /* the periodic slab reaper, on the current CPU */
+	OP_CACHE_REAP,      /* the periodic slab reaper, on the current CPU */
+	OP_DRAIN_ALL_PAGES, /* every CPU's per-CPU page lists back to the buddy */
 	NR_OPS
 };
 
@@ -369,7 +370,7 @@ static inline int op_set_has(const struct op_set *s, unsigned int kind)
 #define PROG_FORMAT_MARK 0xb0u
 #define PROG_FORMAT_MARK_MASK 0xf0u
 #define PROG_FORMAT_LEGACY 0
-#define PROG_FORMAT_VERSION 6
+#define PROG_FORMAT_VERSION 7
 /* The first version with the zone geometry and the full gfp byte. */
 #define PROG_FORMAT_ZONES 3
 /* The first version with alloc_pages' migrate type in the order byte. */

@@ -20,6 +20,7 @@
 #define V1_KINDS 27
 #define V2_KINDS 31 /* vmalloc, vfree, vmap, vunmap */
 #define V4_KINDS 34 /* cpu, preempt, cache_reap */
+#define V7_KINDS 35 /* drain_all_pages */
 static const uint8_t version_nr_kinds[] = {
 	[PROG_FORMAT_LEGACY] = V1_KINDS,
 	[1] = V1_KINDS,
@@ -28,11 +29,12 @@ static const uint8_t version_nr_kinds[] = {
 	[4] = V4_KINDS,
 	[5] = V4_KINDS, /* same kinds: alloc_pages' migrate type in the order byte */
 	[6] = V4_KINDS, /* same kinds: the kmalloc family's gfp byte */
+	[7] = V7_KINDS,
 };
 
 /* An op added without a new version would change what every input of the
  * current version means: give it one (docs/op-language.md). */
-_Static_assert(NR_OPS == V4_KINDS, "a new op kind needs a new binary format version");
+_Static_assert(NR_OPS == V7_KINDS, "a new op kind needs a new binary format version");
 _Static_assert(sizeof version_nr_kinds == PROG_FORMAT_VERSION + 1, "one row per version");
 
 int prog_format_of(const uint8_t *data, size_t len)

@@ -43,6 +43,7 @@ static const uint8_t slot_kinds[NR_OPS][2] = {
 	[OP_CPU] = { MS_NONE, MS_NONE },
 	[OP_PREEMPT] = { MS_NONE, MS_NONE },
 	[OP_CACHE_REAP] = { MS_NONE, MS_NONE },
+	[OP_DRAIN_ALL_PAGES] = { MS_NONE, MS_NONE },
 };
 
 int min_slot_kind(unsigned int op_kind, bool src)

@@ -47,13 +47,13 @@ static void test_first_byte(void)
 static void test_explain(void)
 {
 	char why[384];
-	const uint8_t legacy[] = { 0x04, 0x01 }, newer[] = { 0xb7 }, zero[] = { 0xb0 };
+	const uint8_t legacy[] = { 0x04, 0x01 }, newer[] = { 0xb8 }, zero[] = { 0xb0 };
 
 	prog_format_explain(legacy, sizeof legacy, why, sizeof why);
 	CHECK(strstr(why, "no binary format version") && strstr(why, "0x04") &&
 	      strstr(why, "mmrig-conv --upgrade --legacy"));
 	prog_format_explain(newer, sizeof newer, why, sizeof why);
-	CHECK(strstr(why, "version 7") && strstr(why, "0xb7") && strstr(why, "newer"));
+	CHECK(strstr(why, "version 8") && strstr(why, "0xb8") && strstr(why, "newer"));
 	prog_format_explain(zero, sizeof zero, why, sizeof why);
 	CHECK(strstr(why, "version 0") && strstr(why, "does not exist"));
 }
