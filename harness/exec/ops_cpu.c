@@ -412,14 +412,17 @@ static int op_names(const struct exec *e, const struct op *op, struct name *out)
 	return n;
 }
 
-/* b may run inside a when it is of a nestable kind and names no handle
- * a names, unless both only share a cache. */
+/* b may run inside a when both are of a nestable kind and b names no
+ * handle a names, unless both only share a cache. */
 static bool nestable(const struct exec *e, const struct op *a, const struct op *b)
 {
 	struct name na[8], nb[8];
 	int n = op_names(e, a, na), m = op_names(e, b, nb);
 
-	if (m < 0)
+	/* Both must be of the kinds that may share the world this way: an
+	 * address-space, vmalloc or kvmmake op is in the middle of state no
+	 * other op's model sees, and its handles are not listed. */
+	if (n < 0 || m < 0)
 		return false;
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < m; j++)

@@ -178,8 +178,14 @@ static void early_buffers(const struct host_arena *a)
 	phys_addr_t scratch = memblock_phys_alloc(size, PAGE_SIZE);
 	phys_addr_t table = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
 
-	if (!scratch || !table)
-		panic("bootmem", "no room for %lu pages of early buffers", a->nr_early_pfns + 1);
+	/* A geometry whose holes leave nothing past mem_map has no room for
+	 * them: a boot with no free memory, not a broken one. */
+	if (!scratch || !table) {
+		if ((scratch && memblock_phys_free(scratch, size)) ||
+		    (table && memblock_phys_free(table, PAGE_SIZE)))
+			panic("bootmem", "early buffers not given back");
+		return;
+	}
 	if (memblock_phys_free(scratch, size) || memblock_phys_free(table, PAGE_SIZE))
 		panic("bootmem", "early buffers not given back");
 }
