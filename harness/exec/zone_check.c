@@ -221,6 +221,10 @@ void zone_judge_alloc(struct exec *e, unsigned long pfn, unsigned int order, gfp
 			       pfn - e->arena.base_pfn);
 		return;
 	}
+	/* Another CPU's op ran inside this one (docs/cpus.md): the kernel
+	 * chose the zone on the state before it, which is gone. */
+	if (race_interleaved(e))
+		return;
 	if (out == ZM_TAKE) {
 		diverge(e, "gfp.zone-choice",
 			"the order-%u allocation (gfp %#x) from zone %s, the first in its zonelist "
@@ -253,7 +257,7 @@ bool zone_judge_fail(struct exec *e, unsigned int order, gfp_t gfp, bool excused
 		diverge_actual(e, "%s", warned ? "warn_alloc() warned" : "no warning");
 		return true;
 	}
-	if (out != ZM_TAKE || excused)
+	if (out != ZM_TAKE || excused || race_interleaved(e))
 		return true;
 	diverge(e, (gfp & __GFP_NOFAIL) ? "gfp.nofail" : "buddy.spurious-failure",
 		"the order-%u allocation (gfp %#x) to succeed from zone %s, above %s", order,
